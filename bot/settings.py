@@ -1,0 +1,49 @@
+"""Typed configuration, read once from the environment (prefix ZHAOLU_) and validated at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+BUNDLED_CONTENT = Path(__file__).resolve().parent.parent / "content" / "campaigns"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ZHAOLU_", env_file=None, extra="ignore")
+
+    bot_token: SecretStr | None = Field(
+        default=None, description="Telegram bot token; without one `zhaolu run` opens the shell."
+    )
+    var_dir: Path = Field(default=Path("var"), description="Where embedded data lives.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file var/zhaolu.db."
+    )
+    redis_url: str | None = Field(default=None, description="Use Redis for FSM state.")
+    telegram_api_url: str | None = Field(
+        default=None, description="Bot API server base URL (self-hosted server, tests)."
+    )
+    content_dir: Path = Field(default=BUNDLED_CONTENT, description="Campaign YAML directory.")
+    secret_key: SecretStr | None = Field(
+        default=None, description="Key for personal data at rest; default: var/secret.key."
+    )
+    coordinators: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Telegram ids of coordinators, comma-separated."
+    )
+    send_rate: float = Field(default=25.0, gt=0, description="Global messages per second.")
+    log_level: str = Field(default="INFO")
+
+    @field_validator("coordinators", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.var_dir / 'zhaolu.db').as_posix()}"

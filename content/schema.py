@@ -1,0 +1,189 @@
+"""The campaign file's schema: one notice as data.
+
+Every fact carries the clause of the notice it comes from (``clause: 二、招录对象``), so answers can
+cite it. Times are Asia/Shanghai; a time written without an offset is taken as Shanghai local time.
+Feature sections (FAQ, eligibility rules, the pre-registration form, reminders) have their own
+models in their own modules and are optional, so a new notice can start with facts alone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.clock import to_shanghai
+from content.schema_eligibility import EligibilitySpec
+from content.schema_faq import FaqEntry
+from content.schema_form import FormSpec
+from content.schema_reminders import ReminderSpec
+
+SECTION_KEYS = ("training", "applicants", "plan", "registration", "support", "contacts")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Fact(Strict):
+    """One statement of the notice, in our words or quoted, with where it stands."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Stable key, unique per campaign.")
+    title: str = Field(description="Short heading, e.g. 年龄要求.")
+    text: str = Field(description="Plain text (no HTML); what an answer says.")
+    clause: str = Field(description="Where in the notice: e.g. 二、招录对象.")
+    keywords: list[str] = Field(default_factory=list, description="Extra words for matching.")
+
+
+class Notice(Strict):
+    title: str = Field(description="Full title without 《》.")
+    issuer: str
+    document_number: str | None = None
+    published: date
+    region: str = Field(description="孝感市 / 福建省")
+    source_url: str | None = None
+
+
+class Contact(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    organisation: str
+    person: str | None = None
+    phones: list[str] = Field(min_length=1)
+    purpose: str = Field(description="What to call about: 招录政策咨询, 网络技术支持, …")
+    hours: str | None = Field(default=None, description="When they answer, as the notice says.")
+    clause: str
+
+
+class Base(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    aliases: list[str] = Field(default_factory=list, description="Short names: 一医, 孝感一医 …")
+    quota: int | None = Field(default=None, ge=0)
+    contact_ids: list[str] = Field(default_factory=list)
+    clause: str
+
+
+class Window(Strict):
+    opens: datetime
+    closes: datetime
+    clause: str
+
+    @field_validator("opens", "closes")
+    @classmethod
+    def _shanghai(cls, value: datetime) -> datetime:
+        return to_shanghai(value)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.closes <= self.opens:
+            raise ValueError("closes must be after opens")
+        return self
+
+
+class Event(Strict):
+    """A dated step: review, results, report-in, summary … (start alone, or start to end)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    start: datetime | None = None
+    end: datetime | None = None
+    text: str
+    clause: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _shanghai(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else to_shanghai(value)
+
+    @model_validator(mode="after")
+    def _has_a_date(self) -> Event:
+        if self.start is None and self.end is None:
+            raise ValueError("an event needs start, end or both")
+        if self.start and self.end and self.end < self.start:
+            raise ValueError("end must not be before start")
+        return self
+
+
+class MaterialRule(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(description="身份证正反面, 高职高专毕业证 …")
+    required: bool = True
+    formats: list[str] = Field(default_factory=list, description="Lower-case extensions: jpg")
+    max_kb: int | None = Field(default=None, gt=0)
+    note: str | None = None
+    clause: str
+
+
+class Plan(Strict):
+    total_quota: int | None = Field(default=None, ge=0)
+    bases: list[Base] = Field(default_factory=list)
+    where_published: str | None = Field(
+        default=None, description="When the notice lists no bases: where the plan is published."
+    )
+    clause: str
+
+
+class Registration(Strict):
+    channel: str = Field(description="湖北卫生人才网 / 福建省助理全科医生培训网")
+    url: str
+    window: Window
+    steps: list[str] = Field(min_length=1)
+    materials: list[MaterialRule] = Field(default_factory=list)
+    max_choices: int = Field(default=1, ge=1)
+    asks_adjustment: bool = Field(default=False, description="是否接受调剂 is asked.")
+    clause: str
+
+
+class Campaign(Strict):
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(description="Short display name: 孝感市 2023 助理全科医生培训")
+    year: int
+    notice: Notice
+    sections: dict[str, list[Fact]] = Field(
+        description=f"Facts by menu section: {', '.join(SECTION_KEYS)}, and any other keys."
+    )
+    plan: Plan
+    registration: Registration
+    events: list[Event] = Field(default_factory=list)
+    contacts: list[Contact] = Field(min_length=1)
+    consultation_note: str | None = Field(
+        default=None, description="What to say when the notice is silent, before the contacts."
+    )
+    faq: list[FaqEntry] = Field(default_factory=list)
+    eligibility: EligibilitySpec | None = None
+    form: FormSpec | None = None
+    reminders: list[ReminderSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> Campaign:
+        contact_ids = {c.id for c in self.contacts}
+        for base in self.plan.bases:
+            missing = set(base.contact_ids) - contact_ids
+            if missing:
+                raise ValueError(f"base {base.id} names unknown contacts: {sorted(missing)}")
+        missing_sections = [k for k in SECTION_KEYS if k not in self.sections]
+        if missing_sections:
+            raise ValueError(f"sections missing: {missing_sections}")
+        fact_ids = [f.id for facts in self.sections.values() for f in facts]
+        dupes = sorted({i for i in fact_ids if fact_ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"fact ids used twice: {dupes}")
+        return self
+
+    def fact(self, fact_id: str) -> Fact | None:
+        for facts in self.sections.values():
+            for fact in facts:
+                if fact.id == fact_id:
+                    return fact
+        return None
+
+    def contact(self, contact_id: str) -> Contact | None:
+        return next((c for c in self.contacts if c.id == contact_id), None)
+
+    def event(self, event_id: str) -> Event | None:
+        return next((e for e in self.events if e.id == event_id), None)
+
+    @property
+    def citation(self) -> str:
+        """《title》 as answers cite it."""
+        return f"《{self.notice.title}》"
