@@ -1,0 +1,99 @@
+"""The `zhaolu` command line. Its commands and output formats are a public interface.
+
+Each command's work lives in ``bot/cmd_<name>.py`` and is imported only when that command runs, so
+commands that need no Telegram objects (check-content, ask, eligibility, export, …) never pay for
+importing aiogram.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+
+def _content(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--content", metavar="DIR", help="campaign YAML directory (default: bundled)")
+
+
+def _db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", metavar="URL", help="database URL (default: ZHAOLU_DATABASE_URL)")
+
+
+def _now(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--now", metavar="ISO", help="pretend it is this moment (ISO-8601)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zhaolu", description="招录助手: recruitment assistant")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="run the bot: Telegram with a token, else the local shell")
+    p.add_argument("--no-scheduler", action="store_true",
+                   help="extra worker: do not schedule reminders or send")
+    _db(p)
+    _content(p)
+
+    p = sub.add_parser("shell", help="chat with the real handlers offline")
+    p.add_argument("--user", type=int, default=1001, metavar="ID")
+    p.add_argument("--jsonl", action="store_true", help="one JSON object per outgoing call")
+    _now(p)
+    _db(p)
+    _content(p)
+
+    p = sub.add_parser("check-content", help="validate campaign YAML files")
+    p.add_argument("dir", nargs="?", metavar="DIR", help="directory or file (default: bundled)")
+
+    p = sub.add_parser("ask", help="answer policy questions from a campaign")
+    p.add_argument("--campaign", metavar="SLUG")
+    p.add_argument("--jsonl", action="store_true")
+    p.add_argument("question", nargs="*", help="the question; none: one per line from stdin")
+    _now(p)
+    _db(p)
+    _content(p)
+
+    p = sub.add_parser("unanswered", help="questions the bot could not answer, most frequent first")
+    p.add_argument("--campaign", metavar="SLUG")
+    p.add_argument("--limit", type=int, default=50)
+    _db(p)
+
+    p = sub.add_parser("eligibility", help="check an applicant profile against a campaign's rules")
+    p.add_argument("--campaign", metavar="SLUG", required=True)
+    p.add_argument("--profile", metavar="JSON", required=True, help="JSON object or @file")
+    p.add_argument("--jsonl", action="store_true")
+    _now(p)
+    _content(p)
+
+    p = sub.add_parser("export", help="export active pre-registrations")
+    p.add_argument("--campaign", metavar="SLUG", required=True)
+    p.add_argument("--base", metavar="NAME")
+    p.add_argument("--format", choices=("csv", "xlsx"), default="xlsx")
+    p.add_argument("--out", metavar="FILE", required=True)
+    _db(p)
+    _content(p)
+
+    p = sub.add_parser("reminders", help="print a campaign's planned reminder schedule")
+    p.add_argument("--campaign", metavar="SLUG", required=True)
+    p.add_argument("--jsonl", action="store_true")
+    _now(p)
+    _db(p)
+    _content(p)
+
+    p = sub.add_parser("migrate", help="bring the database schema up to date")
+    _db(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    module = importlib.import_module(f"bot.cmd_{args.command.replace('-', '_')}")
+    try:
+        return int(module.main(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
