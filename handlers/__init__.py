@@ -1,0 +1,39 @@
+"""The router tree, built fresh for every Dispatcher (a router attaches to one parent only).
+
+Order matters: commands and feature flows first, the free-text catch-all (Q&A) and the fallbacks
+for anything else last.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.types import BotCommand
+
+from content.texts import Texts
+from handlers import fallback, menu, start
+
+# (command, text key of its description), in the order Telegram shows them.
+COMMANDS = (
+    ("start", "commands.start"),
+    ("menu", "commands.menu"),
+    ("campaign", "commands.campaign"),
+    ("help", "commands.help"),
+)
+
+
+def build_router() -> Router:
+    root = Router(name="zhaolu")
+    # zhaolu talks to applicants one to one; personal data never goes to a group.
+    root.message.filter(F.chat.type == ChatType.PRIVATE)
+    root.include_routers(
+        start.build_router(),
+        menu.build_router(),
+    )
+    # Catch-alls last: free text, then anything else.
+    root.include_router(fallback.build_router())
+    return root
+
+
+def bot_commands(texts: Texts) -> list[BotCommand]:
+    return [BotCommand(command=name, description=texts(key)) for name, key in COMMANDS]

@@ -1,0 +1,97 @@
+"""Assembly: the long-lived services, the Dispatcher and the Bot, the same for every channel."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.base import BaseSession
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.middlewares import DatabaseMiddleware
+from bot.settings import Settings
+from content.catalogue import Catalogue, load_catalogue
+from content.texts import Texts, default_texts
+from storage.engine import create_engine, make_sessionmaker, prepare_database
+from storage.fsm import build_fsm_storage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """What every handler may need, handed to the Dispatcher as keyword data."""
+
+    settings: Settings
+    clock: Clock
+    catalogue: Catalogue
+    texts: Texts
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    def as_data(self) -> dict[str, Any]:
+        return {
+            "settings": self.settings,
+            "clock": self.clock,
+            "catalogue": self.catalogue,
+            "texts": self.texts,
+            "engine": self.engine,
+            "sessionmaker": self.sessionmaker,
+        }
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def open_services(settings: Settings, clock: Clock) -> Services:
+    """Load content (failing fast on a bad file), open and migrate the database."""
+    catalogue = load_catalogue(settings.content_dir)
+    engine = create_engine(settings.effective_database_url)
+    await prepare_database(engine)
+    return Services(settings=settings, clock=clock, catalogue=catalogue, texts=default_texts(),
+                    engine=engine, sessionmaker=make_sessionmaker(engine))
+
+
+def build_dispatcher(services: Services, *, fsm_storage: BaseStorage | None = None) -> Dispatcher:
+    """A fresh Dispatcher with a fresh router tree (routers attach to one parent only)."""
+    from handlers import build_router
+    from handlers.errors import register_error_handler
+
+    storage = fsm_storage or build_fsm_storage(services.settings, services.engine)
+    dispatcher = Dispatcher(storage=storage, events_isolation=_isolation(storage),
+                            **services.as_data())
+    dispatcher.update.outer_middleware(DatabaseMiddleware())
+    dispatcher.include_router(build_router())
+    register_error_handler(dispatcher)
+    return dispatcher
+
+
+def _isolation(storage: BaseStorage) -> Any:
+    """Serialise updates per user, so a double tap is handled after the first tap finished."""
+    from aiogram.fsm.storage.base import DefaultKeyBuilder
+    from aiogram.fsm.storage.memory import SimpleEventIsolation
+
+    try:
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+    except ImportError:  # redis is a dependency, but the isolation must not hinge on it
+        return SimpleEventIsolation()
+    if isinstance(storage, RedisStorage):
+        return RedisEventIsolation(storage.redis, key_builder=DefaultKeyBuilder(with_destiny=True))
+    return SimpleEventIsolation()
+
+
+def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    token = settings.bot_token.get_secret_value() if settings.bot_token else "42:shell"
+    if session is None and settings.telegram_api_url:
+        from aiogram.client.session.aiohttp import AiohttpSession
+        from aiogram.client.telegram import TelegramAPIServer
+
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(token=token, session=session,
+               default=DefaultBotProperties(parse_mode=ParseMode.HTML))

@@ -1,0 +1,132 @@
+"""Drive the real Dispatcher with synthetic updates: the seam the shell and the tests share.
+
+A user types text, presses a button, or sends a sticker, photo or document; the driver turns
+that into the Update Telegram would deliver, feeds it to the Dispatcher, and returns the Bot API
+calls the handlers made while handling it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    Document,
+    Message,
+    PhotoSize,
+    Sticker,
+    Update,
+    User,
+    Voice,
+)
+
+from bot.clock import Clock
+from bot.recording import Call, RecordingSession
+
+
+class ChatDriver:
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, session: RecordingSession,
+                 clock: Clock, **data: Any) -> None:
+        self.dispatcher = dispatcher
+        self.bot = bot
+        self.session = session
+        self.clock = clock
+        self.data = data
+        self._update_ids = itertools.count(1)
+        self._query_ids = itertools.count(1)
+
+    @staticmethod
+    def user(user_id: int) -> User:
+        return User(id=user_id, is_bot=False, first_name=f"用户{user_id}", language_code="zh-hans")
+
+    def _message(self, user_id: int, **content: Any) -> Message:
+        return Message(
+            message_id=self.session.next_message_id(),
+            date=self.clock.now(),
+            chat=Chat(id=user_id, type="private"),
+            from_user=self.user(user_id),
+            **content,
+        )
+
+    async def feed(self, update: Update) -> list[Call]:
+        start = len(self.session.calls)
+        await self.dispatcher.feed_update(self.bot, update, **self.data)
+        return self.session.calls[start:]
+
+    async def send_text(self, user_id: int, text: str) -> list[Call]:
+        message = self._message(user_id, text=text, entities=_command_entity(text))
+        return await self.feed(Update(update_id=next(self._update_ids), message=message))
+
+    async def send_content(self, user_id: int, kind: str, **extra: Any) -> list[Call]:
+        """A non-text message: sticker, photo, voice or document (extra: file_name, size …)."""
+        serial = next(self._update_ids)
+        if kind == "sticker":
+            content = {"sticker": Sticker(file_id=f"st{serial}", file_unique_id=f"ust{serial}",
+                                          type="regular", width=512, height=512,
+                                          is_animated=False, is_video=False, emoji="👍")}
+        elif kind == "photo":
+            size = extra.get("size", 120_000)
+            content = {"photo": [PhotoSize(file_id=f"ph{serial}", file_unique_id=f"uph{serial}",
+                                           width=1280, height=960, file_size=size)]}
+        elif kind == "voice":
+            content = {"voice": Voice(file_id=f"vo{serial}", file_unique_id=f"uvo{serial}",
+                                      duration=3)}
+        elif kind == "document":
+            content = {"document": Document(
+                file_id=f"doc{serial}", file_unique_id=f"udoc{serial}",
+                file_name=extra.get("file_name", "scan.jpg"),
+                mime_type=extra.get("mime_type", "image/jpeg"),
+                file_size=extra.get("size", 120_000))}
+        else:
+            raise ValueError(f"unknown content kind {kind!r}")
+        if "caption" in extra:
+            content["caption"] = extra["caption"]
+        message = self._message(user_id, **content)
+        return await self.feed(Update(update_id=serial, message=message))
+
+    def button_data(self, user_id: int, label: str) -> tuple[Message, str] | None:
+        """The newest message with a button labelled `label`, and that button's data."""
+        chat = [m for (cid, _), m in self.session.messages.items()
+                if cid == user_id and m.reply_markup is not None]
+        for message in sorted(chat, key=lambda m: m.message_id, reverse=True):
+            for row in message.reply_markup.inline_keyboard:
+                for button in row:
+                    if button.text == label and button.callback_data:
+                        return message, button.callback_data
+        return None
+
+    def latest_buttons(self, user_id: int) -> list[str]:
+        message = self.session.latest_with_buttons(user_id)
+        if message is None:
+            return []
+        return [b.text for row in message.reply_markup.inline_keyboard for b in row]
+
+    async def press(self, user_id: int, label: str) -> list[Call] | None:
+        """Press the newest button with this label; None when there is no such button."""
+        found = self.button_data(user_id, label)
+        if found is None:
+            return None
+        message, data = found
+        return await self.press_data(user_id, data, message)
+
+    async def press_data(self, user_id: int, data: str, message: Message | None = None
+                         ) -> list[Call]:
+        """A callback query with any data (also forged or stale data, for tests)."""
+        query = CallbackQuery(
+            id=str(next(self._query_ids)),
+            from_user=self.user(user_id),
+            chat_instance=f"ci{user_id}",
+            message=message or self._message(user_id, text="…"),
+            data=data,
+        )
+        return await self.feed(Update(update_id=next(self._update_ids), callback_query=query))
+
+
+def _command_entity(text: str) -> list[dict[str, Any]] | None:
+    if not text.startswith("/"):
+        return None
+    length = len(text.split(maxsplit=1)[0])
+    return [{"type": "bot_command", "offset": 0, "length": length}]

@@ -1,0 +1,49 @@
+"""Outer middleware: one database session per update, the user, and the user's campaign."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject
+from aiogram.types import User as TelegramUser
+
+from storage.users import touch_user
+
+
+class DatabaseMiddleware(BaseMiddleware):
+    """Opens the update's session, records the user, commits once after the handler.
+
+    This is the one place that commits for handlers (see STYLE.md): a handler that raises leaves
+    nothing half-written.
+    """
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        sessionmaker = data["sessionmaker"]
+        clock = data["clock"]
+        catalogue = data["catalogue"]
+        async with sessionmaker() as session:
+            data["session"] = session
+            from_user: TelegramUser | None = data.get("event_from_user")
+            user = None
+            if from_user is not None and not from_user.is_bot:
+                user = await touch_user(
+                    session,
+                    user_id=from_user.id,
+                    first_name=from_user.first_name,
+                    last_name=from_user.last_name,
+                    username=from_user.username,
+                    now=clock.now(),
+                )
+            data["user"] = user
+            slug = user.campaign_slug if user is not None else None
+            data["campaign"] = catalogue.get(slug) if slug else None
+            result = await handler(event, data)
+            await session.commit()
+            return result

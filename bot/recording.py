@@ -1,0 +1,155 @@
+"""A session that records the Bot API calls instead of sending them.
+
+The shell, the tests and the benchmarks drive the real Dispatcher and Bot with it: every
+outgoing request is kept as a :class:`Call` (the method name and the parameters exactly as they
+would go over the wire, defaults resolved) and answered with a plausible result, so handlers
+that use the returned Message (its id, its chat) behave as on Telegram.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import Chat, Document, InlineKeyboardMarkup, Message, PhotoSize, User
+
+from bot.clock import Clock
+
+BOT_USER = User(id=42, is_bot=True, first_name="招录助手", username="zhaolu_bot")
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    result: Any = None
+
+    @property
+    def chat_id(self) -> int | str | None:
+        return self.params.get("chat_id")
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text") or self.params.get("caption") or "")
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """Every button as (label, callback_data or url or ''), row by row."""
+        markup = self.params.get("reply_markup") or {}
+        rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
+        return [
+            (b.get("text", ""), b.get("callback_data") or b.get("url") or "")
+            for row in rows
+            for b in row
+        ]
+
+
+Responder = Callable[[Call], Any]
+
+
+class RecordingSession(BaseSession):
+    """Records calls; `responders[method]` may return a result or raise (to inject errors)."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        super().__init__()
+        self.clock = clock or Clock()
+        self.calls: list[Call] = []
+        self.responders: dict[str, Responder] = {}
+        self.messages: dict[tuple[int, int], Message] = {}
+        self._ids = itertools.count(1)
+
+    def next_message_id(self) -> int:
+        return next(self._ids)
+
+    async def close(self) -> None:
+        return None
+
+    async def stream_content(self, url: str, headers: dict[str, Any] | None = None,
+                             timeout: int = 30, chunk_size: int = 65536,
+                             raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
+        yield b""
+
+    def serialise(self, bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any]:
+        files: dict[str, Any] = {}
+        params = {}
+        for key, value in method.model_dump(warnings=False).items():
+            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+            if prepared is not None and prepared != "" and prepared != []:
+                params[key] = prepared
+        return params
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType],
+                           timeout: int | None = None) -> TelegramType:
+        call = Call(method.__api_method__, self.serialise(bot, method))
+        self.calls.append(call)
+        responder = self.responders.get(call.method)
+        if responder is not None:
+            call.result = responder(call)
+        else:
+            call.result = self._default_result(method, call)
+        return call.result
+
+    def _default_result(self, method: TelegramMethod[Any], call: Call) -> Any:
+        name = call.method
+        if name == "getMe":
+            return BOT_USER
+        if name.startswith("send") or name.startswith("edit"):
+            if "inline_message_id" in call.params:
+                return True
+            return self._message_for(method, call)
+        returning = getattr(method, "__returning__", None)
+        if returning is bool:
+            return True
+        raise NotImplementedError(f"the recording session cannot answer {name}")
+
+    def _message_for(self, method: TelegramMethod[Any], call: Call) -> Message:
+        chat_id = int(call.params["chat_id"])
+        existing = call.params.get("message_id")
+        message_id = int(existing) if existing else self.next_message_id()
+        old = self.messages.get((chat_id, message_id))
+        markup = getattr(method, "reply_markup", None)
+        fields: dict[str, Any] = {
+            "message_id": message_id,
+            "date": self._now(),
+            "chat": Chat(id=chat_id, type="private"),
+            "from_user": BOT_USER,
+        }
+        if isinstance(markup, InlineKeyboardMarkup):
+            fields["reply_markup"] = markup
+        if call.method in ("sendMessage", "editMessageText"):
+            fields["text"] = call.params.get("text", old.text if old else "")
+        elif call.method == "editMessageReplyMarkup" and old is not None:
+            fields["text"] = old.text
+        elif call.method == "sendDocument":
+            fields["document"] = Document(file_id=f"doc{message_id}",
+                                          file_unique_id=f"udoc{message_id}",
+                                          file_name=_file_name(method))
+            fields["caption"] = call.params.get("caption")
+        elif call.method == "sendPhoto":
+            fields["photo"] = [PhotoSize(file_id=f"ph{message_id}",
+                                         file_unique_id=f"uph{message_id}", width=800, height=600)]
+            fields["caption"] = call.params.get("caption")
+        message = Message(**fields)
+        self.messages[(chat_id, message_id)] = message
+        return message
+
+    def _now(self) -> datetime:
+        return self.clock.now()
+
+    def latest_with_buttons(self, chat_id: int) -> Message | None:
+        """The newest message in the chat that carries an inline keyboard."""
+        candidates = [m for (cid, _), m in self.messages.items()
+                      if cid == chat_id and m.reply_markup is not None]
+        return max(candidates, key=lambda m: m.message_id, default=None)
+
+
+def _file_name(method: TelegramMethod[Any]) -> str | None:
+    document = getattr(method, "document", None)
+    return getattr(document, "filename", None)

@@ -1,0 +1,182 @@
+"""`zhaolu shell`: chat with the real handlers offline, interactively or from a script.
+
+Each input line is a text message from the current user, or a press of the button with that
+label on the newest message that has it; lines starting with ':' are shell commands. Outgoing
+calls are printed readably, or as one JSON object per line with --jsonl, followed by
+{"idle": true} once the line has been fully handled.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+from datetime import datetime
+from typing import Any, TextIO
+
+from bot.app import Services, build_bot, build_dispatcher, open_services
+from bot.clock import Clock, parse_moment
+from bot.driver import ChatDriver
+from bot.recording import Call, RecordingSession
+from bot.settings import Settings
+
+HELP = """shell commands:
+  :user ID          switch the current user
+  :now ISO-8601     set the clock (e.g. :now 2023-06-27T09:00:00+08:00)
+  :tick             run the scheduled jobs due at the clock (reminders, sending)
+  :sticker | :voice send a sticker / a voice message
+  :photo [KB]       send a photo (default 120 KB)
+  :document NAME [KB]  send a file (e.g. :document id.jpg 250)
+  :help             this list
+  :quit             leave (end of input does too)"""
+
+SKIPPED_PARAMS = {"reply_markup", "parse_mode", "link_preview_options"}
+
+
+def call_json(call: Call) -> dict[str, Any]:
+    """The public JSON form of one outgoing call (see README: the shell contract)."""
+    out: dict[str, Any] = {"method": call.method}
+    params = call.params
+    for key in ("chat_id", "text", "caption"):
+        if key in params:
+            out[key] = params[key]
+    if "document" in params and isinstance(params["document"], str):
+        out["document"] = params["document"]
+    buttons = call.buttons
+    if buttons or "reply_markup" in params:
+        out["buttons"] = [list(b) for b in buttons]
+    for key, value in params.items():
+        if key not in out and key not in SKIPPED_PARAMS:
+            out[key] = value
+    return out
+
+
+def render_readable(call: Call) -> str:
+    """What a person reads: the text without tags, then each button as [label]."""
+    if call.method == "answerCallbackQuery":
+        text = call.params.get("text")
+        return f"  (提示) {text}" if text else ""
+    if call.method in ("setMyCommands", "getMe", "deleteWebhook"):
+        return ""
+    text = html.unescape(re.sub(r"<[^>]+>", "", call.text))
+    lines = [f"── {call.method} ──", text] if call.method != "sendMessage" else [text]
+    markup = call.params.get("reply_markup") or {}
+    for row in markup.get("inline_keyboard") or markup.get("keyboard") or []:
+        lines.append(" ".join(f"[{b.get('text', '')}]" for b in row))
+    return "\n".join(line for line in lines if line is not None) + "\n"
+
+
+class Shell:
+    def __init__(self, services: Services, *, user_id: int, jsonl: bool, out: TextIO) -> None:
+        self.services = services
+        self.clock = services.clock
+        self.session = RecordingSession(self.clock)
+        self.bot = build_bot(services.settings, self.session)
+        self.dispatcher = build_dispatcher(services)
+        self.driver = ChatDriver(self.dispatcher, self.bot, self.session, self.clock)
+        self.user_id = user_id
+        self.jsonl = jsonl
+        self.out = out
+
+    async def handle_line(self, line: str) -> bool:
+        """Handle one input line; False when the shell should stop."""
+        line = line.rstrip("\r\n")
+        keep_going = True
+        if line.startswith(":"):
+            keep_going = await self._command(line[1:].strip())
+        elif line.strip():
+            calls = await self.driver.press(self.user_id, line.strip())
+            if calls is None:
+                calls = await self.driver.send_text(self.user_id, line)
+            self._print_calls(calls)
+        if self.jsonl:
+            self._emit({"idle": True})
+        self.out.flush()
+        return keep_going
+
+    async def _command(self, command: str) -> bool:
+        name, _, rest = command.partition(" ")
+        rest = rest.strip()
+        if name == "quit":
+            return False
+        if name == "user" and rest.lstrip("-").isdigit():
+            self.user_id = int(rest)
+            self._note(f"current user: {self.user_id}")
+        elif name == "now" and rest:
+            try:
+                self.clock.set(parse_moment(rest))
+            except ValueError:
+                self._note(f"not an ISO-8601 time: {rest}")
+            else:
+                self._note(f"clock: {self.clock.now().isoformat()}")
+        elif name == "tick":
+            await self._tick()
+        elif name in ("sticker", "voice", "photo", "document"):
+            await self._content(name, rest.split())
+        else:
+            self._note(HELP)
+        return True
+
+    async def _content(self, kind: str, args: list[str]) -> None:
+        extra: dict[str, Any] = {}
+        if kind == "photo" and args:
+            extra["size"] = int(float(args[0]) * 1024)
+        if kind == "document":
+            extra["file_name"] = args[0] if args else "scan.jpg"
+            if len(args) > 1:
+                extra["size"] = int(float(args[1]) * 1024)
+            name = extra["file_name"].lower()
+            extra["mime_type"] = ("image/jpeg" if name.endswith((".jpg", ".jpeg"))
+                                  else "application/octet-stream")
+        self._print_calls(await self.driver.send_content(self.user_id, kind, **extra))
+
+    async def _tick(self) -> None:
+        from bot.scheduler import tick
+
+        start = len(self.session.calls)
+        summary = await tick(self.services, self.bot, self.clock.now())
+        self._print_calls(self.session.calls[start:])
+        self._note(f"tick: {summary}")
+
+    def _print_calls(self, calls: list[Call]) -> None:
+        for call in calls:
+            if self.jsonl:
+                self._emit(call_json(call))
+            else:
+                text = render_readable(call)
+                if text:
+                    self.out.write(text + "\n")
+
+    def _emit(self, obj: dict[str, Any]) -> None:
+        self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+    def _note(self, text: str) -> None:
+        if self.jsonl:
+            self._emit({"note": text})
+        else:
+            self.out.write(f"» {text}\n")
+
+
+async def run_shell(settings: Settings, *, user_id: int, jsonl: bool, now: datetime | None,
+                    stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    clock = Clock(now)
+    services = await open_services(settings, clock)
+    shell = Shell(services, user_id=user_id, jsonl=jsonl, out=out)
+    try:
+        interactive = stdin.isatty() and not jsonl
+        if interactive:
+            out.write("招录助手 shell — 输入消息或按钮文字，:help 查看命令，:quit 退出\n")
+        while True:
+            if interactive:
+                out.write(f"[{shell.user_id}]> ")
+                out.flush()
+            line = stdin.readline()
+            if not line:
+                break
+            if not await shell.handle_line(line):
+                break
+    finally:
+        await shell.dispatcher.storage.close()
+        await services.close()
+    return 0

@@ -1,0 +1,76 @@
+"""/start (with an optional deep-link campaign), /campaign and the campaign chooser."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content.catalogue import Catalogue
+from content.schema import Campaign
+from content.texts import Texts
+from handlers.keyboards import CampaignCb, chooser_keyboard, menu_keyboard
+from handlers.menu import menu_text, send_menu, show
+from storage.models import User
+from storage.users import set_campaign
+
+
+async def cmd_start(message: Message, command: CommandObject, texts: Texts,
+                    catalogue: Catalogue, session: AsyncSession, user: User | None) -> None:
+    """/start: the chooser; /start <slug> (a deep link) selects that campaign directly."""
+    payload = (command.args or "").strip()
+    campaign = catalogue.get(payload) if payload else None
+    if campaign is not None and user is not None:
+        await choose(session, user, campaign)
+        await message.answer(texts("campaign.chosen", name=campaign.name))
+        await send_menu(message, texts, campaign)
+        return
+    greeting = texts("start.unknown_payload") if payload else texts(
+        "start.choose_campaign", name=_display_name(message))
+    current = user.campaign_slug if user is not None else None
+    await message.answer(greeting, reply_markup=chooser_keyboard(catalogue.all(), current))
+
+
+async def cmd_campaign(message: Message, texts: Texts, catalogue: Catalogue,
+                       user: User | None) -> None:
+    """/campaign: switch to another campaign."""
+    current = user.campaign_slug if user is not None else None
+    await message.answer(texts("menu.no_campaign") if current is None else texts(
+        "campaign.switch"), reply_markup=chooser_keyboard(catalogue.all(), current))
+
+
+async def on_choose(query: CallbackQuery, callback_data: CampaignCb, texts: Texts,
+                    catalogue: Catalogue, session: AsyncSession, user: User | None) -> None:
+    """A chooser button (or the menu's "switch" button, which has an empty slug)."""
+    current = user.campaign_slug if user is not None else None
+    if not callback_data.slug:
+        await query.answer()
+        await show(query, texts("campaign.switch"), chooser_keyboard(catalogue.all(), current))
+        return
+    campaign = catalogue.get(callback_data.slug)
+    if campaign is None or user is None:
+        await query.answer(texts("fallback.stale_button"), show_alert=True)
+        return
+    await choose(session, user, campaign)
+    await query.answer(texts("campaign.chosen_short", name=campaign.name))
+    await show(query, menu_text(texts, campaign), menu_keyboard(texts, campaign))
+
+
+async def choose(session: AsyncSession, user: User, campaign: Campaign) -> None:
+    await set_campaign(session, user_id=user.id, slug=campaign.slug)
+    user.campaign_slug = campaign.slug
+
+
+def _display_name(message: Message) -> str:
+    if message.from_user is None:
+        return ""
+    return "，" + message.from_user.first_name
+
+
+def build_router() -> Router:
+    router = Router(name="start")
+    router.message.register(cmd_start, CommandStart())
+    router.message.register(cmd_campaign, Command("campaign"))
+    router.callback_query.register(on_choose, CampaignCb.filter())
+    return router
