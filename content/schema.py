@@ -8,6 +8,8 @@ models in their own modules and are optional, so a new notice can start with fac
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -19,6 +21,34 @@ from content.schema_form import FormSpec
 from content.schema_reminders import ReminderSpec
 
 SECTION_KEYS = ("training", "applicants", "plan", "registration", "support", "contacts")
+
+# A YAML folded block (`>`) joins its lines with a space, which splits Chinese text in two.
+_CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’]"
+_SPLIT_CHINESE = re.compile(f"{_CJK} +{_CJK}")
+
+
+class LocatedError(ValueError):
+    """A cross-field check's error that names the path of the value at fault.
+
+    Pydantic keeps the raised exception in the error's ``ctx``; the loader reads ``loc`` from it,
+    so a problem found by a whole-campaign check still points at the right line.
+    """
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def _no_split_chinese(value: str) -> str:
+    if _SPLIT_CHINESE.search(value):
+        raise ValueError("space between Chinese characters (a folded `>` block?): "
+                         "write the text on one line")
+    return value
+
+
+def _dupes(values: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    return sorted({v for v in values if v in seen or seen.add(v)})
 
 
 class Strict(BaseModel):
@@ -34,6 +64,8 @@ class Fact(Strict):
     clause: str = Field(description="Where in the notice: e.g. 二、招录对象.")
     keywords: list[str] = Field(default_factory=list, description="Extra words for matching.")
 
+    _text = field_validator("title", "text")(_no_split_chinese)
+
 
 class Notice(Strict):
     title: str = Field(description="Full title without 《》.")
@@ -42,6 +74,10 @@ class Notice(Strict):
     published: date
     region: str = Field(description="孝感市 / 福建省")
     source_url: str | None = None
+    addressees: list[str] = Field(default_factory=list, description="主送: who it is addressed to.")
+    basis: list[str] = Field(default_factory=list, description="Documents it is issued under.")
+    attachments: list[str] = Field(default_factory=list)
+    disclosure: str | None = Field(default=None, description="此件主动公开, …")
 
 
 class Contact(Strict):
@@ -87,6 +123,9 @@ class Event(Strict):
     title: str
     start: datetime | None = None
     end: datetime | None = None
+    when: str | None = Field(
+        default=None, description="The date as the notice words it (2023年8月), when coarser."
+    )
     text: str
     clause: str
 
@@ -121,6 +160,18 @@ class Plan(Strict):
         default=None, description="When the notice lists no bases: where the plan is published."
     )
     clause: str
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Plan:
+        if not self.bases and not self.where_published:
+            raise ValueError("a plan without bases must say where_published")
+        quotas = [b.quota for b in self.bases]
+        if self.total_quota is not None and quotas and None not in quotas:
+            total = sum(q for q in quotas if q is not None)
+            if total != self.total_quota:
+                message = f"total_quota {self.total_quota} but the bases add up to {total}"
+                raise LocatedError(("total_quota",), message)
+        return self
 
 
 class Registration(Strict):
@@ -157,18 +208,29 @@ class Campaign(Strict):
     @model_validator(mode="after")
     def _references(self) -> Campaign:
         contact_ids = {c.id for c in self.contacts}
-        for base in self.plan.bases:
+        for i, base in enumerate(self.plan.bases):
             missing = set(base.contact_ids) - contact_ids
             if missing:
-                raise ValueError(f"base {base.id} names unknown contacts: {sorted(missing)}")
+                raise LocatedError(("plan", "bases", i, "contact_ids"),
+                                   f"base {base.id} names unknown contacts: {sorted(missing)}")
         missing_sections = [k for k in SECTION_KEYS if k not in self.sections]
         if missing_sections:
-            raise ValueError(f"sections missing: {missing_sections}")
-        fact_ids = [f.id for facts in self.sections.values() for f in facts]
-        dupes = sorted({i for i in fact_ids if fact_ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"fact ids used twice: {dupes}")
+            raise LocatedError(("sections",), f"sections missing: {missing_sections}")
+        self._unique_ids()
         return self
+
+    def _unique_ids(self) -> None:
+        checks: list[tuple[tuple[str, ...], str, list[str]]] = [
+            (("sections",), "fact ids", [f.id for fs in self.sections.values() for f in fs]),
+            (("contacts",), "contact ids", [c.id for c in self.contacts]),
+            (("plan", "bases"), "base ids", [b.id for b in self.plan.bases]),
+            (("events",), "event ids", [e.id for e in self.events]),
+            (("registration", "materials"), "material ids",
+             [m.id for m in self.registration.materials]),
+        ]
+        for loc, what, ids in checks:
+            if dupes := _dupes(ids):
+                raise LocatedError(loc, f"{what} used twice: {dupes}")
 
     def fact(self, fact_id: str) -> Fact | None:
         for facts in self.sections.values():
