@@ -16,6 +16,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, Document, InlineKeyboardMarkup, Message, PhotoSize, User
@@ -114,6 +115,9 @@ class RecordingSession(BaseSession):
         existing = call.params.get("message_id")
         message_id = int(existing) if existing else self.next_message_id()
         old = self.messages.get((chat_id, message_id))
+        if old is not None and _unchanged(old, method, call):
+            # As Telegram does: an edit that changes nothing is refused.
+            raise TelegramBadRequest(method, "Bad Request: message is not modified")
         markup = getattr(method, "reply_markup", None)
         fields: dict[str, Any] = {
             "message_id": message_id,
@@ -148,6 +152,12 @@ class RecordingSession(BaseSession):
         candidates = [m for (cid, _), m in self.messages.items()
                       if cid == chat_id and m.reply_markup is not None]
         return max(candidates, key=lambda m: m.message_id, default=None)
+
+
+def _unchanged(old: Message, method: TelegramMethod[Any], call: Call) -> bool:
+    if call.method == "editMessageText" and call.params.get("text") != old.text:
+        return False
+    return getattr(method, "reply_markup", None) == old.reply_markup
 
 
 def _file_name(method: TelegramMethod[Any]) -> str | None:
