@@ -1,0 +1,26 @@
+"""zhaolu run: on Telegram when ZHAOLU_BOT_TOKEN is set, otherwise the local shell."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.cmd_shell import settings_from
+
+
+def main(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.bot_token is None:
+        from bot.shell import run_shell
+
+        print("ZHAOLU_BOT_TOKEN is not set: opening the local chat shell "
+              f"(database {settings.effective_database_url}).", file=sys.stderr)
+        return asyncio.run(run_shell(settings, user_id=1001, jsonl=False, now=None))
+    from bot.polling import run_polling
+
+    asyncio.run(run_polling(settings, scheduler=not args.no_scheduler))
+    return 0
