@@ -1,0 +1,118 @@
+"""Engines, sessions and schema preparation for any SQLAlchemy URL (SQLite or PostgreSQL).
+
+Sessions are SQLModel's `AsyncSession` (a subclass of SQLAlchemy's): use ``session.exec(...)``;
+its ``session.execute`` is marked deprecated by SQLModel and warns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Any constant will do; it only has to be the same in every process sharing the database.
+_MIGRATION_LOCK_ID = 0x7A68616F6C75  # "zhaolu"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Pick the async driver when a URL names none (``sqlite:///…``, ``postgresql://…``)."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite" and parsed.get_driver_name() != "aiosqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif backend == "postgresql" and parsed.get_driver_name() != "asyncpg":
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    return parsed
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers and the one writer proceed together, and with synchronous=NORMAL a
+    # commit costs no fsync (durable at the next checkpoint; a power cut may lose the last ones).
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+    """An async engine; for SQLite, the file's directory is created and the pragmas set."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = _sqlite_file(parsed)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_async_engine(parsed, **kwargs)
+        event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(parsed, **kwargs)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+def upsert_insert(dialect_name: str) -> Any:
+    """The dialect's ``insert`` construct that has ``on_conflict_do_update``."""
+    if dialect_name == "sqlite":
+        return sqlite.insert
+    if dialect_name == "postgresql":
+        return postgresql.insert
+    raise NotImplementedError(f"no upsert for dialect {dialect_name!r}")
+
+
+def alembic_config(connection: Connection | None = None) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    from alembic import command
+
+    if connection.dialect.name == "postgresql":
+        # Several workers may start at once: one migrates, the others wait and find it done.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID})")
+    command.upgrade(alembic_config(connection), "head")
+
+
+async def prepare_database(engine: AsyncEngine) -> None:
+    """Bring the schema to the head revision; a no-op when it is already there."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade)
+
+
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    def _read(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(_read)

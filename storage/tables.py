@@ -1,0 +1,10 @@
+"""Every table module, imported for its side effect of registering its tables in SQLModel.metadata.
+
+Alembic (storage/migrations/env.py) and the regenerate script see exactly what is listed here.
+Each feature adds one line for its own module, ``import storage.<feature>  # noqa: F401``,
+keeping the lines in alphabetical order (ruff's isort rule checks it).
+"""
+
+from __future__ import annotations
+
+import storage.models  # noqa: F401
