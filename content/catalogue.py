@@ -1,0 +1,68 @@
+"""All campaigns the bot serves, loaded from one directory of YAML files (one file per notice)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from content.loader import ContentError, ContentIssue, LoadedFile, check_file, display_path
+from content.schema import Campaign
+
+BUNDLED = Path(__file__).resolve().parent / "campaigns"
+
+
+class Catalogue:
+    """Campaigns by slug; `all()` lists the newest year first, then by slug."""
+
+    def __init__(self, campaigns: Iterable[Campaign]) -> None:
+        ordered = sorted(campaigns, key=lambda c: (-c.year, c.slug))
+        self._by_slug = {c.slug: c for c in ordered}
+
+    def get(self, slug: str | None) -> Campaign | None:
+        return self._by_slug.get(slug) if slug else None
+
+    def all(self) -> list[Campaign]:
+        return list(self._by_slug.values())
+
+    @property
+    def slugs(self) -> list[str]:
+        return list(self._by_slug)
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._by_slug
+
+    def __iter__(self) -> Iterator[Campaign]:
+        return iter(self._by_slug.values())
+
+    def __len__(self) -> int:
+        return len(self._by_slug)
+
+
+def campaign_files(target: Path) -> list[Path]:
+    """`target` itself when it is a file, else the *.yaml files directly inside it."""
+    if target.is_file():
+        return [target]
+    return sorted(p for p in target.glob("*.yaml") if not p.name.startswith("."))
+
+
+def check_catalogue(target: Path | None = None) -> tuple[list[LoadedFile], list[ContentIssue]]:
+    """Every file's outcome, plus issues with the target itself (missing, no files)."""
+    target = Path(target) if target is not None else BUNDLED
+    if not target.exists():
+        return [], [ContentIssue(display_path(target), None, "no such file or directory")]
+    files = [check_file(path) for path in campaign_files(target)]
+    if not files:
+        return [], [ContentIssue(display_path(target), None, "no campaign files (*.yaml) here")]
+    return files, []
+
+
+def load_catalogue(directory: Path | None = None) -> Catalogue:
+    """The campaigns in `directory` (default: the bundled ones); a single file also works.
+
+    Raises ContentError with the issues of ALL files, so one run shows everything to fix.
+    """
+    files, issues = check_catalogue(directory)
+    issues += [issue for loaded in files for issue in loaded.issues]
+    if issues:
+        raise ContentError(issues)
+    return Catalogue(loaded.campaign for loaded in files if loaded.campaign is not None)

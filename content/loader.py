@@ -1,0 +1,252 @@
+"""Load one campaign file and say precisely what is wrong with it: file, line, message.
+
+PyYAML's ``safe_load`` forgets where values came from and silently keeps the last of two equal
+keys, so we compose the node tree ourselves, build plain Python values from it, and keep a map
+from each value's path (``("plan", "bases", 0, "quota")``) to its line. Pydantic's errors carry
+the same paths, so each one lands on the line of the offending key (or of the nearest parent
+that exists, when a key is missing).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from content.schema import Campaign
+
+Loc = tuple[str | int, ...]
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# Timestamps stay strings: pydantic parses them and reports a bad date with its own message, and
+# a date-only value becomes a datetime at midnight instead of a `date` pydantic would refuse.
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+@dataclass(frozen=True, order=True)
+class ContentIssue:
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else \
+            f"{self.file}: {self.message}"
+
+
+class ContentError(Exception):
+    """One or more campaign files are invalid; ``issues`` says where and why."""
+
+    def __init__(self, issues: list[ContentIssue]) -> None:
+        self.issues = list(issues)
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+
+@dataclass
+class LoadedFile:
+    """A campaign file's outcome: the campaign when valid, and every issue found."""
+
+    path: Path
+    campaign: Campaign | None = None
+    issues: list[ContentIssue] = field(default_factory=list)
+    lines: dict[Loc, int] = field(default_factory=dict)
+
+    @property
+    def display(self) -> str:
+        return display_path(self.path)
+
+    def line_of(self, loc: Loc) -> int:
+        """The line of `loc`, or of its nearest parent that exists in the file."""
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(tuple(loc[:end]))
+            if line is not None:
+                return line
+        return 1
+
+    def add(self, line: int | None, message: str) -> None:
+        self.issues.append(ContentIssue(self.display, line, message))
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working directory when under it: short enough to click in a terminal."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def load_campaign(path: Path) -> Campaign:
+    """The campaign in `path`; raises ContentError listing every issue in the file."""
+    loaded = check_file(path)
+    if loaded.issues or loaded.campaign is None:
+        raise ContentError(loaded.issues)
+    return loaded.campaign
+
+
+def check_file(path: Path) -> LoadedFile:
+    loaded = LoadedFile(path=Path(path))
+    try:
+        text = loaded.path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        loaded.add(None, f"cannot read: {exc}")
+        return loaded
+    try:
+        node = yaml.compose(text, Loader=Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = mark.line + 1 if mark else None
+        loaded.add(where, f"YAML syntax error: {_yaml_problem(exc)}")
+        return loaded
+    if node is None:
+        loaded.add(1, "the file is empty")
+        return loaded
+    data = _Builder(loaded).build(node, ())
+    if not isinstance(data, dict):
+        loaded.add(node.start_mark.line + 1, "expected a mapping of campaign fields at the top")
+        return loaded
+    _check_slug(loaded, data)
+    try:
+        loaded.campaign = Campaign.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            loc, message = describe_error(error)
+            loaded.add(loaded.line_of(loc), message)
+    loaded.issues.sort(key=lambda i: i.line or 0)
+    return loaded
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    parts = [exc.context, exc.problem]
+    return "; ".join(p for p in parts if p) or str(exc)
+
+
+def _check_slug(loaded: LoadedFile, data: dict[str, Any]) -> None:
+    slug = data.get("slug")
+    if isinstance(slug, str) and slug != loaded.path.stem:
+        loaded.add(loaded.line_of(("slug",)),
+                   f"slug '{slug}' does not match the file name '{loaded.path.name}' "
+                   f"(name the file {slug}.yaml)")
+
+
+class _Builder:
+    """Builds plain values from YAML nodes, recording lines and duplicate keys as it goes."""
+
+    def __init__(self, loaded: LoadedFile) -> None:
+        self.loaded = loaded
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.active: set[int] = set()
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.loaded.lines.setdefault(loc, node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if id(node) in self.active:  # an alias inside its own anchor
+            self.loaded.add(node.start_mark.line + 1, "recursive alias")
+            return None
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+            return self._mapping(node, loc)
+        finally:
+            self.active.discard(id(node))
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == _TIMESTAMP:
+            return node.value
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            self.loaded.add(node.start_mark.line + 1, f"YAML value error: {exc.problem}")
+            return node.value
+
+    def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if key_node.tag == _MERGE or not isinstance(key_node, yaml.ScalarNode):
+                self.loaded.add(line, "only plain keys are supported (no '<<' merges, no "
+                                      "complex keys)")
+                continue
+            # Raw text: `yes:` or `2023:` must stay the key the author typed.
+            key = key_node.value
+            if key in first_line:
+                self.loaded.add(line, f"duplicate key '{key}' (first at line {first_line[key]}); "
+                                      "YAML would silently keep only the last one")
+            first_line.setdefault(key, line)
+            self.loaded.lines[(*loc, key)] = line
+            result[key] = self.build(value_node, (*loc, key))
+        return result
+
+
+def describe_error(error: Any) -> tuple[Loc, str]:
+    """A pydantic error as (path in the file, message an author can act on)."""
+    loc: Loc = tuple(error["loc"])
+    cause = (error.get("ctx") or {}).get("error")
+    loc = (*loc, *getattr(cause, "loc", ()))
+    kind, message = error["type"], error["msg"]
+    if kind == "missing":
+        return loc[:-1], f"{_dotted(loc[:-1]) or 'top level'}: missing required key '{loc[-1]}'"
+    if kind == "extra_forbidden":
+        return loc, f"{_dotted(loc[:-1]) or 'top level'}: unknown key '{loc[-1]}'" + _hint(loc)
+    if isinstance(cause, Exception):
+        message = str(cause)
+    value = error.get("input")
+    if kind != "value_error" and isinstance(value, str | int | float | bool) and value != "":
+        message += f" (got {value!r})"
+    if kind == "string_type" and isinstance(value, int | float | bool):
+        # YAML reads 2839876 as a number and 0712 as octal: phone numbers must be quoted.
+        message += "; put it in quotes"
+    return loc, f"{_dotted(loc) or 'top level'}: {message}"
+
+
+def _dotted(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _hint(loc: Loc) -> str:
+    known = _fields_at(loc[:-1])
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" (allowed: {', '.join(known)})" if known else ""
+
+
+def _fields_at(loc: Loc) -> list[str]:
+    """The keys the schema allows at `loc`, found by walking Campaign's annotations."""
+    current: Any = Campaign
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            info = current.model_fields.get(str(part))
+            if info is None:
+                return []
+            current = info.annotation
+        elif typing.get_origin(current) in (list, dict):
+            current = typing.get_args(current)[-1]
+        else:
+            return []
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """`X | None` as X."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return members[0] if len(members) == 1 else annotation
+    return annotation
