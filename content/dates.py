@@ -45,3 +45,22 @@ def _end_text(end: datetime, *, year: bool) -> str:
     if (end.hour, end.minute) in ((23, 59), (0, 0)):
         return cn_date(end, year=year)
     return cn_datetime(end, year=year)
+
+
+def cn_deadline(end: datetime, *, year: bool = True) -> str:
+    """2023年6月30日 for a deadline at 23:59(:59), else the date and time: 2023年7月12日 17:00."""
+    end = to_shanghai(end)
+    if (end.hour, end.minute) == (23, 59):
+        return cn_date(end, year=year)
+    return cn_datetime(end, year=year)
+
+
+def cn_when(start: datetime | None, end: datetime | None) -> str:
+    """An event's date as a notice says it: 7月15日起, 8月31日前, or a span."""
+    if start is not None and end is not None:
+        return cn_span(start, end)
+    if start is not None:
+        return f"{cn_datetime(start)}起"
+    if end is not None:
+        return f"{cn_deadline(end)}前"
+    raise ValueError("an event needs start, end or both")

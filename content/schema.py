@@ -197,6 +197,10 @@ class Campaign(Strict):
     registration: Registration
     events: list[Event] = Field(default_factory=list)
     contacts: list[Contact] = Field(min_length=1)
+    section_titles: dict[str, str] = Field(
+        default_factory=dict,
+        description="Menu labels for section keys without a content.section.* text.",
+    )
     consultation_note: str | None = Field(
         default=None, description="What to say when the notice is silent, before the contacts."
     )

@@ -1,0 +1,172 @@
+"""One menu section of a notice as a Telegram HTML message.
+
+Each section shows its facts, each citing its clause; `plan`, `registration` and `contacts` also
+show the structured parts of the campaign (bases with quotas, the window and steps, the contact
+list), which is where those figures live. Content text is escaped here; the templates in
+content/texts/content.yaml are trusted HTML.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from content.dates import cn_datetime, cn_deadline, cn_span, cn_when
+from content.schema import Campaign, Contact, Fact, MaterialRule
+from content.texts import Raw, Texts, default_texts
+
+TELEGRAM_LIMIT = 4096
+
+
+def section_title(campaign: Campaign, key: str, texts: Texts | None = None) -> str:
+    """The menu label of a section: the text catalogue's, else the campaign's own, else the key."""
+    texts = texts or default_texts()
+    if f"content.section.{key}" in texts:
+        return texts(f"content.section.{key}")
+    return campaign.section_titles.get(key, key)
+
+
+def render_section(
+    campaign: Campaign, key: str, now: datetime, texts: Texts | None = None
+) -> str:
+    """The HTML of section `key` (≤ 4096 characters: whole blocks are dropped past the limit)."""
+    texts = texts or default_texts()
+    heading = texts("content.heading", label=section_title(campaign, key, texts),
+                    name=campaign.name)
+    blocks = [*_structured(campaign, key, now, texts)]
+    blocks += [_fact(fact, texts) for fact in campaign.sections.get(key, [])]
+    if not blocks:
+        blocks.append(texts("content.empty"))
+    footer = _source(campaign, texts)
+    return _fit([heading, *blocks], footer, texts("content.truncated"))
+
+
+def _fit(blocks: list[str], footer: str, truncated: str) -> str:
+    """Join blocks with blank lines, keeping whole blocks while the message stays in the limit."""
+    budget = TELEGRAM_LIMIT - len(footer) - len(truncated) - 4
+    kept: list[str] = []
+    used = 0
+    for block in blocks:
+        if used + len(block) + 2 > budget:
+            kept.append(truncated)
+            break
+        kept.append(block)
+        used += len(block) + 2
+    return "\n\n".join([*kept, footer])
+
+
+def _fact(fact: Fact, texts: Texts) -> str:
+    return texts("content.fact", title=fact.title, text=fact.text, clause=fact.clause)
+
+
+def _source(campaign: Campaign, texts: Texts) -> str:
+    number = campaign.notice.document_number
+    if number:
+        return texts("content.source_numbered", citation=campaign.citation, number=number)
+    return texts("content.source", citation=campaign.citation)
+
+
+def _structured(campaign: Campaign, key: str, now: datetime, texts: Texts) -> list[str]:
+    if key == "plan":
+        return [_plan(campaign, texts)]
+    if key == "registration":
+        return _registration(campaign, now, texts)
+    if key == "contacts":
+        return [_contact(contact, texts) for contact in campaign.contacts]
+    return []
+
+
+def _plan(campaign: Campaign, texts: Texts) -> str:
+    plan = campaign.plan
+    if not plan.bases:
+        lines = [texts("content.plan.where", text=plan.where_published or "")]
+        return "\n".join([*lines, texts("content.cite", clause=plan.clause)])
+    lines = [texts("content.plan.bases")]
+    for index, base in enumerate(plan.bases, 1):
+        if base.quota is None:
+            lines.append(texts("content.plan.base_no_quota", index=index, name=base.name))
+        else:
+            lines.append(texts("content.plan.base", index=index, name=base.name,
+                               quota=base.quota))
+        for contact_id in base.contact_ids:
+            contact = campaign.contact(contact_id)
+            if contact is not None:
+                lines.append(f"   {_person_phones(contact)}")
+    if plan.total_quota is not None:
+        lines.append(texts("content.plan.total", total=plan.total_quota))
+    lines.append(texts("content.cite", clause=plan.clause))
+    return "\n".join(lines)
+
+
+def _person_phones(contact: Contact) -> str:
+    who = f"{contact.person}：" if contact.person else ""
+    return escape(f"{who}{'，'.join(contact.phones)}", quote=False)
+
+
+def _registration(campaign: Campaign, now: datetime, texts: Texts) -> list[str]:
+    reg = campaign.registration
+    window = reg.window
+    if now < window.opens:
+        status = texts("content.registration.before", opens=cn_datetime(window.opens))
+    elif now <= window.closes:
+        status = texts("content.registration.open", closes=cn_deadline(window.closes))
+    else:
+        status = texts("content.registration.closed", closes=cn_deadline(window.closes))
+    head = [
+        texts("content.registration.window", span=cn_span(window.opens, window.closes)),
+        status,
+        texts("content.registration.channel", channel=reg.channel, url=reg.url),
+        texts("content.cite", clause=window.clause),
+    ]
+    blocks = ["\n".join(head), _steps(campaign, texts)]
+    if reg.materials:
+        lines = [texts("content.registration.materials")]
+        lines += [_material(rule, texts) for rule in reg.materials]
+        lines.append(texts("content.cite", clause=reg.materials[0].clause))
+        blocks.append("\n".join(lines))
+    if campaign.events:
+        lines = [texts("content.registration.events")]
+        lines += [texts("content.registration.event", title=e.title,
+                        when=e.when or cn_when(e.start, e.end)) for e in campaign.events]
+        blocks.append("\n".join(lines))
+    return blocks
+
+
+def _steps(campaign: Campaign, texts: Texts) -> str:
+    reg = campaign.registration
+    lines = [texts("content.registration.steps")]
+    lines += [texts("content.registration.step", index=i, text=step)
+              for i, step in enumerate(reg.steps, 1)]
+    if reg.max_choices > 1:
+        lines.append(texts("content.registration.choices", count=reg.max_choices))
+    else:
+        lines.append(texts("content.registration.choice_one"))
+    if reg.asks_adjustment:
+        lines.append(texts("content.registration.adjustment"))
+    lines.append(texts("content.cite", clause=reg.clause))
+    return "\n".join(lines)
+
+
+def _material(rule: MaterialRule, texts: Texts) -> str:
+    parts = []
+    if rule.formats:
+        parts.append(texts("content.registration.material_format", formats="/".join(rule.formats)))
+    if rule.max_kb:
+        parts.append(texts("content.registration.material_size", max_kb=rule.max_kb))
+    key = "required" if rule.required else "optional"
+    return texts(f"content.registration.material_{key}", name=rule.name,
+                 detail=rule.note or "，".join(parts))
+
+
+def _contact(contact: Contact, texts: Texts) -> str:
+    who: str = contact.organisation
+    if contact.person:
+        # The template escapes its values: the result is HTML already.
+        who = Raw(texts("content.contact.person", organisation=contact.organisation,
+                        person=contact.person))
+    lines = [texts("content.contact.block", who=who, purpose=contact.purpose,
+                   phones="，".join(contact.phones))]
+    if contact.hours:
+        lines.append(texts("content.contact.hours", hours=contact.hours))
+    lines.append(texts("content.cite", clause=contact.clause))
+    return "\n".join(lines)
