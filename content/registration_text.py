@@ -1,0 +1,114 @@
+"""What the pre-registration shows: the summary of answers (masked), the official next steps of a
+notice, the contacts to call. Answers are a mapping with the Registration's column names
+(``id_masked`` for the ID number), so the form in progress and a stored row render alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from content.dates import cn_span
+from content.registration import form_fields, mask_phone
+from content.schema import Campaign, MaterialRule
+from content.texts import Raw, Texts
+
+# Field -> the answers key it reads.
+_KEYS = {"id_number": "id_masked", "bases": "base_choices", "adjustment": "accepts_adjustment"}
+
+
+def window_text(campaign: Campaign) -> str:
+    window = campaign.registration.window
+    return cn_span(window.opens, window.closes)
+
+
+def contacts_text(campaign: Campaign, texts: Texts) -> str:
+    ids = campaign.form.contact_ids if campaign.form else [c.id for c in campaign.contacts]
+    parts = []
+    for contact in filter(None, map(campaign.contact, ids)):
+        person = f"（{contact.person}）" if contact.person else ""
+        parts.append(texts("registration.contact", organisation=contact.organisation,
+                           person=person, phones="、".join(contact.phones)))
+    return "；".join(parts)
+
+
+def field_value(field: str, answers: Mapping[str, Any], campaign: Campaign, texts: Texts) -> str:
+    """The display text of one answer (plain text: the caller escapes it)."""
+    value = answers.get(_KEYS.get(field, field))
+    if value is None or value == [] or value == "":
+        return texts("registration.none_chosen")
+    if field == "phone":
+        return mask_phone(str(value))
+    if field in ("education", "qualification"):
+        return texts(f"registration.{field}.{value}")
+    if field == "person_type" and campaign.form is not None:
+        person = campaign.form.person_type(str(value))
+        return person.label if person else str(value)
+    if field == "bases":
+        names = {b.id: b.name for b in campaign.plan.bases}
+        return "、".join(names.get(b, b) for b in value)
+    if field == "adjustment":
+        return texts("registration.yes" if value else "registration.no")
+    return str(value)
+
+
+def summary_lines(answers: Mapping[str, Any], campaign: Campaign, texts: Texts) -> str:
+    return "\n".join(
+        texts("registration.summary_line", label=texts(f"registration.field.{field}"),
+              value=field_value(field, answers, campaign, texts))
+        for field in form_fields(campaign)
+    )
+
+
+def material_rule_text(rule: MaterialRule, texts: Texts) -> str:
+    formats = "/".join(rule.formats)
+    if rule.max_kb is not None:
+        return texts("registration.material_rule", formats=formats, max_kb=rule.max_kb)
+    if rule.formats:
+        return texts("registration.material_rule_formats", formats=formats)
+    return rule.note or ""
+
+
+def _materials_block(campaign: Campaign, texts: Texts) -> str:
+    rules = campaign.registration.materials
+    if not rules:
+        return ""
+    lines = [texts("registration.materials_title")]
+    for rule in rules:
+        optional = "" if rule.required else texts("registration.material_optional")
+        lines.append(texts("registration.material_line", name=rule.name,
+                           optional=Raw(optional), rule=material_rule_text(rule, texts)))
+    return "\n" + "\n".join(lines)
+
+
+def _notes_block(campaign: Campaign, texts: Texts) -> str:
+    notes = campaign.form.next_steps_notes if campaign.form else []
+    if not notes:
+        return ""
+    lines = [texts("registration.notes_title")]
+    lines += [texts("registration.note_line", note=note) for note in notes]
+    return "\n" + "\n".join(lines)
+
+
+def next_steps(campaign: Campaign, texts: Texts) -> str:
+    """The official registration: site, window, steps, material rules and warnings, cited."""
+    registration = campaign.registration
+    steps = "\n".join(texts("registration.step_line", n=i, step=step)
+                      for i, step in enumerate(registration.steps, start=1))
+    return texts(
+        "registration.next_steps", channel=registration.channel, url=registration.url,
+        window=window_text(campaign), steps=steps,
+        materials=Raw(_materials_block(campaign, texts)), notes=Raw(_notes_block(campaign, texts)),
+        citation=campaign.citation, clause=registration.clause,
+    )
+
+
+def receipt_text(receipt_no: str, answers: Mapping[str, Any], conditions: list[str],
+                 campaign: Campaign, texts: Texts) -> str:
+    items = "\n".join(f"• {c}" for c in conditions)
+    block = texts("registration.conditions", items=items) if conditions else ""
+    return texts(
+        "registration.receipt", receipt=receipt_no,
+        lines=Raw(summary_lines(answers, campaign, texts)), conditions=Raw(block),
+        next_steps=Raw(next_steps(campaign, texts)),
+    )
