@@ -8,3 +8,4 @@ keeping the lines in alphabetical order (ruff's isort rule checks it).
 from __future__ import annotations
 
 import storage.models  # noqa: F401
+import storage.registrations  # noqa: F401
