@@ -134,17 +134,21 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-@pytest.fixture
-async def redis_prefix(redis_url: str) -> AsyncIterator[str]:
-    """A key prefix unique to this test; its keys are deleted afterwards (never FLUSHDB)."""
+async def _delete_prefixed(url: str, prefix: str) -> None:
     from redis.asyncio import Redis
 
-    prefix = f"zhaolu-test-{uuid.uuid4().hex[:12]}"
-    yield prefix
-    client = Redis.from_url(redis_url)
+    client = Redis.from_url(url)
     try:
         keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
         if keys:
             await client.delete(*keys)
     finally:
         await client.aclose()
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix unique to this test; its keys are deleted afterwards (never FLUSHDB)."""
+    prefix = f"zhaolu-test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    _run(_delete_prefixed(redis_url, prefix))
