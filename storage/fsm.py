@@ -1,47 +1,70 @@
 """aiogram FSM storage on our own database (aiogram ships none for SQL); the one storage module
 that imports aiogram.
 
-One row per StorageKey holds state and data together, written with one upsert per call through
-SQLAlchemy Core. While an update is being handled, the per-update middleware binds its session
-with :func:`bind_session`: FSM reads and writes then run in that session's transaction, so they
-commit (or roll back) together with the handler's other writes, and SQLite never sees a second
-writer queueing behind the update's own open transaction. Outside an update (or without the
-middleware) each call runs alone on a connection of the engine, in autocommit mode.
+One row per StorageKey holds state and data together; each call is one statement, one round
+trip: a select, or an ``INSERT … ON CONFLICT DO UPDATE`` (same text on SQLite and PostgreSQL).
+
+Where it runs:
+- While an update is handled, the per-update middleware binds its session with
+  :func:`bind_session`: FSM calls then run on that session's connection, inside its transaction,
+  so they commit (or roll back) with the handler's other writes. On SQLite this is required as
+  soon as the update has written anything: a second connection would queue behind the update's
+  own open write transaction until the busy timeout.
+- Otherwise (aiogram reading the state before the middleware runs, scripts, the benchmark), on
+  a connection of the storage's own, held open in autocommit mode.
+
+The statements go to the driver connection (aiosqlite, asyncpg) directly: measured on SQLite,
+a Core select through the pool cost ~1000 µs, on a held connection ~350 µs, on the driver ~60 µs.
+The SQL is three fixed statements on one table (storage.models.FsmRecord), migrated by Alembic.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
-from sqlalchemy import Row, select
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.sql import Executable
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.engine import upsert_insert
 from storage.models import FsmRecord
 
 if TYPE_CHECKING:
     from bot.settings import Settings
 
-_TABLE = FsmRecord.__table__
-_bound_session: ContextVar[AsyncSession | None] = ContextVar("zhaolu_fsm_session", default=None)
+_TABLE = FsmRecord.__tablename__
+_SELECT = f"SELECT state, data FROM {_TABLE} WHERE key = ?"
+_UPSERT = (
+    f"INSERT INTO {_TABLE} (key, chat_id, user_id, state, data) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET {column} = excluded.{column}"
+)
+
+
+class _Binding:
+    """The bound session, and its driver connection for as long as its transaction lasts."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.transaction: object | None = None
+        self.raw: Any = None
+
+
+_binding: ContextVar[_Binding | None] = ContextVar("zhaolu_fsm_session", default=None)
 
 
 @contextmanager
 def bind_session(session: AsyncSession) -> Iterator[None]:
     """Route FSM calls made inside this block (this task and its children) through `session`."""
-    token = _bound_session.set(session)
+    token = _binding.set(_Binding(session))
     try:
         yield
     finally:
-        _bound_session.reset(token)
+        _binding.reset(token)
 
 
 def record_key(key: StorageKey) -> str:
@@ -58,58 +81,117 @@ def record_key(key: StorageKey) -> str:
     )
 
 
-def _state_name(state: StateType) -> str | None:
-    return state.state if isinstance(state, State) else state
+def _numbered(sql: str) -> str:
+    """asyncpg wants $1, $2, … where sqlite3 takes ?."""
+    parts = sql.split("?")
+    return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], 1)) + parts[-1]
+
+
+class _Driver:
+    """The two statements' round trips on one driver connection."""
+
+    def __init__(self, dialect: str) -> None:
+        if dialect not in ("sqlite", "postgresql"):
+            raise NotImplementedError(f"SqlStorage does not know dialect {dialect!r}")
+        self.postgres = dialect == "postgresql"
+        self.select = _numbered(_SELECT) if self.postgres else _SELECT
+        self.upserts = {
+            column: _numbered(sql) if self.postgres else sql
+            for column in ("state", "data")
+            for sql in [_UPSERT.format(column=column)]
+        }
+
+    async def fetch(self, raw: Any, key: str) -> Sequence[Any] | None:
+        if self.postgres:
+            return await raw.fetchrow(self.select, key)
+        rows = await raw.execute_fetchall(self.select, (key,))
+        return rows[0] if rows else None
+
+    async def upsert(self, raw: Any, column: str, params: tuple[Any, ...]) -> None:
+        if self.postgres:
+            await raw.execute(self.upserts[column], *params)
+        else:
+            await raw.execute_fetchall(self.upserts[column], params)
 
 
 class SqlStorage(BaseStorage):
     """FSM state and data in the ``fsm_records`` table. Data must be JSON-serialisable (as with
-    aiogram's RedisStorage), so it survives restarts unchanged."""
+    aiogram's RedisStorage). Call :meth:`close` before disposing of the engine."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._insert = upsert_insert(engine.dialect.name)
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._driver = _Driver(engine.dialect.name)
+        self._own: AsyncConnection | None = None
+        self._own_raw: Any = None
+        self._lock = asyncio.Lock()  # a driver connection runs one statement at a time
 
-    async def _execute(self, statement: Executable, *, returns_row: bool) -> Row[Any] | None:
-        session = _bound_session.get()
-        if session is not None:
-            result = await (await session.connection()).execute(statement)
-            return result.first() if returns_row else None
-        async with self._autocommit.connect() as connection:
-            result = await connection.execute(statement)
-            return result.first() if returns_row else None
+    async def _bound_raw(self, binding: _Binding) -> Any:
+        transaction = binding.session.sync_session.get_transaction()
+        if transaction is not None and transaction is binding.transaction:
+            return binding.raw
+        connection = await binding.session.connection()
+        raw = (await connection.get_raw_connection()).driver_connection
+        if self._driver.postgres and not raw.is_in_transaction():
+            # SQLAlchemy begins lazily, at its first statement; ours must not run before it.
+            await connection.exec_driver_sql("SELECT 1")
+        binding.transaction = binding.session.sync_session.get_transaction()
+        binding.raw = raw
+        return raw
 
-    async def _read(self, key: StorageKey) -> Row[Any] | None:
-        statement = select(_TABLE.c.state, _TABLE.c.data).where(_TABLE.c.key == record_key(key))
-        return await self._execute(statement, returns_row=True)
+    async def _own_connection(self) -> Any:
+        if self._own_raw is None:
+            self._own = await self._engine.connect()
+            self._own_raw = (await self._own.get_raw_connection()).driver_connection
+        return self._own_raw
 
-    async def _upsert(self, key: StorageKey, **values: Any) -> None:
-        row = {"state": None, "data": "{}"} | values
-        statement = (
-            self._insert(_TABLE)
-            .values(key=record_key(key), chat_id=key.chat_id, user_id=key.user_id, **row)
-            .on_conflict_do_update(index_elements=[_TABLE.c.key], set_=values)
-        )
-        await self._execute(statement, returns_row=False)
+    async def _drop_own(self, *, broken: bool) -> None:
+        own, self._own, self._own_raw = self._own, None, None
+        if own is not None:
+            if broken:
+                await own.invalidate()
+            await own.close()
+
+    async def _run(self, operation: str, *args: Any) -> Any:
+        binding = _binding.get()
+        if binding is not None:
+            return await getattr(self._driver, operation)(await self._bound_raw(binding), *args)
+        async with self._lock:
+            try:
+                return await getattr(self._driver, operation)(await self._own_connection(), *args)
+            except BaseException:
+                # The connection may be broken (server restart, cancellation mid-statement):
+                # the next call opens a fresh one.
+                await self._drop_own(broken=True)
+                raise
+
+    async def _read(self, key: StorageKey) -> Sequence[Any] | None:
+        return await self._run("fetch", record_key(key))
+
+    async def _upsert(self, key: StorageKey, column: str, state: str | None, data: str) -> None:
+        params = (record_key(key), key.chat_id, key.user_id, state, data)
+        await self._run("upsert", column, params)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
-        await self._upsert(key, state=_state_name(state))
+        name = state.state if isinstance(state, State) else state
+        await self._upsert(key, "state", name, "{}")
 
     async def get_state(self, key: StorageKey) -> str | None:
         row = await self._read(key)
-        return row.state if row is not None else None
+        return row[0] if row is not None else None
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         if not isinstance(data, Mapping):
             raise TypeError(f"FSM data must be a mapping, not {type(data).__name__}")
-        await self._upsert(key, data=json.dumps(dict(data), ensure_ascii=False))
+        await self._upsert(key, "data", None, json.dumps(dict(data), ensure_ascii=False))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         row = await self._read(key)
-        return json.loads(row.data) if row is not None else {}
+        return json.loads(row[1]) if row is not None else {}
 
     async def close(self) -> None:
-        """Nothing of its own to close: the engine belongs to whoever created it."""
+        """Return the storage's own connection; the engine belongs to whoever created it."""
+        async with self._lock:
+            await self._drop_own(broken=False)
 
 
 def redis_key_builder(prefix: str = "fsm") -> DefaultKeyBuilder:

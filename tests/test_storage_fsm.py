@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import pytest
 from aiogram.fsm.state import State, StatesGroup
@@ -18,6 +20,8 @@ from storage.fsm import (
     record_key,
     redis_key_builder,
 )
+from storage.types import SHANGHAI
+from storage.users import touch_user
 
 KEY = StorageKey(bot_id=42, chat_id=1001, user_id=1001)
 
@@ -32,7 +36,9 @@ async def storage(request, db_url) -> AsyncIterator[BaseStorage]:
     if request.param == "sql":
         engine = create_engine(db_url)
         await prepare_database(engine)
-        yield SqlStorage(engine)
+        sql = SqlStorage(engine)
+        yield sql
+        await sql.close()
         await engine.dispose()
         return
     if "sqlite" not in db_url:  # Redis once is enough, not once per database
@@ -131,25 +137,67 @@ async def test_state_survives_a_restart_on_the_same_database(db_url):
         new = SqlStorage(second)
         assert await new.get_state(KEY) == "Form:age"
         assert await new.get_data(KEY) == {"name": "李四"}
+        await new.close()
     finally:
         await second.dispose()
 
 
-async def test_a_bound_session_makes_fsm_writes_part_of_its_transaction(engine):
+@pytest.fixture
+async def sql_storage(engine) -> AsyncIterator[SqlStorage]:
     storage = SqlStorage(engine)
+    yield storage
+    await storage.close()
+
+
+async def test_a_bound_session_makes_fsm_writes_part_of_its_transaction(engine, sql_storage):
     sessionmaker = make_sessionmaker(engine)
     async with sessionmaker() as session:
         with bind_session(session):
-            await storage.set_state(KEY, Form.name)
-            await storage.update_data(KEY, {"step": 1})
-            assert await storage.get_state(KEY) == "Form:name"  # reads its own writes
+            await sql_storage.set_state(KEY, Form.name)
+            await sql_storage.update_data(KEY, {"step": 1})
+            assert await sql_storage.get_state(KEY) == "Form:name"  # reads its own writes
         await session.rollback()  # the handler failed
-    assert await storage.get_state(KEY) is None
+    assert await sql_storage.get_state(KEY) is None
     async with sessionmaker() as session:
         with bind_session(session):
-            await storage.set_state(KEY, Form.age)
+            await sql_storage.set_state(KEY, Form.age)
+        assert await sql_storage.get_state(KEY) is None  # not committed yet
         await session.commit()
-    assert await storage.get_state(KEY) == "Form:age"
+    assert await sql_storage.get_state(KEY) == "Form:age"
+
+
+async def test_a_commit_inside_the_binding_starts_afresh(engine, sql_storage):
+    async with make_sessionmaker(engine)() as session:
+        with bind_session(session):
+            await sql_storage.set_state(KEY, Form.name)
+            await session.commit()
+            await sql_storage.set_state(KEY, Form.age)
+            await session.rollback()
+            assert await sql_storage.get_state(KEY) == "Form:name"
+    assert await sql_storage.get_state(KEY) == "Form:name"
+
+
+async def test_fsm_writes_after_the_updates_own_write_do_not_wait(engine, sql_storage):
+    """On SQLite a second connection would wait for the update's write lock (busy timeout)."""
+    sessionmaker = make_sessionmaker(engine)
+    moment = datetime(2023, 5, 10, 10, 0, tzinfo=SHANGHAI)
+    async with sessionmaker() as session:
+        await touch_user(session, user_id=1001, first_name="甲", last_name=None, username=None,
+                         now=moment)
+        with bind_session(session):
+            await asyncio.wait_for(sql_storage.set_state(KEY, Form.name), timeout=2)
+            await asyncio.wait_for(sql_storage.update_data(KEY, {"a": 1}), timeout=2)
+        await session.commit()
+    assert (await sql_storage.get_state(KEY), await sql_storage.get_data(KEY)) == (
+        "Form:name", {"a": 1},
+    )
+
+
+async def test_closing_returns_the_connection_and_the_next_call_reopens(engine, sql_storage):
+    await sql_storage.set_state(KEY, Form.name)
+    await sql_storage.close()
+    await sql_storage.close()  # twice is harmless
+    assert await sql_storage.get_state(KEY) == "Form:name"
 
 
 def test_build_fsm_storage_picks_redis_only_when_configured(tmp_path):
