@@ -9,6 +9,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 
+from storage.fsm import bind_session
 from storage.users import touch_user
 
 
@@ -44,6 +45,9 @@ class DatabaseMiddleware(BaseMiddleware):
             data["user"] = user
             slug = user.campaign_slug if user is not None else None
             data["campaign"] = catalogue.get(slug) if slug else None
-            result = await handler(event, data)
+            # FSM writes join this transaction: on SQLite a second connection would wait for
+            # this one's write lock, and state and data should commit or roll back together.
+            with bind_session(session):
+                result = await handler(event, data)
             await session.commit()
             return result

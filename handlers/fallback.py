@@ -23,7 +23,7 @@ async def on_text(message: Message, texts: Texts, catalogue: Catalogue,
 
 async def on_other(message: Message, texts: Texts) -> None:
     """Stickers, photos, voice …: say what we can read, never fail."""
-    kind = message.content_type
+    kind = str(message.content_type.value)
     label = texts(f"kind.{kind}") if kind in KINDS else texts("kind.other")
     await message.answer(texts("fallback.non_text", kind=label))
 
