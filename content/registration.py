@@ -104,7 +104,7 @@ def parse_phone(text: str) -> str:
         if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
             digits = digits[len(prefix):]
             break
-    if not digits.isdigit():
+    if digits and not digits.isdigit():
         raise FieldError("registration.error.phone_chars")
     if not _PHONE.match(digits):
         raise FieldError("registration.error.phone_format")
