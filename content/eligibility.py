@@ -9,9 +9,13 @@ conditional. A field a rule still needs is reported missing, never guessed.
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 import unicodedata
 from datetime import date, datetime
+from functools import cache
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
@@ -94,13 +98,26 @@ def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+@cache
+def _simplified_table() -> dict[int, str]:
+    """zhconv's traditional-to-simplified table, single characters: enough for a major's name.
+
+    Read from its JSON rather than through zhconv, which leaves the file open and imports
+    pkg_resources (0.2 s).
+    """
+    spec = importlib.util.find_spec("zhconv")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    path = Path(locations[0]) / "zhcdict.json" if locations else None
+    if path is None or not path.is_file():
+        return {}
+    table = json.loads(path.read_bytes())["zh2Hans"]
+    return {ord(k): v for k, v in table.items() if len(k) == 1}
+
+
 def normalize_major(text: str) -> str:
     """Simplified, half-width, no spaces, without a trailing 专业: 臨床醫學 专业 → 临床医学."""
-    import zhconv  # only the check of a typed major pays for its dictionary
-
-    text = unicodedata.normalize("NFKC", zhconv.convert(text, "zh-cn"))
-    text = "".join(text.split())
-    return text.removesuffix("专业")
+    text = unicodedata.normalize("NFKC", text).translate(_simplified_table())
+    return "".join(text.split()).removesuffix("专业")
 
 
 def in_major_group(spec: EligibilitySpec, group_id: str, major: str) -> bool:
