@@ -7,5 +7,6 @@ keeping the lines in alphabetical order (ruff's isort rule checks it).
 
 from __future__ import annotations
 
+import storage.eligibility  # noqa: F401
 import storage.models  # noqa: F401
 import storage.registrations  # noqa: F401
