@@ -1,0 +1,96 @@
+"""`zhaolu ask [--campaign SLUG] [--now ISO] [--jsonl] [--db URL] [QUESTION…]`.
+
+Answers policy questions as the bot would: the words given as one question, or with none, one
+question per line of stdin. `--jsonl` prints one JSON object per question: answer (the text as
+sent), source, kind, entry, score, alternatives. This is how content authors test their YAML.
+
+Start-up matters (first answer well under 1.5 s): no aiogram, and storage (sqlmodel and
+SQLAlchemy, about 1 s to import) only when the unanswered questions are to be logged, which is
+when `--db URL` or ZHAOLU_DATABASE_URL is given. Without either, nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from bot.clock import SHANGHAI, parse_moment
+from content.catalogue import Catalogue, load_catalogue
+from content.loader import ContentError
+from content.qa import Answer, answer
+from content.schema import Campaign
+
+USAGE_ERROR = 2
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        catalogue = load_catalogue(Path(args.content) if args.content else None)
+    except ContentError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    campaign = _pick(catalogue, args.campaign)
+    if campaign is None:
+        return USAGE_ERROR
+    try:
+        now = parse_moment(args.now) if args.now else datetime.now(SHANGHAI)
+    except ValueError:
+        print(f"--now: not an ISO-8601 moment: {args.now}", file=sys.stderr)
+        return USAGE_ERROR
+    db_url = args.db or os.environ.get("ZHAOLU_DATABASE_URL")
+    unanswered: list[tuple[str, Answer, datetime]] = []
+    for question in _questions(args):
+        reply = answer(campaign, question, now)
+        _print(question, reply, jsonl=args.jsonl)
+        if db_url and reply.unanswered:
+            unanswered.append((question, reply, now))
+    if unanswered:
+        _record(db_url, campaign.slug, unanswered)
+    return 0
+
+
+def _pick(catalogue: Catalogue, slug: str | None) -> Campaign | None:
+    slugs = ", ".join(catalogue.slugs)
+    if slug:
+        campaign = catalogue.get(slug)
+        if campaign is None:
+            print(f"unknown campaign {slug!r}; campaigns: {slugs}", file=sys.stderr)
+        return campaign
+    if len(catalogue) == 1:
+        return catalogue.all()[0]
+    print(f"several campaigns: choose one with --campaign SLUG ({slugs})", file=sys.stderr)
+    return None
+
+
+def _questions(args: argparse.Namespace) -> Iterator[str]:
+    if args.question:
+        yield " ".join(args.question)
+        return
+    for line in sys.stdin:
+        if line.strip():
+            yield line.rstrip("\n")
+
+
+def _print(question: str, reply: Answer, *, jsonl: bool) -> None:
+    if jsonl:
+        record = {"question": question, "answer": reply.text, "source": reply.source,
+                  "kind": reply.kind, "entry": reply.entry, "score": reply.score,
+                  "alternatives": [{"label": label, "entry": key}
+                                   for label, key in reply.alternatives]}
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+        return
+    print(f"? {question}\n{reply.text}\n[{reply.kind} {reply.entry} {reply.score}]\n",
+          flush=True)
+
+
+def _record(db_url: str, slug: str, items: list[tuple[str, Answer, datetime]]) -> None:
+    import asyncio
+
+    from storage.unanswered import record_many
+
+    asyncio.run(record_many(db_url, slug, [(q, a.score, when) for q, a, when in items]))

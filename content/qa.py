@@ -1,0 +1,246 @@
+"""Policy Q&A: a free-text question answered from the campaign's notice, cited, time-aware.
+
+The question is normalised (content/matching.py), a base or organisation it names is taken out,
+and the rest is ranked against the generic intents, the campaign's FAQ and its facts. Each
+candidate resolves to an answer key (content/qa_builders.py), so the same answer reached twice
+counts once. Below the threshold, or when the notice is silent (no amount, no total), the reply
+says so and gives the campaign's consultation contacts: it never invents a figure. Two close
+answers are offered as choices instead of guessing.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from content.matching import Index, normalise
+from content.qa_builders import Part, contact_lines, esc, render
+from content.qa_knowledge import Entity, Knowledge
+from content.schema import Campaign
+from content.texts import Texts, default_texts
+
+MAX_CHARS = 600
+MAX_QUESTION = 300
+# Scores are 0..1 (content/matching.py); the figures were chosen on the dev and held-out sets.
+THRESHOLD = 0.3
+MARGIN = 0.015
+CONFIDENT = 0.7
+RESOLVE_TOP = 8
+ENTITY_BONUS = 0.2
+# How much a second route to the same answer adds (noisy-or, damped).
+SUPPORT = 0.3
+# A fact answers an intent when it covers this much of the intent's topic words.
+FACT_MIN = 0.28
+_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块|万)")
+
+ANSWERED, AMBIGUOUS, FALLBACK = "answered", "ambiguous", "fallback"
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str  # Telegram HTML, at most MAX_CHARS visible characters, ends with the source
+    source: str  # 《notice title》clause
+    entry: str | None  # the answer key; None when nothing matched
+    score: float
+    kind: str  # answered | ambiguous | fallback
+    alternatives: tuple[tuple[str, str], ...] = ()  # (button label, answer key)
+
+    @property
+    def unanswered(self) -> bool:
+        """Worth logging for the content authors: a real question the notice did not answer."""
+        return self.kind == FALLBACK and not (self.entry or "").startswith("input:")
+
+
+_KNOWLEDGE: dict[int, tuple[Campaign, Knowledge]] = {}
+
+
+def knowledge(campaign: Campaign) -> Knowledge:
+    """Built once per campaign object (campaigns are immutable once loaded)."""
+    cached = _KNOWLEDGE.get(id(campaign))
+    if cached is None or cached[0] is not campaign:
+        cached = (campaign, Knowledge(campaign))
+        _KNOWLEDGE[id(campaign)] = cached
+    return cached[1]
+
+
+def answer(campaign: Campaign, question: str, now: datetime,
+           texts: Texts | None = None) -> Answer:
+    t = texts or default_texts()
+    kn = knowledge(campaign)
+    stripped = question.strip()
+    if not stripped:
+        return Answer(t("qa.empty"), "", "input:empty", 0.0, FALLBACK)
+    if len(stripped) > MAX_QUESTION:
+        text = t("qa.too_long", length=len(stripped), limit=MAX_QUESTION)
+        return Answer(text, "", "input:too_long", 0.0, FALLBACK)
+    normalised = normalise(stripped)
+    entity, rest = kn.find_entity(normalised)
+    ranked = [(part, score) for part, score in _candidates(kn, rest, entity, now, t)]
+    if not ranked or ranked[0][1] < THRESHOLD:
+        best = ranked[0][1] if ranked else 0.0
+        return _fallback(kn, None, best, t)
+    part, score = ranked[0]
+    if not part.covered:
+        return _fallback(kn, part, score, t)
+    if _asks_amount(kn, normalised) and not _MONEY.search(" ".join(part.lines)):
+        return _fallback(kn, part, score, t, lead=t("qa.amount.lead"))
+    close = [p for p, s in ranked[1:2] if s >= THRESHOLD and score - s <= MARGIN]
+    if close and score < CONFIDENT:
+        return _ambiguous(kn, [part, close[0]], score, t)
+    return compose(kn, part, score, t)
+
+
+def answer_key(campaign: Campaign, key: str, now: datetime,
+               texts: Texts | None = None) -> Answer | None:
+    """The answer behind a key (a button of an ambiguous answer); None if the key is unknown."""
+    t = texts or default_texts()
+    kn = knowledge(campaign)
+    part = render(kn, key, now, t)
+    if part is None:
+        return None
+    return compose(kn, part, 1.0, t) if part.covered else _fallback(kn, part, 1.0, t)
+
+
+def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: datetime,
+                t: Texts) -> list[tuple[Part, float]]:
+    routes: dict[str, dict[bool, float]] = {}
+    for entry, score in kn.main.rank(question)[:RESOLVE_TOP] if question else []:
+        key = resolve(kn, entry, question, entity)
+        if key:
+            by_kind = routes.setdefault(key, {})
+            is_intent = entry.startswith("intent:")
+            by_kind[is_intent] = max(score, by_kind.get(is_intent, 0.0))
+    # An intent and the content itself leading to one answer are more evidence than either.
+    scores = {key: _combine(list(found.values())) for key, found in routes.items()}
+    if entity is not None:
+        # The question names a base or an organisation: answers about it come first, and when
+        # nothing else fits, what we know of it.
+        for key in scores:
+            if key.endswith(entity.ref) or key == f"base:{entity.ref[5:]}":
+                scores[key] += ENTITY_BONUS
+        kind, _, ident = entity.ref.partition(":")
+        key = f"base:{ident}" if kind == "base" else f"contacts:{entity.ref}"
+        floor = 1.0 if not question.strip() else THRESHOLD
+        scores[key] = max(scores.get(key, 0.0), floor)
+    parts = []
+    for key, score in sorted(scores.items(), key=lambda kv: -kv[1]):
+        part = render(kn, key, now, t)
+        if part is not None:
+            parts.append((part, score))
+    return parts
+
+
+def _combine(scores: list[float]) -> float:
+    best, *others = sorted(scores, reverse=True)
+    for other in others:
+        best += (1 - best) * other * SUPPORT
+    return best
+
+
+def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> str | None:
+    """The answer key a ranked entry stands for, in this campaign and for this question."""
+    kind, _, ident = entry.partition(":")
+    if kind != "intent":
+        return entry
+    intent = kn.table.intents[ident]
+    campaign = kn.campaign
+    builder = intent.answer
+    base = entity.ref if entity and entity.ref.startswith("base:") else None
+    if builder == "fact":
+        return best_fact(kn, question, intent.topic)
+    if builder == "event":
+        return _best(kn.events, question, intent.topic) or best_fact(kn, question, intent.topic)
+    if builder == "materials" and not campaign.registration.materials:
+        return best_fact(kn, question, intent.topic)
+    if builder == "quota":
+        return f"quota:{base}" if base else "quota"
+    if builder == "contacts":
+        return f"contacts:{entity.ref}" if entity else "contacts"
+    if builder == "bases" and base:
+        return f"base:{base[5:]}"
+    return builder
+
+
+def best_fact(kn: Knowledge, question: str, topic: str) -> str | None:
+    return _best(kn.facts, question, topic)
+
+
+def _best(index: Index, question: str, topic: str) -> str | None:
+    """The entry that is about the topic and, among those, closest to the question."""
+    topic = normalise(topic)
+    by_topic = index.rank(topic, coverage=True)
+    if not by_topic or by_topic[0][1] < FACT_MIN:
+        return None
+    on_topic = {key: score for key, score in by_topic if score >= FACT_MIN}
+    # Among the facts on the topic the question's own words tell them apart (执业医师 vs
+    # 执业助理医师), together with how much of the topic each covers.
+    by_question = index.discriminate(question, on_topic)
+    top = max(by_question.values()) or 1.0
+    return max(on_topic, key=lambda key: by_question[key] / top + on_topic[key])
+
+
+def _asks_amount(kn: Knowledge, normalised: str) -> bool:
+    flat = normalised.replace(" ", "")
+    return any(marker and marker in flat for marker in kn.table.amount_markers)
+
+
+def compose(kn: Knowledge, part: Part, score: float, t: Texts) -> Answer:
+    source = f"{kn.campaign.citation}{part.clause}"
+    head = [t("qa.title", title=part.title)]
+    text = fit(head, list(part.lines), t("qa.source", citation=kn.campaign.citation,
+                                         clause=part.clause), t)
+    return Answer(text, source, part.key, round(score, 3), ANSWERED)
+
+
+def _fallback(kn: Knowledge, part: Part | None, score: float, t: Texts,
+              lead: str | None = None) -> Answer:
+    campaign = kn.campaign
+    if lead is not None or part is None:
+        lead = lead or esc(campaign.consultation_note or "") or t("qa.fallback.lead")
+    head = [lead] if part is None else ([lead, t("qa.title", title=part.title)]
+                                        if lead else [t("qa.title", title=part.title)])
+    body = list(part.lines) if part else []
+    body += [t("qa.fallback.contacts"), *contact_lines(list(campaign.contacts), t)]
+    clause = part.clause if part else campaign.contacts[0].clause
+    source_line = t("qa.source", citation=campaign.citation, clause=clause)
+    text = fit(head, body, source_line, t)
+    return Answer(text, f"{campaign.citation}{clause}", part.key if part else None,
+                  round(score, 3), FALLBACK)
+
+
+def _ambiguous(kn: Knowledge, parts: list[Part], score: float, t: Texts) -> Answer:
+    lines = [t("qa.ambiguous.item", label=p.title) for p in parts]
+    text = "\n".join([t("qa.ambiguous.lead"), *lines])
+    alternatives = tuple((p.title[:30], p.key) for p in parts)
+    return Answer(text, kn.campaign.citation, parts[0].key, round(score, 3), AMBIGUOUS,
+                  alternatives)
+
+
+def visible_length(text: str) -> int:
+    return len(html.unescape(re.sub(r"<[^>]+>", "", text)))
+
+
+def fit(head: list[str], body: list[str], source: str, t: Texts,
+        limit: int = MAX_CHARS) -> str:
+    """Head, body and source line in at most `limit` visible characters: trailing body lines
+    go first (marked …); a single line too long is cut."""
+    lines = list(body)
+    while True:
+        text = "\n".join([*head, *lines, source])
+        if visible_length(text) <= limit or not lines:
+            return text
+        if len(lines) > 1:
+            lines = [*lines[:-2], t("qa.more")] if lines[-1] == t("qa.more") else \
+                [*lines[:-1], t("qa.more")]
+            continue
+        spare = limit - visible_length("\n".join([*head, source])) - 2
+        lines = [_cut(lines[0], max(0, spare))] if spare > 0 else []
+        if not lines:
+            return "\n".join([*head, source])
+
+
+def _cut(line: str, size: int) -> str:
+    plain = html.unescape(re.sub(r"<[^>]+>", "", line))
+    return esc(plain[:size]) + "…"

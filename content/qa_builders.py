@@ -1,0 +1,245 @@
+"""Answers written from a campaign's structured facts, one builder per answer key.
+
+A key names what to say (``window``, ``fact:applicants_age``, ``quota:base:hanchuan`` …) and is
+self-contained, so a button can carry it and the answer can be rebuilt later. Builders read
+`now` for anything that depends on the date and return None when the campaign has nothing to
+say for that key. ``covered=False`` marks a reply that only says the notice is silent.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import to_shanghai
+from content.dates import cn_date, cn_datetime, cn_span
+from content.qa_knowledge import Knowledge
+from content.schema import Campaign, Contact, Event
+from content.texts import Raw, Texts, default_texts
+
+
+@dataclass(frozen=True)
+class Part:
+    key: str
+    title: str  # plain text: a heading once escaped, a button label as it is
+    lines: tuple[str, ...]
+    clause: str
+    covered: bool = True
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def moment(value: datetime) -> str:
+    """A deadline as notices write it: the day alone when it is the end of the day."""
+    value = to_shanghai(value)
+    if (value.hour, value.minute) in ((23, 59), (0, 0)):
+        return cn_date(value)
+    return cn_datetime(value)
+
+
+def _window(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
+    reg = kn.campaign.registration
+    win = reg.window
+    if now < win.opens:
+        status = t("qa.window.before", opens=moment(win.opens))
+    elif now <= win.closes:
+        status = t("qa.window.open", closes=moment(win.closes))
+    else:
+        status = t("qa.window.closed", closes=moment(win.closes))
+    body = t("qa.window.body", span=cn_span(win.opens, win.closes), channel=reg.channel,
+             url=reg.url)
+    return Part("window", t("qa.window.title"), (status, body), win.clause)
+
+
+def _channel(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
+    reg = kn.campaign.registration
+    body = t("qa.channel.body", channel=reg.channel, url=reg.url,
+             span=cn_span(reg.window.opens, reg.window.closes))
+    return Part("channel", t("qa.channel.title"), (body,), reg.clause)
+
+
+def _steps(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
+    reg = kn.campaign.registration
+    lines = tuple(t("qa.steps.item", n=i, step=s) for i, s in enumerate(reg.steps, 1))
+    return Part("steps", t("qa.steps.title"), lines, reg.clause)
+
+
+def _materials(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
+    materials = kn.campaign.registration.materials
+    if not materials:
+        return None
+    lines = []
+    for item in materials:
+        details = [item.note] if item.note else [
+            *([t("qa.materials.format", formats="/".join(item.formats))] if item.formats else []),
+            *([t("qa.materials.size", kb=item.max_kb)] if item.max_kb else []),
+        ]
+        if not item.required and not item.note:
+            details.append(t("qa.materials.optional"))
+        detail = t("qa.materials.detail", text="，".join(details)) if details else ""
+        lines.append(t("qa.materials.item", name=item.name, detail=Raw(detail)))
+    return Part("materials", t("qa.materials.title"), tuple(lines), materials[0].clause)
+
+
+def _choices(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
+    reg = kn.campaign.registration
+    first = t("qa.choices.one") if reg.max_choices == 1 else t("qa.choices.many",
+                                                               n=reg.max_choices)
+    lines = [first] + ([t("qa.choices.adjustment")] if reg.asks_adjustment else [])
+    return Part("choices", t("qa.choices.title"), tuple(lines), reg.clause)
+
+
+def _bases(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
+    plan = kn.campaign.plan
+    if not plan.bases:
+        return Part("bases", t("qa.bases.title"), (esc(plan.where_published or ""),), plan.clause)
+    lines = [t("qa.bases.count", n=len(plan.bases))]
+    for base in plan.bases:
+        key = "qa.bases.item" if base.quota is not None else "qa.bases.item_plain"
+        lines.append(t(key, name=base.name, quota=base.quota))
+    if plan.total_quota is not None:
+        lines.append(t("qa.bases.total", total=plan.total_quota))
+    return Part("bases", t("qa.bases.title"), tuple(lines), plan.clause)
+
+
+def _quota(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
+    plan = kn.campaign.plan
+    if arg.startswith("base:"):
+        base = next((b for b in plan.bases if b.id == arg[5:]), None)
+        if base is None:
+            return None
+        if base.quota is None:
+            line = t("qa.quota.base_unknown", name=base.name)
+            return Part(f"quota:{arg}", t("qa.quota.title"), (line,), base.clause, covered=False)
+        line = t("qa.quota.base", name=base.name, quota=base.quota)
+        return Part(f"quota:{arg}", t("qa.quota.title"), (line,), base.clause)
+    if plan.total_quota is None and not any(b.quota is not None for b in plan.bases):
+        lines = (t("qa.quota.unknown"), esc(plan.where_published or ""))
+        return Part("quota", t("qa.quota.title"), lines, plan.clause, covered=False)
+    bases = _bases(kn, "", now, t)
+    return Part("quota", t("qa.quota.title"), bases.lines, plan.clause)
+
+
+def contact_lines(contacts: list[Contact], t: Texts) -> list[str]:
+    lines = []
+    for c in contacts:
+        who = c.organisation + (f" {c.person}" if c.person else "")
+        purpose = t("qa.contacts.purpose", purpose=c.purpose) if c.purpose else ""
+        lines.append(t("qa.contacts.item", who=who, phones="、".join(c.phones)) + purpose)
+    hours = list(dict.fromkeys(c.hours for c in contacts if c.hours))
+    lines += [t("qa.contacts.hours", hours=h) for h in hours]
+    return lines
+
+
+def named_contacts(campaign: Campaign, ref: str) -> list[Contact]:
+    kind, _, ident = ref.partition(":")
+    if kind == "base":
+        base = next((b for b in campaign.plan.bases if b.id == ident), None)
+        ids = base.contact_ids if base else []
+        return [c for c in campaign.contacts if c.id in ids]
+    named = campaign.contact(ident)
+    return [c for c in campaign.contacts if named and c.organisation == named.organisation]
+
+
+def _contacts(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
+    contacts = named_contacts(kn.campaign, arg) if arg else list(kn.campaign.contacts)
+    if not contacts:
+        return None
+    key = f"contacts:{arg}" if arg else "contacts"
+    return Part(key, t("qa.contacts.title"), tuple(contact_lines(contacts, t)),
+                contacts[0].clause)
+
+
+def _base(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
+    base = next((b for b in kn.campaign.plan.bases if b.id == arg), None)
+    if base is None:
+        return None
+    lines = []
+    if base.quota is not None:
+        lines.append(t("qa.quota.base", name=base.name, quota=base.quota))
+    lines += contact_lines(named_contacts(kn.campaign, f"base:{arg}"), t)
+    return Part(f"base:{arg}", base.name, tuple(lines), base.clause)
+
+
+def event_status(event: Event, now: datetime, t: Texts) -> str:
+    start, end = event.start, event.end
+    if start and now < start:
+        return t("qa.event.upcoming")
+    if start and end:
+        return t("qa.event.ongoing") if now <= end else t("qa.event.ended")
+    if start:
+        return t("qa.event.started")
+    return t("qa.event.due") if end and now <= end else t("qa.event.passed")
+
+
+def event_when(event: Event, t: Texts) -> str:
+    if event.when:
+        return event.when
+    if event.start and event.end:
+        return cn_span(event.start, event.end)
+    if event.start:
+        return t("qa.event.from", date=moment(event.start))
+    return t("qa.event.until", date=moment(event.end)) if event.end else ""
+
+
+def _event(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
+    event = kn.campaign.event(arg)
+    if event is None:
+        return None
+    line = t("qa.event.line", title=event.title, when=event_when(event, t),
+             status=Raw(event_status(event, now, t)))
+    return Part(f"event:{arg}", event.title,
+                (line, esc(event.text)), event.clause)
+
+
+def _fact(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
+    fact = kn.campaign.fact(arg)
+    if fact is None:
+        return None
+    return Part(f"fact:{arg}", fact.title, (esc(fact.text),), fact.clause)
+
+
+def _faq(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
+    entry = next((e for e in kn.campaign.faq if e.id == arg), None)
+    if entry is None:
+        return None
+    reg = kn.campaign.registration
+    values = {"channel": reg.channel, "url": reg.url,
+              "window": cn_span(reg.window.opens, reg.window.closes),
+              "max_choices": reg.max_choices, "total_quota": kn.campaign.plan.total_quota}
+    text = entry.answer.format_map(_Missing(values)) if "{" in entry.answer else entry.answer
+    return Part(f"faq:{arg}", entry.questions[0], (esc(text),), entry.clause)
+
+
+def _notice(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
+    notice = kn.campaign.notice
+    lines = [t("qa.notice.body", citation=kn.campaign.citation, issuer=notice.issuer,
+               date=cn_date(notice.published))]
+    if notice.document_number:
+        lines.append(t("qa.notice.number", number=notice.document_number))
+    lines += [t("qa.notice.basis", basis=b) for b in notice.basis]
+    return Part("notice", t("qa.notice.title"), tuple(lines), "")
+
+
+class _Missing(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+Builder = Callable[[Knowledge, str, datetime, Texts], "Part | None"]
+BUILDERS: dict[str, Builder] = {
+    "window": _window, "channel": _channel, "steps": _steps, "materials": _materials,
+    "choices": _choices, "bases": _bases, "quota": _quota, "contacts": _contacts,
+    "base": _base, "event": _event, "fact": _fact, "faq": _faq, "notice": _notice,
+}
+
+
+def render(kn: Knowledge, key: str, now: datetime, texts: Texts | None = None) -> Part | None:
+    """The reply for an answer key, or None when the key means nothing in this campaign."""
+    name, _, arg = key.partition(":")
+    builder = BUILDERS.get(name)
+    return builder(kn, arg, to_shanghai(now), texts or default_texts()) if builder else None

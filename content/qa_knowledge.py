@@ -1,0 +1,149 @@
+"""What the Q&A knows about one campaign: its match indexes and the places it names.
+
+Built once per campaign (about 20 ms) and kept: the generic intents from
+``content/intents.yaml``, the campaign's FAQ entries and its facts go into one index the question
+is ranked against; the facts and the events have their own small indexes, so an intent ("age")
+can find the fact or event that answers it in ANY campaign file by its topic words plus the
+question's own words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from content.matching import Index, normalise
+from content.schema import Campaign
+
+INTENTS_PATH = Path(__file__).resolve().parent / "intents.yaml"
+# A fact matched directly weighs less than an intent: an intent is a whole question, and its
+# answer comes from structured data. A fact's long text says less than its title and keywords.
+TITLE_WEIGHT = 0.9
+KEYWORD_WEIGHT = 0.85
+TEXT_WEIGHT = 0.75
+_GENERIC_NAMES = {"医院", "人民医院", "中心", "培训中心", "培训基地", "卫健委"}
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    title: str
+    answer: str
+    topic: str
+    phrasings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IntentTable:
+    intents: dict[str, Intent]
+    amount_markers: tuple[str, ...]
+
+
+@cache
+def intent_table(path: Path = INTENTS_PATH) -> IntentTable:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    intents = {
+        item["id"]: Intent(item["id"], str(item.get("title", "")), item["answer"],
+                           str(item.get("topic", "")),
+                           tuple(str(p) for p in item["phrasings"]))
+        for item in data["intents"]
+    }
+    markers = tuple(normalise(m) for m in data.get("amount_markers", []))
+    return IntentTable(intents, markers)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A base or a contact's organisation named in a question: ``base:<id>``, ``contact:<id>``."""
+
+    ref: str
+    name: str
+
+
+class Knowledge:
+    def __init__(self, campaign: Campaign, table: IntentTable | None = None) -> None:
+        self.campaign = campaign
+        self.table = table or intent_table()
+        self.main = Index()
+        self.facts = Index()
+        self.events = Index()
+        self._build()
+        self._variants = self._entity_variants()
+        region = normalise(campaign.notice.region)
+        self._regions = sorted({region, region.rstrip("市省县区")} - {""}, key=len, reverse=True)
+
+    def _build(self) -> None:
+        for intent in self.table.intents.values():
+            self.main.add(f"intent:{intent.id}", [intent.title, *intent.phrasings])
+        for entry in self.campaign.faq:
+            self.main.add(f"faq:{entry.id}", entry.questions)
+        for facts in self.campaign.sections.values():
+            for fact in facts:
+                key = f"fact:{fact.id}"
+                self.main.add(key, [fact.title], TITLE_WEIGHT)
+                self.main.add(key, fact.keywords, KEYWORD_WEIGHT)
+                self.main.add(key, [fact.text], TEXT_WEIGHT)
+                # One document per fact: how much of a topic a fact covers decides.
+                self.facts.add(key, [" ".join([fact.title, *fact.keywords, fact.text])])
+        self._build_structured()
+
+    def _build_structured(self) -> None:
+        """Structured parts are answers too, found by their own words (身份证正反面)."""
+        campaign = self.campaign
+        for event in campaign.events:
+            self.events.add(f"event:{event.id}", [f"{event.title} {event.text}"])
+            self.main.add(f"event:{event.id}", [event.title], TITLE_WEIGHT)
+            self.main.add(f"event:{event.id}", [event.text], TEXT_WEIGHT)
+        materials = campaign.registration.materials
+        self.main.add("materials", [m.name for m in materials], KEYWORD_WEIGHT)
+        self.main.add("materials", [m.note for m in materials if m.note], TEXT_WEIGHT)
+        self.main.add("contacts", [c.purpose for c in campaign.contacts], KEYWORD_WEIGHT)
+
+    def _entity_variants(self) -> list[tuple[str, Entity]]:
+        """(normalised name variant, entity), longest first; variants two entities share dropped."""
+        owners: dict[str, set[str]] = {}
+        entities: dict[str, Entity] = {}
+        named = [(f"base:{b.id}", b.name, b.aliases) for b in self.campaign.plan.bases]
+        base_names = {normalise(b.name) for b in self.campaign.plan.bases}
+        for contact in self.campaign.contacts:
+            if normalise(contact.organisation) not in base_names:
+                named.append((f"contact:{contact.id}", contact.organisation, []))
+        for ref, name, aliases in named:
+            entity = entities.setdefault(name, Entity(ref, name))
+            for variant in self._name_variants(name, aliases):
+                owners.setdefault(variant, set()).add(entity.name)
+        result = [(v, entities[next(iter(names))]) for v, names in owners.items()
+                  if len(names) == 1]
+        return sorted(result, key=lambda item: -len(item[0]))
+
+    def _name_variants(self, name: str, aliases: list[str]) -> set[str]:
+        region = normalise(self.campaign.notice.region)
+        short_region = region.rstrip("市省县区")
+        forms = {name, *aliases}
+        # 福建省全科医学培训中心（省培训中心）: the bracketed short name is a name too.
+        forms |= {part for form in list(forms) for part in re.split(r"[（）()]", form) if part}
+        variants: set[str] = set()
+        for form in forms:
+            norm = normalise(form).replace(" ", "")
+            variants |= {norm, norm.replace("市", "").replace("县", "")}
+            for prefix in (region, short_region):
+                if prefix and norm.startswith(prefix):
+                    variants.add(norm[len(prefix):])
+        return {v for v in variants
+                if len(v) >= 2 and v not in (region, short_region) and v not in _GENERIC_NAMES}
+
+    def find_entity(self, question: str) -> tuple[Entity | None, str]:
+        """The base or organisation the normalised question names, and the question without it."""
+        found = None
+        for variant, entity in self._variants:
+            if variant in question:
+                found, question = entity, question.replace(variant, " ")
+                break
+        # 孝感一共招多少人: the campaign's own region says nothing about what is asked.
+        for region in self._regions:
+            question = question.replace(region, " ")
+        return found, " ".join(question.split())
