@@ -22,6 +22,7 @@ from pathlib import Path
 from bot.clock import SHANGHAI, parse_moment
 from content.catalogue import Catalogue, load_catalogue
 from content.loader import ContentError
+from content.matching import normalise
 from content.qa import Answer, answer
 from content.schema import Campaign
 
@@ -93,4 +94,5 @@ def _record(db_url: str, slug: str, items: list[tuple[str, Answer, datetime]]) -
 
     from storage.unanswered import record_many
 
-    asyncio.run(record_many(db_url, slug, [(q, a.score, when) for q, a, when in items]))
+    rows = [(q, normalise(q, atomic=False).replace(" ", ""), a.score, when) for q, a, when in items]
+    asyncio.run(record_many(db_url, slug, rows))

@@ -69,14 +69,14 @@ class Lexicon:
         return cls(canonical, fill, _alternation(canonical), _alternation(fill),
                    frozenset(_fold(light)), light_weight, grams, units)
 
-    def rewrite(self, text: str) -> str:
+    def rewrite(self, text: str, atomic: bool = True) -> str:
         # Until stable: 招几个人 -> 招多少人 -> 名额, whichever variant the writer chose.
         for _ in range(3):
             done = self._rewrite.sub(lambda m: self.canonical[m.group(0)], text)
             if done == text:
                 break
             text = done
-        for term in sorted(self.atomic, key=len, reverse=True):
+        for term in sorted(self.atomic, key=len, reverse=True) if atomic else ():
             text = text.replace(term, self.atomic[term])
         return text
 
@@ -155,10 +155,12 @@ def numerals_to_digits(text: str) -> str:
     return _DAY_NUMBER.sub(r"\1日", _NUMERAL_RUN.sub(convert, text))
 
 
-def normalise(text: str, lexicon: Lexicon | None = None) -> str:
-    """The form questions and content are compared in: folded, rewritten, without filler."""
+def normalise(text: str, lexicon: Lexicon | None = None, *, atomic: bool = True) -> str:
+    """The form questions and content are compared in: folded, rewritten, without filler.
+
+    ``atomic=False`` keeps atomic terms as words: a readable form, e.g. to group questions."""
     lexicon = lexicon or default_lexicon()
-    text = lexicon.rewrite(_fold(text))
+    text = lexicon.rewrite(_fold(text), atomic=atomic)
     text = numerals_to_digits(text)
     text = lexicon.drop_fillers(text)
     # Punctuation and spaces become one space: a bigram never spans two phrases.

@@ -10,3 +10,4 @@ from __future__ import annotations
 import storage.eligibility  # noqa: F401
 import storage.models  # noqa: F401
 import storage.registrations  # noqa: F401
+import storage.unanswered  # noqa: F401

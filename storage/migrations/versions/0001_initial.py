@@ -85,6 +85,31 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_registrations_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "unanswered_questions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_slug", sa.String(length=64), nullable=False),
+        sa.Column("question", sa.Text(), nullable=False),
+        sa.Column("normalised", sa.String(length=400), nullable=False),
+        sa.Column("best_score", sa.Float(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=True),
+        sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("unanswered_questions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_unanswered_questions_asked_at"), ["asked_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_unanswered_questions_campaign_slug"), ["campaign_slug"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_unanswered_questions_normalised"), ["normalised"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_unanswered_questions_user_id"), ["user_id"], unique=False
+        )
+
+    op.create_table(
         "users",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("first_name", sa.String(length=256), nullable=False),
@@ -139,6 +164,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_users_campaign_slug"))
 
     op.drop_table("users")
+    with op.batch_alter_table("unanswered_questions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_unanswered_questions_user_id"))
+        batch_op.drop_index(batch_op.f("ix_unanswered_questions_normalised"))
+        batch_op.drop_index(batch_op.f("ix_unanswered_questions_campaign_slug"))
+        batch_op.drop_index(batch_op.f("ix_unanswered_questions_asked_at"))
+
+    op.drop_table("unanswered_questions")
     with op.batch_alter_table("registrations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_registrations_user_id"))
         batch_op.drop_index(batch_op.f("ix_registrations_id_hash"))
