@@ -1,0 +1,128 @@
+"""Free-text questions: the catch-all text handler answers them from the user's campaign.
+
+Registered after every feature (handlers/__init__.py) and before the fallbacks, so feature flows
+that wait for typed input see it first. A user with no campaign yet is asked to choose one; the
+question waits in FSM data and `answer_pending` (called by the campaign chooser) answers it.
+Two close answers come as two buttons (callback prefix ``qa``). Answers the notice does not
+cover are logged for the content authors (storage/unanswered.py).
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from content.catalogue import Catalogue
+from content.matching import normalise
+from content.qa import AMBIGUOUS, Answer, answer, answer_key
+from content.schema import Campaign
+from content.texts import Texts
+from handlers.keyboards import back_to_menu, chooser_keyboard
+from storage.models import User
+from storage.unanswered import record_unanswered
+
+PENDING_KEY = "qa_pending"
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+class QaCb(CallbackData, prefix="qa"):
+    """One of two close answers; the slug keeps an old button right after a campaign switch.
+
+    Answer keys use ':' (the callback separator), so they travel with '.' instead."""
+
+    slug: str
+    key: str
+
+
+def _packed(slug: str, key: str) -> str | None:
+    data = QaCb(slug=slug, key=key.replace(":", ".")).pack()
+    return data if len(data.encode()) <= 64 else None
+
+
+def reply_markup(texts: Texts, campaign: Campaign, reply: Answer) -> InlineKeyboardMarkup:
+    if reply.kind != AMBIGUOUS:
+        return back_to_menu(texts, campaign)
+    rows = []
+    for label, key in reply.alternatives:
+        data = _packed(campaign.slug, key)
+        if data is not None:
+            rows.append([InlineKeyboardButton(text=label, callback_data=data)])
+    return InlineKeyboardMarkup(inline_keyboard=rows + back_to_menu(texts, campaign).inline_keyboard)
+
+
+async def reply_to(message: Message, question: str, *, campaign: Campaign, texts: Texts,
+                   clock: Clock, session: AsyncSession, user: User | None) -> Answer:
+    """Answer `question` in the chat of `message`; log it when the notice did not cover it."""
+    now = clock.now()
+    reply = answer(campaign, question, now, texts)
+    await message.answer(reply.text, reply_markup=reply_markup(texts, campaign, reply),
+                         link_preview_options=NO_PREVIEW)
+    if reply.unanswered:
+        await record_unanswered(
+            session, campaign_slug=campaign.slug, question=question,
+            normalised=normalise(question, atomic=False).replace(" ", ""),
+            best_score=reply.score, asked_at=now, user_id=user.id if user else None)
+    return reply
+
+
+async def on_question(message: Message, texts: Texts, catalogue: Catalogue, clock: Clock,
+                      session: AsyncSession, user: User | None, campaign: Campaign | None,
+                      state: FSMContext) -> None:
+    """Free text: an answer from the notice, or first the campaign chooser."""
+    question = message.text or ""
+    if campaign is None:
+        await state.update_data({PENDING_KEY: question[:1000]})
+        await message.answer(texts("qa.choose_first"),
+                             reply_markup=chooser_keyboard(catalogue.all(), None))
+        return
+    await reply_to(message, question, campaign=campaign, texts=texts, clock=clock,
+                   session=session, user=user)
+
+
+async def answer_pending(message: Message, *, state: FSMContext, campaign: Campaign,
+                         texts: Texts, clock: Clock, session: AsyncSession,
+                         user: User | None) -> bool:
+    """After a campaign is chosen: answer the question that waited for it, if any.
+
+    `message` is any message of the chat (the chooser's, for a button press). True when a
+    question was waiting."""
+    data = await state.get_data()
+    question = data.get(PENDING_KEY)
+    if not question:
+        return False
+    await state.update_data({PENDING_KEY: None})
+    await reply_to(message, question, campaign=campaign, texts=texts, clock=clock,
+                   session=session, user=user)
+    return True
+
+
+async def on_alternative(query: CallbackQuery, callback_data: QaCb, texts: Texts,
+                         catalogue: Catalogue, clock: Clock) -> None:
+    """One of the two offered answers."""
+    campaign = catalogue.get(callback_data.slug)
+    key = callback_data.key.replace(".", ":")
+    reply = answer_key(campaign, key, clock.now(), texts) if campaign else None
+    if reply is None or campaign is None or not isinstance(query.message, Message):
+        await query.answer(texts("fallback.stale_button"), show_alert=True)
+        return
+    await query.answer()
+    await query.message.answer(reply.text, reply_markup=back_to_menu(texts, campaign),
+                               link_preview_options=NO_PREVIEW)
+
+
+def build_router() -> Router:
+    router = Router(name="qa")
+    # Commands are not questions: an unknown /command goes on to the fallbacks.
+    router.message.register(on_question, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(on_alternative, QaCb.filter())
+    return router
