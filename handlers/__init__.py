@@ -11,7 +11,7 @@ from aiogram.enums import ChatType
 from aiogram.types import BotCommand
 
 from content.texts import Texts
-from handlers import fallback, menu, start
+from handlers import fallback, menu, qa, start
 
 # (command, text key of its description), in the order Telegram shows them.
 COMMANDS = (
@@ -30,7 +30,8 @@ def build_router() -> Router:
         start.build_router(),
         menu.build_router(),
     )
-    # Catch-alls last: free text, then anything else.
+    # Catch-alls last: free text (the Q&A), then anything else.
+    root.include_router(qa.build_router())
     root.include_router(fallback.build_router())
     return root
 

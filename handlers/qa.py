@@ -57,7 +57,8 @@ def reply_markup(texts: Texts, campaign: Campaign, reply: Answer) -> InlineKeybo
         data = _packed(campaign.slug, key)
         if data is not None:
             rows.append([InlineKeyboardButton(text=label, callback_data=data)])
-    return InlineKeyboardMarkup(inline_keyboard=rows + back_to_menu(texts, campaign).inline_keyboard)
+    back = back_to_menu(texts, campaign).inline_keyboard
+    return InlineKeyboardMarkup(inline_keyboard=[*rows, *back])
 
 
 async def reply_to(message: Message, question: str, *, campaign: Campaign, texts: Texts,
