@@ -18,6 +18,7 @@ COMMANDS = (
     ("start", "commands.start"),
     ("menu", "commands.menu"),
     ("campaign", "commands.campaign"),
+    ("check", "eligibility.command"),
     ("help", "commands.help"),
 )
 
@@ -29,6 +30,7 @@ def build_router() -> Router:
     root.include_routers(
         start.build_router(),
         menu.build_router(),
+        eligibility.build_router(),
     )
     # Catch-alls last: free text (the Q&A), then anything else.
     root.include_router(qa.build_router())

@@ -24,7 +24,9 @@ class MenuCb(CallbackData, prefix="m"):
 
 # Feature buttons of the main menu: (text key, callback data). Each feature's router owns
 # the callback; the data is plain ASCII well under Telegram's 64 bytes.
-FEATURE_BUTTONS: list[tuple[str, str]] = []
+FEATURE_BUTTONS: list[tuple[str, str]] = [
+    ("eligibility.menu_button", "el:start"),
+]
 
 
 def chooser_keyboard(campaigns: list[Campaign], current: str | None) -> InlineKeyboardMarkup:
