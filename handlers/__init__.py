@@ -11,7 +11,7 @@ from aiogram.enums import ChatType
 from aiogram.types import BotCommand
 
 from content.texts import Texts
-from handlers import fallback, menu, qa, start
+from handlers import eligibility, fallback, menu, qa, start
 
 # (command, text key of its description), in the order Telegram shows them.
 COMMANDS = (
