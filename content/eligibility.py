@@ -9,13 +9,7 @@ conditional. A field a rule still needs is reported missing, never guessed.
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import re
-import unicodedata
 from datetime import date, datetime
-from functools import cache
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
@@ -23,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from bot.clock import to_shanghai
 from content.dates import cn_date, cn_datetime, cn_span
 from content.idcard import birth_date_from_id
+from content.majors import in_major_group
 from content.schema import Campaign
 from content.schema_eligibility import FIELDS, Condition, EligibilitySpec, Profile, Rule
 from content.texts import Texts, default_texts
@@ -34,7 +29,6 @@ __all__ = [
 ]
 
 VerdictName = Literal["eligible", "ineligible", "conditional"]
-_DIRECTION = re.compile(r"^(?P<major>[^()]+)\([^()]*\)$")
 
 
 class MissingFields(ValueError):
@@ -96,38 +90,6 @@ def parse_profile(data: dict[str, Any]) -> Profile:
 def age_on(birth: date, day: date) -> int:
     """Whole years at ``day``; a birthday not yet reached that year does not count."""
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
-@cache
-def _simplified_table() -> dict[int, str]:
-    """zhconv's traditional-to-simplified table, single characters: enough for a major's name.
-
-    Read from its JSON rather than through zhconv, which leaves the file open and imports
-    pkg_resources (0.2 s).
-    """
-    spec = importlib.util.find_spec("zhconv")
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    path = Path(locations[0]) / "zhcdict.json" if locations else None
-    if path is None or not path.is_file():
-        return {}
-    table = json.loads(path.read_bytes())["zh2Hans"]
-    return {ord(k): v for k, v in table.items() if len(k) == 1}
-
-
-def normalize_major(text: str) -> str:
-    """Simplified, half-width, no spaces, without a trailing 专业: 臨床醫學 专业 → 临床医学."""
-    text = unicodedata.normalize("NFKC", text).translate(_simplified_table())
-    return "".join(text.split()).removesuffix("专业")
-
-
-def in_major_group(spec: EligibilitySpec, group_id: str, major: str) -> bool:
-    group = spec.major_groups[group_id]
-    known = {normalize_major(m) for m in group.majors}
-    text = normalize_major(major)
-    if text in known:
-        return True
-    match = _DIRECTION.match(text) if group.directions else None
-    return bool(match and match.group("major") in known)
 
 
 def _holds(spec: EligibilitySpec, name: str, condition: Condition, profile: Profile) -> bool | None:
