@@ -31,8 +31,8 @@ RESOLVE_TOP = 8
 ENTITY_BONUS = 0.2
 # How much a second route to the same answer adds (noisy-or, damped).
 SUPPORT = 0.3
-# A fact answers an intent when it covers this much of the intent's topic words.
-FACT_MIN = 0.28
+# A fact answers an intent when it holds this much of one of the intent's topic terms.
+TERM_MIN = 0.75
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块|万)")
 
 ANSWERED, AMBIGUOUS, FALLBACK = "answered", "ambiguous", "fallback"
@@ -168,14 +168,19 @@ def best_fact(kn: Knowledge, question: str, topic: str) -> str | None:
 
 
 def _best(index: Index, question: str, topic: str) -> str | None:
-    """The entry that is about the topic and, among those, closest to the question."""
-    topic = normalise(topic)
-    by_topic = index.rank(topic, coverage=True)
-    if not by_topic or by_topic[0][1] < FACT_MIN:
+    """The entry that is about the topic and, among those, closest to the question.
+
+    An entry is about the topic when it contains one of the topic's terms (nearly) whole; the
+    more terms it holds, the more central it is."""
+    terms = topic.split()
+    on_topic: dict[str, float] = {}
+    for term in terms:
+        for key, share in index.rank(normalise(term), coverage=True):
+            if share >= TERM_MIN:
+                on_topic[key] = on_topic.get(key, 0.0) + share / len(terms)
+    if not on_topic:
         return None
-    on_topic = {key: score for key, score in by_topic if score >= FACT_MIN}
-    # Among the facts on the topic the question's own words tell them apart (执业医师 vs
-    # 执业助理医师), together with how much of the topic each covers.
+    # Among them the question's own words tell them apart (执业医师 vs 执业助理医师).
     by_question = index.discriminate(question, on_topic)
     top = max(by_question.values()) or 1.0
     return max(on_topic, key=lambda key: by_question[key] / top + on_topic[key])

@@ -68,9 +68,11 @@ class Knowledge:
     def __init__(self, campaign: Campaign, table: IntentTable | None = None) -> None:
         self.campaign = campaign
         self.table = table or intent_table()
-        self.main = Index()
-        self.facts = Index()
-        self.events = Index()
+        # What every question about this notice shares (助理全科医生培训) tells no answer apart.
+        background = f"{campaign.notice.title} {campaign.name}"
+        self.main = Index(background=background)
+        self.facts = Index(background=background)
+        self.events = Index(background=background)
         self._build()
         self._variants = self._entity_variants()
         region = normalise(campaign.notice.region)
