@@ -132,6 +132,8 @@ def chinese_number(numeral: str) -> int | None:
         return int("".join(str(_DIGITS[c]) for c in numeral))
     total, digit = 0, None
     for char in numeral:
+        if char in "零〇":  # 一百零五: a place holder, not a digit
+            continue
         if char in _DIGITS:
             if digit is not None:
                 return None

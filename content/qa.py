@@ -26,7 +26,6 @@ MAX_QUESTION = 300
 # Scores are 0..1 (content/matching.py); the figures were chosen on the dev and held-out sets.
 THRESHOLD = 0.3
 MARGIN = 0.015
-CONFIDENT = 0.7
 RESOLVE_TOP = 8
 ENTITY_BONUS = 0.2
 # How much a second route to the same answer adds (noisy-or, damped).
@@ -87,7 +86,7 @@ def answer(campaign: Campaign, question: str, now: datetime,
     if _asks_amount(kn, normalised) and not _MONEY.search(" ".join(part.lines)):
         return _fallback(kn, part, score, t, lead=t("qa.amount.lead"))
     close = [p for p, s in ranked[1:2] if s >= THRESHOLD and score - s <= MARGIN]
-    if close and score < CONFIDENT:
+    if close:
         return _ambiguous(kn, [part, close[0]], score, t)
     return compose(kn, part, score, t)
 

@@ -1,0 +1,220 @@
+"""Answers from both notices: time-aware, cited, short, honest (content/qa.py)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+
+from bot.clock import parse_moment
+from content.catalogue import Catalogue, load_catalogue
+from content.qa import AMBIGUOUS, ANSWERED, FALLBACK, MAX_CHARS, answer, answer_key, visible_length
+from content.schema import Campaign, Fact
+
+MAY = parse_moment("2023-05-10T10:00")
+JULY = parse_moment("2023-07-01T10:00")
+MONEY = re.compile(r"\d+\s*元")
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+@pytest.fixture(scope="module")
+def xiaogan(catalogue: Catalogue) -> Campaign:
+    campaign = catalogue.get("xiaogan-2023")
+    assert campaign is not None
+    return campaign
+
+
+@pytest.fixture(scope="module")
+def fujian(catalogue: Catalogue) -> Campaign:
+    campaign = catalogue.get("fujian-2023")
+    assert campaign is not None
+    return campaign
+
+
+def ask(campaign: Campaign, question: str, now: datetime = MAY):
+    reply = answer(campaign, question, now)
+    assert visible_length(reply.text) <= MAX_CHARS
+    return reply
+
+
+@pytest.mark.parametrize(("now", "says", "avoids"), [
+    ("2023-05-01T10:00", ["还没有开始", "2023年5月4日"], ["截止到", "已于"]),
+    ("2023-05-04T00:00", ["正在报名", "6月30日"], ["还没有开始"]),
+    ("2023-06-30T23:00", ["正在报名", "6月30日"], ["已于"]),
+    ("2023-07-01T00:00", ["已于2023年6月30日截止"], ["正在报名"]),
+])
+def test_xiaogan_can_i_still_register(xiaogan: Campaign, now: str, says: list[str],
+                                     avoids: list[str]) -> None:
+    reply = ask(xiaogan, "现在还能报名吗", parse_moment(now))
+    assert reply.kind == ANSWERED
+    for text in says:
+        assert text in reply.text
+    for text in avoids:
+        assert text not in reply.text
+
+
+@pytest.mark.parametrize(("now", "says"), [
+    ("2023-07-09T07:59", "将于2023年7月9日 8:00开始"),
+    ("2023-07-09T08:00", "截止到2023年7月12日 17:00"),
+    ("2023-07-12T17:00", "截止到2023年7月12日 17:00"),
+    ("2023-07-12T17:01", "已于2023年7月12日 17:00截止"),
+])
+def test_fujian_window_to_the_minute(fujian: Campaign, now: str, says: str) -> None:
+    assert says in ask(fujian, "报名截止了吗", parse_moment(now)).text
+
+
+@pytest.mark.parametrize(("now", "status"), [
+    ("2023-07-14T10:00", "尚未开始"), ("2023-07-15T10:00", "已开始"),
+])
+def test_fujian_results_date_reads_the_clock(fujian: Campaign, now: str, status: str) -> None:
+    reply = ask(fujian, "什么时候出录取结果", parse_moment(now))
+    assert "7月15日" in reply.text
+    assert status in reply.text
+
+
+def test_answers_cite_the_notice_and_clause(xiaogan: Campaign) -> None:
+    reply = ask(xiaogan, "年龄有什么要求")
+    assert "35周岁" in reply.text
+    assert reply.text.endswith(f"（来源：{xiaogan.citation}二、招录对象）")
+    assert reply.source == f"{xiaogan.citation}二、招录对象"
+    assert reply.entry == "fact:applicants_age"
+
+
+@pytest.mark.parametrize(("question", "phones"), [
+    ("孝感市第一人民医院电话多少", ["2349370", "13972678808"]),
+    ("一医的联系方式", ["2349370"]),
+    ("汉川人民医院联系人是谁", ["8299245", "胡老师"]),
+    ("安陆普爱医院怎么联系", ["5275623", "鲁老师"]),
+])
+def test_contacts_of_a_named_base(xiaogan: Campaign, question: str, phones: list[str]) -> None:
+    reply = ask(xiaogan, question)
+    for phone in phones:
+        assert phone in reply.text
+    others = {"2349370", "8299245", "5275623"} - set(phones)
+    assert not any(other in reply.text for other in others)
+
+
+@pytest.mark.parametrize(("question", "quota"), [
+    ("孝感市第一人民医院招多少人", "10名"), ("孝感一医招几个", "10名"),
+    ("汉川市人民医院名额", "6名"), ("孝感一共招多少人", "22名"),
+])
+def test_quota_of_a_base_or_in_total(xiaogan: Campaign, question: str, quota: str) -> None:
+    assert quota in ask(xiaogan, question).text
+
+
+@pytest.mark.parametrize("question", [
+    "明天孝感天气怎么样", "你是机器人吗", "推荐一部电影", "培训期间可以谈恋爱吗",
+])
+def test_off_topic_gets_contacts_and_no_figure(xiaogan: Campaign, question: str) -> None:
+    reply = ask(xiaogan, question)
+    assert reply.kind == FALLBACK and reply.unanswered
+    assert "2839876" in reply.text and "2327312" in reply.text
+    assert not MONEY.search(reply.text)
+
+
+@pytest.mark.parametrize("question", [
+    "补助一个月多少钱", "每月工资到手多少", "生活补贴具体金额是多少",
+])
+def test_no_amount_in_the_notice_means_no_amount_invented(
+        xiaogan: Campaign, fujian: Campaign, question: str) -> None:
+    for campaign, phone in ((xiaogan, "2839876"), (fujian, "83574579")):
+        reply = ask(campaign, question, MAY if campaign is xiaogan else JULY)
+        assert reply.kind == FALLBACK
+        assert "没有写明具体金额" in reply.text
+        assert phone in reply.text
+        assert not MONEY.search(reply.text)
+
+
+def test_fujian_total_quota_is_not_in_the_notice(fujian: Campaign) -> None:
+    reply = ask(fujian, "福建一共招多少人", JULY)
+    assert reply.kind == FALLBACK
+    assert "招生计划" in reply.text and "83574579" in reply.text
+    assert not re.search(r"\d+\s*(人|名)", reply.text)
+
+
+def test_fallback_gives_consultation_hours(fujian: Campaign) -> None:
+    reply = ask(fujian, "住宿怎么安排", JULY)
+    assert reply.kind == FALLBACK
+    assert "8:30" in reply.text and "0591-83574579" in reply.text
+
+
+@pytest.mark.parametrize(("plain", "variant"), [
+    ("报名时间是什么时候", "報名時間是什麼時候"),
+    ("年龄超过35岁能报吗", "年龄超过３５岁能报吗"),
+    ("年龄超过35岁能报吗", "年龄超过三十五岁能报吗"),
+    ("培训要几年", "培訓要幾年？？"),
+    ("报名网址是什么", "请问一下报名网址是什么呢"),
+])
+def test_variants_reach_the_same_answer(xiaogan: Campaign, plain: str, variant: str) -> None:
+    assert ask(xiaogan, variant).entry == ask(xiaogan, plain).entry
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("在哪个网站报名", "https://www.hbwsrc.cn"),
+    ("有哪些培训基地", "安陆市普爱医院"),
+    ("没录上能调剂吗", "调剂"),
+    ("订单定向生怎么报名", "选送"),
+])
+def test_xiaogan_answers(xiaogan: Campaign, question: str, expected: str) -> None:
+    assert expected in ask(xiaogan, question).text
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("要准备哪些材料", "身份证正反面"),
+    ("照片多大", "300KB"),
+    ("志愿可以填几个", "2个志愿"),
+    ("在哪里看招生计划", "填写志愿并上报"),
+    ("什么时候报到", "8月31日"),
+    ("养老保险有补助吗", "70%"),
+    ("网站打不开找谁", "400-888-0052"),
+])
+def test_fujian_answers(fujian: Campaign, question: str, expected: str) -> None:
+    assert expected in ask(fujian, question, JULY).text
+
+
+def with_facts(campaign: Campaign, *facts: Fact) -> Campaign:
+    sections = {**campaign.sections, "life": list(facts)}
+    return campaign.model_copy(update={"sections": sections})
+
+
+def test_answers_are_html_safe(xiaogan: Campaign) -> None:
+    campaign = with_facts(xiaogan, Fact(id="canteen", title="食堂<A&B>", clause="九、生活",
+                                        text="食堂在<门诊楼>一层 & 二层。", keywords=["食堂"]))
+    reply = ask(campaign, "<b>食堂</b>在哪")
+    assert "<b>食堂&lt;A&amp;B&gt;</b>" in reply.text
+    assert "食堂在&lt;门诊楼&gt;一层 &amp; 二层。" in reply.text
+    assert set(re.findall(r"</?([a-z-]+)", reply.text)) <= {"b"}
+
+
+def test_empty_and_overlong_questions(xiaogan: Campaign) -> None:
+    assert answer(xiaogan, "   ", MAY).entry == "input:empty"
+    long_one = answer(xiaogan, "报名" * 400, MAY)
+    assert long_one.entry == "input:too_long" and not long_one.unanswered
+    assert "800" in long_one.text
+
+
+def test_answer_key_rebuilds_an_answer(xiaogan: Campaign) -> None:
+    reply = answer_key(xiaogan, "quota:base:hanchuan", MAY)
+    assert reply is not None and "6名" in reply.text and reply.kind == ANSWERED
+    assert answer_key(xiaogan, "fact:no_such_fact", MAY) is None
+    assert answer_key(xiaogan, "nonsense", MAY) is None
+
+
+def test_two_close_answers_are_offered_as_a_choice(xiaogan: Campaign) -> None:
+    campaign = with_facts(
+        xiaogan,
+        Fact(id="canteen", title="食堂", text="培训基地设有职工食堂。", clause="九、生活",
+             keywords=["吃饭"]),
+        Fact(id="meal_allowance", title="伙食补助", text="伙食补助随生活补助发放。",
+             clause="九、生活", keywords=["吃饭"]))
+    reply = ask(campaign, "吃饭")
+    assert reply.kind == AMBIGUOUS
+    assert {key for _label, key in reply.alternatives} == {"fact:canteen", "fact:meal_allowance"}
+    assert "食堂" in reply.text and "伙食补助" in reply.text
+    chosen = answer_key(campaign, "fact:canteen", MAY)
+    assert chosen is not None and "职工食堂" in chosen.text
