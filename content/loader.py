@@ -77,10 +77,11 @@ class LoadedFile:
 
 def display_path(path: Path) -> str:
     """Relative to the working directory when under it: short enough to click in a terminal."""
+    absolute = Path(os.path.abspath(path))
     try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
 
 
 def load_campaign(path: Path) -> Campaign:

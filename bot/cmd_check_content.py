@@ -1,0 +1,74 @@
+"""`zhaolu check-content [DIR|FILE]`: validate campaign files, print `FILE:LINE: message` per issue.
+
+Must stay free of aiogram (and of storage): authors run it on every edit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+
+from content.catalogue import check_catalogue
+from content.loader import ContentIssue, LoadedFile
+from content.schema import Campaign
+from content.texts import default_texts
+
+ExampleCheck = Callable[[Campaign], list[str]]
+
+
+def main(args: argparse.Namespace) -> int:
+    target = Path(args.dir) if args.dir else None
+    files, issues = check_catalogue(target)
+    check_examples = _example_checker() if any(_eligible(f) for f in files) else None
+    for loaded in files:
+        issues += loaded.issues
+        if loaded.campaign is not None:
+            issues += _section_labels(loaded, loaded.campaign)
+            if check_examples is not None and loaded.campaign.eligibility is not None:
+                issues += _examples(loaded, loaded.campaign, check_examples)
+    for issue in issues:
+        print(issue)
+    if issues:
+        broken = len({issue.file for issue in issues})
+        print(f"{len(issues)} issue{'s' if len(issues) != 1 else ''} "
+              f"in {broken} file{'s' if broken != 1 else ''}")
+        return 1
+    print(f"ok: {len(files)} campaign{'s' if len(files) != 1 else ''}")
+    return 0
+
+
+def _eligible(loaded: LoadedFile) -> bool:
+    return loaded.campaign is not None and loaded.campaign.eligibility is not None
+
+
+def _example_checker() -> ExampleCheck | None:
+    """The eligibility feature's example runner, when that feature is installed."""
+    try:
+        module = importlib.import_module("content.eligibility")
+    except ModuleNotFoundError as exc:
+        if exc.name == "content.eligibility":
+            return None
+        raise
+    return getattr(module, "check_examples", None)
+
+
+def _examples(loaded: LoadedFile, campaign: Campaign, check: ExampleCheck) -> list[ContentIssue]:
+    line = loaded.line_of(("eligibility",))
+    try:
+        failures = check(campaign)
+    except Exception as exc:  # a crash in the rules is an issue of this file, not of the command
+        failures = [f"eligibility examples could not run: {type(exc).__name__}: {exc}"]
+    return [ContentIssue(loaded.display, line, message) for message in failures]
+
+
+def _section_labels(loaded: LoadedFile, campaign: Campaign) -> list[ContentIssue]:
+    """A section key needs a menu label: a content.section.* text or the campaign's own."""
+    texts = default_texts()
+    return [
+        ContentIssue(loaded.display, loaded.line_of(("sections", key)),
+                     f"sections.{key}: no menu label; add it under section_titles")
+        for key in campaign.sections
+        if f"content.section.{key}" not in texts and key not in campaign.section_titles
+    ]
