@@ -104,11 +104,61 @@ def next_steps(campaign: Campaign, texts: Texts) -> str:
 
 
 def receipt_text(receipt_no: str, answers: Mapping[str, Any], conditions: list[str],
-                 campaign: Campaign, texts: Texts) -> str:
+                 campaign: Campaign, texts: Texts, *, updated: bool = False) -> str:
     items = "\n".join(f"• {c}" for c in conditions)
     block = texts("registration.conditions", items=items) if conditions else ""
     return texts(
-        "registration.receipt", receipt=receipt_no,
+        "registration.receipt",
+        header=Raw(texts("registration.updated" if updated else "registration.created",
+                         receipt=receipt_no)),
         lines=Raw(summary_lines(answers, campaign, texts)), conditions=Raw(block),
         next_steps=Raw(next_steps(campaign, texts)),
     )
+
+
+def _options(campaign: Campaign, field: str, answers: Mapping[str, Any], texts: Texts) -> str:
+    if field == "person_type" and campaign.form is not None:
+        return "\n".join(texts("registration.person_option", label=p.label,
+                               description=p.description) for p in campaign.form.person_types)
+    chosen = set(answers.get("base_choices") or [])
+    return "\n".join(
+        texts("registration.base_option", name=b.name, quota=b.quota) if b.quota is not None
+        else texts("registration.base_option_no_quota", name=b.name)
+        for b in campaign.plan.bases if b.id not in chosen)
+
+
+def question_text(field: str, campaign: Campaign, answers: Mapping[str, Any], texts: Texts,
+                  year: int) -> str:
+    """The question of one step, with its progress and what the notice says about it."""
+    fields = form_fields(campaign)
+    progress = texts("registration.progress", n=fields.index(field) + 1, total=len(fields))
+    if field == "graduation_year":
+        question = texts("registration.ask.graduation_year", year=year)
+    elif field == "person_type":
+        question = texts("registration.ask.person_type",
+                         options=Raw(_options(campaign, field, answers, texts)))
+    elif field == "bases":
+        chosen = answers.get("base_choices") or []
+        question = texts("registration.ask.bases", n=len(chosen) + 1,
+                         max=campaign.registration.max_choices,
+                         options=Raw(_options(campaign, field, answers, texts)),
+                         citation=campaign.citation, clause=campaign.plan.clause)
+        if chosen:
+            question += "\n" + texts("registration.ask.bases_more")
+    elif field == "adjustment":
+        form = campaign.form
+        note = form.adjustment_note if form is not None else None
+        question = texts("registration.ask.adjustment", note=note or "")
+        if form is not None and form.base_choice == "none":
+            plan = texts("registration.plan_none", plan=form.plan_text(campaign) or "",
+                         max=campaign.registration.max_choices)
+            question = f"{plan}\n{question}"
+    elif field == "major":
+        question = texts("registration.ask.major") + "\n" + texts("registration.major_hint")
+    else:
+        question = texts(f"registration.ask.{field}")
+    return f"{progress}{question}"
+
+
+def summary_text(answers: Mapping[str, Any], campaign: Campaign, texts: Texts) -> str:
+    return texts("registration.summary", lines=Raw(summary_lines(answers, campaign, texts)))

@@ -11,7 +11,7 @@ from aiogram.enums import ChatType
 from aiogram.types import BotCommand
 
 from content.texts import Texts
-from handlers import eligibility, fallback, menu, qa, start
+from handlers import eligibility, fallback, menu, qa, registration, start
 
 # (command, text key of its description), in the order Telegram shows them.
 COMMANDS = (
@@ -19,6 +19,10 @@ COMMANDS = (
     ("menu", "commands.menu"),
     ("campaign", "commands.campaign"),
     ("check", "eligibility.command"),
+    ("register", "registration.command"),
+    ("my", "registration.command_my"),
+    ("mydata", "registration.command_mydata"),
+    ("delete_my_data", "registration.command_delete"),
     ("help", "commands.help"),
 )
 
@@ -31,6 +35,7 @@ def build_router() -> Router:
         start.build_router(),
         menu.build_router(),
         eligibility.build_router(),
+        registration.build_router(),
     )
     # Catch-alls last: free text (the Q&A), then anything else.
     root.include_router(qa.build_router())

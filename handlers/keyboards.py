@@ -26,6 +26,7 @@ class MenuCb(CallbackData, prefix="m"):
 # the callback; the data is plain ASCII well under Telegram's 64 bytes.
 FEATURE_BUTTONS: list[tuple[str, str]] = [
     ("eligibility.menu_button", "el:start"),
+    ("registration.button.menu", "rg:start"),
 ]
 
 

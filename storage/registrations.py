@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from content.registration import Applicant, mask_id
 from storage.crypto import Vault
 from storage.engine import upsert_insert
+from storage.models import User
 from storage.types import AwareDateTime, utc_now
 
 PRE_REGISTERED = "pre_registered"
@@ -299,7 +300,14 @@ async def materials_for(
 
 
 async def delete_user_data(session: AsyncSession, *, user_id: int) -> int:
-    """Erase every pre-registration of the user and its materials; returns how many."""
+    """/delete_my_data: erase everything stored about the user; returns the registrations erased.
+
+    Beyond our own tables, every table with a ``user_id`` column (eligibility checks, FSM state,
+    other features' rows) and the user row itself go, children before parents, so a feature
+    added later is covered without a change here.
+    """
+    import storage.tables  # noqa: F401  (every table registered, whoever imported what)
+
     ids = (await session.exec(
         select(Registration.id).where(Registration.user_id == user_id)
     )).all()
@@ -307,5 +315,8 @@ async def delete_user_data(session: AsyncSession, *, user_id: int) -> int:
         await session.exec(
             delete(RegistrationMaterial).where(col(RegistrationMaterial.registration_id).in_(ids))
         )
-        await session.exec(delete(Registration).where(col(Registration.id).in_(ids)))
+    for table in reversed(SQLModel.metadata.sorted_tables):
+        if "user_id" in table.c:
+            await session.exec(delete(table).where(table.c.user_id == user_id))
+    await session.exec(delete(User).where(col(User.id) == user_id))
     return len(ids)

@@ -1,0 +1,165 @@
+"""The form's progress: which field comes next or before, and what an answer changes.
+
+Answers are a JSON-ready dict with the Registration's column names. The ID number comes back in
+clear under ``id_number`` from :func:`accept`; the caller encrypts it before keeping the dict
+anywhere (the FSM data lives in a database or Redis).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from content.idcard import birth_date_from_id
+from content.registration import (
+    COMMON_MAJORS,
+    EDUCATION,
+    QUALIFICATION,
+    Applicant,
+    FieldError,
+    form_fields,
+    mask_id,
+    parse_graduation_year,
+    parse_id_number,
+    parse_major,
+    parse_name,
+    parse_phone,
+    parse_school,
+)
+from content.registration_text import contacts_text
+from content.schema import Campaign
+from content.texts import default_texts
+
+CHOICE_FIELDS = frozenset({"education", "qualification", "person_type", "bases", "adjustment"})
+_TYPED = {"name": parse_name, "phone": parse_phone, "school": parse_school, "major": parse_major}
+
+
+@dataclass
+class Accepted:
+    """Answers to merge; ``stay`` asks the same field again (a further base choice)."""
+
+    updates: dict[str, Any]
+    stay: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def next_field(campaign: Campaign, current: str | None) -> str | None:
+    fields = form_fields(campaign)
+    if current is None:
+        return fields[0]
+    index = fields.index(current) + 1
+    return fields[index] if index < len(fields) else None
+
+
+def previous_field(campaign: Campaign, current: str) -> str | None:
+    fields = form_fields(campaign)
+    index = fields.index(current)
+    return fields[index - 1] if index > 0 else None
+
+
+def is_complete(campaign: Campaign, answers: dict[str, Any]) -> bool:
+    keys = {"id_number": "id_masked", "bases": "base_choices", "adjustment": "accepts_adjustment"}
+    return all(answers.get(keys.get(f, f)) not in (None, "", []) for f in form_fields(campaign))
+
+
+def _birth(answers: dict[str, Any]) -> date | None:
+    return date.fromisoformat(answers["birth"]) if answers.get("birth") else None
+
+
+def accept_text(field_name: str, text: str, answers: dict[str, Any], *, now: datetime) -> Accepted:
+    """A typed answer; closed sets (except 专业) need their buttons."""
+    if field_name in CHOICE_FIELDS:
+        raise FieldError("registration.error.use_buttons")
+    if field_name == "id_number":
+        number = parse_id_number(text, now=now)
+        return Accepted({"id_number": number, "id_masked": mask_id(number),
+                         "birth": birth_date_from_id(number).isoformat()})
+    if field_name == "graduation_year":
+        year = parse_graduation_year(text, now=now, birth=_birth(answers))
+        return Accepted({"graduation_year": year})
+    return Accepted({field_name: _TYPED[field_name](text)})
+
+
+def accept_choice(field_name: str, value: str, answers: dict[str, Any],
+                  campaign: Campaign) -> Accepted:
+    """A button's answer; raises FieldError for a refused person type or a stale value."""
+    if field_name == "education" and value in EDUCATION:
+        return Accepted({"education": value})
+    if field_name == "qualification" and value in QUALIFICATION:
+        return Accepted({"qualification": value})
+    if field_name == "major" and value.isdigit() and int(value) < len(COMMON_MAJORS):
+        return Accepted({"major": COMMON_MAJORS[int(value)]})
+    if field_name == "adjustment" and value in ("y", "n"):
+        return Accepted({"accepts_adjustment": value == "y"})
+    if field_name == "person_type" and campaign.form is not None:
+        return _person_type(value, campaign)
+    if field_name == "bases":
+        return _base(value, list(answers.get("base_choices") or []), campaign)
+    raise FieldError("registration.error.use_buttons")
+
+
+def _person_type(value: str, campaign: Campaign) -> Accepted:
+    assert campaign.form is not None
+    person = campaign.form.person_type(value)
+    if person is None:
+        raise FieldError("registration.error.use_buttons")
+    if not person.accepted:
+        raise FieldError("registration.error.person_refused", message=person.message,
+                         citation=campaign.citation, clause=person.clause,
+                         contacts=contacts_text(campaign, default_texts()))
+    notes = []
+    if person.message:
+        notes.append(default_texts()("registration.person_condition", message=person.message,
+                                     citation=campaign.citation, clause=person.clause))
+    return Accepted({"person_type": person.id}, notes=notes)
+
+
+def _base(value: str, chosen: list[str], campaign: Campaign) -> Accepted:
+    if value == "-" and chosen:
+        return Accepted({})
+    if value in chosen:
+        raise FieldError("registration.error.duplicate_base")
+    if value not in {b.id for b in campaign.plan.bases}:
+        raise FieldError("registration.error.use_buttons")
+    chosen = [*chosen, value]
+    return Accepted({"base_choices": chosen},
+                    stay=len(chosen) < campaign.registration.max_choices)
+
+
+def applicant_from(answers: dict[str, Any], id_number: str) -> Applicant:
+    """The complete answers as an Applicant (the ID number decrypted by the caller)."""
+    return Applicant(
+        name=answers["name"], id_number=id_number, phone=answers["phone"],
+        school=answers["school"], graduation_year=int(answers["graduation_year"]),
+        education=answers["education"], major=answers["major"],
+        qualification=answers["qualification"], person_type=answers["person_type"],
+        base_choices=tuple(answers.get("base_choices") or ()),
+        accepts_adjustment=answers.get("accepts_adjustment"),
+    )
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """eligible | conditional | ineligible | unchecked (no rules), with plain-text reasons."""
+
+    verdict: str
+    reasons: list[str]
+
+
+def judge(campaign: Campaign, applicant: Applicant, now: datetime) -> Judgement:
+    """The campaign's eligibility rules applied to the answers; each reason cites its clause."""
+    from content.eligibility import evaluate
+    from content.registration import profile_for
+
+    # The template, formatted here without HTML escaping: reasons are stored as plain text.
+    template = default_texts()("registration.condition_item")
+    if campaign.eligibility is None:
+        person = campaign.form.person_type(applicant.person_type) if campaign.form else None
+        reasons = ([template.format(text=person.message,
+                                    source=f"{campaign.citation}{person.clause}")]
+                   if person is not None and person.message else [])
+        return Judgement("unchecked", reasons)
+    verdict = evaluate(campaign, profile_for(applicant, campaign), now)
+    return Judgement(verdict.verdict,
+                     [template.format(text=r.text, source=r.source) for r in verdict.reasons])

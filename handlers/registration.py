@@ -1,0 +1,320 @@
+"""预登记: /register and the menu button; consent, one field per step, summary, confirm.
+
+Handlers stay thin: validation, eligibility and next steps live in content/, uniqueness and
+receipts in storage/registrations.py. /my, /mydata, /delete_my_data and the materials pre-check
+are in handlers/registration_my.py; the shared state and helpers in handlers/registration_flow.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, StateFilter
+from aiogram.types import CallbackQuery, Message
+
+from content.registration import FieldError, form_fields
+from content.registration_form import (
+    accept_choice,
+    accept_text,
+    applicant_from,
+    is_complete,
+    judge,
+    next_field,
+    previous_field,
+)
+from content.registration_text import contacts_text, receipt_text
+from content.schema import Campaign
+from content.texts import Raw
+from handlers import registration_materials, registration_my
+from handlers.menu import show
+from handlers.registration_flow import (
+    RegistrationFlow,
+    Turn,
+    ask,
+    editor,
+    gate,
+    privacy_text,
+    sender,
+    turn_of,
+)
+from handlers.registration_keyboards import (
+    START_DATA,
+    RgCb,
+    consent_keyboard,
+    materials_start,
+    summary_keyboard,
+)
+from storage import registrations as repo
+
+
+async def begin(send: Any, turn: Turn, campaign: Campaign | None) -> None:
+    """Resume the form in progress, or check the window and offer the privacy notice."""
+    form = await turn.form()
+    current = turn.catalogue.get(form.get("slug"))
+    same = current is not None and (campaign is None or current.slug == campaign.slug)
+    if same and await turn.state.get_state() != RegistrationFlow.consent.state:
+        await ask(send, turn, current, form)
+        return
+    refusal = await gate(turn, campaign)
+    if refusal is not None:
+        await send(refusal[0], reply_markup=refusal[1])
+        return
+    assert campaign is not None and campaign.form is not None
+    if turn.user is not None:
+        mine = await repo.list_for_user(turn.session, user_id=turn.user.id,
+                                        campaign_slug=campaign.slug)
+        active = [r for r in mine if r.status in repo.ACTIVE_STATUSES]
+        if active:
+            await send(turn.texts("registration.already", receipt=active[0].receipt_no,
+                                  status=turn.texts(f"registration.status.{active[0].status}")))
+            return
+    await turn.keep({"slug": campaign.slug, "answers": {}}, RegistrationFlow.consent)
+    await send(privacy_text(campaign, turn.texts), reply_markup=consent_keyboard(turn.texts))
+
+
+async def cmd_register(message: Message, **kwargs: Any) -> None:
+    """/register: the pre-registration form of the current campaign."""
+    await begin(message.answer, turn_of(kwargs), kwargs.get("campaign"))
+
+
+async def on_start(query: CallbackQuery, **kwargs: Any) -> None:
+    """The menu's 预登记 button."""
+    await query.answer()
+    await begin(sender(query), turn_of(kwargs), kwargs.get("campaign"))
+
+
+async def _flow(query: CallbackQuery, turn: Turn) -> tuple[Campaign, dict[str, Any]] | None:
+    """The form in progress; None (and the user told) when there is none."""
+    form = await turn.form()
+    campaign = turn.catalogue.get(form.get("slug"))
+    if campaign is None or campaign.form is None:
+        await query.answer(turn.texts("registration.stale"), show_alert=True)
+        return None
+    return campaign, form
+
+
+async def on_consent(query: CallbackQuery, **kwargs: Any) -> None:
+    turn = turn_of(kwargs)
+    flow = await _flow(query, turn)
+    if flow is None:
+        return
+    campaign, form = flow
+    await query.answer()
+    form["field"] = next_field(campaign, None)
+    await ask(editor(query), turn, campaign, form)
+
+
+async def on_cancel(query: CallbackQuery, **kwargs: Any) -> None:
+    turn = turn_of(kwargs)
+    await turn.drop()
+    await query.answer()
+    await show(query, turn.texts("registration.cancelled"), None)
+
+
+async def on_back(query: CallbackQuery, **kwargs: Any) -> None:
+    """One step back: the previous field, the previous base choice, or the privacy notice."""
+    turn = turn_of(kwargs)
+    flow = await _flow(query, turn)
+    if flow is None:
+        return
+    campaign, form = flow
+    await query.answer()
+    field, answers = form.get("field"), form.setdefault("answers", {})
+    if form.get("to_summary") or field is None:
+        form.update(field=None, to_summary=False)
+    elif field == "bases" and answers.get("base_choices"):
+        answers["base_choices"] = answers["base_choices"][:-1]
+    else:
+        form["field"] = previous_field(campaign, field)
+        if form["field"] is None:
+            await turn.keep(form, RegistrationFlow.consent)
+            await show(query, privacy_text(campaign, turn.texts), consent_keyboard(turn.texts))
+            return
+    await ask(editor(query), turn, campaign, form)
+
+
+async def advance(send: Any, turn: Turn, campaign: Campaign, form: dict[str, Any],
+                  updates: dict[str, Any], *, stay: bool, notes: list[str]) -> None:
+    """Keep an accepted answer and move on (to the summary when editing one field)."""
+    if "id_number" in updates:
+        updates["id_cipher"] = turn.vault().encrypt(updates.pop("id_number"))
+    form.setdefault("answers", {}).update(updates)
+    if not stay:
+        form["field"] = None if form.get("to_summary") else next_field(campaign, form["field"])
+        if form["field"] is None:
+            form["to_summary"] = False
+    prefix = "".join(f"{note}\n" for note in notes)
+    await ask(send, turn, campaign, form, prefix)
+
+
+async def on_text(message: Message, **kwargs: Any) -> None:
+    """A typed answer to the field being asked; an invalid one re-asks that field only."""
+    turn = turn_of(kwargs)
+    form = await turn.form()
+    campaign = turn.catalogue.get(form.get("slug"))
+    if campaign is None or not form.get("field"):
+        await turn.drop()
+        await message.answer(turn.texts("registration.stale"))
+        return
+    field = form["field"]
+    try:
+        accepted = accept_text(field, message.text or "", form.get("answers", {}),
+                               now=turn.clock.now())
+    except FieldError as error:
+        await ask(message.answer, turn, campaign, form, error.message(turn.texts) + "\n\n")
+        return
+    if field == "id_number":
+        # The number stays in the chat history otherwise; the summary shows it masked.
+        with contextlib.suppress(TelegramBadRequest):
+            await message.delete()
+    await advance(message.answer, turn, campaign, form, accepted.updates, stay=accepted.stay,
+                  notes=accepted.notes)
+
+
+async def on_not_text(message: Message, **kwargs: Any) -> None:
+    """A photo, sticker … while a field is asked: say so and ask again."""
+    turn = turn_of(kwargs)
+    form = await turn.form()
+    campaign = turn.catalogue.get(form.get("slug"))
+    if campaign is None:
+        await turn.drop()
+        await message.answer(turn.texts("registration.stale"))
+        return
+    await ask(message.answer, turn, campaign, form,
+              turn.texts("registration.error.text_expected") + "\n\n")
+
+
+async def on_choice(query: CallbackQuery, callback_data: RgCb, **kwargs: Any) -> None:
+    """A button answer; a button of another step (an old message) is stale."""
+    turn = turn_of(kwargs)
+    flow = await _flow(query, turn)
+    if flow is None:
+        return
+    campaign, form = flow
+    if form.get("field") != callback_data.field:
+        await query.answer(turn.texts("registration.stale"), show_alert=True)
+        return
+    await query.answer()
+    try:
+        accepted = accept_choice(callback_data.field, callback_data.value,
+                                 form.get("answers", {}), campaign)
+    except FieldError as error:
+        await ask(editor(query), turn, campaign, form, error.message(turn.texts) + "\n\n")
+        return
+    await advance(editor(query), turn, campaign, form, accepted.updates, stay=accepted.stay,
+                  notes=accepted.notes)
+
+
+async def on_edit(query: CallbackQuery, callback_data: RgCb, **kwargs: Any) -> None:
+    """改… on the summary: ask that one field again, then come back to the summary."""
+    turn = turn_of(kwargs)
+    flow = await _flow(query, turn)
+    if flow is None:
+        return
+    campaign, form = flow
+    if callback_data.field not in form_fields(campaign):
+        await query.answer(turn.texts("registration.stale"), show_alert=True)
+        return
+    await query.answer()
+    if callback_data.field == "bases":
+        form.setdefault("answers", {})["base_choices"] = []
+    form.update(field=callback_data.field, to_summary=True)
+    await ask(sender(query), turn, campaign, form)
+
+
+async def _after_double_tap(query: CallbackQuery, turn: Turn, campaign: Campaign | None) -> None:
+    """Confirm pressed when no form awaits it: most often the second tap of a double tap."""
+    if turn.user is not None and campaign is not None:
+        mine = await repo.list_for_user(turn.session, user_id=turn.user.id,
+                                        campaign_slug=campaign.slug)
+        active = [r for r in mine if r.status in repo.ACTIVE_STATUSES]
+        if active:
+            await query.answer()
+            await sender(query)(turn.texts("registration.existing", receipt=active[0].receipt_no))
+            return
+    await query.answer(turn.texts("registration.stale"), show_alert=True)
+
+
+async def on_confirm(query: CallbackQuery, **kwargs: Any) -> None:
+    """确认提交: eligibility, then register once (or update the one being edited)."""
+    turn, texts = turn_of(kwargs), kwargs["texts"]
+    form = await turn.form()
+    campaign = turn.catalogue.get(form.get("slug"))
+    if (campaign is None or turn.user is None
+            or await turn.state.get_state() != RegistrationFlow.summary.state):
+        await _after_double_tap(query, turn, campaign or kwargs.get("campaign"))
+        return
+    await query.answer()
+    send = sender(query)
+    refusal = await gate(turn, campaign)
+    if refusal is not None:
+        await turn.drop()
+        await send(refusal[0], reply_markup=refusal[1])
+        return
+    answers = form.get("answers", {})
+    if not is_complete(campaign, answers):  # an old summary of a form edited since
+        form.update(field=next_field(campaign, None), to_summary=False)
+        await ask(send, turn, campaign, form)
+        return
+    vault, now = turn.vault(), turn.clock.now()
+    applicant = applicant_from(answers, vault.decrypt(answers["id_cipher"]))
+    judgement = judge(campaign, applicant, now)
+    if judgement.verdict == "ineligible":
+        reasons = "\n".join(texts("registration.reason", reason=r) for r in judgement.reasons)
+        await send(texts("registration.ineligible", reasons=Raw(reasons),
+                         contacts=contacts_text(campaign, texts)),
+                   reply_markup=summary_keyboard(campaign, texts))
+        return
+    outcome = await _store(turn, campaign, form, applicant, judgement)
+    if outcome.kind == "taken":
+        await send(texts("registration.taken", contacts=contacts_text(campaign, texts)),
+                   reply_markup=summary_keyboard(campaign, texts))
+        return
+    await turn.drop()
+    registration = outcome.registration
+    assert registration is not None
+    if outcome.kind == "existing":
+        await send(texts("registration.existing", receipt=registration.receipt_no))
+        return
+    text = receipt_text(registration.receipt_no, answers, judgement.reasons, campaign, texts,
+                        updated=bool(form.get("edit_id")))
+    markup = materials_start(texts, registration.id) if campaign.form.materials else None
+    await send(text, reply_markup=markup)
+
+
+async def _store(turn: Turn, campaign: Campaign, form: dict[str, Any], applicant: Any,
+                 judgement: Any) -> repo.Outcome:
+    assert turn.user is not None and campaign.form is not None
+    common = {"vault": turn.vault(), "applicant": applicant, "verdict": judgement.verdict,
+              "conditions": judgement.reasons, "now": turn.clock.now()}
+    edit_id = form.get("edit_id")
+    if edit_id:
+        registration = await repo.get_for_user(turn.session, user_id=turn.user.id,
+                                               registration_id=int(edit_id))
+        if registration is not None and registration.status in repo.ACTIVE_STATUSES:
+            return await repo.update(turn.session, registration=registration, **common)
+    return await repo.create(turn.session, campaign_slug=campaign.slug,
+                             receipt_prefix=campaign.form.receipt_prefix,
+                             user_id=turn.user.id, **common)
+
+
+def build_router() -> Router:
+    router = Router(name="registration")
+    router.message.register(cmd_register, Command("register"))
+    router.callback_query.register(on_start, F.data == START_DATA)
+    router.callback_query.register(on_consent, RgCb.filter(F.action == "ok"))
+    router.callback_query.register(on_cancel, RgCb.filter(F.action == "cancel"))
+    router.callback_query.register(on_back, RgCb.filter(F.action == "back"))
+    router.callback_query.register(on_choice, RgCb.filter(F.action == "a"))
+    router.callback_query.register(on_edit, RgCb.filter(F.action == "e"))
+    router.callback_query.register(on_confirm, RgCb.filter(F.action == "confirm"))
+    # Commands pass through to their own routers even in the middle of the form.
+    router.message.register(on_text, StateFilter(RegistrationFlow.asking), F.text,
+                            ~F.text.startswith("/"))
+    router.message.register(on_not_text, StateFilter(RegistrationFlow.asking), ~F.text)
+    registration_my.register(router)
+    registration_materials.register(router)
+    return router

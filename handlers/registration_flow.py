@@ -1,0 +1,132 @@
+"""Shared by the pre-registration handlers: the FSM states, one update's view of the form,
+the window gate, and sending a step's question.
+
+The form in progress lives in the FSM data under ``rg`` (campaign slug, field asked, answers, the
+pre-registration being edited), so it survives restarts; the ID number in it is encrypted as in
+the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from bot.settings import Settings
+from content.catalogue import Catalogue
+from content.dates import cn_datetime
+from content.registration import form_fields
+from content.registration_text import contacts_text, question_text, summary_text, window_text
+from content.schema import Campaign
+from content.texts import Raw, Texts
+from handlers.keyboards import chooser_keyboard
+from handlers.menu import show
+from handlers.registration_keyboards import field_keyboard, summary_keyboard
+from storage.crypto import Vault, vault_for
+from storage.models import User
+
+
+class RegistrationFlow(StatesGroup):
+    consent = State()
+    asking = State()
+    summary = State()
+    materials = State()
+
+
+@dataclass
+class Turn:
+    """One update's view of the form: the Dispatcher's data and the FSM."""
+
+    state: FSMContext
+    texts: Texts
+    catalogue: Catalogue
+    clock: Clock
+    session: AsyncSession
+    settings: Settings
+    user: User | None
+
+    async def form(self) -> dict[str, Any]:
+        return dict((await self.state.get_data()).get("rg") or {})
+
+    async def keep(self, form: dict[str, Any], state: State) -> None:
+        await self.state.set_state(state)
+        await self.state.update_data(rg=form)
+
+    async def drop(self) -> None:
+        """End the form; other features' FSM data stays."""
+        data = await self.state.get_data()
+        data.pop("rg", None)
+        await self.state.set_state(None)
+        await self.state.set_data(data)
+
+    def vault(self) -> Vault:
+        return vault_for(self.settings)
+
+
+def turn_of(kwargs: dict[str, Any]) -> Turn:
+    return Turn(kwargs["state"], kwargs["texts"], kwargs["catalogue"], kwargs["clock"],
+                kwargs["session"], kwargs["settings"], kwargs.get("user"))
+
+
+async def gate(turn: Turn, campaign: Campaign | None) -> tuple[str, Any] | None:
+    """Why the form cannot be used now (text, markup), or None when it is open."""
+    texts, now = turn.texts, turn.clock.now()
+    if campaign is None:
+        return texts("registration.no_campaign"), chooser_keyboard(turn.catalogue.all(), None)
+    form = campaign.form
+    if form is None:
+        return texts("registration.no_form", campaign=campaign.name), None
+    if now < form.opens:
+        return texts("registration.not_open_yet", campaign=campaign.name,
+                     opens=cn_datetime(form.opens), closes=cn_datetime(form.closes),
+                     window=window_text(campaign)), None
+    if now > form.closes:
+        return texts("registration.closed", campaign=campaign.name,
+                     closes=cn_datetime(form.closes),
+                     contacts=contacts_text(campaign, texts)), None
+    return None
+
+
+async def ask(send: Any, turn: Turn, campaign: Campaign, form: dict[str, Any],
+              prefix: str = "") -> None:
+    """Send the question of the field being asked (or the summary once all are answered)."""
+    answers, field = form.get("answers", {}), form.get("field")
+    if field is None:
+        await turn.keep(form, RegistrationFlow.summary)
+        text = summary_text(answers, campaign, turn.texts)
+        await send(f"{prefix}{text}", reply_markup=summary_keyboard(campaign, turn.texts))
+        return
+    await turn.keep(form, RegistrationFlow.asking)
+    text = question_text(field, campaign, answers, turn.texts, turn.clock.now().year)
+    markup = field_keyboard(field, campaign, turn.texts, answers.get("base_choices") or [])
+    await send(f"{prefix}{text}", reply_markup=markup)
+
+
+def privacy_text(campaign: Campaign, texts: Texts) -> str:
+    choices = ""
+    if campaign.form is not None and campaign.form.base_choice == "pick":
+        choices += texts("registration.privacy_choices_pick")
+    if campaign.registration.asks_adjustment:
+        choices += texts("registration.privacy_choices_adjustment")
+    return texts("registration.privacy", campaign=campaign.name,
+                 channel=campaign.registration.channel, window=window_text(campaign),
+                 choices=Raw(choices), total=len(form_fields(campaign)))
+
+
+def sender(query: CallbackQuery) -> Any:
+    """Send to the user who pressed (a new message; the pressed one may be too old to edit)."""
+    async def send(text: str, **kwargs: Any) -> Any:
+        return await query.bot.send_message(query.from_user.id, text, **kwargs)
+    return send
+
+
+def editor(query: CallbackQuery) -> Any:
+    """Replace the pressed message (the question just answered) with the next step."""
+    async def send(text: str, reply_markup: Any = None) -> None:
+        await show(query, text, reply_markup)
+    return send

@@ -1,0 +1,221 @@
+"""/my (status, edit, withdraw, 已官网报名), /mydata and /delete_my_data.
+
+Registration ids arrive in button data, so every action checks the row belongs to the user who
+pressed; edits and withdrawals are refused once the pre-registration period has closed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from content.dates import cn_datetime
+from content.idcard import birth_date_from_id
+from content.registration_text import summary_lines
+from content.schema import Campaign
+from content.texts import Raw, Texts
+from handlers.menu import show
+from handlers.registration_flow import Turn, ask, sender, turn_of
+from handlers.registration_keyboards import RgCb, my_keyboard, yes_no
+from storage import registrations as repo
+from storage.registrations import Registration
+
+_EDITABLE = (repo.PRE_REGISTERED, repo.OFFICIALLY_REGISTERED)
+_ANSWER_COLUMNS = ("name", "id_cipher", "id_masked", "phone", "school", "graduation_year",
+                   "education", "major", "qualification", "person_type", "base_choices",
+                   "accepts_adjustment")
+
+
+def editable(campaign: Campaign | None, registration: Registration, now: datetime) -> bool:
+    return (campaign is not None and campaign.form is not None
+            and campaign.form.is_open(now) and registration.status in _EDITABLE)
+
+
+def _item(registration: Registration, campaign: Campaign | None, texts: Texts) -> str:
+    if campaign is None:  # a campaign no longer served: its receipt and status still show
+        return texts("registration.my_item", campaign=registration.campaign_slug,
+                     receipt=registration.receipt_no, lines="",
+                     status=texts(f"registration.status.{registration.status}"),
+                     created=cn_datetime(registration.created_at))
+    return texts("registration.my_item", campaign=campaign.name, receipt=registration.receipt_no,
+                 status=texts(f"registration.status.{registration.status}"),
+                 lines=Raw(summary_lines(registration.model_dump(), campaign, texts)),
+                 created=cn_datetime(registration.created_at))
+
+
+def _actions(registration: Registration, campaign: Campaign | None, texts: Texts,
+             now: datetime) -> list[tuple[str, str, int]]:
+    receipt, reg_id = registration.receipt_no, registration.id or 0
+    actions = []
+    if editable(campaign, registration, now):
+        actions += [(texts("registration.button.my_edit", receipt=receipt), "my_edit", reg_id),
+                    (texts("registration.button.my_withdraw", receipt=receipt), "my_wd", reg_id)]
+    if registration.status == repo.PRE_REGISTERED:
+        actions.append((texts("registration.button.my_official", receipt=receipt), "my_of",
+                        reg_id))
+    active = registration.status in repo.ACTIVE_STATUSES
+    if active and campaign is not None and campaign.form and campaign.form.materials:
+        actions.append((texts("registration.button.my_materials", receipt=receipt), "my_mt",
+                        reg_id))
+    return actions
+
+
+async def cmd_my(message: Message, **kwargs: Any) -> None:
+    """/my: each pre-registration with its status and what can still be done."""
+    turn = turn_of(kwargs)
+    texts, now = turn.texts, turn.clock.now()
+    mine = [] if turn.user is None else await repo.list_for_user(turn.session,
+                                                                 user_id=turn.user.id)
+    if not mine:
+        await message.answer(texts("registration.my_empty"))
+        return
+    await message.answer(texts("registration.my_title"))
+    for registration in mine:
+        campaign = turn.catalogue.get(registration.campaign_slug)
+        text = _item(registration, campaign, texts)
+        if registration.status in _EDITABLE and not editable(campaign, registration, now):
+            text += "\n" + texts("registration.my_closed")
+        await message.answer(text, reply_markup=my_keyboard(
+            _actions(registration, campaign, texts, now), texts))
+
+
+async def owned(query: CallbackQuery, turn: Turn, callback_data: RgCb
+                ) -> tuple[Registration, Campaign | None] | None:
+    """The pressed button's pre-registration, if it is the presser's; else say it is stale."""
+    registration = None
+    if turn.user is not None and callback_data.value.isdigit():
+        registration = await repo.get_for_user(turn.session, user_id=turn.user.id,
+                                               registration_id=int(callback_data.value))
+    if registration is None:
+        await query.answer(turn.texts("registration.stale"), show_alert=True)
+        return None
+    return registration, turn.catalogue.get(registration.campaign_slug)
+
+
+async def _open_for_change(query: CallbackQuery, turn: Turn, callback_data: RgCb
+                           ) -> tuple[Registration, Campaign] | None:
+    found = await owned(query, turn, callback_data)
+    if found is None:
+        return None
+    registration, campaign = found
+    if campaign is None or not editable(campaign, registration, turn.clock.now()):
+        await query.answer(turn.texts("registration.my_closed"), show_alert=True)
+        return None
+    return registration, campaign
+
+
+async def on_my_edit(query: CallbackQuery, callback_data: RgCb, **kwargs: Any) -> None:
+    """修改: the stored answers back in the form, at its summary; confirm updates the row."""
+    turn = turn_of(kwargs)
+    found = await _open_for_change(query, turn, callback_data)
+    if found is None:
+        return
+    registration, campaign = found
+    await query.answer()
+    answers = {name: getattr(registration, name) for name in _ANSWER_COLUMNS}
+    id_number = turn.vault().decrypt(registration.id_cipher)
+    answers["birth"] = birth_date_from_id(id_number).isoformat()
+    form = {"slug": campaign.slug, "answers": answers, "edit_id": registration.id, "field": None}
+    await ask(sender(query), turn, campaign, form)
+
+
+async def on_my_withdraw(query: CallbackQuery, callback_data: RgCb, **kwargs: Any) -> None:
+    """撤回 asks first; 确定撤回 withdraws (freeing the ID number), 不撤回 keeps it."""
+    turn = turn_of(kwargs)
+    found = await _open_for_change(query, turn, callback_data)
+    if found is None:
+        return
+    registration, _ = found
+    await query.answer()
+    texts, value = turn.texts, str(registration.id)
+    if callback_data.action == "my_wd":
+        await sender(query)(texts("registration.withdraw_confirm",
+                                  receipt=registration.receipt_no),
+                            reply_markup=yes_no(texts,
+                                                ("registration.button.withdraw_yes", "my_wdy",
+                                                 value),
+                                                ("registration.button.keep", "my_keep", value)))
+        return
+    if callback_data.action == "my_keep":
+        await show(query, texts("registration.kept"), None)
+        return
+    await repo.set_status(turn.session, registration=registration, status=repo.WITHDRAWN,
+                          now=turn.clock.now())
+    await show(query, texts("registration.withdrawn", receipt=registration.receipt_no), None)
+
+
+async def on_my_official(query: CallbackQuery, callback_data: RgCb, **kwargs: Any) -> None:
+    """我已在官网报名: the applicant's own mark, from 已预登记 only."""
+    turn = turn_of(kwargs)
+    found = await owned(query, turn, callback_data)
+    if found is None:
+        return
+    registration, _ = found
+    await query.answer()
+    texts = turn.texts
+    if registration.status != repo.PRE_REGISTERED:
+        await sender(query)(texts("registration.official_already",
+                                  receipt=registration.receipt_no,
+                                  status=texts(f"registration.status.{registration.status}")))
+        return
+    await repo.set_status(turn.session, registration=registration,
+                          status=repo.OFFICIALLY_REGISTERED, now=turn.clock.now())
+    await sender(query)(texts("registration.official_marked", receipt=registration.receipt_no))
+
+
+async def cmd_mydata(message: Message, **kwargs: Any) -> None:
+    """/mydata: what is stored about the user (ID numbers masked)."""
+    turn = turn_of(kwargs)
+    texts, user = turn.texts, turn.user
+    if user is None:
+        return
+    mine = await repo.list_for_user(turn.session, user_id=user.id)
+    items = []
+    for registration in mine:
+        campaign = turn.catalogue.get(registration.campaign_slug)
+        lines = summary_lines(registration.model_dump(), campaign, texts) if campaign else ""
+        materials = await repo.materials_for(turn.session, registration_id=registration.id)
+        items.append(texts(
+            "registration.mydata_item", campaign=campaign.name if campaign else
+            registration.campaign_slug, receipt=registration.receipt_no, lines=Raw(lines),
+            status=texts(f"registration.status.{registration.status}"),
+            materials=len(materials)))
+    chosen = turn.catalogue.get(user.campaign_slug)
+    await message.answer(texts(
+        "registration.mydata", user_id=user.id, first_name=user.first_name,
+        campaign=chosen.name if chosen else texts("registration.mydata_no_campaign"),
+        count=len(mine), items=Raw("\n".join(items))))
+
+
+async def cmd_delete(message: Message, **kwargs: Any) -> None:
+    """/delete_my_data: confirm first."""
+    texts = kwargs["texts"]
+    await message.answer(texts("registration.delete_confirm"), reply_markup=yes_no(
+        texts, ("registration.button.delete_yes", "del", "yes"),
+        ("registration.button.delete_no", "del", "no")))
+
+
+async def on_delete(query: CallbackQuery, callback_data: RgCb, **kwargs: Any) -> None:
+    turn = turn_of(kwargs)
+    await query.answer()
+    if callback_data.value != "yes" or turn.user is None:
+        await show(query, turn.texts("registration.delete_kept"), None)
+        return
+    await turn.state.clear()  # Redis FSM too; the SQL rows go with the user's other rows
+    count = await repo.delete_user_data(turn.session, user_id=turn.user.id)
+    await show(query, turn.texts("registration.deleted", count=count), None)
+
+
+def register(router: Router) -> None:
+    router.message.register(cmd_my, Command("my"))
+    router.message.register(cmd_mydata, Command("mydata"))
+    router.message.register(cmd_delete, Command("delete_my_data"))
+    router.callback_query.register(on_my_edit, RgCb.filter(F.action == "my_edit"))
+    router.callback_query.register(on_my_withdraw,
+                                   RgCb.filter(F.action.in_({"my_wd", "my_wdy", "my_keep"})))
+    router.callback_query.register(on_my_official, RgCb.filter(F.action == "my_of"))
+    router.callback_query.register(on_delete, RgCb.filter(F.action == "del"))
