@@ -1,0 +1,103 @@
+"""Free-text questions through the real Dispatcher (handlers/qa.py)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+import handlers.start
+from storage.unanswered import list_unanswered
+from tests.harness import Harness
+
+THIRD = Path(__file__).parent / "fixtures" / "qa-third" / "yangli-2024.yaml"
+LIFE = """  life:
+    - id: canteen
+      title: 食堂
+      text: 培训基地设有职工食堂。
+      clause: 九、生活
+      keywords: [吃饭]
+    - id: meal_allowance
+      title: 伙食补助
+      text: 伙食补助随生活补助发放。
+      clause: 九、生活
+      keywords: [吃饭]
+"""
+
+
+async def test_a_question_is_answered_with_its_source(harness: Harness) -> None:
+    await harness.send("/start xiaogan-2023")
+    calls = await harness.send("汉川市人民医院的联系电话")
+    assert calls.methods() == ["sendMessage"]
+    assert "8299245" in calls.text and "（来源：《关于做好我市" in calls.text
+    assert calls.labels == ["« 返回菜单"]
+
+
+async def test_without_a_campaign_the_chooser_comes_first(harness: Harness) -> None:
+    calls = await harness.send("报名截止是哪天")
+    assert "请先选择" in calls.text
+    assert any("孝感" in label for label in calls.labels)
+
+
+@pytest.mark.skipif("answer_pending" not in inspect.getsource(handlers.start),
+                    reason="the campaign chooser does not call handlers.qa.answer_pending yet")
+async def test_the_waiting_question_is_answered_after_the_choice(harness: Harness) -> None:
+    await harness.send("报名截止是哪天")
+    calls = await harness.press(next(x for x in harness.labels() if "孝感" in x))
+    assert "6月30日" in calls.text
+
+
+async def test_unanswered_questions_are_logged(harness: Harness) -> None:
+    await harness.send("/start fujian-2023")
+    calls = await harness.send("明天福州天气怎么样")
+    assert "83574579" in calls.text
+    await harness.send("报名网址是什么")
+    async with harness.services.sessionmaker() as session:
+        groups = await list_unanswered(session)
+    assert [(g.campaign_slug, g.question, g.count) for g in groups] == [
+        ("fujian-2023", "明天福州天气怎么样", 1)]
+
+
+async def test_commands_and_non_text_are_not_questions(harness: Harness) -> None:
+    await harness.send("/start xiaogan-2023")
+    calls = await harness.send("/nosuchcommand")
+    assert "来源" not in calls.text
+    calls = await harness.send_content("sticker")
+    assert "来源" not in calls.text
+
+
+async def test_a_very_long_message_gets_a_polite_answer(harness: Harness) -> None:
+    await harness.send("/start xiaogan-2023")
+    calls = await harness.send("我想问一下" * 800)
+    assert "太长" in calls.text
+
+
+@pytest.fixture
+async def life_harness(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    content = tmp_path / "content"
+    content.mkdir()
+    text = THIRD.read_text(encoding="utf-8").replace("  contacts: []\n", LIFE + "  contacts: []\n")
+    (content / "yangli-2024.yaml").write_text(text, encoding="utf-8")
+    h = await Harness.create(db_url, var_dir=tmp_path / "var", content_dir=content)
+    yield h
+    await h.close()
+
+
+async def test_two_close_answers_come_as_two_buttons(life_harness: Harness) -> None:
+    await life_harness.send("/start yangli-2024")
+    calls = await life_harness.send("吃饭")
+    data = [d for _label, d in calls.buttons if d.startswith("qa:")]
+    assert len(data) == 2 and all(len(d.encode()) <= 64 for d in data)
+    assert {"食堂", "伙食补助"} <= set(calls.labels)
+    chosen = await life_harness.press("伙食补助")
+    assert chosen.methods() == ["answerCallbackQuery", "sendMessage"]
+    assert "随生活补助发放" in chosen.text and "九、生活" in chosen.text
+
+
+async def test_a_stale_answer_button_says_so(harness: Harness) -> None:
+    await harness.send("/start xiaogan-2023")
+    calls = await harness.press_data("qa:xiaogan-2023:fact.no_such_fact")
+    assert calls.methods() == ["answerCallbackQuery"]
+    assert calls.last.params.get("show_alert") is True
