@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import registrations as repo
+from storage.eligibility import checks_of_user, save_check
+from storage.users import get_user, touch_user
 from tests.registration_helpers import VAULT, applicant, id_number
 
 NOW = datetime.fromisoformat("2023-05-10T10:00:00+08:00")
@@ -127,6 +129,12 @@ async def test_delete_user_data_erases_registrations_and_materials(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessionmaker() as session:
+        for user_id in (1, 2):
+            await touch_user(session, user_id=user_id, first_name="张", last_name=None,
+                             username=None, now=NOW)
+            await save_check(session, user_id=user_id, campaign_slug=SLUG,
+                             profile={"education": "专科"}, verdict="eligible", rules=[],
+                             now=NOW)
         mine = (await _create(session, 1)).registration
         await _create(session, 2, id_number=id_number("35010219970303123"))
         await repo.add_material(session, registration=mine, rule_id="id_card", file_id="F",
@@ -140,3 +148,8 @@ async def test_delete_user_data_erases_registrations_and_materials(
         assert await repo.list_for_user(session, user_id=1) == []
         assert len(await repo.list_for_user(session, user_id=2)) == 1
         assert await repo.materials_for(session, registration_id=mine.id) == []
+        # Every table with a user_id, and the user row: not only this feature's data.
+        assert await checks_of_user(session, user_id=1) == []
+        assert len(await checks_of_user(session, user_id=2)) == 1
+        assert await get_user(session, user_id=1) is None
+        assert await get_user(session, user_id=2) is not None
