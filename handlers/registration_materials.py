@@ -21,6 +21,7 @@ from handlers.registration_flow import RegistrationFlow, Turn, sender, turn_of
 from handlers.registration_keyboards import RgCb, materials_keyboard
 from handlers.registration_my import owned
 from storage import registrations as repo
+from storage.registration_materials import add_material
 
 MARKS = {"ok": "registration.material.item_ok", "bad": "registration.material.item_bad",
          "skip": "registration.material.item_skipped"}
@@ -119,7 +120,7 @@ async def on_file(message: Message, **kwargs: Any) -> None:
     rule, texts = rules[data["i"]], turn.texts
     file_id, unique_id, name, mime, size = _file_facts(message)
     problems = check_material(rule, name, mime, size)
-    await repo.add_material(turn.session, registration=registration, rule_id=rule.id,
+    await add_material(turn.session, registration=registration, rule_id=rule.id,
                             file_id=file_id, file_unique_id=unique_id, file_name=name,
                             mime_type=mime, size_bytes=size, problems=problems,
                             now=turn.clock.now())

@@ -22,6 +22,7 @@ from handlers.menu import show
 from handlers.registration_flow import Turn, ask, sender, turn_of
 from handlers.registration_keyboards import RgCb, my_keyboard, yes_no
 from storage import registrations as repo
+from storage.registration_materials import materials_for
 from storage.registrations import Registration
 
 _EDITABLE = (repo.PRE_REGISTERED, repo.OFFICIALLY_REGISTERED)
@@ -178,7 +179,7 @@ async def cmd_mydata(message: Message, **kwargs: Any) -> None:
     for registration in mine:
         campaign = turn.catalogue.get(registration.campaign_slug)
         lines = summary_lines(registration.model_dump(), campaign, texts) if campaign else ""
-        materials = await repo.materials_for(turn.session, registration_id=registration.id)
+        materials = await materials_for(turn.session, registration_id=registration.id)
         items.append(texts(
             "registration.mydata_item", campaign=campaign.name if campaign else
             registration.campaign_slug, receipt=registration.receipt_no, lines=Raw(lines),

@@ -25,6 +25,7 @@ from content.registration import Applicant, mask_id
 from storage.crypto import Vault
 from storage.engine import upsert_insert
 from storage.models import User
+from storage.registration_materials import RegistrationMaterial
 from storage.types import AwareDateTime, utc_now
 
 PRE_REGISTERED = "pre_registered"
@@ -68,23 +69,6 @@ class Registration(SQLModel, table=True):
     conditions: list[str] = Field(default_factory=list, sa_type=JSON)
     created_at: datetime = Field(default_factory=utc_now, sa_type=AwareDateTime)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=AwareDateTime)
-
-
-class RegistrationMaterial(SQLModel, table=True):
-    """A scan sent for pre-checking: Telegram's file ids only, never the file."""
-
-    __tablename__ = "registration_materials"
-
-    id: int | None = Field(default=None, primary_key=True)
-    registration_id: int = Field(foreign_key="registrations.id", index=True)
-    rule_id: str = Field(max_length=64)
-    file_id: str = Field(max_length=255)
-    file_unique_id: str = Field(max_length=64)
-    file_name: str | None = Field(default=None, max_length=255)
-    mime_type: str | None = Field(default=None, max_length=128)
-    size_bytes: int | None = None
-    problems: list[str] = Field(default_factory=list, sa_type=JSON)
-    created_at: datetime = Field(default_factory=utc_now, sa_type=AwareDateTime)
 
 
 class ReceiptCounter(SQLModel, table=True):
@@ -263,40 +247,6 @@ async def active_for_export(
     rows = (await session.exec(statement)).all()
     # JSON containment differs per database; the lists are short, filter here.
     return [r for r in rows if base_id is None or base_id in r.base_choices]
-
-
-async def add_material(
-    session: AsyncSession,
-    *,
-    registration: Registration,
-    rule_id: str,
-    file_id: str,
-    file_unique_id: str,
-    file_name: str | None,
-    mime_type: str | None,
-    size_bytes: int | None,
-    problems: Sequence[str],
-    now: datetime,
-) -> RegistrationMaterial:
-    material = RegistrationMaterial(
-        registration_id=registration.id, rule_id=rule_id, file_id=file_id,
-        file_unique_id=file_unique_id, file_name=file_name, mime_type=mime_type,
-        size_bytes=size_bytes, problems=list(problems), created_at=now,
-    )
-    session.add(material)
-    await session.flush()
-    return material
-
-
-async def materials_for(
-    session: AsyncSession, *, registration_id: int
-) -> Sequence[RegistrationMaterial]:
-    statement = (
-        select(RegistrationMaterial)
-        .where(RegistrationMaterial.registration_id == registration_id)
-        .order_by(col(RegistrationMaterial.id))
-    )
-    return (await session.exec(statement)).all()
 
 
 async def delete_user_data(session: AsyncSession, *, user_id: int) -> int:

@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from sqlmodel import select
 
+from storage.registration_materials import RegistrationMaterial
 from storage.registrations import Registration
 from tests.harness import Harness
 from tests.registration_helpers import VAULT, id_number
@@ -103,7 +104,6 @@ async def test_materials_pre_check(harness: Harness) -> None:
     done = await harness.press("跳过此项")
     assert "材料预检结束" in done.text and "未检查" in done.text
     async with harness.services.sessionmaker() as session:
-        from storage.registrations import RegistrationMaterial
         kept = (await session.exec(select(RegistrationMaterial))).all()
     assert [(m.rule_id, bool(m.problems)) for m in kept] == [
         ("id_card", True), ("id_card", False), ("diploma", False)]

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import registrations as repo
 from storage.eligibility import checks_of_user, save_check
+from storage.registration_materials import add_material, materials_for
 from storage.users import get_user, touch_user
 from tests.registration_helpers import VAULT, applicant, id_number
 
@@ -137,7 +138,7 @@ async def test_delete_user_data_erases_registrations_and_materials(
                              now=NOW)
         mine = (await _create(session, 1)).registration
         await _create(session, 2, id_number=id_number("35010219970303123"))
-        await repo.add_material(session, registration=mine, rule_id="id_card", file_id="F",
+        await add_material(session, registration=mine, rule_id="id_card", file_id="F",
                                 file_unique_id="U", file_name="a.jpg", mime_type="image/jpeg",
                                 size_bytes=1000, problems=[], now=NOW)
         await session.commit()
@@ -147,7 +148,7 @@ async def test_delete_user_data_erases_registrations_and_materials(
     async with sessionmaker() as session:
         assert await repo.list_for_user(session, user_id=1) == []
         assert len(await repo.list_for_user(session, user_id=2)) == 1
-        assert await repo.materials_for(session, registration_id=mine.id) == []
+        assert await materials_for(session, registration_id=mine.id) == []
         # Every table with a user_id, and the user row: not only this feature's data.
         assert await checks_of_user(session, user_id=1) == []
         assert len(await checks_of_user(session, user_id=2)) == 1
