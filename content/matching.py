@@ -18,7 +18,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -195,6 +195,13 @@ def ngrams(normalised: str) -> Counter[str]:
     return grams
 
 
+@lru_cache(maxsize=256)
+def _telling_grams(question: str) -> tuple[str, ...]:
+    """The grams that can tell entries apart; single characters are left out (科 is in 本科
+    and in 专科). Cached: a question is discriminated once per intent it matched."""
+    return tuple(g for g in ngrams(question) if len(g) > 1 or g >= "\ue000")
+
+
 class Index:
     """Entries (each with several phrasings) scored against a question.
 
@@ -217,6 +224,8 @@ class Index:
         self._df: Counter[str] = Counter()
         self._entries: dict[str, set[str]] = {}
         self._postings: dict[str, list[int]] | None = None
+        self._idf = {}
+        self._terms = {}
 
     def add(self, key: str, phrasings: Iterable[str], weight: float = 1.0) -> None:
         """Add an entry's phrasings; adding to an existing key adds more phrasings to it."""
@@ -233,10 +242,15 @@ class Index:
         self._df.update(seen - known)
         known |= seen
         self._postings = None
+        self._idf: dict[str, float] = {}
+        self._terms: dict[str, list[tuple[str, float]]] = {}
 
     def idf(self, gram: str) -> float:
-        idf = math.log(1 + (len(self._entries) + 1) / (self._df.get(gram, 0) + 0.5))
-        return idf * self.weight(gram)
+        value = self._idf.get(gram)
+        if value is None:
+            idf = math.log(1 + (len(self._entries) + 1) / (self._df.get(gram, 0) + 0.5))
+            value = self._idf[gram] = idf * self.weight(gram)
+        return value
 
     def weight(self, gram: str) -> float:
         inside = all(unit in self.background for unit in units(gram))
@@ -265,48 +279,60 @@ class Index:
         if not query:
             return []
         weights = {g: self.idf(g) for g in query}
+        if self.method == "bm25" and not coverage:
+            return self._rank_bm25(query, weights)
+        # Shared weight per phrasing, gathered from the postings: only phrasings that share a
+        # gram with the question are touched.
+        shared: dict[int, float] = {}
+        get = shared.get
+        for gram, weight in weights.items():
+            for i in postings.get(gram, ()):
+                shared[i] = get(i, 0.0) + weight
+        q_total = sum(weights.values())
+        keys, totals, factors = self._keys, self._totals, self._weights
+        best: dict[str, float] = {}
+        for i, weight in shared.items():
+            covered = weight / q_total
+            value = factors[i] * (covered if coverage else covered ** QUERY_SHARE
+                                  * (weight / totals[i]) ** (1 - QUERY_SHARE))
+            if value > best.get(keys[i], 0.0):
+                best[keys[i]] = value
+        return sorted(best.items(), key=lambda kv: -kv[1])
+
+    def _rank_bm25(self, query: Counter[str], weights: dict[str, float]) -> list[tuple[str, float]]:
+        postings = self._prepare()
         shared: dict[int, list[str]] = {}
         for gram in query:
             for i in postings.get(gram, ()):
                 shared.setdefault(i, []).append(gram)
-        score = self._overlap if self.method == "overlap" else self._bm25
-        if coverage:
-            score = self._coverage
         best: dict[str, float] = {}
         for i, grams in shared.items():
-            value = score(query, i, grams, weights) * self._weights[i]
+            value = self._bm25(query, i, grams, weights) * self._weights[i]
             if value > best.get(self._keys[i], 0.0):
                 best[self._keys[i]] = value
         return sorted(best.items(), key=lambda kv: -kv[1])
+
+    def covering(self, term: str) -> list[tuple[str, float]]:
+        """`rank(term, coverage=True)` for a fixed term (a topic word), computed once."""
+        found = self._terms.get(term)
+        if found is None:
+            found = self._terms[term] = self.rank(normalise(term, self.lexicon), coverage=True)
+        return found
 
     def discriminate(self, question: str, keys: Iterable[str]) -> dict[str, float]:
         """How well each of `keys` matches the question on the words that tell them apart.
 
         Weights are IDF within `keys` alone: a word all of them share says nothing about which
         one is meant (资格证 in every licence fact), a word one alone has says much (本科)."""
-        sets = {key: set() for key in keys}
-        for key, grams in zip(self._keys, self._grams, strict=True):
-            if key in sets:
-                sets[key].update(grams)
+        sets = {key: self._entries[key] for key in keys}
         scores = dict.fromkeys(sets, 0.0)
-        # Single characters are left out: 科 is in 本科 and in 专科.
-        for gram in (g for g in ngrams(question) if len(g) > 1 or g >= "\ue000"):
+        for gram in _telling_grams(question):
             holders = [key for key, grams in sets.items() if gram in grams]
             if holders:
                 weight = self.weight(gram) * math.log((len(sets) + 1) / len(holders))
                 for key in holders:
                     scores[key] += weight
         return scores
-
-    def _overlap(self, query: Counter[str], i: int, grams: list[str],
-                 w: dict[str, float]) -> float:
-        shared = sum(w[g] for g in grams)
-        covered = shared / sum(w.values())
-        return covered ** QUERY_SHARE * (shared / self._totals[i]) ** (1 - QUERY_SHARE)
-
-    def _coverage(self, query: Counter[str], i: int, grams: list[str],
-                  w: dict[str, float]) -> float:
-        return sum(w[g] for g in grams) / sum(w.values())
 
     def _bm25(self, query: Counter[str], i: int, grams: list[str], w: dict[str, float]) -> float:
         def part(tf: int, length: int) -> float:

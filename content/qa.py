@@ -26,7 +26,7 @@ MAX_QUESTION = 300
 # Scores are 0..1 (content/matching.py); the figures were chosen on the dev and held-out sets.
 THRESHOLD = 0.3
 MARGIN = 0.015
-RESOLVE_TOP = 8
+RESOLVE_TOP = 5
 ENTITY_BONUS = 0.2
 # How much a second route to the same answer adds (noisy-or, damped).
 SUPPORT = 0.3
@@ -123,11 +123,13 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
         key = f"base:{ident}" if kind == "base" else f"contacts:{entity.ref}"
         floor = 1.0 if not question.strip() else THRESHOLD
         scores[key] = max(scores.get(key, 0.0), floor)
-    parts = []
+    parts: list[tuple[Part, float]] = []
     for key, score in sorted(scores.items(), key=lambda kv: -kv[1]):
         part = render(kn, key, now, t)
         if part is not None:
             parts.append((part, score))
+            if len(parts) == 2:  # the answer, and its rival for an ambiguity check
+                break
     return parts
 
 
@@ -174,7 +176,7 @@ def _best(index: Index, question: str, topic: str) -> str | None:
     terms = topic.split()
     on_topic: dict[str, float] = {}
     for term in terms:
-        for key, share in index.rank(normalise(term), coverage=True):
+        for key, share in index.covering(term):
             if share >= TERM_MIN:
                 on_topic[key] = on_topic.get(key, 0.0) + share / len(terms)
     if not on_topic:
