@@ -6,6 +6,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from content.schema import SECTION_KEYS, Campaign
+from content.sections import section_title
 from content.texts import Texts
 
 
@@ -39,10 +40,11 @@ def chooser_keyboard(campaigns: list[Campaign], current: str | None) -> InlineKe
 
 
 def menu_keyboard(texts: Texts, campaign: Campaign) -> InlineKeyboardMarkup:
+    keys = [*SECTION_KEYS, *(k for k in campaign.sections if k not in SECTION_KEYS)]
     buttons = [
-        InlineKeyboardButton(text=texts(f"content.section.{key}"),
+        InlineKeyboardButton(text=section_title(campaign, key, texts),
                              callback_data=MenuCb(slug=campaign.slug, section=key).pack())
-        for key in SECTION_KEYS
+        for key in keys
     ]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
     features = [InlineKeyboardButton(text=texts(key), callback_data=data)

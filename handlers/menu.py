@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.clock import Clock
 from content.catalogue import Catalogue
-from content.schema import SECTION_KEYS, Campaign
+from content.schema import Campaign
 from content.sections import render_section
 from content.texts import Texts
 from handlers.keyboards import MenuCb, back_to_menu, chooser_keyboard, menu_keyboard
@@ -39,7 +39,7 @@ async def on_menu_button(query: CallbackQuery, callback_data: MenuCb, texts: Tex
                          catalogue: Catalogue, clock: Clock) -> None:
     """A menu page: the main menu (empty section) or one section, edited in place."""
     campaign = catalogue.get(callback_data.slug)
-    if campaign is None or (callback_data.section and callback_data.section not in SECTION_KEYS):
+    if campaign is None or (callback_data.section and callback_data.section not in campaign.sections):
         await query.answer(texts("fallback.stale_button"), show_alert=True)
         return
     if callback_data.section:
