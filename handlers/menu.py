@@ -39,7 +39,8 @@ async def on_menu_button(query: CallbackQuery, callback_data: MenuCb, texts: Tex
                          catalogue: Catalogue, clock: Clock) -> None:
     """A menu page: the main menu (empty section) or one section, edited in place."""
     campaign = catalogue.get(callback_data.slug)
-    if campaign is None or (callback_data.section and callback_data.section not in campaign.sections):
+    section = callback_data.section
+    if campaign is None or (section and section not in campaign.sections):
         await query.answer(texts("fallback.stale_button"), show_alert=True)
         return
     if callback_data.section:
