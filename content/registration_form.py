@@ -29,6 +29,7 @@ from content.registration import (
 )
 from content.registration_text import contacts_text
 from content.schema import Campaign
+from content.schema_eligibility import EDUCATION_ALIASES
 from content.texts import default_texts
 
 CHOICE_FIELDS = frozenset({"education", "qualification", "person_type", "bases", "adjustment"})
@@ -67,10 +68,40 @@ def _birth(answers: dict[str, Any]) -> date | None:
     return date.fromisoformat(answers["birth"]) if answers.get("birth") else None
 
 
-def accept_text(field_name: str, text: str, answers: dict[str, Any], *, now: datetime) -> Accepted:
-    """A typed answer; closed sets (except 专业) need their buttons."""
+def choice_labels(field_name: str, campaign: Campaign) -> dict[str, str]:
+    """What an applicant may type for each value of a closed set: labels, names, aliases."""
+    texts = default_texts()
+    labels: dict[str, str] = {}
+    if field_name == "education":
+        for key, value in EDUCATION.items():
+            labels |= {texts(f"registration.education.{key}"): key, value: key}
+        labels |= {alias: key for alias, level in EDUCATION_ALIASES.items()
+                   for key, value in EDUCATION.items() if value == level}
+    elif field_name == "qualification":
+        labels = {texts(f"registration.qualification.{key}"): key for key in QUALIFICATION}
+    elif field_name == "person_type" and campaign.form is not None:
+        labels = {p.label: p.id for p in campaign.form.person_types}
+    elif field_name == "adjustment":
+        labels = {texts("registration.button.adjust_yes"): "y", texts("registration.yes"): "y",
+                  texts("registration.button.adjust_no"): "n", texts("registration.no"): "n"}
+    elif field_name == "bases":
+        for base in campaign.plan.bases:
+            labels |= {name: base.id for name in (base.name, *base.aliases)}
+            if base.quota is not None:
+                labels[texts("registration.base_button", name=base.name, quota=base.quota)] = (
+                    base.id)
+        labels[texts("registration.button.no_more_bases")] = "-"
+    return labels
+
+
+def accept_text(field_name: str, text: str, answers: dict[str, Any], campaign: Campaign, *,
+                now: datetime) -> Accepted:
+    """A typed answer; for a closed set, a button's label (or a known alias) typed out."""
     if field_name in CHOICE_FIELDS:
-        raise FieldError("registration.error.use_buttons")
+        value = choice_labels(field_name, campaign).get(" ".join(text.split()))
+        if value is None:
+            raise FieldError("registration.error.use_buttons")
+        return accept_choice(field_name, value, answers, campaign)
     if field_name == "id_number":
         number = parse_id_number(text, now=now)
         return Accepted({"id_number": number, "id_masked": mask_id(number),
@@ -78,6 +109,8 @@ def accept_text(field_name: str, text: str, answers: dict[str, Any], *, now: dat
     if field_name == "graduation_year":
         year = parse_graduation_year(text, now=now, birth=_birth(answers))
         return Accepted({"graduation_year": year})
+    if field_name == "major" and text.strip() in COMMON_MAJORS:
+        return Accepted({"major": text.strip()})
     return Accepted({field_name: _TYPED[field_name](text)})
 
 

@@ -154,7 +154,7 @@ async def on_text(message: Message, **kwargs: Any) -> None:
         return
     field = form["field"]
     try:
-        accepted = accept_text(field, message.text or "", form.get("answers", {}),
+        accepted = accept_text(field, message.text or "", form.get("answers", {}), campaign,
                                now=turn.clock.now())
     except FieldError as error:
         await ask(message.answer, turn, campaign, form, error.message(turn.texts) + "\n\n")

@@ -123,8 +123,19 @@ async def test_invalid_answers_re_ask_only_that_field(harness: Harness) -> None:
     calls = await harness.send("2030")
     assert "不能晚于 2023 年" in calls.text and "第 5/10 项" in calls.text
     await harness.send("2022")
-    calls = await harness.send("大专")
+    calls = await harness.send("大学")
     assert "请点选" in calls.text and "第 6/10 项" in calls.text
+
+
+async def test_closed_sets_accept_their_labels_typed(harness: Harness) -> None:
+    """A button's label (or a common alias) typed out counts as pressing it: old chats, a new
+    shell on the same database, or an applicant who prefers typing."""
+    await start_form(harness, "xiaogan-2023")
+    for answer in ("张三", ID, "13812345678", "湖北职业技术学院", "2022", "大专", "临床医学",
+                   "未取得执业资格", "应往届毕业生"):
+        await harness.send(answer)
+    summary = await harness.send("汉川")
+    assert "学历：专科（高职高专）" in summary.text and "意向基地：汉川市人民医院" in summary.text
 
 
 async def test_back_and_cancel(harness: Harness) -> None:
