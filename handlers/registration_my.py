@@ -22,6 +22,7 @@ from handlers.menu import show
 from handlers.registration_flow import Turn, ask, sender, turn_of
 from handlers.registration_keyboards import RgCb, my_keyboard, yes_no
 from storage import registrations as repo
+from storage.eligibility import checks_of_user
 from storage.registration_materials import materials_for
 from storage.registrations import Registration
 
@@ -186,10 +187,11 @@ async def cmd_mydata(message: Message, **kwargs: Any) -> None:
             status=texts(f"registration.status.{registration.status}"),
             materials=len(materials)))
     chosen = turn.catalogue.get(user.campaign_slug)
+    checks = await checks_of_user(turn.session, user_id=user.id)
     await message.answer(texts(
         "registration.mydata", user_id=user.id, first_name=user.first_name,
         campaign=chosen.name if chosen else texts("registration.mydata_no_campaign"),
-        count=len(mine), items=Raw("\n".join(items))))
+        count=len(mine), items=Raw("\n".join(items)), checks=len(checks)))
 
 
 async def cmd_delete(message: Message, **kwargs: Any) -> None:
