@@ -56,5 +56,5 @@ def test_dev_set() -> None:
 
 def test_held_out_phrasings() -> None:
     share, failures = score(HELD_OUT)
-    # Measured 0.92 (78/85) when this floor was set; it guards against losing generality.
+    # Measured 0.89 (76/85) when this floor was set; it guards against losing generality.
     assert share >= 0.85, "\n".join(failures)
