@@ -7,7 +7,9 @@ keeping the lines in alphabetical order (ruff's isort rule checks it).
 
 from __future__ import annotations
 
+import storage.delivery  # noqa: F401
 import storage.eligibility  # noqa: F401
 import storage.models  # noqa: F401
 import storage.registrations  # noqa: F401
+import storage.subscriptions  # noqa: F401
 import storage.unanswered  # noqa: F401

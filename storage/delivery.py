@@ -1,0 +1,186 @@
+"""The delivery ledger: what is to be sent (`messages`) and one row per (message, recipient).
+
+The unique (message_key, user_id) pair is what makes every push idempotent: planning the same
+reminder twice, from two ticks or two processes, adds nothing. A row's life:
+pending -> sending (claimed by the one sender) -> sent | failed | blocked. A row left in
+`sending` by a crash is put back to pending when the sender starts again, so a crash between the
+API call and the result write repeats at most the messages that were in flight, and loses none.
+Repositories take the session keyword-first and never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlmodel import Field, SQLModel, col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.engine import upsert_insert
+from storage.models import User
+from storage.types import AwareDateTime, utc_now
+
+PENDING, SENDING, SENT, FAILED, BLOCKED = "pending", "sending", "sent", "failed", "blocked"
+FINAL = (SENT, FAILED, BLOCKED)
+KINDS = ("reminder", "broadcast")
+_CHUNK = 500
+
+
+class OutMessage(SQLModel, table=True):
+    __tablename__ = "messages"
+
+    key: str = Field(primary_key=True, max_length=200)
+    campaign_slug: str | None = Field(default=None, max_length=64, index=True)
+    kind: str = Field(max_length=16)  # reminder | broadcast
+    text: str = Field(sa_type=Text)  # Telegram HTML, as sent
+    reply_markup: str | None = Field(default=None, sa_type=Text)  # JSON InlineKeyboardMarkup
+    created_at: datetime = Field(default_factory=utc_now, sa_type=AwareDateTime)
+
+
+class Delivery(SQLModel, table=True):
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("message_key", "user_id", name="uq_deliveries_recipient"),
+        Index("ix_deliveries_status_id", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_key: str = Field(sa_column=Column(
+        String(200), ForeignKey("messages.key", ondelete="CASCADE"), nullable=False))
+    # Erasing a user's data erases what was to be sent to them.
+    user_id: int = Field(sa_column=Column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True))
+    status: str = Field(default=PENDING, max_length=16)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=AwareDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    telegram_message_id: int | None = Field(default=None, sa_type=BigInteger)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row the sender holds: where to send what."""
+
+    id: int
+    user_id: int
+    message_key: str
+    attempts: int
+
+
+async def enqueue(session: AsyncSession, *, key: str, kind: str, text: str,
+                  recipients: Iterable[int], now: datetime, campaign_slug: str | None = None,
+                  reply_markup: str | None = None) -> int:
+    """Add a message and its recipients once; a key seen before adds nothing. Rows added."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+    insert = upsert_insert(session.bind.dialect.name)
+    created = await session.exec(
+        insert(OutMessage)
+        .values(key=key, kind=kind, text=text, reply_markup=reply_markup,
+                campaign_slug=campaign_slug, created_at=now)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutMessage.key)
+    )
+    if created.first() is None:
+        # Planned before (maybe by another process): its audience was fixed then.
+        return 0
+    rows = [{"message_key": key, "user_id": uid, "status": PENDING, "attempts": 0,
+             "created_at": now} for uid in dict.fromkeys(recipients)]
+    # Chunks keep each statement under SQLite's limit on bound parameters.
+    for start in range(0, len(rows), _CHUNK):
+        await session.exec(insert(Delivery).values(rows[start:start + _CHUNK])
+                           .on_conflict_do_nothing(index_elements=["message_key", "user_id"]))
+    return len(rows)
+
+
+async def message_exists(session: AsyncSession, *, key: str) -> bool:
+    return await session.get(OutMessage, key) is not None
+
+
+async def existing_keys(session: AsyncSession, *, keys: Sequence[str]) -> set[str]:
+    if not keys:
+        return set()
+    result = await session.exec(select(OutMessage.key).where(col(OutMessage.key).in_(keys)))
+    return set(result.all())
+
+
+async def recover(session: AsyncSession) -> int:
+    """Put rows a dead sender held back in the queue (call once, before sending starts)."""
+    result = await session.exec(
+        update(Delivery).where(col(Delivery.status) == SENDING)
+        .values(status=PENDING, claimed_at=None))
+    return result.rowcount or 0
+
+
+async def skip_blocked(session: AsyncSession) -> int:
+    """Pending rows of users who blocked the bot since they were planned: never sent."""
+    blocked = select(User.id).where(col(User.blocked_at).is_not(None))
+    result = await session.exec(
+        update(Delivery)
+        .where(col(Delivery.status) == PENDING, col(Delivery.user_id).in_(blocked))
+        .values(status=BLOCKED, last_error="user blocked the bot before sending"))
+    return result.rowcount or 0
+
+
+async def claim(session: AsyncSession, *, limit: int, now: datetime) -> list[Claimed]:
+    """Take up to `limit` pending rows, oldest first, marking them as being sent."""
+    pick = (select(Delivery.id).where(col(Delivery.status) == PENDING)
+            .order_by(col(Delivery.id)).limit(limit))
+    if session.bind.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    ids = list((await session.exec(pick)).all())
+    if not ids:
+        return []
+    result = await session.exec(
+        update(Delivery)
+        .where(col(Delivery.id).in_(ids), col(Delivery.status) == PENDING)
+        .values(status=SENDING, claimed_at=now)
+        .returning(Delivery.id, Delivery.user_id, Delivery.message_key, Delivery.attempts))
+    return sorted((Claimed(*row) for row in result.all()), key=lambda c: c.id)
+
+
+async def release(session: AsyncSession, *, ids: Sequence[int]) -> None:
+    """Give back claimed rows not attempted (a stopping sender)."""
+    if ids:
+        await session.exec(update(Delivery).where(
+            col(Delivery.id).in_(list(ids)), col(Delivery.status) == SENDING,
+        ).values(status=PENDING, claimed_at=None))
+
+
+async def record(session: AsyncSession, *, delivery_id: int, status: str, now: datetime,
+                 error: str | None = None, telegram_message_id: int | None = None) -> None:
+    """One attempt's result; status SENDING means 'will retry' (attempt counted, row kept)."""
+    values: dict[str, object] = {"status": status, "attempts": col(Delivery.attempts) + 1,
+                                 "last_error": error[:500] if error else None}
+    if status == SENT:
+        values.update(sent_at=now, telegram_message_id=telegram_message_id)
+    await session.exec(update(Delivery).where(col(Delivery.id) == delivery_id).values(**values))
+
+
+async def texts_for(session: AsyncSession, *,
+                    keys: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+    wanted = list(set(keys))
+    if not wanted:
+        return {}
+    result = await session.exec(select(OutMessage.key, OutMessage.text, OutMessage.reply_markup)
+                                .where(col(OutMessage.key).in_(wanted)))
+    return {key: (text, markup) for key, text, markup in result.all()}
+
+
+async def status_counts(session: AsyncSession, *,
+                        key_prefix: str | None = None) -> dict[str, int]:
+    statement = select(Delivery.status, func.count()).group_by(col(Delivery.status))
+    if key_prefix is not None:
+        statement = statement.where(col(Delivery.message_key).startswith(key_prefix))
+    result = await session.exec(statement)
+    return {status: count for status, count in result.all()}
+
+
+async def deliveries_of(session: AsyncSession, *, key: str) -> list[Delivery]:
+    result = await session.exec(select(Delivery).where(Delivery.message_key == key)
+                                .order_by(col(Delivery.user_id)))
+    return list(result.all())
