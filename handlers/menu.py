@@ -70,7 +70,10 @@ async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) ->
 
 async def cmd_help(message: Message, texts: Texts) -> None:
     """/help: what the bot does and its commands."""
-    await message.answer(texts("help.text"))
+    from handlers import COMMANDS  # the one list, also registered with set_my_commands
+
+    lines = [texts("help.line", command=name, description=texts(key)) for name, key in COMMANDS]
+    await message.answer("\n".join([texts("help.title"), *lines, texts("help.tip")]))
 
 
 def build_router() -> Router:
