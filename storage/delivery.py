@@ -68,7 +68,8 @@ class Claimed:
     id: int
     user_id: int
     message_key: str
-    attempts: int
+    attempts: int  # every try so far, 429s included (the ledger's count)
+    failures: int = 0  # 5xx and network errors in this drain, against max_attempts
 
 
 async def enqueue(session: AsyncSession, *, key: str, kind: str, text: str,

@@ -1,0 +1,105 @@
+"""What runs on its own: every few seconds, plan the due reminders and drain the delivery ledger.
+
+The ledger and the content are the source of truth, not APScheduler. Measured in a prototype
+(issue 6): with APScheduler's default misfire_grace_time of 1 s, a date job whose time passed while
+the process was down is dropped silently, and two schedulers on one job store both run a job. So
+there are no date jobs per reminder: one interval job wakes `tick`, which asks the planner what is
+due *now* (missed reminders still relevant are caught up after downtime, stale ones never go) and
+lets the ledger's unique keys refuse anything already planned. Exactly one process schedules;
+extra workers run `zhaolu run --no-scheduler`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from aiogram import Bot
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.clock import SHANGHAI
+from bot.delivery import Sender, SendReport
+from content.reminders import due_now, render, reply_markup
+from storage.delivery import enqueue, existing_keys
+from storage.subscriptions import audience_user_ids
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
+TICK_JOB_ID = "zhaolu.tick"
+TICK_SECONDS = 30
+
+
+@dataclass
+class TickSummary:
+    planned: list[tuple[str, int]] = field(default_factory=list)  # (message key, recipients)
+    report: SendReport = field(default_factory=SendReport)
+
+    def __str__(self) -> str:
+        planned = ", ".join(f"{key} → {n}" for key, n in self.planned)
+        return f"planned: {planned or 'nothing new'}; sent: {self.report}"
+
+
+async def plan_due(services: Services, now: datetime) -> list[tuple[str, int]]:
+    """Put every reminder due at `now` and not yet planned into the ledger, with its audience."""
+    planned: list[tuple[str, int]] = []
+    async with services.sessionmaker() as session, session.begin():
+        for campaign in services.catalogue.all():
+            due = due_now(campaign, now, services.texts)
+            known = await existing_keys(session, keys=[o.key for o in due])
+            for occurrence in due:
+                if occurrence.key in known:
+                    continue
+                recipients = await audience_user_ids(
+                    session, slug=campaign.slug, audiences=occurrence.reminder.audience)
+                await enqueue(
+                    session, key=occurrence.key, kind="reminder", campaign_slug=campaign.slug,
+                    text=render(campaign, occurrence, now, services.texts),
+                    reply_markup=json.dumps(reply_markup(campaign, services.texts),
+                                            ensure_ascii=False),
+                    recipients=recipients, now=now)
+                planned.append((occurrence.key, len(recipients)))
+    return planned
+
+
+async def tick(services: Services, bot: Bot, now: datetime) -> TickSummary:
+    """Plan the reminders due at `now`, then send everything pending. Safe to call again."""
+    summary = TickSummary(planned=await plan_due(services, now))
+    sender = Sender(bot, services.sessionmaker, rate=services.settings.send_rate,
+                    now=services.clock.now)
+    summary.report = await sender.drain()
+    return summary
+
+
+async def _tick_job(services: Services, bot: Bot) -> None:
+    try:
+        summary = await tick(services, bot, services.clock.now())
+    except Exception:  # the next tick tries again; the ledger keeps what was done
+        log.exception("tick failed")
+        return
+    if summary.planned or str(summary.report) != str(SendReport()):
+        log.info("tick: %s", summary)
+
+
+def start_scheduler(services: Services, bot: Bot, *,
+                    seconds: float = TICK_SECONDS) -> AsyncIOScheduler:
+    """Start the one scheduler; call it inside the running event loop (it binds to that loop)."""
+    scheduler = AsyncIOScheduler(timezone=SHANGHAI)
+    scheduler.add_job(
+        _tick_job, IntervalTrigger(seconds=seconds, timezone=SHANGHAI), args=(services, bot),
+        id=TICK_JOB_ID, replace_existing=True,
+        # A run delayed by a busy loop still runs (None = no grace limit), and runs piled up
+        # while it was delayed collapse into one (coalesce): tick is idempotent, once is enough.
+        misfire_grace_time=None, coalesce=True,
+        # A long drain (a broadcast to thousands at 25/s) must not overlap the next tick.
+        max_instances=1,
+        # First run at start: catch up whatever came due while the process was down.
+        next_run_time=datetime.now(SHANGHAI),
+    )
+    scheduler.start()
+    return scheduler
