@@ -22,6 +22,7 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; default: SQLite file var/zhaolu.db."
     )
     redis_url: str | None = Field(default=None, description="Use Redis for FSM state.")
+    redis_prefix: str = Field(default="zhaolu", description="Prefix of our Redis keys.")
     telegram_api_url: str | None = Field(
         default=None, description="Bot API server base URL (self-hosted server, tests)."
     )

@@ -207,5 +207,6 @@ def build_fsm_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
-        return RedisStorage.from_url(settings.redis_url, key_builder=redis_key_builder())
+        return RedisStorage.from_url(
+            settings.redis_url, key_builder=redis_key_builder(settings.redis_prefix))
     return SqlStorage(engine)
