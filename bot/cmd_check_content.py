@@ -6,11 +6,11 @@ Must stay free of aiogram (and of storage): authors run it on every edit.
 from __future__ import annotations
 
 import argparse
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 
 from content.catalogue import check_catalogue
+from content.eligibility import check_examples
 from content.loader import ContentIssue, LoadedFile
 from content.schema import Campaign
 from content.texts import default_texts
@@ -21,13 +21,16 @@ ExampleCheck = Callable[[Campaign], list[str]]
 def main(args: argparse.Namespace) -> int:
     target = Path(args.dir) if args.dir else None
     files, issues = check_catalogue(target)
-    check_examples = _example_checker() if any(_eligible(f) for f in files) else None
     for loaded in files:
         issues += loaded.issues
-        if loaded.campaign is not None:
-            issues += _section_labels(loaded, loaded.campaign)
-            if check_examples is not None and loaded.campaign.eligibility is not None:
-                issues += _examples(loaded, loaded.campaign, check_examples)
+        campaign = loaded.campaign
+        if campaign is not None:
+            issues += _section_labels(loaded, campaign)
+            if campaign.eligibility is not None:
+                issues += _examples(loaded, campaign, check_examples)
+            if campaign.form is not None:
+                issues += [ContentIssue(loaded.display, loaded.line_of(("form",)), message)
+                           for message in campaign.form.problems(campaign)]
     for issue in issues:
         print(issue)
     if issues:
@@ -37,21 +40,6 @@ def main(args: argparse.Namespace) -> int:
         return 1
     print(f"ok: {len(files)} campaign{'s' if len(files) != 1 else ''}")
     return 0
-
-
-def _eligible(loaded: LoadedFile) -> bool:
-    return loaded.campaign is not None and loaded.campaign.eligibility is not None
-
-
-def _example_checker() -> ExampleCheck | None:
-    """The eligibility feature's example runner, when that feature is installed."""
-    try:
-        module = importlib.import_module("content.eligibility")
-    except ModuleNotFoundError as exc:
-        if exc.name == "content.eligibility":
-            return None
-        raise
-    return getattr(module, "check_examples", None)
 
 
 def _examples(loaded: LoadedFile, campaign: Campaign, check: ExampleCheck) -> list[ContentIssue]:

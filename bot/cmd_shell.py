@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 from pathlib import Path
 
 from bot.clock import parse_moment
+from bot.logs import setup_logging
 from bot.settings import Settings
 
 
@@ -24,6 +24,6 @@ def main(args: argparse.Namespace) -> int:
     from bot.shell import run_shell
 
     settings = settings_from(args)
-    logging.basicConfig(level=logging.WARNING)
+    setup_logging("WARNING")
     now = parse_moment(args.now) if args.now else None
     return asyncio.run(run_shell(settings, user_id=args.user, jsonl=args.jsonl, now=now))

@@ -100,7 +100,7 @@ class Turn:
                              profile=profile.answers(), verdict=verdict.verdict,
                              rules=[r.rule for r in verdict.reasons], now=now)
             text += "\n" + self.texts("eligibility.result.saved")
-        await self.state.clear()
+        await end_flow(self.state)
         return text, after_keyboard(self.texts, campaign, again=True)
 
 
@@ -119,7 +119,7 @@ async def begin(send: Any, turn: Turn, campaign: Campaign | None, *, fresh: bool
     if campaign.eligibility is None:
         await send(texts("eligibility.no_rules"))
         return
-    await turn.state.set_data({})
+    await end_flow(turn.state)
     intro = texts("eligibility.intro", name=campaign.name, citation=campaign.citation,
                   count=len(missing_fields(campaign.eligibility, {})))
     text, markup = await turn.question(campaign, {}, [])
@@ -151,7 +151,7 @@ async def on_action(query: CallbackQuery, callback_data: ElAction, state: FSMCon
     flow_campaign, answers, history, _ = flow
     await query.answer()
     if action == "cancel":
-        await state.clear()
+        await end_flow(state)
         await show(query, texts("eligibility.cancelled"),
                    after_keyboard(texts, flow_campaign, again=False))
         return
@@ -182,7 +182,7 @@ async def on_text(message: Message, state: FSMContext, texts: Texts, catalogue: 
     turn = Turn(state, texts, catalogue, clock, session, user)
     flow = await turn.flow()
     if flow is None:
-        await state.clear()
+        await end_flow(state)
         await message.answer(texts("eligibility.cancelled"))
         return
     campaign, answers, history, field = flow
@@ -224,7 +224,7 @@ async def on_non_text(message: Message, state: FSMContext, texts: Texts, catalog
     turn = Turn(state, texts, catalogue, clock, session, user)
     flow = await turn.flow()
     if flow is None:
-        await state.clear()
+        await end_flow(state)
         await message.answer(texts("eligibility.cancelled"))
         return
     campaign, answers, history, field = flow
@@ -232,6 +232,13 @@ async def on_non_text(message: Message, state: FSMContext, texts: Texts, catalog
     key = "eligibility.non_text" if typed else "eligibility.choose_button"
     text, markup = await turn.question(campaign, answers, history)
     await message.answer(f"{texts(key)}\n\n{text}", reply_markup=markup)
+
+
+async def end_flow(state: FSMContext) -> None:
+    """Leave the check: drop only our own keys, a pre-registration in progress keeps its data."""
+    data = {k: v for k, v in (await state.get_data()).items() if not k.startswith("el_")}
+    await state.set_state(None)
+    await state.set_data(data)
 
 
 def _sender(query: CallbackQuery) -> Any:

@@ -62,16 +62,15 @@ def test_eligibility_examples_failures_are_issues(
     # The eligibility section's schema belongs to its feature: stand in for a campaign that has
     # one (at line 66), so this tests how check-content runs and reports the examples.
     import bot.cmd_check_content as command
-    import content.eligibility
 
     loaded = check_file(FIXTURES / "valid" / "demo-2024.yaml")
     assert loaded.campaign is not None
     loaded.campaign = loaded.campaign.model_copy(update={"eligibility": object()})
     loaded.lines[("eligibility",)] = 66
     monkeypatch.setattr(command, "check_catalogue", lambda target: ([loaded], []))
-    monkeypatch.setattr(content.eligibility, "check_examples",
+    monkeypatch.setattr(command, "check_examples",
                         lambda campaign: ["eligibility example 'x': expected eligible"],
-                        raising=False)
+                        )
     assert main(["check-content"]) == 1
     out = capsys.readouterr().out
     assert "demo-2024.yaml:66: eligibility example 'x': expected eligible" in out
@@ -79,7 +78,7 @@ def test_eligibility_examples_failures_are_issues(
     def crash(campaign: object) -> list[str]:
         raise KeyError("rules")
 
-    monkeypatch.setattr(content.eligibility, "check_examples", crash)
+    monkeypatch.setattr(command, "check_examples", crash)
     assert main(["check-content"]) == 1
     assert "demo-2024.yaml:66: eligibility examples could not run: KeyError" in \
         capsys.readouterr().out
@@ -99,3 +98,16 @@ def test_check_content_does_not_import_aiogram() -> None:
                             text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert "HEAVY []" in result.stdout
+
+
+def test_form_references_that_do_not_resolve_are_issues(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bundled = Path(__file__).resolve().parent.parent / "content" / "campaigns" / "fujian-2023.yaml"
+    text = bundled.read_text(encoding="utf-8")
+    broken = text.replace("materials: [id_card, diploma, licence]", "materials: [id_card, visa]")
+    assert broken != text
+    (tmp_path / "fujian-2023.yaml").write_text(broken, encoding="utf-8")
+    assert main(["check-content", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "fujian-2023.yaml:" in out and "visa" in out
