@@ -15,5 +15,6 @@ QUIET = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool")
 def setup_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(level.upper())  # basicConfig keeps an existing set-up as is
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
