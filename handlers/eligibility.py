@@ -74,6 +74,14 @@ class Turn:
         field = current.split(":", 1)[1]
         return campaign, dict(data.get("el_answers", {})), list(data.get("el_history", [])), field
 
+    async def paused(self) -> tuple[Campaign, dict[str, Any], list[str]] | None:
+        """A check left for another flow (/register, …): its data stays until it ends."""
+        data = await self.state.get_data()
+        campaign = self.catalogue.get(data.get("el_slug"))
+        if campaign is None or campaign.eligibility is None:
+            return None
+        return campaign, dict(data.get("el_answers", {})), list(data.get("el_history", []))
+
     async def question(self, campaign: Campaign, answers: dict[str, Any], history: list[str]
                        ) -> tuple[str, InlineKeyboardMarkup]:
         """Keep the answers; the next question, or the verdict once nothing is missing."""
@@ -107,7 +115,7 @@ class Turn:
 async def begin(send: Any, turn: Turn, campaign: Campaign | None, *, fresh: bool) -> None:
     """/check, 我能报吗, 重新自查: resume the check in progress, or begin one."""
     texts = turn.texts
-    flow = None if fresh else await turn.flow()
+    flow = None if fresh else (await turn.flow() or await turn.paused())
     if flow is not None and (campaign is None or flow[0].slug == campaign.slug):
         text, markup = await turn.question(flow[0], flow[1], flow[2])
         await send(f"{texts('eligibility.resume')}\n\n{text}", reply_markup=markup)
