@@ -160,6 +160,34 @@ def _base(value: str, chosen: list[str], campaign: Campaign) -> Accepted:
                     stay=len(chosen) < campaign.registration.max_choices)
 
 
+# The form's fields a stored self-check can answer, in form order.
+FROM_CHECK = ("education", "major", "qualification")
+
+
+def answers_from_check(profile: dict[str, Any]) -> dict[str, Any]:
+    """学历, 专业, 执业资格 from a self-check's profile, as the form keeps them.
+
+    Only a run from the start of :data:`FROM_CHECK` is given: the form skips what it fills, so a
+    field the check never asked (Fujian asks no 执业资格) is still asked in the form.
+    """
+    found: dict[str, Any] = {}
+    education = {level: key for key, level in EDUCATION.items()}.get(profile.get("education"))
+    if education is None:
+        return found
+    found["education"] = education
+    try:
+        found["major"] = parse_major(str(profile.get("major") or ""))
+    except FieldError:
+        return found
+    level, gp_scope = profile.get("qualification"), profile.get("scope_includes_gp")
+    for key, (name, scope) in QUALIFICATION.items():
+        # 执业助理医师 needs the scope answer; the others match whatever it says.
+        if name == level and (scope == gp_scope or name != "执业助理医师"):
+            found["qualification"] = key
+            break
+    return found
+
+
 def applicant_from(answers: dict[str, Any], id_number: str) -> Applicant:
     """The complete answers as an Applicant (the ID number decrypted by the caller)."""
     return Applicant(

@@ -60,6 +60,18 @@ def summary_lines(answers: Mapping[str, Any], campaign: Campaign, texts: Texts) 
     )
 
 
+def prefill_items(found: Mapping[str, Any], campaign: Campaign, texts: Texts) -> Raw:
+    """学历 专科、专业 临床医学 …: the answers a stored self-check gives (HTML)."""
+    return Raw("、".join(texts("registration.prefill_item", label=texts(f"registration.field.{f}"),
+                               value=field_value(f, found, campaign, texts)) for f in found))
+
+
+def prefill_text(found: Mapping[str, Any], campaign: Campaign, texts: Texts) -> str:
+    """The offer to fill 学历, 专业 … from the stored self-check."""
+    return texts("registration.prefill_offer", items=prefill_items(found, campaign, texts),
+                 count=len(found))
+
+
 def material_rule_text(rule: MaterialRule, texts: Texts) -> str:
     formats = "/".join(rule.formats)
     if rule.max_kb is not None:

@@ -22,6 +22,7 @@ from content.registration_form import (
     next_field,
     previous_field,
 )
+from content.registration_text import prefill_items
 from content.schema import Campaign
 from handlers import registration_confirm, registration_materials, registration_my
 from handlers.menu import show
@@ -30,12 +31,14 @@ from handlers.registration_flow import (
     Turn,
     ask,
     editor,
+    from_check,
     gate,
     privacy_text,
     sender,
     turn_of,
 )
 from handlers.registration_keyboards import (
+    PREFILL_VALUE,
     START_DATA,
     RgCb,
     consent_keyboard,
@@ -143,6 +146,18 @@ async def advance(send: Any, turn: Turn, campaign: Campaign, form: dict[str, Any
     await ask(send, turn, campaign, form, prefix)
 
 
+async def use_check(send: Any, turn: Turn, campaign: Campaign, form: dict[str, Any]) -> None:
+    """沿用自查结果: 学历, 专业 … at once from the stored self-check, then the next open field."""
+    found = await from_check(turn, campaign)
+    if not found:  # erased since the offer (/delete_my_data)
+        await ask(send, turn, campaign, form)
+        return
+    form["field"] = list(found)[-1]
+    done = turn.texts("registration.prefill_done",
+                      items=prefill_items(found, campaign, turn.texts))
+    await advance(send, turn, campaign, form, found, stay=False, notes=[done])
+
+
 async def on_text(message: Message, **kwargs: Any) -> None:
     """A typed answer to the field being asked; an invalid one re-asks that field only."""
     turn = turn_of(kwargs)
@@ -153,6 +168,10 @@ async def on_text(message: Message, **kwargs: Any) -> None:
         await message.answer(turn.texts("registration.stale"))
         return
     field = form["field"]
+    label = turn.texts("registration.button.prefill")
+    if field == "education" and (message.text or "").strip() in (label, label.lstrip("✅ ")):
+        await use_check(message.answer, turn, campaign, form)
+        return
     try:
         accepted = accept_text(field, message.text or "", form.get("answers", {}), campaign,
                                now=turn.clock.now())
@@ -191,6 +210,9 @@ async def on_choice(query: CallbackQuery, callback_data: RgCb, **kwargs: Any) ->
         await query.answer(turn.texts("registration.stale"), show_alert=True)
         return
     await query.answer()
+    if callback_data.value == PREFILL_VALUE:
+        await use_check(editor(query), turn, campaign, form)
+        return
     try:
         accepted = accept_choice(callback_data.field, callback_data.value,
                                  form.get("answers", {}), campaign)

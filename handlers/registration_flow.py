@@ -21,13 +21,21 @@ from bot.settings import Settings
 from content.catalogue import Catalogue
 from content.dates import cn_datetime
 from content.registration import form_fields
-from content.registration_text import contacts_text, question_text, summary_text, window_text
+from content.registration_form import FROM_CHECK, answers_from_check
+from content.registration_text import (
+    contacts_text,
+    prefill_text,
+    question_text,
+    summary_text,
+    window_text,
+)
 from content.schema import Campaign
 from content.texts import Raw, Texts
 from handlers.keyboards import chooser_keyboard
 from handlers.menu import show
-from handlers.registration_keyboards import field_keyboard, summary_keyboard
+from handlers.registration_keyboards import field_keyboard, summary_keyboard, with_prefill
 from storage.crypto import Vault, vault_for
+from storage.eligibility import latest_check
 from storage.models import User
 
 
@@ -104,7 +112,20 @@ async def ask(send: Any, turn: Turn, campaign: Campaign, form: dict[str, Any],
     await turn.keep(form, RegistrationFlow.asking)
     text = question_text(field, campaign, answers, turn.texts, turn.clock.now().year)
     markup = field_keyboard(field, campaign, turn.texts, answers.get("base_choices") or [])
+    if field == FROM_CHECK[0]:
+        found = await from_check(turn, campaign)
+        if found:
+            text = prefill_text(found, campaign, turn.texts) + "\n\n" + text
+            markup = with_prefill(markup, turn.texts)
     await send(f"{prefix}{text}", reply_markup=markup)
+
+
+async def from_check(turn: Turn, campaign: Campaign) -> dict[str, Any]:
+    """What the user's stored self-check of this campaign answers for the form (may be empty)."""
+    if turn.user is None:
+        return {}
+    check = await latest_check(turn.session, user_id=turn.user.id, campaign_slug=campaign.slug)
+    return answers_from_check(check.profile) if check is not None else {}
 
 
 def privacy_text(campaign: Campaign, texts: Texts) -> str:

@@ -79,6 +79,15 @@ def field_keyboard(field: str, campaign: Campaign, texts: Texts,
     return InlineKeyboardMarkup(inline_keyboard=[*_rows(buttons, per_row), nav_row(texts)])
 
 
+PREFILL_VALUE = "chk"  # the education step's "use my self-check" answer
+
+
+def with_prefill(markup: InlineKeyboardMarkup, texts: Texts) -> InlineKeyboardMarkup:
+    """The question's buttons with "沿用自查结果" on top."""
+    button = _button(texts("registration.button.prefill"), "a", "education", PREFILL_VALUE)
+    return InlineKeyboardMarkup(inline_keyboard=[[button], *markup.inline_keyboard])
+
+
 def summary_keyboard(campaign: Campaign, texts: Texts) -> InlineKeyboardMarkup:
     edits = [_button(texts("registration.button.edit",
                            label=texts(f"registration.field.{field}")), "e", field)
