@@ -24,7 +24,12 @@ from content.registration_form import (
 )
 from content.registration_text import prefill_items
 from content.schema import Campaign
-from handlers import registration_confirm, registration_materials, registration_my
+from handlers import (
+    registration_confirm,
+    registration_materials,
+    registration_my,
+    registration_typed,
+)
 from handlers.menu import show
 from handlers.registration_flow import (
     RegistrationFlow,
@@ -255,6 +260,7 @@ def build_router() -> Router:
     router.message.register(on_text, StateFilter(RegistrationFlow.asking), F.text,
                             ~F.text.startswith("/"))
     router.message.register(on_not_text, StateFilter(RegistrationFlow.asking), ~F.text)
+    registration_typed.register(router)
     registration_my.register(router)
     registration_materials.register(router)
     return router

@@ -70,3 +70,27 @@ async def test_no_offer_without_a_check(harness: Harness) -> None:
     await harness.send("/start xiaogan-2023")
     question = await form_to_education(harness)
     assert "自查" not in question and "✅ 沿用自查结果" not in harness.labels()
+
+
+async def test_typed_consent_starts_the_form(harness: Harness) -> None:
+    await harness.send("/start xiaogan-2023")
+    await harness.send("/register")
+    other = await harness.send("这个要钱吗")
+    assert "同意并开始" in other.text and "隐私说明" in other.text
+    calls = await harness.send("同意")
+    assert "请输入<b>姓名</b>" in calls.text
+
+
+async def test_typed_confirm_on_the_summary_stays_in_the_form(harness: Harness) -> None:
+    await harness.send("/start xiaogan-2023")
+    await form_to_education(harness)
+    await harness.press("专科（高职高专）")
+    await harness.press("临床医学")
+    await harness.press("未取得执业资格")
+    await harness.press("应往届毕业生")
+    await harness.press("汉川市人民医院（6人）")
+    calls = await harness.send("确认")
+    assert "还差最后一步" in calls.text and "请核对" in calls.text
+    assert "✅ 确认提交" in calls.labels
+    receipt = await harness.press("✅ 确认提交")
+    assert "XG2023-0001" in receipt.text

@@ -1,0 +1,60 @@
+"""Text typed where the pre-registration waits for a button: the privacy notice and the summary.
+
+On a phone many applicants answer "同意" or "确认" instead of pressing. Left alone, such a line
+would reach the Q&A and the form would seem to vanish; here it is answered within the form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.types import Message
+
+from content.registration_form import next_field
+from handlers.registration_flow import RegistrationFlow, ask, privacy_text, turn_of
+from handlers.registration_keyboards import consent_keyboard
+
+
+def _words(text: str | None) -> str:
+    return "".join((text or "").split()).strip("。！!.，,✅")
+
+
+async def on_consent_text(message: Message, **kwargs: Any) -> None:
+    """同意 typed starts the form; anything else shows the notice again with its buttons."""
+    turn = turn_of(kwargs)
+    form = await turn.form()
+    campaign = turn.catalogue.get(form.get("slug"))
+    if campaign is None or campaign.form is None:
+        await turn.drop()
+        await message.answer(turn.texts("registration.stale"))
+        return
+    if _words(message.text) in turn.texts("registration.consent_words").split("|"):
+        form["field"] = next_field(campaign, None)
+        await ask(message.answer, turn, campaign, form)
+        return
+    await message.answer(turn.texts("registration.hint.consent") + "\n\n"
+                         + privacy_text(campaign, turn.texts),
+                         reply_markup=consent_keyboard(turn.texts))
+
+
+async def on_summary_text(message: Message, **kwargs: Any) -> None:
+    """The summary again, saying that submitting and editing are done with its buttons."""
+    turn = turn_of(kwargs)
+    form = await turn.form()
+    campaign = turn.catalogue.get(form.get("slug"))
+    if campaign is None or campaign.form is None:
+        await turn.drop()
+        await message.answer(turn.texts("registration.stale"))
+        return
+    form["field"] = None
+    hint = turn.texts("registration.hint.summary")
+    await ask(message.answer, turn, campaign, form, f"{hint}\n\n")
+
+
+def register(router: Router) -> None:
+    # Commands pass through (/menu, /check …), as in the form's other steps.
+    typed = (F.text, ~F.text.startswith("/"))
+    router.message.register(on_consent_text, StateFilter(RegistrationFlow.consent), *typed)
+    router.message.register(on_summary_text, StateFilter(RegistrationFlow.summary), *typed)
