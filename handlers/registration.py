@@ -30,6 +30,7 @@ from handlers import (
     registration_my,
     registration_typed,
 )
+from handlers.keyboards import back_to_menu
 from handlers.menu import show
 from handlers.registration_flow import (
     RegistrationFlow,
@@ -110,9 +111,11 @@ async def on_consent(query: CallbackQuery, **kwargs: Any) -> None:
 
 async def on_cancel(query: CallbackQuery, **kwargs: Any) -> None:
     turn = turn_of(kwargs)
+    campaign = turn.catalogue.get((await turn.form()).get("slug")) or kwargs.get("campaign")
     await turn.drop()
     await query.answer()
-    await show(query, turn.texts("registration.cancelled"), None)
+    markup = back_to_menu(turn.texts, campaign) if campaign is not None else None
+    await show(query, turn.texts("registration.cancelled"), markup)
 
 
 async def on_back(query: CallbackQuery, **kwargs: Any) -> None:

@@ -31,7 +31,7 @@ from content.registration_text import (
 )
 from content.schema import Campaign
 from content.texts import Raw, Texts
-from handlers.keyboards import chooser_keyboard
+from handlers.keyboards import back_to_menu, chooser_keyboard
 from handlers.menu import show
 from handlers.registration_keyboards import field_keyboard, summary_keyboard, with_prefill
 from storage.crypto import Vault, vault_for
@@ -86,17 +86,17 @@ async def gate(turn: Turn, campaign: Campaign | None) -> tuple[str, Any] | None:
     texts, now = turn.texts, turn.clock.now()
     if campaign is None:
         return texts("registration.no_campaign"), chooser_keyboard(turn.catalogue.all(), None)
-    form = campaign.form
+    form, menu = campaign.form, back_to_menu(texts, campaign)
     if form is None:
-        return texts("registration.no_form", campaign=campaign.name), None
+        return texts("registration.no_form", campaign=campaign.name), menu
     if now < form.opens:
         return texts("registration.not_open_yet", campaign=campaign.name,
                      opens=cn_datetime(form.opens), closes=cn_datetime(form.closes),
-                     window=window_text(campaign)), None
+                     window=window_text(campaign)), menu
     if now > form.closes:
         return texts("registration.closed", campaign=campaign.name,
                      closes=cn_datetime(form.closes),
-                     contacts=contacts_text(campaign, texts)), None
+                     contacts=contacts_text(campaign, texts)), menu
     return None
 
 

@@ -150,7 +150,7 @@ async def test_back_and_cancel(harness: Harness) -> None:
     assert "隐私说明" in back.text
     await harness.press("✅ 同意并开始")
     cancelled = await harness.press("✖ 取消")
-    assert "已取消预登记" in cancelled.text
+    assert "已取消预登记" in cancelled.text and cancelled.labels == ["« 返回菜单"]
     again = await harness.send("/register")
     assert "隐私说明" in again.text
     assert await registrations(harness) == []
@@ -183,8 +183,8 @@ async def test_restart_mid_form_resumes(harness: Harness) -> None:
 
 
 @pytest.mark.parametrize(("now", "expected"), [
-    ("2023-05-04T12:00:00+08:00", "将于 2023年5月5日 开始"),
-    ("2023-07-01T00:00:00+08:00", "已于 2023年6月30日 23:59 截止"),
+    ("2023-05-04T12:00:00+08:00", "（西医）的预登记将于2023年5月5日开始"),
+    ("2023-07-01T00:00:00+08:00", "已于2023年6月30日 23:59截止"),
 ])
 async def test_form_only_in_the_pre_registration_period(harness: Harness, now: str,
                                                         expected: str) -> None:
@@ -192,6 +192,8 @@ async def test_form_only_in_the_pre_registration_period(harness: Harness, now: s
     await harness.send("/start xiaogan-2023")
     calls = await harness.send("/register")
     assert expected in calls.text and "同意并开始" not in calls.labels
+    assert "《" not in calls.text.split("\n")[0]  # a campaign's name is not a document title
+    assert calls.labels == ["« 返回菜单"]  # not a dead end
 
 
 async def test_window_closing_mid_form_refuses_confirm(harness: Harness) -> None:
