@@ -22,7 +22,8 @@ import itertools
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from weakref import WeakKeyDictionary
@@ -71,28 +72,42 @@ class TokenBucket:
             elapsed = max(0.0, now - max(self._last, self.paused_until))
             self._tokens = min(self.burst, self._tokens + elapsed * self.rate)
             self._last = now
-            if self._tokens >= 1.0:
-                self._tokens -= 1.0
+            if self._tokens >= 1.0 - 1e-9:  # float sums of fractions fall just short of 1
+                self._tokens = max(0.0, self._tokens - 1.0)
                 return
             await self._sleep((1.0 - self._tokens) / self.rate)
 
 
 class ChatPacer:
-    """At most one message per `interval` seconds to each chat; slots are reserved in order."""
+    """At most one message per `interval` seconds to each chat.
+
+    A chat's turn is held from the wait through the send, so its messages go in order, one at a
+    time, and a pause of the global bucket (429) can never bunch two of them together.
+    """
 
     def __init__(self, interval: float, *, monotonic: Callable[[], float], sleep: Sleep) -> None:
         self.interval = interval
         self._monotonic, self._sleep = monotonic, sleep
-        self._next: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._turns: dict[int, asyncio.Lock] = {}
 
-    async def wait(self, chat_id: int) -> None:
+    @asynccontextmanager
+    async def turn(self, chat_id: int) -> AsyncIterator[None]:
+        lock = self._turns.setdefault(chat_id, asyncio.Lock())
+        async with lock:
+            last = self._last.get(chat_id)
+            if last is not None and (wait := last + self.interval - self._monotonic()) > 0:
+                await self._sleep(wait)
+            yield
+        if not lock.locked():
+            self._turns.pop(chat_id, None)
+
+    def sending(self, chat_id: int) -> None:
+        """Call right before the API call: the chat's next turn counts from now."""
         now = self._monotonic()
-        if len(self._next) > 50_000:
-            self._next = {c: t for c, t in self._next.items() if t > now}
-        slot = max(now, self._next.get(chat_id, now))
-        self._next[chat_id] = slot + self.interval
-        if slot > now:
-            await self._sleep(slot - now)
+        if len(self._last) > 50_000:
+            self._last = {c: t for c, t in self._last.items() if t + self.interval > now}
+        self._last[chat_id] = now
 
 
 @dataclass
@@ -128,6 +143,7 @@ class Sender:
         self._retry: list[tuple[float, int, ledger.Claimed]] = []
         self._seq = itertools.count()
         self._texts: dict[str, tuple[str, InlineKeyboardMarkup | None]] = {}
+        self._blocked_chats: set[int] = set()
         self.report = SendReport()
 
     async def drain(self) -> SendReport:
@@ -192,12 +208,17 @@ class Sender:
         return bool(rows)
 
     async def _deliver(self, item: ledger.Claimed) -> None:
+        if item.user_id in self._blocked_chats:
+            self.report.skipped_blocked += 1
+            await self._record(item, ledger.BLOCKED, "user blocked the bot before sending")
+            return
         text, markup = self._texts[item.message_key]
-        await self.pacer.wait(item.user_id)
-        await self.bucket.acquire()
         try:
-            sent = await self.bot.send_message(chat_id=item.user_id, text=text,
-                                               reply_markup=markup)
+            async with self.pacer.turn(item.user_id):
+                await self.bucket.acquire()
+                self.pacer.sending(item.user_id)
+                sent = await self.bot.send_message(chat_id=item.user_id, text=text,
+                                                   reply_markup=markup)
         except TelegramRetryAfter as exc:
             self.bucket.pause(exc.retry_after)
             self.report.rate_limited += 1
@@ -233,6 +254,7 @@ class Sender:
 
     async def _blocked(self, item: ledger.Claimed, exc: TelegramAPIError) -> None:
         self.report.blocked += 1
+        self._blocked_chats.add(item.user_id)
         async with self.sessionmaker() as session, session.begin():
             await ledger.record(session, delivery_id=item.id, status=ledger.BLOCKED,
                                 now=self._now(), error=_describe(exc))
