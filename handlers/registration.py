@@ -22,7 +22,7 @@ from content.registration_form import (
     next_field,
     previous_field,
 )
-from content.registration_text import prefill_items
+from content.registration_text import contacts_text, prefill_items
 from content.schema import Campaign
 from handlers import (
     registration_confirm,
@@ -41,6 +41,7 @@ from handlers.registration_flow import (
     gate,
     privacy_text,
     sender,
+    taken_by_other,
     turn_of,
 )
 from handlers.registration_keyboards import (
@@ -190,6 +191,10 @@ async def on_text(message: Message, **kwargs: Any) -> None:
         # The number stays in the chat history otherwise; the summary shows it masked.
         with contextlib.suppress(TelegramBadRequest):
             await message.delete()
+        if await taken_by_other(turn, campaign, accepted.updates[field]):
+            taken = turn.texts("registration.taken", contacts=contacts_text(campaign, turn.texts))
+            await ask(message.answer, turn, campaign, form, f"{taken}\n")
+            return
     await advance(message.answer, turn, campaign, form, accepted.updates, stay=accepted.stay,
                   notes=accepted.notes)
 

@@ -34,6 +34,7 @@ from content.texts import Raw, Texts
 from handlers.keyboards import back_to_menu, chooser_keyboard
 from handlers.menu import show
 from handlers.registration_keyboards import field_keyboard, summary_keyboard, with_prefill
+from storage import registrations as repo
 from storage.crypto import Vault, vault_for
 from storage.eligibility import latest_check
 from storage.models import User
@@ -126,6 +127,14 @@ async def from_check(turn: Turn, campaign: Campaign) -> dict[str, Any]:
         return {}
     check = await latest_check(turn.session, user_id=turn.user.id, campaign_slug=campaign.slug)
     return answers_from_check(check.profile) if check is not None else {}
+
+
+async def taken_by_other(turn: Turn, campaign: Campaign, id_number: str) -> bool:
+    """Whether another account holds an active pre-registration with this ID number: said at
+    the ID step, not after nine more fields (the confirm step checks again, atomically)."""
+    found = await repo.active_by_id_hash(turn.session, campaign_slug=campaign.slug,
+                                         id_hash=turn.vault().hash_id(id_number))
+    return found is not None and (turn.user is None or found.user_id != turn.user.id)
 
 
 def privacy_text(campaign: Campaign, texts: Texts) -> str:

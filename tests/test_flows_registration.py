@@ -94,3 +94,26 @@ async def test_typed_confirm_on_the_summary_stays_in_the_form(harness: Harness) 
     assert "✅ 确认提交" in calls.labels
     receipt = await harness.press("✅ 确认提交")
     assert "XG2023-0001" in receipt.text
+
+
+async def test_an_id_number_taken_by_another_account_is_refused_at_its_step(
+        harness: Harness) -> None:
+    await harness.send("/start xiaogan-2023")
+    await form_to_education(harness)
+    for label in ("专科（高职高专）", "临床医学", "未取得执业资格", "应往届毕业生",
+                  "汉川市人民医院（6人）", "✅ 确认提交"):
+        await harness.press(label)
+    await harness.send("/start xiaogan-2023", user=2002)
+    await harness.send("/register", user=2002)
+    await harness.press("✅ 同意并开始", user=2002)
+    await harness.send("李四", user=2002)
+    calls = await harness.send(ID, user=2002)
+    assert "已由另一个 Telegram 账号" in calls.text and "2349370" in calls.text
+    assert "请输入<b>身份证号</b>" in calls.text and "deleteMessage" in calls.methods()
+    # The owner editing their own pre-registration keeps the number.
+    await harness.send("/my")
+    await harness.press("✏️ 修改 XG2023-0001")
+    edit = await harness.press("改身份证号")
+    assert "身份证号" in edit.text
+    summary = await harness.send(ID)
+    assert "请核对" in summary.text and "另一个" not in summary.text

@@ -36,8 +36,14 @@ async def test_double_tap_on_confirm_registers_once(harness: Harness) -> None:
 async def test_same_id_from_another_account_is_refused_with_the_contact(
     harness: Harness,
 ) -> None:
+    # Both fill the form at once; the second to confirm is refused (the ID step, which now
+    # refuses a number already held, could not know yet).
+    await start_form(harness, "xiaogan-2023", user=OTHER)
+    await fill_common(harness, user=OTHER, id_text=id_number())
+    await harness.press("应往届毕业生", user=OTHER)
+    await harness.press("汉川市人民医院（6人）", user=OTHER)
     await register_xiaogan(harness)
-    refused = await register_xiaogan(harness, user=OTHER)
+    refused = (await harness.press("✅ 确认提交", user=OTHER)).text
     assert "另一个 Telegram 账号" in refused and "13545442175" in refused  # 汉川 base's phone
     assert "回执号" not in refused
     assert [r.user_id for r in await registrations(harness)] == [1001]
