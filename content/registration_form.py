@@ -32,6 +32,7 @@ from content.schema import Campaign
 from content.schema_eligibility import EDUCATION_ALIASES
 from content.texts import default_texts
 
+QUALIFIED_DOCTOR = QUALIFICATION["doctor"][0]  # 执业医师, as typed
 CHOICE_FIELDS = frozenset({"education", "qualification", "person_type", "bases", "adjustment"})
 _TYPED = {"name": parse_name, "phone": parse_phone, "school": parse_school, "major": parse_major}
 
@@ -79,6 +80,10 @@ def choice_labels(field_name: str, campaign: Campaign) -> dict[str, str]:
                    for key, value in EDUCATION.items() if value == level}
     elif field_name == "qualification":
         labels = {texts(f"registration.qualification.{key}"): key for key in QUALIFICATION}
+        # 执业助理医师 alone stays ambiguous (with or without the 全科 scope): buttons decide.
+        labels |= dict.fromkeys(texts("registration.qualification_none_words").split("|"),
+                                "none")
+        labels[QUALIFIED_DOCTOR] = "doctor"
     elif field_name == "person_type" and campaign.form is not None:
         labels = {p.label: p.id for p in campaign.form.person_types}
     elif field_name == "adjustment":

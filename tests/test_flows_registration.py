@@ -117,3 +117,15 @@ async def test_an_id_number_taken_by_another_account_is_refused_at_its_step(
     assert "身份证号" in edit.text
     summary = await harness.send(ID)
     assert "请核对" in summary.text and "另一个" not in summary.text
+
+
+async def test_qualification_typed_in_plain_words(harness: Harness) -> None:
+    await harness.send("/start xiaogan-2023")
+    await form_to_education(harness)
+    await harness.press("专科（高职高专）")
+    await harness.press("临床医学")
+    calls = await harness.send("没有")
+    assert "人员类型" in calls.text
+    await harness.press("« 上一步")
+    again = await harness.send("执业助理医师")  # with or without 全科: only the buttons say
+    assert "请点选下面的按钮" in again.text and "执业资格" in again.text
