@@ -227,8 +227,8 @@ def render(campaign: Campaign, occurrence: Occurrence, now: datetime,
 
 
 def unsubscribe_callback(slug: str) -> str:
-    """What handlers.reminders.ReminderCb(action="off", slug=slug).pack() gives (tested)."""
-    return f"{CALLBACK_PREFIX}:off:{slug}"
+    """What handlers.reminders.ReminderCb(action="stop", slug=slug).pack() gives (tested)."""
+    return f"{CALLBACK_PREFIX}:stop:{slug}"
 
 
 def reply_markup(campaign: Campaign, texts: Texts | None = None) -> dict[str, object]:

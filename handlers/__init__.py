@@ -11,7 +11,7 @@ from aiogram.enums import ChatType
 from aiogram.types import BotCommand
 
 from content.texts import Texts
-from handlers import eligibility, fallback, menu, qa, registration, start
+from handlers import eligibility, fallback, menu, qa, registration, reminders, start
 
 # (command, text key of its description), in the order Telegram shows them.
 COMMANDS = (
@@ -23,6 +23,8 @@ COMMANDS = (
     ("my", "registration.command_my"),
     ("mydata", "registration.command_mydata"),
     ("delete_my_data", "registration.command_delete"),
+    ("subscribe", "reminders.command.subscribe"),
+    ("unsubscribe", "reminders.command.unsubscribe"),
     ("help", "commands.help"),
 )
 
@@ -34,6 +36,7 @@ def build_router() -> Router:
     root.include_routers(
         start.build_router(),
         menu.build_router(),
+        reminders.build_router(),
         eligibility.build_router(),
         registration.build_router(),
     )

@@ -134,3 +134,17 @@ def _has_registration(statuses: tuple[str, ...], slug: str):  # noqa: ANN202 (a 
         col(Registration.campaign_slug) == slug,
         col(Registration.status).in_(statuses),
     )
+
+
+async def user_audiences(session: AsyncSession, *, user_id: int, slug: str) -> set[str]:
+    """The audiences the user belongs to in `slug`, by their registrations (subscription aside)."""
+    result = await session.exec(select(Registration.status).where(
+        Registration.user_id == user_id, Registration.campaign_slug == slug))
+    held = set(result.all()) & set(ACTIVE_STATUSES)
+    found = {"all_subscribers"}
+    if not held:
+        found.add("subscribers_not_preregistered")
+    for name, statuses in AUDIENCE_STATUSES.items():
+        if statuses and held & set(statuses):
+            found.add(name)
+    return found

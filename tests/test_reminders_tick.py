@@ -131,4 +131,4 @@ async def test_reminder_carries_an_unsubscribe_button(harness: Harness) -> None:
     await people(harness)
     await run_tick(harness, "2023-06-27T09:00")
     call = harness.session.calls[-1]
-    assert call.buttons == [("🔕 不再提醒此项目", f"rm:off:{XG}")]
+    assert call.buttons == [("🔕 不再提醒此项目", f"rm:stop:{XG}")]

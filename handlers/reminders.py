@@ -1,0 +1,160 @@
+"""Subscribing to a campaign's reminders: the one-tap offer, /subscribe, /unsubscribe, settings.
+
+The offer (`reminder_offer`) is shown by the start handler after a campaign is chosen; the button
+under every reminder (`rm:off:<slug>`) stops that campaign's reminders and offers to undo.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+
+from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from content.catalogue import Catalogue
+from content.reminders import cn_moment, plan
+from content.schema import Campaign
+from content.texts import Texts
+from handlers.keyboards import MenuCb
+from handlers.menu import show
+from storage.models import User
+from storage.subscriptions import (
+    get_subscription,
+    is_subscribed,
+    subscribe,
+    unsubscribe,
+    user_audiences,
+)
+
+
+class ReminderCb(CallbackData, prefix="rm"):
+    """on | later | stop | settings | enable | disable; the slug keeps old buttons right."""
+
+    action: str
+    slug: str = ""
+
+
+def _button(texts: Texts, key: str, action: str, slug: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=texts(key),
+                                callback_data=ReminderCb(action=action, slug=slug).pack())
+
+
+def reminder_offer(texts: Texts, campaign: Campaign) -> tuple[str, InlineKeyboardMarkup]:
+    """The one-tap offer after a campaign is chosen: text and keyboard."""
+    return texts("reminders.offer"), InlineKeyboardMarkup(inline_keyboard=[[
+        _button(texts, "reminders.button.on", "on", campaign.slug),
+        _button(texts, "reminders.button.later", "later", campaign.slug),
+    ]])
+
+
+async def offer_if_undecided(session: AsyncSession, *, user_id: int, campaign: Campaign,
+                             texts: Texts) -> tuple[str, InlineKeyboardMarkup] | None:
+    """The offer, unless the user already said yes or no for this campaign."""
+    if not campaign.reminders:
+        return None
+    if await get_subscription(session, user_id=user_id, slug=campaign.slug) is not None:
+        return None
+    return reminder_offer(texts, campaign)
+
+
+async def settings_view(session: AsyncSession, *, user_id: int, campaign: Campaign,
+                        texts: Texts, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
+    on = await is_subscribed(session, user_id=user_id, slug=campaign.slug)
+    mine = await user_audiences(session, user_id=user_id, slug=campaign.slug)
+    upcoming = next((o for o in plan(campaign, texts)[0]
+                     if o.due > now and mine & set(o.reminder.audience)), None)
+    line = texts("reminders.no_upcoming") if upcoming is None else texts(
+        "reminders.upcoming", when=cn_moment(upcoming.due), what=upcoming.event.title)
+    text = texts("reminders.settings", campaign=campaign.name,
+                 state=texts("reminders.state.on" if on else "reminders.state.off"),
+                 upcoming=line)
+    toggle = _button(texts, "reminders.button.off" if on else "reminders.button.on",
+                     "disable" if on else "enable", campaign.slug)
+    back = InlineKeyboardButton(text=texts("button.back_to_menu"),
+                                callback_data=MenuCb(slug=campaign.slug).pack())
+    return text, InlineKeyboardMarkup(inline_keyboard=[[toggle], [back]])
+
+
+async def cmd_subscribe(message: Message, texts: Texts, session: AsyncSession,
+                        user: User | None, campaign: Campaign | None, clock: Clock) -> None:
+    """/subscribe: reminders of the current campaign."""
+    if user is None or campaign is None:
+        await message.answer(texts("reminders.no_campaign"))
+        return
+    if await is_subscribed(session, user_id=user.id, slug=campaign.slug):
+        await message.answer(texts("reminders.already_subscribed", campaign=campaign.name))
+        return
+    await subscribe(session, user_id=user.id, slug=campaign.slug, now=clock.now())
+    await message.answer(texts("reminders.subscribed", campaign=campaign.name))
+
+
+async def cmd_unsubscribe(message: Message, texts: Texts, session: AsyncSession,
+                          user: User | None, campaign: Campaign | None, clock: Clock) -> None:
+    """/unsubscribe: no more reminders of the current campaign."""
+    if user is None or campaign is None:
+        await message.answer(texts("reminders.no_campaign"))
+        return
+    if not await is_subscribed(session, user_id=user.id, slug=campaign.slug):
+        await message.answer(texts("reminders.not_subscribed", campaign=campaign.name))
+        return
+    await unsubscribe(session, user_id=user.id, slug=campaign.slug, now=clock.now())
+    await message.answer(texts("reminders.unsubscribed", campaign=campaign.name))
+
+
+async def on_button(query: CallbackQuery, callback_data: ReminderCb, texts: Texts,
+                    catalogue: Catalogue, session: AsyncSession, user: User | None,
+                    campaign: Campaign | None, clock: Clock) -> None:
+    """The offer (on, later), a reminder's stop button, the settings page and its toggle."""
+    target = catalogue.get(callback_data.slug) if callback_data.slug else campaign
+    if user is None or target is None:
+        await query.answer(texts("reminders.stale") if callback_data.slug else
+                           texts("reminders.no_campaign"), show_alert=True)
+        return
+    action, now = callback_data.action, clock.now()
+    if action == "on":
+        await subscribe(session, user_id=user.id, slug=target.slug, now=now)
+        await query.answer()
+        await show(query, texts("reminders.subscribed", campaign=target.name), None)
+    elif action in ("enable", "disable"):  # the settings page's toggle: show it again
+        change = subscribe if action == "enable" else unsubscribe
+        await change(session, user_id=user.id, slug=target.slug, now=now)
+        await query.answer()
+        await show(query, *await settings_view(session, user_id=user.id, campaign=target,
+                                               texts=texts, now=now))
+    elif action == "stop":  # under a reminder: keep its text, the button becomes an undo
+        await unsubscribe(session, user_id=user.id, slug=target.slug, now=now)
+        await query.answer(texts("reminders.stopped_short", campaign=target.name))
+        await _offer_undo(query, texts, target)
+    elif action == "later":
+        await query.answer()
+        await show(query, texts("reminders.declined"), None)
+    elif action == "settings":  # the menu's button (empty slug: the current campaign)
+        await query.answer()
+        await show(query, *await settings_view(session, user_id=user.id, campaign=target,
+                                               texts=texts, now=now))
+    else:
+        await query.answer(texts("reminders.stale"), show_alert=True)
+
+
+async def _offer_undo(query: CallbackQuery, texts: Texts, campaign: Campaign) -> None:
+    undo = InlineKeyboardMarkup(inline_keyboard=[[
+        _button(texts, "reminders.button.on", "on", campaign.slug)]])
+    if isinstance(query.message, Message):
+        with contextlib.suppress(TelegramBadRequest):  # a double tap: already the undo
+            await query.message.edit_reply_markup(reply_markup=undo)
+        return
+    await show(query, texts("reminders.unsubscribed", campaign=campaign.name), undo)
+
+
+def build_router() -> Router:
+    router = Router(name="reminders")
+    router.message.register(cmd_subscribe, Command("subscribe"))
+    router.message.register(cmd_unsubscribe, Command("unsubscribe"))
+    router.callback_query.register(on_button, ReminderCb.filter())
+    return router
