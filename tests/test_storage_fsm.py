@@ -205,4 +205,4 @@ def test_build_fsm_storage_picks_redis_only_when_configured(tmp_path):
     assert isinstance(build_fsm_storage(Settings(redis_url=None), engine), SqlStorage)
     redis = build_fsm_storage(Settings(redis_url="redis://127.0.0.1:1/0"), engine)
     assert isinstance(redis, RedisStorage)
-    assert redis.key_builder.build(KEY, "state") == "fsm:42:1001:1001:default:state"
+    assert redis.key_builder.build(KEY, "state") == "zhaolu:42:1001:1001:default:state"
