@@ -197,7 +197,7 @@ def compose(kn: Knowledge, part: Part, score: float, t: Texts) -> Answer:
     head = [t("qa.title", title=part.title)]
     text = fit(head, list(part.lines), t("qa.source", citation=kn.campaign.citation,
                                          clause=part.clause), t)
-    return Answer(text, source, part.key, round(score, 3), ANSWERED)
+    return Answer(text, source, part.key, round(min(score, 1.0), 3), ANSWERED)
 
 
 def _fallback(kn: Knowledge, part: Part | None, score: float, t: Texts,
@@ -213,14 +213,14 @@ def _fallback(kn: Knowledge, part: Part | None, score: float, t: Texts,
     source_line = t("qa.source", citation=campaign.citation, clause=clause)
     text = fit(head, body, source_line, t)
     return Answer(text, f"{campaign.citation}{clause}", part.key if part else None,
-                  round(score, 3), FALLBACK)
+                  round(min(score, 1.0), 3), FALLBACK)
 
 
 def _ambiguous(kn: Knowledge, parts: list[Part], score: float, t: Texts) -> Answer:
     lines = [t("qa.ambiguous.item", label=p.title) for p in parts]
     text = "\n".join([t("qa.ambiguous.lead"), *lines])
     alternatives = tuple((p.title[:30], p.key) for p in parts)
-    return Answer(text, kn.campaign.citation, parts[0].key, round(score, 3), AMBIGUOUS,
+    return Answer(text, kn.campaign.citation, parts[0].key, round(min(score, 1.0), 3), AMBIGUOUS,
                   alternatives)
 
 
