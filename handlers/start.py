@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
 from content.catalogue import Catalogue
 from content.schema import Campaign
 from content.texts import Texts
+from handlers import qa, reminders
 from handlers.keyboards import CampaignCb, chooser_keyboard, menu_keyboard
 from handlers.menu import menu_text, send_menu, show
 from storage.models import User
@@ -17,7 +20,8 @@ from storage.users import set_campaign
 
 
 async def cmd_start(message: Message, command: CommandObject, texts: Texts,
-                    catalogue: Catalogue, session: AsyncSession, user: User | None) -> None:
+                    catalogue: Catalogue, clock: Clock, state: FSMContext,
+                    session: AsyncSession, user: User | None) -> None:
     """/start: the chooser; /start <slug> (a deep link) selects that campaign directly."""
     payload = (command.args or "").strip()
     campaign = catalogue.get(payload) if payload else None
@@ -25,6 +29,8 @@ async def cmd_start(message: Message, command: CommandObject, texts: Texts,
         await choose(session, user, campaign)
         await message.answer(texts("campaign.chosen", name=campaign.name))
         await send_menu(message, texts, campaign)
+        await after_choice(message, campaign, texts=texts, clock=clock, state=state,
+                           session=session, user=user)
         return
     greeting = texts("start.unknown_payload") if payload else texts(
         "start.choose_campaign", name=_display_name(message))
@@ -41,7 +47,8 @@ async def cmd_campaign(message: Message, texts: Texts, catalogue: Catalogue,
 
 
 async def on_choose(query: CallbackQuery, callback_data: CampaignCb, texts: Texts,
-                    catalogue: Catalogue, session: AsyncSession, user: User | None) -> None:
+                    catalogue: Catalogue, clock: Clock, state: FSMContext,
+                    session: AsyncSession, user: User | None) -> None:
     """A chooser button (or the menu's "switch" button, which has an empty slug)."""
     current = user.campaign_slug if user is not None else None
     if not callback_data.slug:
@@ -55,6 +62,21 @@ async def on_choose(query: CallbackQuery, callback_data: CampaignCb, texts: Text
     await choose(session, user, campaign)
     await query.answer(texts("campaign.chosen_short", name=campaign.name))
     await show(query, menu_text(texts, campaign), menu_keyboard(texts, campaign))
+    if isinstance(query.message, Message):
+        await after_choice(query.message, campaign, texts=texts, clock=clock, state=state,
+                           session=session, user=user)
+
+
+async def after_choice(message: Message, campaign: Campaign, *, texts: Texts, clock: Clock,
+                       state: FSMContext, session: AsyncSession, user: User) -> None:
+    """Once a campaign is chosen: the question that waited for it, then the reminder offer."""
+    await qa.answer_pending(message, state=state, campaign=campaign, texts=texts, clock=clock,
+                            session=session, user=user)
+    offer = await reminders.offer_if_undecided(session, user_id=user.id, campaign=campaign,
+                                               texts=texts)
+    if offer is not None:
+        text, markup = offer
+        await message.answer(text, reply_markup=markup)
 
 
 async def choose(session: AsyncSession, user: User, campaign: Campaign) -> None:

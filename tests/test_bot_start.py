@@ -33,9 +33,11 @@ async def test_choosing_from_the_chooser_edits_it_into_the_menu(harness: Harness
     await harness.send("/start")
     label = next(x for x in harness.labels() if "福建" in x)
     calls = await harness.press(label)
-    assert calls.methods() == ["answerCallbackQuery", "editMessageText"]
-    assert "福建" in calls.text
-    assert "报名条件" in calls.labels
+    assert calls.methods()[:2] == ["answerCallbackQuery", "editMessageText"]
+    assert "福建" in calls[1].text
+    assert "报名条件" in calls[1].buttons[1][0]
+    # Then the one-tap reminder offer.
+    assert calls.methods()[2:] == ["sendMessage"] and "提醒" in calls[2].text
 
 
 async def test_sections_cite_their_clause_and_use_chinese_dates(harness: Harness) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-import handlers.start
 from storage.unanswered import list_unanswered
 from tests.harness import Harness
 
@@ -41,12 +39,20 @@ async def test_without_a_campaign_the_chooser_comes_first(harness: Harness) -> N
     assert any("孝感" in label for label in calls.labels)
 
 
-@pytest.mark.skipif("answer_pending" not in inspect.getsource(handlers.start),
-                    reason="the campaign chooser does not call handlers.qa.answer_pending yet")
 async def test_the_waiting_question_is_answered_after_the_choice(harness: Harness) -> None:
     await harness.send("报名截止是哪天")
     calls = await harness.press(next(x for x in harness.labels() if "孝感" in x))
     assert "6月30日" in calls.text
+    # Answered once: choosing again does not repeat it.
+    await harness.send("/campaign")
+    again = await harness.press(next(x for x in harness.labels() if "孝感" in x))
+    assert "6月30日" not in again.text
+
+
+async def test_a_deep_link_answers_the_waiting_question_too(harness: Harness) -> None:
+    await harness.send("护理专业能报吗")
+    calls = await harness.send("/start xiaogan-2023")
+    assert "临床医学" in calls.text
 
 
 async def test_unanswered_questions_are_logged(harness: Harness) -> None:
