@@ -1,7 +1,7 @@
 """The sender: drains the delivery ledger (storage.delivery) under Telegram's limits.
 
 - a global token bucket (`rate` messages/s, `burst` in hand): in any second at most
-  rate + burst requests, so a server enforcing a per-second cap sees no more;
+  rate + burst requests, so a server enforcing a per-second cap sees no more (bot/limits.py);
 - at most one message per second per chat (https://core.telegram.org/bots/faq, "broadcasting");
 - 429: `retry_after` pauses ALL sends, not only the chat's (the limit is the bot's), and the
   message is retried;
@@ -22,10 +22,10 @@ import itertools
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from aiogram import Bot
@@ -42,72 +42,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import SHANGHAI
+from bot.limits import ChatPacer, Sleep, TokenBucket
 from storage import delivery as ledger
 from storage.users import mark_blocked
 
 log = logging.getLogger(__name__)
-Sleep = Callable[[float], Awaitable[None]]
+T = TypeVar("T")
 _locks: WeakKeyDictionary[object, asyncio.Lock] = WeakKeyDictionary()
-
-
-class TokenBucket:
-    """`rate` tokens a second, at most `burst` saved up; `pause` stops everyone for a while."""
-
-    def __init__(self, rate: float, burst: float, *, monotonic: Callable[[], float],
-                 sleep: Sleep) -> None:
-        self.rate, self.burst = rate, max(burst, 1.0)
-        self._monotonic, self._sleep = monotonic, sleep
-        self._tokens, self._last, self.paused_until = 1.0, monotonic(), 0.0
-
-    def pause(self, seconds: float) -> None:
-        self.paused_until = max(self.paused_until, self._monotonic() + seconds)
-        self._tokens = 0.0  # no burst right after a 429: start again at the steady rate
-
-    async def acquire(self) -> None:
-        while True:
-            now = self._monotonic()
-            if now < self.paused_until:
-                await self._sleep(self.paused_until - now)
-                continue
-            elapsed = max(0.0, now - max(self._last, self.paused_until))
-            self._tokens = min(self.burst, self._tokens + elapsed * self.rate)
-            self._last = now
-            if self._tokens >= 1.0 - 1e-9:  # float sums of fractions fall just short of 1
-                self._tokens = max(0.0, self._tokens - 1.0)
-                return
-            await self._sleep((1.0 - self._tokens) / self.rate)
-
-
-class ChatPacer:
-    """At most one message per `interval` seconds to each chat.
-
-    A chat's turn is held from the wait through the send, so its messages go in order, one at a
-    time, and a pause of the global bucket (429) can never bunch two of them together.
-    """
-
-    def __init__(self, interval: float, *, monotonic: Callable[[], float], sleep: Sleep) -> None:
-        self.interval = interval
-        self._monotonic, self._sleep = monotonic, sleep
-        self._last: dict[int, float] = {}
-        self._turns: dict[int, asyncio.Lock] = {}
-
-    @asynccontextmanager
-    async def turn(self, chat_id: int) -> AsyncIterator[None]:
-        lock = self._turns.setdefault(chat_id, asyncio.Lock())
-        async with lock:
-            last = self._last.get(chat_id)
-            if last is not None and (wait := last + self.interval - self._monotonic()) > 0:
-                await self._sleep(wait)
-            yield
-        if not lock.locked():
-            self._turns.pop(chat_id, None)
-
-    def sending(self, chat_id: int) -> None:
-        """Call right before the API call: the chat's next turn counts from now."""
-        now = self._monotonic()
-        if len(self._last) > 50_000:
-            self._last = {c: t for c, t in self._last.items() if t + self.interval > now}
-        self._last[chat_id] = now
 
 
 @dataclass
@@ -144,15 +85,17 @@ class Sender:
         self._seq = itertools.count()
         self._texts: dict[str, tuple[str, InlineKeyboardMarkup | None]] = {}
         self._blocked_chats: set[int] = set()
+        self._db_tasks: set[asyncio.Task[Any]] = set()
+        self._results: list[tuple[ledger.Result, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
         self.report = SendReport()
 
     async def drain(self) -> SendReport:
         """Send everything pending now; return when nothing is left to try."""
         lock = _locks.setdefault(self.sessionmaker, asyncio.Lock())
         async with lock:
-            async with self.sessionmaker() as session, session.begin():
-                self.report.recovered += await ledger.recover(session)
-                self.report.skipped_blocked += await ledger.skip_blocked(session)
+            self.report.recovered += await self._db(ledger.recover)
+            self.report.skipped_blocked += await self._db(ledger.skip_blocked)
             try:
                 await self._loop()
             finally:
@@ -185,12 +128,28 @@ class Sender:
         if self.in_flight:
             await asyncio.gather(*self.in_flight, return_exceptions=True)
             self.in_flight.clear()
+        if self._db_tasks:  # a claim under way when cancelled puts its rows in the queue
+            await asyncio.gather(*self._db_tasks, return_exceptions=True)
         unsent = [c.id for c in self._queue] + [c.id for _, _, c in self._retry]
         self._queue.clear()
         self._retry.clear()
         if unsent:
+            await self._db(lambda session: ledger.release(session, ids=unsent))
+
+    async def _db(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """One transaction, carried to its end even when the drain is cancelled meanwhile.
+
+        A transaction cut by a cancellation leaves its SQLite connection holding the write lock
+        until it is collected, and every other writer waits for it (busy_timeout).
+        """
+        async def run() -> T:
             async with self.sessionmaker() as session, session.begin():
-                await ledger.release(session, ids=unsent)
+                return await work(session)
+
+        task = asyncio.create_task(run())
+        self._db_tasks.add(task)
+        task.add_done_callback(self._db_tasks.discard)
+        return await asyncio.shield(task)
 
     def _promote_retries(self) -> None:
         now = self._monotonic()
@@ -198,14 +157,16 @@ class Sender:
             self._queue.append(heapq.heappop(self._retry)[2])
 
     async def _claim(self) -> bool:
-        async with self.sessionmaker() as session, session.begin():
+        async def claim(session: AsyncSession) -> bool:
             rows = await ledger.claim(session, limit=self.batch, now=self._now())
             missing = {r.message_key for r in rows} - set(self._texts)
             for key, (text, markup) in (await ledger.texts_for(session, keys=missing)).items():
                 parsed = InlineKeyboardMarkup.model_validate_json(markup) if markup else None
                 self._texts[key] = (text, parsed)
-        self._queue.extend(rows)
-        return bool(rows)
+            self._queue.extend(rows)  # here, so a cancelled drain still knows to give them back
+            return bool(rows)
+
+        return await self._db(claim)
 
     async def _deliver(self, item: ledger.Claimed) -> None:
         if item.user_id in self._blocked_chats:
@@ -255,16 +216,41 @@ class Sender:
     async def _blocked(self, item: ledger.Claimed, exc: TelegramAPIError) -> None:
         self.report.blocked += 1
         self._blocked_chats.add(item.user_id)
-        async with self.sessionmaker() as session, session.begin():
+
+        async def blocked(session: AsyncSession) -> None:
             await ledger.record(session, delivery_id=item.id, status=ledger.BLOCKED,
                                 now=self._now(), error=_describe(exc))
             await mark_blocked(session, user_id=item.user_id, now=self._now())
 
+        await self._db(blocked)
+
     async def _record(self, item: ledger.Claimed, status: str, error: str | None,
                       message_id: int | None = None) -> None:
-        async with self.sessionmaker() as session, session.begin():
-            await ledger.record(session, delivery_id=item.id, status=status, now=self._now(),
-                                error=error, telegram_message_id=message_id)
+        """Queue the result for the writer and wait until it is committed.
+
+        The call's slot stays taken until then, so at any moment at most `max_in_flight` sent
+        messages lack their result: what a crash can repeat.
+        """
+        done = asyncio.get_running_loop().create_future()
+        self._results.append((ledger.Result(item.id, status, self._now(), error, message_id),
+                              done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_results())
+        await asyncio.shield(done)
+
+    async def _write_results(self) -> None:
+        """Group commit: whatever results came in while the last batch was written, in one."""
+        while self._results:
+            batch, self._results = self._results, []
+            try:
+                await self._db(lambda session, batch=batch: ledger.record_many(
+                    session, results=[result for result, _ in batch]))
+            except Exception as exc:  # noqa: BLE001 - handed to every waiting call
+                for _, done in batch:
+                    done.set_exception(exc)
+                continue
+            for _, done in batch:
+                done.set_result(None)
 
 
 def _describe(exc: TelegramAPIError) -> str:

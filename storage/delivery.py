@@ -14,7 +14,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    func,
+)
 from sqlmodel import Field, SQLModel, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -152,14 +162,44 @@ async def release(session: AsyncSession, *, ids: Sequence[int]) -> None:
         ).values(status=PENDING, claimed_at=None))
 
 
+@dataclass(frozen=True)
+class Result:
+    """One attempt's outcome; status SENDING means 'will retry' (attempt counted, row kept)."""
+
+    delivery_id: int
+    status: str
+    at: datetime
+    error: str | None = None
+    telegram_message_id: int | None = None
+
+
+_table = Delivery.__table__  # Core, for one executemany over many rows
+_RECORD = (
+    _table.update()
+    .where(_table.c.id == bindparam("r_id"))
+    .values(status=bindparam("r_status"), attempts=_table.c.attempts + 1,
+            last_error=bindparam("r_error"), sent_at=bindparam("r_sent_at"),
+            telegram_message_id=bindparam("r_message_id"))
+)
+
+
+async def record_many(session: AsyncSession, *, results: Sequence[Result]) -> None:
+    """Several results in one statement: the sender's group commit."""
+    if not results:
+        return
+    rows = [{"r_id": r.delivery_id, "r_status": r.status,
+             "r_error": r.error[:500] if r.error else None,
+             "r_sent_at": r.at if r.status == SENT else None,
+             "r_message_id": r.telegram_message_id if r.status == SENT else None}
+            for r in results]
+    connection = await session.connection()
+    await connection.execute(_RECORD, rows)
+
+
 async def record(session: AsyncSession, *, delivery_id: int, status: str, now: datetime,
                  error: str | None = None, telegram_message_id: int | None = None) -> None:
-    """One attempt's result; status SENDING means 'will retry' (attempt counted, row kept)."""
-    values: dict[str, object] = {"status": status, "attempts": col(Delivery.attempts) + 1,
-                                 "last_error": error[:500] if error else None}
-    if status == SENT:
-        values.update(sent_at=now, telegram_message_id=telegram_message_id)
-    await session.exec(update(Delivery).where(col(Delivery.id) == delivery_id).values(**values))
+    await record_many(session, results=[Result(delivery_id, status, now, error,
+                                               telegram_message_id)])
 
 
 async def texts_for(session: AsyncSession, *,
