@@ -57,13 +57,14 @@ async def plan_due(services: Services, now: datetime) -> list[tuple[str, int]]:
                     continue
                 recipients = await audience_user_ids(
                     session, slug=campaign.slug, audiences=occurrence.reminder.audience)
-                await enqueue(
+                added = await enqueue(
                     session, key=occurrence.key, kind="reminder", campaign_slug=campaign.slug,
                     text=render(campaign, occurrence, now, services.texts),
                     reply_markup=json.dumps(reply_markup(campaign, services.texts),
                                             ensure_ascii=False),
                     recipients=recipients, now=now)
-                planned.append((occurrence.key, len(recipients)))
+                if added is not None:  # else another tick planned it just now
+                    planned.append((occurrence.key, added))
     return planned
 
 

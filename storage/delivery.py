@@ -84,8 +84,8 @@ class Claimed:
 
 async def enqueue(session: AsyncSession, *, key: str, kind: str, text: str,
                   recipients: Iterable[int], now: datetime, campaign_slug: str | None = None,
-                  reply_markup: str | None = None) -> int:
-    """Add a message and its recipients once; a key seen before adds nothing. Rows added."""
+                  reply_markup: str | None = None) -> int | None:
+    """Add a message and its recipients once: the rows added, or None for a key seen before."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     insert = upsert_insert(session.bind.dialect.name)
@@ -98,7 +98,7 @@ async def enqueue(session: AsyncSession, *, key: str, kind: str, text: str,
     )
     if created.first() is None:
         # Planned before (maybe by another process): its audience was fixed then.
-        return 0
+        return None
     rows = [{"message_key": key, "user_id": uid, "status": PENDING, "attempts": 0,
              "created_at": now} for uid in dict.fromkeys(recipients)]
     # Chunks keep each statement under SQLite's limit on bound parameters.

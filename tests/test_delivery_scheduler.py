@@ -1,0 +1,44 @@
+"""The scheduler only wakes `tick`; ticks at once, or from two places, still send each once."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.clock import SHANGHAI, parse_moment
+from bot.scheduler import TICK_JOB_ID, start_scheduler, tick
+from storage import delivery as ledger
+from tests.delivery_helpers import add_users
+from tests.harness import Harness
+
+
+async def test_scheduler_job_is_set_on_purpose_and_runs_at_start(harness: Harness) -> None:
+    await add_users(harness.services.sessionmaker, [1, 2])
+    async with harness.services.sessionmaker() as session, session.begin():
+        await ledger.enqueue(session, key="b", kind="broadcast", text="通知", recipients=[1, 2],
+                             now=harness.clock.now())
+    scheduler = start_scheduler(harness.services, harness.bot, seconds=3600)
+    try:
+        job = scheduler.get_job(TICK_JOB_ID)
+        assert str(scheduler.timezone) == str(SHANGHAI)
+        assert job.misfire_grace_time is None and job.coalesce and job.max_instances == 1
+        for _ in range(100):  # the first run is due at once: catch up after downtime
+            if len([c for c in harness.session.calls if c.method == "sendMessage"]) == 2:
+                break
+            await asyncio.sleep(0.02)
+        sent = sorted(int(c.chat_id) for c in harness.session.calls if c.method == "sendMessage")
+        assert sent == [1, 2]
+        # Starting again (a reload) replaces the job instead of adding a second one.
+        scheduler.add_job(lambda: None, id=TICK_JOB_ID, replace_existing=True)
+        assert len(scheduler.get_jobs()) == 1
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+async def test_concurrent_ticks_send_once(harness: Harness) -> None:
+    await add_users(harness.services.sessionmaker, range(1, 21), slug="xiaogan-2023")
+    now = parse_moment("2023-06-27T09:00")
+    summaries = await asyncio.gather(*(tick(harness.services, harness.bot, now)
+                                       for _ in range(3)))
+    assert sum(len(s.planned) for s in summaries) == 2  # closes + closes_official, once each
+    sent = [int(c.chat_id) for c in harness.session.calls if c.method == "sendMessage"]
+    assert sorted(sent) == list(range(1, 21))
