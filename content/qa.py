@@ -18,6 +18,7 @@ from datetime import datetime
 from content.matching import Index, normalise
 from content.qa_builders import Part, contact_lines, esc, render
 from content.qa_knowledge import Entity, Knowledge
+from content.qa_personal import personal_part
 from content.schema import Campaign
 from content.texts import Texts, default_texts
 
@@ -74,6 +75,10 @@ def answer(campaign: Campaign, question: str, now: datetime,
     if len(stripped) > MAX_QUESTION:
         text = t("qa.too_long", length=len(stripped), limit=MAX_QUESTION)
         return Answer(text, "", "input:too_long", 0.0, FALLBACK)
+    # "护理专业能报吗": the eligibility rules answer for the facts the question states.
+    personal = personal_part(kn, normalise(stripped, atomic=False), now, t)
+    if personal is not None:
+        return compose(kn, personal, 1.0, t)
     normalised = normalise(stripped)
     entity, rest = kn.find_entity(normalised)
     ranked = [(part, score) for part, score in _candidates(kn, rest, entity, now, t)]

@@ -1,0 +1,145 @@
+"""Personal questions answered with the campaign's eligibility rules (content/eligibility.py).
+
+"护理专业能报吗" states one fact of the asker's profile (content/qa_profile.py). Only the rules
+whose fields are all stated are applied; a rule that may still apply but needs an unstated field
+is shown in the notice's own words ("还要看…"); a stated field no rule reads is said to be
+unrestricted. Nothing else is guessed, and the reply points to the full self-check. A loosely
+stated fact (an age, not a birth date) is tried at each value it may stand for; when those
+disagree, the field counts as not known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import product
+
+from bot.clock import to_shanghai
+from content.eligibility import Verdict, evaluate
+from content.matching import normalise
+from content.qa_builders import Part
+from content.qa_knowledge import Knowledge
+from content.qa_profile import Stated, stated
+from content.schema import Campaign
+from content.schema_eligibility import FIELDS, Profile, Rule
+from content.texts import Texts
+
+# How a stated value reads in the reply's title, where the value alone would not do.
+_SAID = {("qualification", "执业医师"): "licensed",
+         ("qualification", "执业助理医师"): "assistant",
+         ("qualification", "无"): "none",
+         ("scope_includes_gp", "True"): "scope_yes",
+         ("scope_includes_gp", "False"): "scope_no",
+         ("employment", "基层医疗卫生机构"): "grassroots",
+         ("employment", "其他单位"): "elsewhere",
+         ("employment", "在职"): "employed"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: Verdict  # from the rules whose fields are all known
+    pending: tuple[Rule, ...]  # may still apply: they need a field the question leaves out
+    unrestricted: tuple[str, ...]  # stated fields no rule reads
+    checked: tuple[Rule, ...]  # the rules applied
+
+    @property
+    def signature(self) -> tuple[object, ...]:
+        return (self.verdict.verdict, tuple(r.rule for r in self.verdict.reasons),
+                tuple(r.id for r in self.pending))
+
+
+def _with_rules(campaign: Campaign, rules: list[Rule]) -> Campaign:
+    # Copies without validation: a spec with only some rules, or a rule with fewer conditions.
+    assert campaign.eligibility is not None
+    spec = campaign.eligibility.model_copy(update={"rules": rules})
+    return campaign.model_copy(update={"eligibility": spec})
+
+
+def outcome(campaign: Campaign, profile: Profile, now: datetime,
+            unsure: frozenset[str] = frozenset()) -> Outcome:
+    """What the rules say about a partial profile; `unsure` fields were stated but undecided."""
+    spec = campaign.eligibility
+    assert spec is not None
+    known = {name for name in FIELDS if getattr(profile, name) is not None}
+    decided = [r for r in spec.rules if set(r.when) <= known]
+    partial = [r.model_copy(update={"when": {k: c for k, c in r.when.items() if k in known}})
+               for r in spec.rules
+               if set(r.when) & (known | unsure) and not set(r.when) <= known]
+    verdict = evaluate(_with_rules(campaign, decided), profile, now)
+    could = evaluate(_with_rules(campaign, partial), profile, now) if partial else None
+    pending_ids = {r.rule for r in could.reasons} if could else set()
+    used = {name for r in spec.rules for name in r.when}
+    return Outcome(verdict, tuple(r for r in spec.rules if r.id in pending_ids),
+                   tuple(n for n in FIELDS if n in known and n not in used), tuple(decided))
+
+
+def settle(campaign: Campaign, found: Stated, now: datetime) -> tuple[Outcome, frozenset[str]]:
+    """The outcome every reading of the stated facts agrees on, and the fields left unsure."""
+    options = dict(found.options)
+    unsure: set[str] = set()
+    while True:
+        results = [outcome(campaign, Profile(**dict(zip(options, values, strict=True))), now,
+                           frozenset(unsure))
+                   for values in product(*options.values())]
+        if len({r.signature for r in results}) == 1:
+            return results[0], frozenset(unsure)
+        # The loosest field makes the difference: leave it unknown.
+        loose = max(options, key=lambda name: len(options[name]))
+        del options[loose]
+        unsure.add(loose)
+
+
+def personal_part(kn: Knowledge, text: str, now: datetime, t: Texts) -> Part | None:
+    """The reply to a personal question (`text` in its readable normal form), or None."""
+    campaign = kn.campaign
+    spec = campaign.eligibility
+    found = stated(text, to_shanghai(now).date()) if spec is not None else None
+    if spec is None or found is None:
+        return None
+    result, unsure = settle(campaign, found, now)
+    verdict = result.verdict
+    kind = verdict.verdict if verdict.verdict != "eligible" or not result.pending else "depends"
+    lines = [t(f"qa.personal.lead.{kind}")]
+    lines += [t("qa.personal.reason", text=r.text, clause=r.clause) for r in verdict.reasons]
+    if kind == "conditional" and spec.other_batch and any(
+            s.kind == "other_batch" for s in verdict.next_steps):
+        lines.append(t("qa.personal.reason", text=spec.other_batch.text,
+                       clause=spec.other_batch.clause))
+    if kind in ("depends", "eligible"):
+        lines += [_pending_line(kn, rule, t) for rule in result.pending]
+        if "birth_date" in unsure and spec.reference_note:
+            lines.append(t("qa.personal.age_edge", note=spec.reference_note))
+        if result.unrestricted:
+            fields = "、".join(t(f"qa.personal.field.{n}") for n in result.unrestricted)
+            lines.append(t("qa.personal.unrestricted", fields=fields))
+    lines.append(t("qa.personal.check"))
+    lines = list(dict.fromkeys(lines))  # two open rules under one clause: its words once
+    clauses = [r.clause for r in verdict.reasons] + [r.clause for r in result.pending]
+    clauses += [r.clause for r in result.checked]
+    clause = clauses[0] if clauses else (spec.eligible_note.clause if spec.eligible_note else "")
+    title = t(f"qa.personal.title.{kind}", facts=_said(found, t))
+    return Part(f"eligibility:{kind}", title, tuple(lines), clause)
+
+
+def _pending_line(kn: Knowledge, rule: Rule, t: Texts) -> str:
+    """The notice's own words for a rule still open: the fact under the rule's clause that is
+    closest to the rule's message."""
+    same = {f"fact:{f.id}": f for facts in kn.campaign.sections.values() for f in facts
+            if f.clause == rule.clause}
+    ranked = [key for key, _ in kn.facts.rank(normalise(rule.message), coverage=True)
+              if key in same]
+    if ranked:
+        return t("qa.personal.pending", text=same[ranked[0]].text, clause=rule.clause)
+    fields = "、".join(t(f"qa.personal.field.{n}") for n in rule.when)
+    return t("qa.personal.pending_fields", fields=fields, clause=rule.clause)
+
+
+def _said(found: Stated, t: Texts) -> str:
+    parts = []
+    for name in FIELDS:
+        value = found.said.get(name)
+        if value is not None:
+            special = _SAID.get((name, value))
+            parts.append(t(f"qa.personal.said.{special}") if special
+                         else t(f"qa.personal.said.{name}", value=value))
+    return "、".join(parts)

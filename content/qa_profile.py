@@ -1,0 +1,167 @@
+"""What a personal question says about the asker: "我今年36岁还能报吗", "护理专业能报吗".
+
+The facts are read from the question's readable normal form (content/matching.py `normalise`
+with ``atomic=False``: synonyms folded, fillers dropped, numerals as digits), with the word lists
+of ``personal:`` in content/intents.yaml. A fact stated loosely keeps every value it may stand
+for: "36岁" today is any birth date of a 36-year-old, "在职" is any workplace. A question is
+personal only when it also asks whether the asker may apply (能报, 可以参加, 可以吗 …).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+import yaml
+
+from content.qa_knowledge import INTENTS_PATH
+
+_AGE = re.compile(r"(超过|过了|大于|满)?(\d{2})岁(以上|以下|以内|之前|之后|前|后|左右)?")
+_MAJOR = re.compile(r"([\u4e00-\u9fff]{2,12})专业")
+# Longest first: 学历护理 loses 学历, not 学.
+MAJOR_PREFIXES = ("学历", "学的", "读的", "念的", "毕业", "专科", "本科", "中专", "硕士", "博士",
+                  "是", "学", "读", "的")
+NOT_A_MAJOR = ("什么", "哪", "其他", "非", "别", "相关", "对口", "要求", "这", "那", "所有", "同",
+               "一个", "任何", "各")
+# Right after a major's name these make it a place or a department (中医院, 口腔科), not a major.
+_PLACE_AFTER = ("院", "科", "诊", "门诊", "医生", "医师")
+_NEGATION = ("没有", "没", "未", "无", "不是", "非")
+
+
+@dataclass(frozen=True)
+class Words:
+    asks: re.Pattern[str]
+    majors: tuple[str, ...]
+    grassroots: tuple[str, ...]
+    workplaces: tuple[str, ...]
+    working: re.Pattern[str]
+    employed: tuple[str, ...]
+
+
+@cache
+def words() -> Words:
+    data = yaml.safe_load(INTENTS_PATH.read_text(encoding="utf-8"))["personal"]
+    return Words(re.compile(data["asks"]), tuple(sorted(data["majors"], key=len, reverse=True)),
+                 tuple(data["grassroots"]), tuple(data["workplaces"]),
+                 re.compile(data["working"]), tuple(data["employed"]))
+
+
+@dataclass
+class Stated:
+    """Each stated profile field with the values it may stand for, and what was said (for the
+    reply: field -> the value as the asker put it)."""
+
+    options: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    said: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.options)
+
+
+def stated(text: str, today: date) -> Stated | None:
+    """The facts of a personal question, or None when it is not one (or states nothing)."""
+    flat = text.replace(" ", "")
+    w = words()
+    if not w.asks.search(flat):
+        return None
+    found = Stated()
+    _age(flat, today, found)
+    _education(flat, found)
+    _major(flat, w, found)
+    _qualification(flat, found)
+    _employment(flat, w, found)
+    if "订单定向" in flat and not _negated(flat, flat.index("订单定向")):
+        found.options["sponsorship"] = ("农村订单定向",)
+        found.said["sponsorship"] = "农村订单定向"
+    return found or None
+
+
+def _negated(text: str, at: int) -> bool:
+    return any(text[:at].endswith(n) for n in _NEGATION) or text[max(0, at - 3):at] in _NEGATION
+
+
+def birth_dates(age: int, today: date) -> tuple[date, date]:
+    """The youngest and the oldest birth date of someone `age` years old today."""
+    try:
+        youngest = today.replace(year=today.year - age)
+    except ValueError:  # 29 February
+        youngest = date(today.year - age, 2, 28)
+    oldest = youngest.replace(year=youngest.year - 1) + timedelta(days=1) \
+        if not (youngest.month == 2 and youngest.day == 29) else date(youngest.year - 1, 3, 1)
+    return youngest, oldest
+
+
+def _age(text: str, today: date, found: Stated) -> None:
+    ages = [m for m in _AGE.finditer(text) if not m.group(3)]
+    if len(ages) != 1:
+        return
+    age = int(ages[0].group(2)) + (1 if ages[0].group(1) in ("超过", "过了", "大于") else 0)
+    if 16 <= age <= 70:
+        found.options["birth_date"] = birth_dates(age, today)
+        found.said["birth_date"] = str(age)
+
+
+def _education(text: str, found: Stated) -> None:
+    if "专升本" in text:
+        return
+    levels = {"中专": "中专", "专科": "专科", "本科": "本科", "硕士": "硕士", "研究生": "硕士",
+              "博士": "博士"}
+    named = {level for word, level in levels.items()
+             if word in text and not _negated(text, text.index(word))}
+    if len(named) == 1:
+        level = named.pop()
+        found.options["education"] = (level,)
+        found.said["education"] = level
+
+
+def _major(text: str, w: Words, found: Stated) -> None:
+    name = None
+    match = _MAJOR.search(text)
+    if match:
+        name = match.group(1)
+        while any(name.startswith(p) and len(name) > len(p) for p in MAJOR_PREFIXES):
+            prefix = next(p for p in MAJOR_PREFIXES if name.startswith(p) and len(name) > len(p))
+            name = name[len(prefix):]
+        negated = _negated(text, match.start(1) + match.group(1).index(name))
+        if negated or any(word in name for word in NOT_A_MAJOR) or len(name) < 2:
+            return
+    else:
+        for major in w.majors:
+            at = text.find(major)
+            after = text[at + len(major):]
+            if at >= 0 and not after.startswith(_PLACE_AFTER) and not _negated(text, at):
+                name = major
+                break
+    if name:
+        found.options["major"] = (name,)
+        found.said["major"] = name
+
+
+def _qualification(text: str, found: Stated) -> None:
+    held = [q for q in ("执业助理医师", "执业医师") if q in text]
+    if len(held) != 1:
+        return
+    value = "无" if _negated(text, text.index(held[0])) else held[0]
+    found.options["qualification"] = (value,)
+    found.said["qualification"] = value
+    if value == "执业助理医师" and "加注" in text:
+        found.options["scope_includes_gp"] = (not _negated(text, text.index("加注")),)
+        found.said["scope_includes_gp"] = str(found.options["scope_includes_gp"][0])
+
+
+def _employment(text: str, w: Words, found: Stated) -> None:
+    if not w.working.search(text):
+        return
+    if any(place in text for place in w.grassroots):
+        value: tuple[str, ...] = ("基层医疗卫生机构",)
+    elif any(place in text for place in w.workplaces):
+        value = ("其他单位",)
+    elif any(word in text for word in w.employed):
+        value = ("基层医疗卫生机构", "其他单位")
+    else:
+        return
+    found.options["employment"] = value
+    found.said["employment"] = value[0] if len(value) == 1 else "在职"
