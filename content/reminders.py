@@ -185,15 +185,11 @@ def cn_moment(moment: datetime) -> str:
 
 
 def cn_left(delta: timedelta) -> str:
-    """Time left, rounded down, as people say it: 3天, 1天8小时, 2小时, 40分钟."""
+    """Time left, in whole units rounded down, as people say it: 3天, 2小时, 40分钟."""
     minutes = max(int(delta.total_seconds() // 60), 1)
-    days, rest = divmod(minutes, 24 * 60)
-    hours = rest // 60
-    if days >= 2 or (days == 1 and hours == 0):
-        return f"{days}天"
-    if days == 1:
-        return f"1天{hours}小时"
-    return f"{hours}小时" if hours else f"{minutes}分钟"
+    if minutes >= 24 * 60:
+        return f"{minutes // (24 * 60)}天"
+    return f"{minutes // 60}小时" if minutes >= 60 else f"{minutes}分钟"
 
 
 def placeholder_values(campaign: Campaign, occurrence: Occurrence, now: datetime) -> dict[str, str]:

@@ -19,9 +19,11 @@ async def subscribed(harness: Harness, slug: str = XG) -> bool:
 
 
 async def test_offer_is_one_tap(harness: Harness) -> None:
-    await harness.send(f"/start {XG}")
+    calls = await harness.send(f"/start {XG}")  # the start handler shows the offer
     text, markup = reminder_offer(harness.services.texts, harness.services.catalogue.get(XG))
-    await harness.bot.send_message(USER, text, reply_markup=markup)  # as the start handler will
+    assert text in calls.texts
+    assert [b.callback_data for row in markup.inline_keyboard for b in row] == [
+        "rm:on:xiaogan-2023", "rm:later:xiaogan-2023"]
     calls = await harness.press("🔔 开启报名提醒")
     assert calls.methods() == ["answerCallbackQuery", "editMessageText"]
     assert "已开启" in calls.text and "孝感" in calls.text
@@ -92,6 +94,12 @@ async def test_stop_button_under_a_reminder(harness: Harness) -> None:
     harness.clock.set(parse_moment("2023-06-29T09:00"))
     summary = await tick(harness.services, harness.bot, harness.clock.now())
     assert summary.report.sent == 0
+
+
+async def test_later_asks_nothing_more_now(harness: Harness) -> None:
+    await harness.send(f"/start {XG}")
+    calls = await harness.press("暂不需要")
+    assert "/subscribe" in calls.text and not await subscribed(harness)
 
 
 async def test_stale_button(harness: Harness) -> None:

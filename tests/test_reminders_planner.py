@@ -160,7 +160,7 @@ def test_render_fills_dates_and_links_and_escapes() -> None:
 
 
 @pytest.mark.parametrize(("hours", "text"), [
-    (24 * 3 + 15, "3天"), (24 + 8, "1天8小时"), (24, "1天"), (2, "2小时"), (0.5, "30分钟")])
+    (24 * 3 + 15, "3天"), (24 + 14.9, "1天"), (23.9, "23小时"), (2, "2小时"), (0.5, "30分钟")])
 def test_time_left(hours: float, text: str) -> None:
     from datetime import timedelta
     assert cn_left(timedelta(hours=hours)) == text
