@@ -156,6 +156,9 @@ def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> 
     base = entity.ref if entity and entity.ref.startswith("base:") else None
     if builder == "fact":
         return best_fact(kn, question, intent.topic)
+    if builder == "silent":
+        # Asked often, rarely in a notice (住宿, 报名费): its fact if it has one, else say so.
+        return best_fact(kn, question, intent.topic) or f"silent:{ident}"
     if builder == "event":
         return _best(kn.events, question, intent.topic) or best_fact(kn, question, intent.topic)
     if builder == "materials" and not campaign.registration.materials:

@@ -225,6 +225,14 @@ def _notice(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     return Part("notice", t("qa.notice.title"), tuple(lines), "")
 
 
+def _silent(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
+    intent = kn.table.intents.get(arg)
+    if intent is None:
+        return None
+    return Part(f"silent:{arg}", intent.title, (t("qa.silent", topic=intent.title),),
+                kn.campaign.contacts[0].clause, covered=False)
+
+
 class _Missing(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -235,6 +243,7 @@ BUILDERS: dict[str, Builder] = {
     "window": _window, "channel": _channel, "steps": _steps, "materials": _materials,
     "choices": _choices, "bases": _bases, "quota": _quota, "contacts": _contacts,
     "base": _base, "event": _event, "fact": _fact, "faq": _faq, "notice": _notice,
+    "silent": _silent,
 }
 
 

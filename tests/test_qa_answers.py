@@ -130,6 +130,21 @@ def test_no_amount_in_the_notice_means_no_amount_invented(
         assert not MONEY.search(reply.text)
 
 
+@pytest.mark.parametrize("question", [
+    "培训期间管住吗", "基地有没有宿舍", "报名要花钱吗", "报名费怎么交", "培训学费多少",
+])
+def test_what_the_notices_do_not_say_gets_contacts(
+        xiaogan: Campaign, fujian: Campaign, question: str) -> None:
+    # Neither notice speaks of housing or fees: no duties of the bases, no insurance
+    # contributions (缴费) passed off as an answer.
+    for campaign, phone in ((xiaogan, "2839876"), (fujian, "83574579")):
+        reply = ask(campaign, question, MAY if campaign is xiaogan else JULY)
+        assert reply.kind == FALLBACK and reply.entry in ("silent:housing", "silent:fees")
+        assert "通知没有写明" in reply.text and phone in reply.text
+        assert "培训基地的职责" not in reply.text and "养老保险" not in reply.text
+        assert not MONEY.search(reply.text)
+
+
 def test_fujian_total_quota_is_not_in_the_notice(fujian: Campaign) -> None:
     reply = ask(fujian, "福建一共招多少人", JULY)
     assert reply.kind == FALLBACK
