@@ -6,13 +6,16 @@ the process was down is dropped silently, and two schedulers on one job store bo
 there are no date jobs per reminder: one interval job wakes `tick`, which asks the planner what is
 due *now* (missed reminders still relevant are caught up after downtime, stale ones never go) and
 lets the ledger's unique keys refuse anything already planned. Exactly one process schedules;
-extra workers run `zhaolu run --no-scheduler`.
+extra workers run `zhaolu run --no-scheduler`, and on PostgreSQL an advisory lock makes a second
+scheduler's tick a no-op instead of a second sender.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING
 from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import SHANGHAI
 from bot.delivery import Sender, SendReport
@@ -33,16 +37,40 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 TICK_JOB_ID = "zhaolu.tick"
 TICK_SECONDS = 30
+TICK_LOCK_ID = 0x7A686C7469636B  # "zhltick": any constant shared by every process
 
 
 @dataclass
 class TickSummary:
     planned: list[tuple[str, int]] = field(default_factory=list)  # (message key, recipients)
     report: SendReport = field(default_factory=SendReport)
+    busy: bool = False  # another process holds the tick
 
     def __str__(self) -> str:
+        if self.busy:
+            return "another process is ticking; nothing done here"
         planned = ", ".join(f"{key} → {n}" for key, n in self.planned)
         return f"planned: {planned or 'nothing new'}; sent: {self.report}"
+
+
+@asynccontextmanager
+async def exclusive(engine: AsyncEngine) -> AsyncIterator[bool]:
+    """On PostgreSQL, whether this process holds the tick (a session advisory lock, released
+    when the connection closes, so a crashed holder frees it). Two senders at once would each
+    take the other's claimed rows for a crash's leftovers. SQLite serves one process."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    async with engine.connect() as connection:
+        result = await connection.exec_driver_sql(f"SELECT pg_try_advisory_lock({TICK_LOCK_ID})")
+        held = bool(result.scalar())
+        await connection.commit()  # the lock outlives the transaction; no idle transaction
+        try:
+            yield held
+        finally:
+            if held:
+                await connection.exec_driver_sql(f"SELECT pg_advisory_unlock({TICK_LOCK_ID})")
+                await connection.commit()
 
 
 async def plan_due(services: Services, now: datetime) -> list[tuple[str, int]]:
@@ -70,10 +98,13 @@ async def plan_due(services: Services, now: datetime) -> list[tuple[str, int]]:
 
 async def tick(services: Services, bot: Bot, now: datetime) -> TickSummary:
     """Plan the reminders due at `now`, then send everything pending. Safe to call again."""
-    summary = TickSummary(planned=await plan_due(services, now))
-    sender = Sender(bot, services.sessionmaker, rate=services.settings.send_rate,
-                    now=services.clock.now)
-    summary.report = await sender.drain()
+    async with exclusive(services.engine) as mine:
+        if not mine:
+            return TickSummary(busy=True)
+        summary = TickSummary(planned=await plan_due(services, now))
+        sender = Sender(bot, services.sessionmaker, rate=services.settings.send_rate,
+                        now=services.clock.now)
+        summary.report = await sender.drain()
     return summary
 
 

@@ -42,3 +42,17 @@ async def test_concurrent_ticks_send_once(harness: Harness) -> None:
     assert sum(len(s.planned) for s in summaries) == 2  # closes + closes_official, once each
     sent = [int(c.chat_id) for c in harness.session.calls if c.method == "sendMessage"]
     assert sorted(sent) == list(range(1, 21))
+
+
+async def test_a_second_process_does_not_tick_at_the_same_time(harness: Harness) -> None:
+    from bot.scheduler import exclusive
+
+    engine = harness.services.engine
+    async with exclusive(engine) as first:
+        assert first
+        if engine.dialect.name != "postgresql":
+            return  # SQLite: one process; ticks in it are serialised by the sender's lock
+        summary = await tick(harness.services, harness.bot, parse_moment("2023-06-27T09:00"))
+        assert summary.busy and summary.planned == []
+    summary = await tick(harness.services, harness.bot, parse_moment("2023-06-27T09:00"))
+    assert not summary.busy
