@@ -25,9 +25,12 @@ from bot.clock import Clock
 from content.catalogue import Catalogue
 from content.matching import normalise
 from content.qa import AMBIGUOUS, Answer, answer, answer_key
+from content.qa_menu import MAIN_MENU, typed_menu
 from content.schema import Campaign
+from content.sections import render_section
 from content.texts import Texts
 from handlers.keyboards import back_to_menu, chooser_keyboard
+from handlers.menu import send_menu
 from storage.models import User
 from storage.unanswered import record_unanswered
 
@@ -62,9 +65,20 @@ def reply_markup(texts: Texts, campaign: Campaign, reply: Answer) -> InlineKeybo
 
 
 async def reply_to(message: Message, question: str, *, campaign: Campaign, texts: Texts,
-                   clock: Clock, session: AsyncSession, user: User | None) -> Answer:
-    """Answer `question` in the chat of `message`; log it when the notice did not cover it."""
+                   clock: Clock, session: AsyncSession, user: User | None) -> Answer | None:
+    """Answer `question` in the chat of `message`; log it when the notice did not cover it.
+
+    A menu word or a section's label typed as text shows that page instead (None)."""
     now = clock.now()
+    page = typed_menu(question, campaign, texts)
+    if page == MAIN_MENU:
+        await send_menu(message, texts, campaign)
+        return None
+    if page is not None:
+        await message.answer(render_section(campaign, page, now, texts),
+                             reply_markup=back_to_menu(texts, campaign),
+                             link_preview_options=NO_PREVIEW)
+        return None
     reply = answer(campaign, question, now, texts)
     await message.answer(reply.text, reply_markup=reply_markup(texts, campaign, reply),
                          link_preview_options=NO_PREVIEW)
@@ -81,6 +95,10 @@ async def on_question(message: Message, texts: Texts, catalogue: Catalogue, cloc
                       state: FSMContext) -> None:
     """Free text: an answer from the notice, or first the campaign chooser."""
     question = message.text or ""
+    if campaign is None and question.strip() in texts("qa.menu_words").split():
+        await message.answer(texts("menu.no_campaign"),
+                             reply_markup=chooser_keyboard(catalogue.all(), None))
+        return
     if campaign is None:
         await state.update_data({PENDING_KEY: question[:1000]})
         await message.answer(texts("qa.choose_first"),

@@ -107,3 +107,37 @@ async def test_a_stale_answer_button_says_so(harness: Harness) -> None:
     calls = await harness.press_data("qa:xiaogan-2023:fact.no_such_fact")
     assert calls.methods() == ["answerCallbackQuery"]
     assert calls.last.params.get("show_alert") is True
+
+
+@pytest.mark.parametrize("typed", ["菜单", "返回菜单", "主菜单", "  主菜单 "])
+async def test_a_typed_menu_word_shows_the_menu(harness: Harness, typed: str) -> None:
+    await harness.send("/start xiaogan-2023")
+    calls = await harness.send(typed)
+    assert calls.methods() == ["sendMessage"]
+    assert "报名条件" in calls.labels and "通知对此没有写明" not in calls.text
+
+
+@pytest.mark.parametrize(("typed", "says"), [
+    ("报名条件", "35周岁以下"), ("联系方式", "2839876"), ("聯系方式", "2839876"),
+])
+async def test_a_typed_section_label_shows_the_section(harness: Harness, typed: str,
+                                                       says: str) -> None:
+    await harness.send("/start xiaogan-2023")
+    calls = await harness.send(typed)
+    assert says in calls.text and calls.labels == ["« 返回菜单"]
+    # The whole section, not one answer: every fact of it.
+    assert "（来源：" not in calls.text
+
+
+async def test_a_question_about_a_section_is_still_a_question(harness: Harness) -> None:
+    await harness.send("/start xiaogan-2023")
+    calls = await harness.send("报名条件是什么")
+    assert "（来源：" in calls.text
+
+
+async def test_a_menu_word_without_a_campaign_offers_the_chooser(harness: Harness) -> None:
+    calls = await harness.send("菜单")
+    assert any("孝感" in label for label in calls.labels)
+    # Not kept as a question to answer after the choice.
+    after = await harness.press(next(x for x in calls.labels if "孝感" in x))
+    assert "通知对此没有写明" not in after.text
