@@ -1,8 +1,9 @@
 """The question sets, scored as /work/shared/eval/score_qa.py scores them, in-process.
 
-The dev set lives outside the repository (ZHAOLU_QA_DEV_SET, default the shared eval folder) and
-is skipped when absent; the held-out phrasings (tests/fixtures/qa-heldout.tsv) were written
-before any tuning and are never copied into intents or FAQ entries.
+The dev set is a copy of the shared eval folder's questions-dev.tsv in tests/fixtures/qa-dev.tsv
+(ZHAOLU_QA_DEV_SET points elsewhere, e.g. at a newer shared copy); the held-out phrasings
+(tests/fixtures/qa-heldout.tsv) were written before any tuning and are never copied into intents
+or FAQ entries.
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ import re
 import unicodedata
 from pathlib import Path
 
-import pytest
-
 from bot.clock import parse_moment
 from content.catalogue import load_catalogue
 from content.qa import answer
 
-DEV = Path(os.environ.get("ZHAOLU_QA_DEV_SET", "/work/shared/eval/questions-dev.tsv"))
-HELD_OUT = Path(__file__).parent / "fixtures" / "qa-heldout.tsv"
+FIXTURES = Path(__file__).parent / "fixtures"
+DEV = Path(os.environ.get("ZHAOLU_QA_DEV_SET", FIXTURES / "qa-dev.tsv"))
+HELD_OUT = FIXTURES / "qa-heldout.tsv"
 MAX_CHARS = 600
 
 
@@ -48,7 +48,6 @@ def score(path: Path) -> tuple[float, list[str]]:
     return 1 - len(failures) / len(rows), failures
 
 
-@pytest.mark.skipif(not DEV.is_file(), reason=f"dev set not found at {DEV}")
 def test_dev_set() -> None:
     share, failures = score(DEV)
     assert share >= 0.95, "\n".join(failures)
@@ -56,5 +55,5 @@ def test_dev_set() -> None:
 
 def test_held_out_phrasings() -> None:
     share, failures = score(HELD_OUT)
-    # Measured 0.89 (76/85) when this floor was set; it guards against losing generality.
-    assert share >= 0.85, "\n".join(failures)
+    # Measured 0.92 (78/85) when this floor was set; it guards against losing generality.
+    assert share >= 0.9, "\n".join(failures)
