@@ -216,7 +216,8 @@ def _fallback(kn: Knowledge, part: Part | None, score: float, t: Texts,
     head = [lead] if part is None else ([lead, t("qa.title", title=part.title)]
                                         if lead else [t("qa.title", title=part.title)])
     body = list(part.lines) if part else []
-    body += [t("qa.fallback.contacts"), *contact_lines(list(campaign.contacts), t)]
+    body += [t("qa.fallback.contacts"),
+             *contact_lines(list(campaign.contacts), t, campaign.phone_note)]
     clause = part.clause if part else campaign.contacts[0].clause
     source_line = t("qa.source", citation=campaign.citation, clause=clause)
     text = fit(head, body, source_line, t)

@@ -124,7 +124,8 @@ def _quota(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     return Part("quota", t("qa.quota.title"), bases.lines, plan.clause)
 
 
-def contact_lines(contacts: list[Contact], t: Texts) -> list[str]:
+def contact_lines(contacts: list[Contact], t: Texts, note: str | None = None) -> list[str]:
+    """One line per contact, the hours, then the campaign's phone note (an area code)."""
     lines = []
     for c in contacts:
         who = c.organisation + (f" {c.person}" if c.person else "")
@@ -132,7 +133,7 @@ def contact_lines(contacts: list[Contact], t: Texts) -> list[str]:
         lines.append(t("qa.contacts.item", who=who, phones="、".join(c.phones)) + purpose)
     hours = list(dict.fromkeys(c.hours for c in contacts if c.hours))
     lines += [t("qa.contacts.hours", hours=h) for h in hours]
-    return lines
+    return lines + ([esc(note)] if note else [])
 
 
 def named_contacts(campaign: Campaign, ref: str) -> list[Contact]:
@@ -150,7 +151,8 @@ def _contacts(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     if not contacts:
         return None
     key = f"contacts:{arg}" if arg else "contacts"
-    return Part(key, t("qa.contacts.title"), tuple(contact_lines(contacts, t)),
+    lines = contact_lines(contacts, t, kn.campaign.phone_note)
+    return Part(key, t("qa.contacts.title"), tuple(lines),
                 contacts[0].clause)
 
 
@@ -161,7 +163,8 @@ def _base(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     lines = []
     if base.quota is not None:
         lines.append(t("qa.quota.base", name=base.name, quota=base.quota))
-    lines += contact_lines(named_contacts(kn.campaign, f"base:{arg}"), t)
+    lines += contact_lines(named_contacts(kn.campaign, f"base:{arg}"), t,
+                           kn.campaign.phone_note)
     return Part(f"base:{arg}", base.name, tuple(lines), base.clause)
 
 

@@ -204,6 +204,11 @@ class Campaign(Strict):
     consultation_note: str | None = Field(
         default=None, description="What to say when the notice is silent, before the contacts."
     )
+    phone_note: str | None = Field(
+        default=None,
+        description="Shown with the contacts: what the notice leaves out, e.g. the area code of "
+                    "local numbers (孝感市固定电话区号0712).",
+    )
     faq: list[FaqEntry] = Field(default_factory=list)
     eligibility: EligibilitySpec | None = None
     form: FormSpec | None = None

@@ -72,7 +72,8 @@ def _structured(campaign: Campaign, key: str, now: datetime, texts: Texts) -> li
     if key == "registration":
         return _registration(campaign, now, texts)
     if key == "contacts":
-        return [_contact(contact, texts) for contact in campaign.contacts]
+        note = [escape(campaign.phone_note, quote=False)] if campaign.phone_note else []
+        return [*(_contact(contact, texts) for contact in campaign.contacts), *note]
     return []
 
 

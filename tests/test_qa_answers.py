@@ -233,3 +233,14 @@ def test_two_close_answers_are_offered_as_a_choice(xiaogan: Campaign) -> None:
     assert "食堂" in reply.text and "伙食补助" in reply.text
     chosen = answer_key(campaign, "fact:canteen", MAY)
     assert chosen is not None and "职工食堂" in chosen.text
+
+
+def test_local_numbers_come_with_the_area_code(xiaogan: Campaign, fujian: Campaign) -> None:
+    # The Xiaogan notice prints 2839876 without 0712; the campaign's phone_note adds it.
+    from content.sections import render_section
+
+    for question in ("联系电话是多少", "汉川市人民医院电话", "明天孝感天气怎么样"):
+        assert "0712" in ask(xiaogan, question).text
+    assert "0712" in render_section(xiaogan, "contacts", MAY)
+    assert fujian.phone_note is None
+    assert "区号" not in ask(fujian, "联系电话是多少", JULY).text
