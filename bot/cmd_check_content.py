@@ -12,6 +12,7 @@ from pathlib import Path
 from content.catalogue import check_catalogue
 from content.eligibility import check_examples
 from content.loader import ContentIssue, LoadedFile
+from content.reminders import reminder_problems
 from content.schema import Campaign
 from content.texts import default_texts
 
@@ -28,6 +29,9 @@ def main(args: argparse.Namespace) -> int:
             issues += _section_labels(loaded, campaign)
             if campaign.eligibility is not None:
                 issues += _examples(loaded, campaign, check_examples)
+            if campaign.reminders:
+                issues += [ContentIssue(loaded.display, loaded.line_of(("reminders",)), message)
+                           for message in reminder_problems(campaign)]
             if campaign.form is not None:
                 issues += [ContentIssue(loaded.display, loaded.line_of(("form",)), message)
                            for message in campaign.form.problems(campaign)]

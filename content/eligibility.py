@@ -213,6 +213,8 @@ def _contacts_text(campaign: Campaign, texts: Texts) -> str:
         who = "".join(x for x in (contact.organisation, contact.person) if x)
         line = f"{who}：{'、'.join(contact.phones)}"
         lines.append(f"{line}（{contact.hours}）" if contact.hours else line)
+    if campaign.phone_note:
+        lines.append(campaign.phone_note)
     return "\n".join(lines)
 
 

@@ -10,8 +10,6 @@ every campaign; how the scorer was chosen is recorded in the README's Q&A sectio
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import math
 import re
 import unicodedata
@@ -22,6 +20,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
+
+from content.hanzi import simplified_table
 
 TRIGRAMS = False
 # "overlap" or "bm25" (see Index); overlap measured better on the dev and held-out sets.
@@ -107,23 +107,8 @@ def default_lexicon() -> Lexicon:
                              data.get("atomic", []))
 
 
-@cache
-def _t2s_table() -> dict[int, str]:
-    """zhconv's MediaWiki table, single characters only, read without importing zhconv.
-
-    Importing zhconv pulls in pkg_resources (about 0.2 s); matching needs no phrase conversion.
-    """
-    spec = importlib.util.find_spec("zhconv")
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    path = Path(locations[0]) / "zhcdict.json" if locations else None
-    if path is None or not path.is_file():
-        return {}
-    table = json.loads(path.read_bytes())["zh2Hans"]
-    return {ord(k): v for k, v in table.items() if len(k) == 1}
-
-
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower().translate(_t2s_table())
+    return unicodedata.normalize("NFKC", text).lower().translate(simplified_table())
 
 
 def chinese_number(numeral: str) -> int | None:

@@ -28,6 +28,7 @@ class MenuCb(CallbackData, prefix="m"):
 FEATURE_BUTTONS: list[tuple[str, str]] = [
     ("eligibility.menu_button", "el:start"),
     ("registration.button.menu", "rg:start"),
+    ("reminders.button.settings", "rm:settings:"),
 ]
 
 

@@ -16,6 +16,7 @@ from content.texts import Raw
 from handlers.registration_flow import RegistrationFlow, Turn, ask, gate, sender, turn_of
 from handlers.registration_keyboards import materials_start, summary_keyboard
 from storage import registrations as repo
+from storage.subscriptions import ensure_subscribed, is_subscribed
 
 
 async def _after_double_tap(query: CallbackQuery, turn: Turn, campaign: Campaign | None) -> None:
@@ -74,6 +75,11 @@ async def on_confirm(query: CallbackQuery, **kwargs: Any) -> None:
         return
     text = receipt_text(registration.receipt_no, answers, judgement.reasons, campaign, texts,
                         updated=bool(form.get("edit_id")))
+    if campaign.reminders:
+        # Deadlines matter most to those who pre-registered; an earlier "no" still stands.
+        await ensure_subscribed(turn.session, user_id=turn.user.id, slug=campaign.slug, now=now)
+        if await is_subscribed(turn.session, user_id=turn.user.id, slug=campaign.slug):
+            text += "\n\n" + texts("registration.reminders_on")
     markup = materials_start(texts, registration.id) if campaign.form.materials else None
     await send(text, reply_markup=markup)
 

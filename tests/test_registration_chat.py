@@ -206,3 +206,32 @@ async def test_window_closing_mid_form_refuses_confirm(harness: Harness) -> None
     calls = await harness.press("✅ 确认提交")
     assert "截止" in calls.text and "回执号" not in calls.text
     assert await registrations(harness) == []
+
+
+async def test_a_confirmed_pre_registration_subscribes_to_reminders(harness: Harness) -> None:
+    from storage.subscriptions import is_subscribed
+
+    await start_form(harness, "xiaogan-2023")
+    await fill_common(harness)
+    await harness.press("应往届毕业生")
+    await harness.press("汉川市人民医院（6人）")
+    receipt = await harness.press("✅ 确认提交")
+    assert "⏰" in receipt.text and "/unsubscribe" in receipt.text
+    async with harness.services.sessionmaker() as session:
+        assert await is_subscribed(session, user_id=USER, slug="xiaogan-2023")
+
+
+async def test_an_earlier_no_to_reminders_stands_after_confirm(harness: Harness) -> None:
+    from storage.subscriptions import is_subscribed
+
+    await harness.send("/start xiaogan-2023")
+    await harness.send("/subscribe")
+    assert "已关闭" in (await harness.send("/unsubscribe")).text
+    await start_form(harness, "xiaogan-2023")
+    await fill_common(harness)
+    await harness.press("应往届毕业生")
+    await harness.press("汉川市人民医院（6人）")
+    receipt = await harness.press("✅ 确认提交")
+    assert "回执号" in receipt.text and "⏰" not in receipt.text
+    async with harness.services.sessionmaker() as session:
+        assert not await is_subscribed(session, user_id=USER, slug="xiaogan-2023")
