@@ -27,8 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import SHANGHAI
 from bot.delivery import Sender, SendReport
-from content.reminders import due_now, render, reply_markup
-from storage.delivery import enqueue, existing_keys
+from content.reminders import due_now, in_quiet_hours, render, reply_markup
+from storage.delivery import enqueue, existing_keys, expire_stale
 from storage.subscriptions import audience_user_ids
 
 if TYPE_CHECKING:
@@ -45,12 +45,17 @@ class TickSummary:
     planned: list[tuple[str, int]] = field(default_factory=list)  # (message key, recipients)
     report: SendReport = field(default_factory=SendReport)
     busy: bool = False  # another process holds the tick
+    quiet: bool = False  # 22:00-08:00: nothing planned or sent
+    expired: int = 0  # pending rows dropped because their event was over
 
     def __str__(self) -> str:
         if self.busy:
             return "another process is ticking; nothing done here"
+        if self.quiet:
+            return "quiet hours (22:00-08:00): nothing sent until 08:00"
         planned = ", ".join(f"{key} → {n}" for key, n in self.planned)
-        return f"planned: {planned or 'nothing new'}; sent: {self.report}"
+        expired = f"; expired: {self.expired}" if self.expired else ""
+        return f"planned: {planned or 'nothing new'}; sent: {self.report}{expired}"
 
 
 @asynccontextmanager
@@ -90,7 +95,7 @@ async def plan_due(services: Services, now: datetime) -> list[tuple[str, int]]:
                     text=render(campaign, occurrence, now, services.texts),
                     reply_markup=json.dumps(reply_markup(campaign, services.texts),
                                             ensure_ascii=False),
-                    recipients=recipients, now=now)
+                    recipients=recipients, now=now, not_after=occurrence.deadline)
                 if added is not None:  # else another tick planned it just now
                     planned.append((occurrence.key, added))
     return planned
@@ -101,7 +106,13 @@ async def tick(services: Services, bot: Bot, now: datetime) -> TickSummary:
     async with exclusive(services.engine) as mine:
         if not mine:
             return TickSummary(busy=True)
-        summary = TickSummary(planned=await plan_due(services, now))
+        if in_quiet_hours(now):
+            # Nothing goes out at night; what is due waits for 08:00 (and is dropped then if
+            # its event is over by that time: the planner and `not_after` see to it).
+            return TickSummary(quiet=True)
+        async with services.sessionmaker() as session, session.begin():
+            expired = await expire_stale(session, now=now)
+        summary = TickSummary(planned=await plan_due(services, now), expired=expired)
         sender = Sender(bot, services.sessionmaker, rate=services.settings.send_rate,
                         now=services.clock.now)
         summary.report = await sender.drain()

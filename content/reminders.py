@@ -108,6 +108,10 @@ def nominal_time(event: EventMoment, offset: Offset) -> datetime:
     return event.at + offset.delta
 
 
+def in_quiet_hours(moment: datetime) -> bool:
+    return not QUIET_END <= to_shanghai(moment).time() < QUIET_START
+
+
 def out_of_quiet_hours(moment: datetime) -> datetime:
     """The same moment, or 08:00 after it when it falls in 22:00–08:00 Shanghai."""
     local = to_shanghai(moment)

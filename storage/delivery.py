@@ -33,7 +33,8 @@ from storage.models import User
 from storage.types import AwareDateTime, utc_now
 
 PENDING, SENDING, SENT, FAILED, BLOCKED = "pending", "sending", "sent", "failed", "blocked"
-FINAL = (SENT, FAILED, BLOCKED)
+EXPIRED = "expired"  # not sent: its event was over before the sender got to it
+FINAL = (SENT, FAILED, BLOCKED, EXPIRED)
 KINDS = ("reminder", "broadcast")
 _CHUNK = 500
 
@@ -47,6 +48,8 @@ class OutMessage(SQLModel, table=True):
     text: str = Field(sa_type=Text)  # Telegram HTML, as sent
     reply_markup: str | None = Field(default=None, sa_type=Text)  # JSON InlineKeyboardMarkup
     created_at: datetime = Field(default_factory=utc_now, sa_type=AwareDateTime)
+    # A reminder is worthless once its event is over: rows still pending then are never sent.
+    not_after: datetime | None = Field(default=None, sa_type=AwareDateTime)
 
 
 class Delivery(SQLModel, table=True):
@@ -84,7 +87,8 @@ class Claimed:
 
 async def enqueue(session: AsyncSession, *, key: str, kind: str, text: str,
                   recipients: Iterable[int], now: datetime, campaign_slug: str | None = None,
-                  reply_markup: str | None = None) -> int | None:
+                  reply_markup: str | None = None, not_after: datetime | None = None
+                  ) -> int | None:
     """Add a message and its recipients once: the rows added, or None for a key seen before."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
@@ -92,7 +96,7 @@ async def enqueue(session: AsyncSession, *, key: str, kind: str, text: str,
     created = await session.exec(
         insert(OutMessage)
         .values(key=key, kind=kind, text=text, reply_markup=reply_markup,
-                campaign_slug=campaign_slug, created_at=now)
+                campaign_slug=campaign_slug, created_at=now, not_after=not_after)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(OutMessage.key)
     )
@@ -106,6 +110,17 @@ async def enqueue(session: AsyncSession, *, key: str, kind: str, text: str,
         await session.exec(insert(Delivery).values(rows[start:start + _CHUNK])
                            .on_conflict_do_nothing(index_elements=["message_key", "user_id"]))
     return len(rows)
+
+
+async def expire_stale(session: AsyncSession, *, now: datetime) -> int:
+    """Pending rows of messages whose `not_after` has passed become expired: never sent."""
+    stale = select(OutMessage.key).where(col(OutMessage.not_after) < now)
+    result = await session.exec(
+        update(Delivery)
+        .where(col(Delivery.status) == PENDING, col(Delivery.message_key).in_(stale))
+        .values(status=EXPIRED)
+    )
+    return result.rowcount or 0
 
 
 async def message_exists(session: AsyncSession, *, key: str) -> bool:

@@ -132,3 +132,24 @@ async def test_reminder_carries_an_unsubscribe_button(harness: Harness) -> None:
     await run_tick(harness, "2023-06-27T09:00")
     call = harness.session.calls[-1]
     assert call.buttons == [("🔕 不再提醒此项目", f"rm:stop:{XG}")]
+
+
+async def test_a_tick_at_night_sends_nothing_even_what_came_due_before(harness: Harness) -> None:
+    await people(harness)
+    # "2 hours before the close" is due at 21:59:59; a tick at 23:00 (downtime until then) is in
+    # quiet hours, and by 08:00 the window is closed: it never goes out.
+    assert await run_tick(harness, "2023-06-30T23:00:00+08:00") == []
+    assert await run_tick(harness, "2023-07-01T08:00:00+08:00") == []
+
+
+async def test_pending_rows_whose_event_is_over_expire_unsent(harness: Harness) -> None:
+    await people(harness)
+    sm = harness.services.sessionmaker
+    async with sm() as session, session.begin():
+        await ledger.enqueue(session, key="late", kind="reminder", text="还剩约2小时",
+                             recipients=[1], now=parse_moment("2023-06-30T21:59:59"),
+                             not_after=parse_moment("2023-06-30T23:59:59"))
+    sent = await run_tick(harness, "2023-07-01T09:00:00+08:00")
+    assert all(text != "还剩约2小时" for _, text in sent)
+    async with sm() as session:
+        assert await ledger.expire_stale(session, now=parse_moment("2023-07-02T09:00")) == 0
