@@ -31,7 +31,20 @@ async def test_scheduler_job_is_set_on_purpose_and_runs_at_start(harness: Harnes
         scheduler.add_job(lambda: None, id=TICK_JOB_ID, replace_existing=True)
         assert len(scheduler.get_jobs()) == 1
     finally:
+        # The tick may still be writing its results: let it finish before shutdown cancels it
+        # and the engine goes, or its connection is dropped mid-use and leaks (a
+        # ResourceWarning in a later test).
+        await _running_jobs_done()
         scheduler.shutdown(wait=False)
+
+
+async def _running_jobs_done() -> None:
+    for _ in range(500):
+        running = [t for t in asyncio.all_tasks()
+                   if getattr(t.get_coro(), "__name__", "") == "run_coroutine_job"]
+        if not running:
+            return
+        await asyncio.gather(*running, return_exceptions=True)
 
 
 async def test_concurrent_ticks_send_once(harness: Harness) -> None:
