@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from content.catalogue import Catalogue, load_catalogue
+from content.schema import Campaign
 from tests.db import *  # noqa: F403 - fixtures
 from tests.harness import Harness
 
@@ -16,3 +18,23 @@ async def harness(db_url: str, tmp_path) -> AsyncIterator[Harness]:  # noqa: F81
     h = await Harness.create(db_url, var_dir=tmp_path / "var")
     yield h
     await h.close()
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    """The bundled campaigns (frozen models: safe to share)."""
+    return load_catalogue()
+
+
+@pytest.fixture(scope="session")
+def xiaogan(catalogue: Catalogue) -> Campaign:
+    campaign = catalogue.get("xiaogan-2023")
+    assert campaign is not None
+    return campaign
+
+
+@pytest.fixture(scope="session")
+def fujian(catalogue: Catalogue) -> Campaign:
+    campaign = catalogue.get("fujian-2023")
+    assert campaign is not None
+    return campaign

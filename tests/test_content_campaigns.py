@@ -13,25 +13,6 @@ from content.loader import check_file
 from content.schema import SECTION_KEYS, Campaign
 
 
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue()
-
-
-@pytest.fixture(scope="module")
-def xiaogan(catalogue: Catalogue) -> Campaign:
-    campaign = catalogue.get("xiaogan-2023")
-    assert campaign is not None
-    return campaign
-
-
-@pytest.fixture(scope="module")
-def fujian(catalogue: Catalogue) -> Campaign:
-    campaign = catalogue.get("fujian-2023")
-    assert campaign is not None
-    return campaign
-
-
 @pytest.mark.parametrize("slug", ["xiaogan-2023", "fujian-2023"])
 def test_bundled_file_has_no_issue(slug: str) -> None:
     assert check_file(BUNDLED / f"{slug}.yaml").issues == []

@@ -8,32 +8,12 @@ from datetime import datetime
 import pytest
 
 from bot.clock import parse_moment
-from content.catalogue import Catalogue, load_catalogue
 from content.qa import AMBIGUOUS, ANSWERED, FALLBACK, MAX_CHARS, answer, answer_key, visible_length
 from content.schema import Campaign, Fact
 
 MAY = parse_moment("2023-05-10T10:00")
 JULY = parse_moment("2023-07-01T10:00")
 MONEY = re.compile(r"\d+\s*元")
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue()
-
-
-@pytest.fixture(scope="module")
-def xiaogan(catalogue: Catalogue) -> Campaign:
-    campaign = catalogue.get("xiaogan-2023")
-    assert campaign is not None
-    return campaign
-
-
-@pytest.fixture(scope="module")
-def fujian(catalogue: Catalogue) -> Campaign:
-    campaign = catalogue.get("fujian-2023")
-    assert campaign is not None
-    return campaign
 
 
 def ask(campaign: Campaign, question: str, now: datetime = MAY):

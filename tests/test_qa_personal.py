@@ -19,11 +19,6 @@ JULY = parse_moment("2023-07-01T10:00")
 THIRD = Path(__file__).parent / "fixtures" / "qa-third"
 
 
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue()
-
-
 def campaign(catalogue: Catalogue, slug: str) -> Campaign:
     found = catalogue.get(slug)
     assert found is not None
