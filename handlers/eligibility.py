@@ -35,6 +35,7 @@ from handlers.eligibility_keyboards import (
     options,
     question_keyboard,
 )
+from handlers.flows import leave_flow
 from handlers.keyboards import chooser_keyboard
 from handlers.menu import show
 from storage.eligibility import save_check
@@ -108,7 +109,7 @@ class Turn:
                              profile=profile.answers(), verdict=verdict.verdict,
                              rules=[r.rule for r in verdict.reasons], now=now)
             text += "\n" + self.texts("eligibility.result.saved")
-        await end_flow(self.state)
+        await leave_flow(self.state, prefix="el_")
         return text, after_keyboard(self.texts, campaign, again=True)
 
 
@@ -127,7 +128,7 @@ async def begin(send: Any, turn: Turn, campaign: Campaign | None, *, fresh: bool
     if campaign.eligibility is None:
         await send(texts("eligibility.no_rules"))
         return
-    await end_flow(turn.state)
+    await leave_flow(turn.state, prefix="el_")
     intro = texts("eligibility.intro", name=campaign.name, citation=campaign.citation,
                   count=len(missing_fields(campaign.eligibility, {})))
     text, markup = await turn.question(campaign, {}, [])
@@ -159,7 +160,7 @@ async def on_action(query: CallbackQuery, callback_data: ElAction, state: FSMCon
     flow_campaign, answers, history, _ = flow
     await query.answer()
     if action == "cancel":
-        await end_flow(state)
+        await leave_flow(state, prefix="el_")
         await show(query, texts("eligibility.cancelled"),
                    after_keyboard(texts, flow_campaign, again=False))
         return
@@ -190,7 +191,7 @@ async def on_text(message: Message, state: FSMContext, texts: Texts, catalogue: 
     turn = Turn(state, texts, catalogue, clock, session, user)
     flow = await turn.flow()
     if flow is None:
-        await end_flow(state)
+        await leave_flow(state, prefix="el_")
         await message.answer(texts("eligibility.cancelled"))
         return
     campaign, answers, history, field = flow
@@ -232,7 +233,7 @@ async def on_non_text(message: Message, state: FSMContext, texts: Texts, catalog
     turn = Turn(state, texts, catalogue, clock, session, user)
     flow = await turn.flow()
     if flow is None:
-        await end_flow(state)
+        await leave_flow(state, prefix="el_")
         await message.answer(texts("eligibility.cancelled"))
         return
     campaign, answers, history, field = flow
@@ -241,12 +242,6 @@ async def on_non_text(message: Message, state: FSMContext, texts: Texts, catalog
     text, markup = await turn.question(campaign, answers, history)
     await message.answer(f"{texts(key)}\n\n{text}", reply_markup=markup)
 
-
-async def end_flow(state: FSMContext) -> None:
-    """Leave the check: drop only our own keys, a pre-registration in progress keeps its data."""
-    data = {k: v for k, v in (await state.get_data()).items() if not k.startswith("el_")}
-    await state.set_state(None)
-    await state.set_data(data)
 
 
 def _sender(query: CallbackQuery) -> Any:

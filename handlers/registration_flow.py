@@ -31,6 +31,7 @@ from content.registration_text import (
 )
 from content.schema import Campaign
 from content.texts import Raw, Texts
+from handlers.flows import leave_flow
 from handlers.keyboards import back_to_menu, chooser_keyboard
 from handlers.menu import show
 from handlers.registration_keyboards import field_keyboard, summary_keyboard, with_prefill
@@ -68,10 +69,7 @@ class Turn:
 
     async def drop(self) -> None:
         """End the form; other features' FSM data stays."""
-        data = await self.state.get_data()
-        data.pop("rg", None)
-        await self.state.set_state(None)
-        await self.state.set_data(data)
+        await leave_flow(self.state, "rg")
 
     def vault(self) -> Vault:
         return vault_for(self.settings)

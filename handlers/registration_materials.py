@@ -17,6 +17,7 @@ from content.registration import check_material
 from content.registration_text import material_rule_text
 from content.schema import Campaign, MaterialRule
 from content.texts import Texts
+from handlers.flows import leave_flow
 from handlers.registration_flow import RegistrationFlow, Turn, sender, turn_of
 from handlers.registration_keyboards import RgCb, materials_keyboard
 from handlers.registration_my import owned
@@ -59,10 +60,7 @@ async def step(send: Any, turn: Turn, data: dict[str, Any], rules: list[Material
                    reply_markup=materials_keyboard(texts))
         return
     items = "\n".join(texts(MARKS[data["results"].get(r.id, "skip")], name=r.name) for r in rules)
-    state = await turn.state.get_data()
-    state.pop("rg_mat", None)
-    await turn.state.set_state(None)
-    await turn.state.set_data(state)
+    await leave_flow(turn.state, "rg_mat")
     await send(prefix + texts("registration.material.done", items=items))
 
 
