@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from bot.clock import to_shanghai
-from content.dates import cn_date, cn_datetime, cn_span
+from content.dates import cn_date, cn_deadline, cn_span
 from content.idcard import birth_date_from_id
 from content.majors import in_major_group
 from content.schema import Campaign
@@ -190,18 +190,10 @@ def _step_text(campaign: Campaign, kind: str, now: datetime, texts: Texts) -> st
     if kind == "contact":
         return _contacts_text(campaign, texts)
     reg = campaign.registration
-    moment = to_shanghai(now)
-    key = ("before" if moment < reg.window.opens
-           else "open" if moment <= reg.window.closes else "closed")
-    return texts(f"eligibility.next.pre_register.{key}").format(
+    return texts(f"eligibility.next.pre_register.{reg.window.phase(now)}").format(
         window=cn_span(reg.window.opens, reg.window.closes), channel=reg.channel, url=reg.url,
-        closes=_deadline(reg.window.closes))
+        closes=cn_deadline(reg.window.closes))
 
-
-def _deadline(moment: datetime) -> str:
-    # A window closing at 23:59:59 closes with that day, as the notices write it.
-    moment = to_shanghai(moment)
-    return cn_date(moment) if (moment.hour, moment.minute) == (23, 59) else cn_datetime(moment)
 
 
 def _contacts_text(campaign: Campaign, texts: Texts) -> str:

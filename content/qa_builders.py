@@ -44,12 +44,9 @@ def moment(value: datetime) -> str:
 def _window(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     reg = kn.campaign.registration
     win = reg.window
-    if now < win.opens:
-        status = t("qa.window.before", opens=moment(win.opens))
-    elif now <= win.closes:
-        status = t("qa.window.open", closes=moment(win.closes))
-    else:
-        status = t("qa.window.closed", closes=moment(win.closes))
+    phase = win.phase(now)
+    status = (t("qa.window.before", opens=moment(win.opens)) if phase == "before"
+              else t(f"qa.window.{phase}", closes=moment(win.closes)))
     body = t("qa.window.body", span=cn_span(win.opens, win.closes), channel=reg.channel,
              url=reg.url)
     return Part("window", t("qa.window.title"), (status, body), win.clause)

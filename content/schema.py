@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -114,6 +115,12 @@ class Window(Strict):
         if self.closes <= self.opens:
             raise ValueError("closes must be after opens")
         return self
+
+    def phase(self, now: datetime) -> Literal["before", "open", "closed"]:
+        """Where `now` stands: before the opening, open (the close included), or closed."""
+        if now < self.opens:
+            return "before"
+        return "open" if now <= self.closes else "closed"
 
 
 class Event(Strict):

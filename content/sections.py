@@ -107,12 +107,10 @@ def _person_phones(contact: Contact) -> str:
 def _registration(campaign: Campaign, now: datetime, texts: Texts) -> list[str]:
     reg = campaign.registration
     window = reg.window
-    if now < window.opens:
-        status = texts("content.registration.before", opens=cn_datetime(window.opens))
-    elif now <= window.closes:
-        status = texts("content.registration.open", closes=cn_deadline(window.closes))
-    else:
-        status = texts("content.registration.closed", closes=cn_deadline(window.closes))
+    phase = window.phase(now)
+    status = (texts("content.registration.before", opens=cn_datetime(window.opens))
+              if phase == "before"
+              else texts(f"content.registration.{phase}", closes=cn_deadline(window.closes)))
     head = [
         texts("content.registration.window", span=cn_span(window.opens, window.closes)),
         status,
