@@ -13,7 +13,8 @@ from aiogram.filters import StateFilter
 from aiogram.types import Message
 
 from content.registration_form import next_field
-from handlers.registration_flow import RegistrationFlow, ask, privacy_text, turn_of
+from content.schema import Campaign
+from handlers.registration_flow import RegistrationFlow, Turn, ask, privacy_text, turn_of
 from handlers.registration_keyboards import consent_keyboard
 
 
@@ -21,15 +22,24 @@ def _words(text: str | None) -> str:
     return "".join((text or "").split()).strip("。！!.，,✅")
 
 
-async def on_consent_text(message: Message, **kwargs: Any) -> None:
-    """同意 typed starts the form; anything else shows the notice again with its buttons."""
-    turn = turn_of(kwargs)
+async def _flow(message: Message, turn: Turn) -> tuple[Campaign, dict[str, Any]] | None:
+    """The form in progress and its campaign; a form whose campaign is gone ends politely."""
     form = await turn.form()
     campaign = turn.catalogue.get(form.get("slug"))
     if campaign is None or campaign.form is None:
         await turn.drop()
         await message.answer(turn.texts("registration.stale"))
+        return None
+    return campaign, form
+
+
+async def on_consent_text(message: Message, **kwargs: Any) -> None:
+    """同意 typed starts the form; anything else shows the notice again with its buttons."""
+    turn = turn_of(kwargs)
+    flow = await _flow(message, turn)
+    if flow is None:
         return
+    campaign, form = flow
     if _words(message.text) in turn.texts("registration.consent_words").split("|"):
         form["field"] = next_field(campaign, None)
         await ask(message.answer, turn, campaign, form)
@@ -42,12 +52,10 @@ async def on_consent_text(message: Message, **kwargs: Any) -> None:
 async def on_summary_text(message: Message, **kwargs: Any) -> None:
     """The summary again, saying that submitting and editing are done with its buttons."""
     turn = turn_of(kwargs)
-    form = await turn.form()
-    campaign = turn.catalogue.get(form.get("slug"))
-    if campaign is None or campaign.form is None:
-        await turn.drop()
-        await message.answer(turn.texts("registration.stale"))
+    flow = await _flow(message, turn)
+    if flow is None:
         return
+    campaign, form = flow
     form["field"] = None
     hint = turn.texts("registration.hint.summary")
     await ask(message.answer, turn, campaign, form, f"{hint}\n\n")
