@@ -5,9 +5,13 @@
 - at most one message per second per chat (https://core.telegram.org/bots/faq, "broadcasting");
 - 429: `retry_after` pauses ALL sends, not only the chat's (the limit is the bot's), and the
   message is retried;
-- 5xx and network errors: retried with exponential backoff, up to `max_attempts`;
+- 5xx and network errors: retried with exponential backoff, up to `max_attempts`; a 5xx or a
+  429 leaves the chat's turn unspent (nothing reached it), a network error spends it (it may
+  have);
 - 403: the user blocked the bot: the row is `blocked` and the user marked, no more sends to them;
-- other 4xx: `failed`, retrying cannot help.
+- other 4xx: `failed`, retrying cannot help;
+- `until` (the start of the quiet hours, from the tick): no call starts after it; what is left
+  stays pending for the next drain.
 Each result is written in its own transaction right after its API call. Rows are claimed first
 (`sending`); a crash leaves the in-flight ones claimed and the next drain sends them again, so a
 crash repeats at most the `max_in_flight` messages in flight and loses none. A cancelled drain
@@ -60,6 +64,7 @@ class SendReport:
     rate_limited: int = 0  # 429 answers
     recovered: int = 0  # rows a crashed sender had claimed, queued again
     skipped_blocked: int = 0  # planned for users who blocked the bot since
+    deferred: int = 0  # rows left pending because the drain's `until` came (quiet hours)
 
     def __str__(self) -> str:
         return " ".join(f"{k}={v}" for k, v in vars(self).items() if v) or "nothing to send"
@@ -70,12 +75,13 @@ class Sender:
                  rate: float = 25.0, burst: float = 2.0, per_chat_interval: float = 1.0,
                  max_in_flight: int = 4, batch: int = 100, max_attempts: int = 5,
                  backoff: float = 1.0, max_backoff: float = 60.0,
+                 until: datetime | None = None,
                  now: Callable[[], datetime] = lambda: datetime.now(SHANGHAI),
                  monotonic: Callable[[], float] = time.monotonic,
                  sleep: Sleep = asyncio.sleep) -> None:
         self.bot, self.sessionmaker = bot, sessionmaker
         self.max_in_flight, self.batch, self.max_attempts = max_in_flight, batch, max_attempts
-        self.backoff, self.max_backoff = backoff, max_backoff
+        self.backoff, self.max_backoff, self.until = backoff, max_backoff, until
         self._now, self._monotonic, self._sleep = now, monotonic, sleep
         self.bucket = TokenBucket(rate, burst, monotonic=monotonic, sleep=sleep)
         self.pacer = ChatPacer(per_chat_interval, monotonic=monotonic, sleep=sleep)
@@ -102,13 +108,17 @@ class Sender:
                 await self._stop()
         return self.report
 
+    def _too_late(self) -> bool:
+        return self.until is not None and self._now() >= self.until
+
     async def _loop(self) -> None:
         exhausted = False
         while True:
+            late = self._too_late()
             self._promote_retries()
-            if not exhausted and len(self._queue) < self.max_in_flight:
+            if not late and not exhausted and len(self._queue) < self.max_in_flight:
                 exhausted = not await self._claim()
-            while self._queue and len(self.in_flight) < self.max_in_flight:
+            while not late and self._queue and len(self.in_flight) < self.max_in_flight:
                 task = asyncio.create_task(self._deliver(self._queue.popleft()))
                 self.in_flight.add(task)
             if self.in_flight:
@@ -118,6 +128,8 @@ class Sender:
                 for task in done:
                     self.in_flight.discard(task)
                     task.result()  # a bug (not a Telegram answer) stops the drain loudly
+            elif late:
+                return
             elif self._retry:
                 await self._sleep(max(0.0, self._retry[0][0] - self._monotonic()))
             elif not self._queue and exhausted:
@@ -135,6 +147,9 @@ class Sender:
         self._retry.clear()
         if unsent:
             await self._db(lambda session: ledger.release(session, ids=unsent))
+        if self._too_late():
+            counts = await self._db(ledger.status_counts)
+            self.report.deferred = counts.get(ledger.PENDING, 0)
 
     async def _db(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """One transaction, carried to its end even when the drain is cancelled meanwhile.
@@ -177,9 +192,16 @@ class Sender:
         try:
             async with self.pacer.turn(item.user_id):
                 await self.bucket.acquire()
-                self.pacer.sending(item.user_id)
-                sent = await self.bot.send_message(chat_id=item.user_id, text=text,
-                                                   reply_markup=markup)
+                if self._too_late():  # a 429's pause ran into the quiet hours
+                    self._queue.appendleft(item)
+                    return
+                previous = self.pacer.sending(item.user_id)
+                try:
+                    sent = await self.bot.send_message(chat_id=item.user_id, text=text,
+                                                       reply_markup=markup)
+                except (TelegramRetryAfter, TelegramServerError):
+                    self.pacer.unused(item.user_id, previous)
+                    raise
         except TelegramRetryAfter as exc:
             self.bucket.pause(exc.retry_after)
             self.report.rate_limited += 1

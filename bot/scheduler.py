@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import SHANGHAI
 from bot.delivery import Sender, SendReport
-from content.reminders import due_now, in_quiet_hours, render, reply_markup
+from content.reminders import due_now, in_quiet_hours, quiet_hours_start, render, reply_markup
 from storage.delivery import enqueue, existing_keys, expire_stale
 from storage.subscriptions import audience_user_ids
 
@@ -113,8 +113,9 @@ async def tick(services: Services, bot: Bot, now: datetime) -> TickSummary:
         async with services.sessionmaker() as session, session.begin():
             expired = await expire_stale(session, now=now)
         summary = TickSummary(planned=await plan_due(services, now), expired=expired)
+        # A drain still going at 22:00 stops there; the rest waits for the first tick at 08:00.
         sender = Sender(bot, services.sessionmaker, rate=services.settings.send_rate,
-                        now=services.clock.now)
+                        now=services.clock.now, until=quiet_hours_start(now))
         summary.report = await sender.drain()
     return summary
 

@@ -112,6 +112,13 @@ def in_quiet_hours(moment: datetime) -> bool:
     return not QUIET_END <= to_shanghai(moment).time() < QUIET_START
 
 
+def quiet_hours_start(moment: datetime) -> datetime:
+    """When the quiet hours that `moment` is in, or the next ones, begin (22:00 Shanghai)."""
+    local = to_shanghai(moment)
+    day = local.date() - timedelta(days=1) if local.time() < QUIET_END else local.date()
+    return datetime.combine(day, QUIET_START, tzinfo=SHANGHAI)
+
+
 def out_of_quiet_hours(moment: datetime) -> datetime:
     """The same moment, or 08:00 after it when it falls in 22:00–08:00 Shanghai."""
     local = to_shanghai(moment)

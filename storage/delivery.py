@@ -153,8 +153,14 @@ async def skip_blocked(session: AsyncSession) -> int:
 
 
 async def claim(session: AsyncSession, *, limit: int, now: datetime) -> list[Claimed]:
-    """Take up to `limit` pending rows, oldest first, marking them as being sent."""
-    pick = (select(Delivery.id).where(col(Delivery.status) == PENDING)
+    """Take up to `limit` pending rows, oldest first, marking them as being sent.
+
+    Rows of a message whose event is over (`not_after`) are left for `expire_stale`: a long
+    drain does not send a reminder that went stale while it ran.
+    """
+    stale = select(OutMessage.key).where(col(OutMessage.not_after) < now)
+    pick = (select(Delivery.id)
+            .where(col(Delivery.status) == PENDING, col(Delivery.message_key).not_in(stale))
             .order_by(col(Delivery.id)).limit(limit))
     if session.bind.dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from aiogram.exceptions import (
@@ -140,6 +141,28 @@ async def test_5xx_and_network_errors_are_retried_with_backoff(sessionmaker, ses
     assert row.status == ledger.SENT and row.attempts == 3
 
 
+async def test_a_refused_call_does_not_spend_the_chats_turn(sessionmaker, session, time):
+    """A 5xx reached nobody: its retry waits only its backoff. A network error may have reached
+    the chat: its retry still keeps the one-per-second turn."""
+    await add_users(sessionmaker, [1, 2])
+    await enqueue(sessionmaker, "b", [1, 2])
+    failures = {1: [TelegramServerError], 2: [TelegramNetworkError]}
+
+    def respond(call):
+        pending = failures[int(call.chat_id)]
+        if pending:
+            raise pending.pop(0)(method=DUMMY_METHOD, message="Bad Gateway")
+        return session._message_for(DUMMY_METHOD.model_copy(update=call.params), call)
+
+    session.responders["sendMessage"] = respond
+    report = await sender(session, sessionmaker, time, backoff=0.2).drain()
+    assert report.sent == 2 and report.retried == 2
+    for chat, low, high in ((1, 0.2, 0.9), (2, 1.0, 1.9)):
+        first, second = [t for c, t in zip(session.calls, session.times, strict=True)
+                         if int(c.chat_id) == chat]
+        assert low - 1e-6 <= second - first <= high, (chat, second - first)
+
+
 async def test_gives_up_after_max_attempts(sessionmaker, session, time):
     await add_users(sessionmaker, [1])
     await enqueue(sessionmaker, "b", [1])
@@ -221,3 +244,36 @@ async def test_cancelled_sender_neither_repeats_nor_loses(sessionmaker):
     report = await Sender(make_bot(session), sessionmaker, rate=400).drain()
     assert report.recovered == 0 and report.sent == 200 - half
     assert sorted(session.chats()) == ids
+
+
+async def test_a_message_whose_event_passed_is_not_claimed(sessionmaker, session, time):
+    await add_users(sessionmaker, [1, 2])
+    async with sessionmaker() as s, s.begin():
+        await ledger.enqueue(s, key="stale", kind="reminder", text="还剩约2小时", recipients=[1],
+                             now=NOW, not_after=NOW - timedelta(seconds=1))
+        await ledger.enqueue(s, key="fresh", kind="reminder", text="还剩约3天", recipients=[2],
+                             now=NOW, not_after=NOW + timedelta(days=1))
+    report = await sender(session, sessionmaker, time).drain()
+    assert report.sent == 1 and session.chats() == [2]
+    async with sessionmaker() as s, s.begin():
+        assert await ledger.expire_stale(s, now=NOW) == 1
+    assert await statuses(sessionmaker, "stale") == {1: ledger.EXPIRED}
+
+
+async def test_no_call_starts_after_until(sessionmaker, session, time):
+    ids = list(range(1, 41))
+    await add_users(sessionmaker, ids)
+    await enqueue(sessionmaker, "b", ids)
+    await enqueue(sessionmaker, "later", ids)  # not claimed yet: counted as deferred too
+    start = time.monotonic()
+
+    def wall():  # the wall clock moves with the sender's (scaled) monotonic clock
+        return NOW + timedelta(seconds=time.monotonic() - start)
+
+    until = NOW + timedelta(seconds=1.5)
+    result = await Sender(make_bot(session), sessionmaker, rate=10, burst=1, batch=10,
+                          until=until, now=wall, monotonic=time.monotonic, sleep=time.sleep).drain()
+    assert 10 <= result.sent < 40 and result.deferred == 80 - result.sent
+    assert all(t - start < 1.5 for t in session.times)
+    assert Counter((await statuses(sessionmaker, "b")).values()) == {
+        ledger.SENT: result.sent, ledger.PENDING: 40 - result.sent}

@@ -14,6 +14,7 @@ from content.reminders import (
     due_now,
     out_of_quiet_hours,
     plan,
+    quiet_hours_start,
     reminder_problems,
     render,
 )
@@ -51,6 +52,14 @@ def test_quiet_hours_move_to_eight() -> None:
     assert out_of_quiet_hours(at("2023-06-30T07:59:59")) == at("2023-06-30T08:00")
     assert out_of_quiet_hours(at("2023-06-30T08:00")) == at("2023-06-30T08:00")
     assert out_of_quiet_hours(at("2023-06-30T21:59:59")) == at("2023-06-30T21:59:59")
+
+
+def test_quiet_hours_start_is_the_evening_a_moment_belongs_to() -> None:
+    assert quiet_hours_start(at("2023-06-30T09:00")) == at("2023-06-30T22:00")
+    assert quiet_hours_start(at("2023-06-30T22:00")) == at("2023-06-30T22:00")
+    assert quiet_hours_start(at("2023-06-30T23:30")) == at("2023-06-30T22:00")
+    assert quiet_hours_start(at("2023-07-01T07:59")) == at("2023-06-30T22:00")
+    assert quiet_hours_start(at("2023-07-01T08:00")) == at("2023-07-01T22:00")
 
 
 def test_offsets_parse_and_refuse() -> None:

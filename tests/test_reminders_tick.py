@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
+
+from aiogram.methods import SendMessage
 
 from bot.clock import parse_moment
 from bot.scheduler import tick
@@ -153,3 +156,24 @@ async def test_pending_rows_whose_event_is_over_expire_unsent(harness: Harness) 
     assert all(text != "还剩约2小时" for _, text in sent)
     async with sm() as session:
         assert await ledger.expire_stale(session, now=parse_moment("2023-07-02T09:00")) == 0
+
+
+async def test_a_drain_that_runs_into_the_night_stops_at_22_and_resumes_at_8(
+        harness: Harness) -> None:
+    await people(harness)
+    session = harness.session
+    default = session._default_result
+
+    def slow(call):  # each message takes the clock a second further
+        harness.clock.advance(timedelta(seconds=1))
+        return default(SendMessage(**call.params), call)
+
+    session.responders["sendMessage"] = slow
+    evening = await run_tick(harness, "2023-06-27T21:59:58+08:00")
+    assert len(evening) == 2  # at 21:59:58 and 21:59:59; the third would go at 22:00
+    assert harness.clock.now() == parse_moment("2023-06-27T22:00:00")
+    async with harness.services.sessionmaker() as s:
+        assert (await ledger.status_counts(s)).get(ledger.PENDING) == 1  # none left claimed
+    assert await run_tick(harness, "2023-06-27T23:30") == []
+    morning = await run_tick(harness, "2023-06-28T08:00")
+    assert sorted(chat for chat, _ in evening + morning) == [1, 2, 8]
