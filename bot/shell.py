@@ -159,7 +159,8 @@ class Shell:
 
 
 async def run_shell(settings: Settings, *, user_id: int, jsonl: bool, now: datetime | None,
-                    stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+                    stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+    stdin, out = stdin or sys.stdin, out or sys.stdout
     clock = Clock(now)
     services = await open_services(settings, clock)
     shell = Shell(services, user_id=user_id, jsonl=jsonl, out=out)
