@@ -112,3 +112,21 @@ def test_a_season_replayed_sends_each_reminder_once_to_its_audience(monkeypatch,
     assert "quiet hours" in night[-1]["note"]
     assert sorted(chat for chat, _ in sends(morning)) == [1, 2]
     assert all("6月30日" in text for _, text in sends(morning))
+
+
+def test_fujian_season_for_a_subscriber(monkeypatch, capsys, db_url) -> None:
+    """Each of the four window reminders once, at its time; results and report-in reminders
+    are for the pre-registered and the admitted, so this subscriber gets none of them."""
+    moments = ["2023-07-08T09:00", "2023-07-08T09:30", "2023-07-09T07:59", "2023-07-09T08:00",
+               "2023-07-11T09:00", "2023-07-12T15:00", "2023-07-12T17:01", "2023-07-15T09:00",
+               "2023-08-24T09:00", "2023-08-31T09:00"]
+    lines = ["/start fujian-2023", "🔔 开启报名提醒"]
+    for moment in moments:
+        lines += [f":now {moment}", ":tick"]
+    out = turns(shell(monkeypatch, capsys, db_url, lines, "--jsonl"))
+    got = {moment: sends(turn) for moment, turn in zip(moments, out[3::2], strict=True)}
+    assert {moment: len(sent) for moment, sent in got.items() if sent} == {
+        "2023-07-08T09:00": 1, "2023-07-09T08:00": 1, "2023-07-11T09:00": 1,
+        "2023-07-12T15:00": 1}
+    assert all(chat == 1001 for sent in got.values() for chat, _ in sent)
+    assert "7月12日" in got["2023-07-11T09:00"][0][1]
