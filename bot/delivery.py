@@ -195,13 +195,16 @@ class Sender:
                 if self._too_late():  # a 429's pause ran into the quiet hours
                     self._queue.appendleft(item)
                     return
-                previous = self.pacer.sending(item.user_id)
+                reached = True  # unless Telegram says it refused the call
                 try:
                     sent = await self.bot.send_message(chat_id=item.user_id, text=text,
                                                        reply_markup=markup)
                 except (TelegramRetryAfter, TelegramServerError):
-                    self.pacer.unused(item.user_id, previous)
+                    reached = False
                     raise
+                finally:
+                    if reached:
+                        self.pacer.sent(item.user_id)
         except TelegramRetryAfter as exc:
             self.bucket.pause(exc.retry_after)
             self.report.rate_limited += 1

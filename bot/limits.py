@@ -65,22 +65,14 @@ class ChatPacer:
         if not lock.locked():
             self._turns.pop(chat_id, None)
 
-    def sending(self, chat_id: int) -> float | None:
-        """Call right before the API call: the chat's next turn counts from now.
+    def sent(self, chat_id: int) -> None:
+        """Call when a call to the chat has ended: its next turn counts from now.
 
-        Returns the moment this replaces, for `unused`.
+        Counting from the end, not the start, keeps the next request a whole interval after this
+        one whatever the time each took on the way. Skip it when Telegram refused the call (429,
+        5xx): nothing reached the chat, so a retry waits only for its own backoff.
         """
         now = self._monotonic()
         if len(self._last) > 50_000:
             self._last = {c: t for c, t in self._last.items() if t + self.interval > now}
-        previous = self._last.get(chat_id)
         self._last[chat_id] = now
-        return previous
-
-    def unused(self, chat_id: int, previous: float | None) -> None:
-        """Telegram refused the call (429, 5xx): nothing reached the chat, so the turn is not
-        spent and a retry waits only for its own backoff. Call inside the chat's turn."""
-        if previous is None:
-            self._last.pop(chat_id, None)
-        else:
-            self._last[chat_id] = previous
