@@ -5,10 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from content.hanzi import simplified_table
 from content.loader import ContentError, ContentIssue, LoadedFile, check_file, display_path
 from content.schema import Campaign
 
 BUNDLED = Path(__file__).resolve().parent / "campaigns"
+_PLACE_SUFFIXES = ("自治区", "地区", "市", "省", "州", "盟", "县", "区")
+
+
+def place_name(campaign: Campaign) -> str:
+    """How people name the campaign's region: 孝感市 → 孝感, 福建省 → 福建."""
+    region = campaign.notice.region
+    for suffix in _PLACE_SUFFIXES:
+        if region.endswith(suffix) and len(region) - len(suffix) >= 2:
+            return region[: -len(suffix)]
+    return region
 
 
 class Catalogue:
@@ -27,6 +38,11 @@ class Catalogue:
     @property
     def slugs(self) -> list[str]:
         return list(self._by_slug)
+
+    def named_in(self, text: str) -> list[Campaign]:
+        """The campaigns whose region the text names ("孝感的报名时间", "福建"), any script."""
+        simple = text.translate(simplified_table())
+        return [c for c in self if place_name(c) in simple]
 
     def __contains__(self, slug: object) -> bool:
         return slug in self._by_slug

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from aiogram import Router
-from aiogram.filters import Command, CommandObject, CommandStart
+import re
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from content.catalogue import Catalogue
+from content.catalogue import Catalogue, place_name
+from content.hanzi import simplified_table
 from content.schema import Campaign
 from content.texts import Texts
 from handlers import qa, reminders
@@ -67,6 +70,33 @@ async def on_choose(query: CallbackQuery, callback_data: CampaignCb, texts: Text
                            session=session, user=user)
 
 
+async def names_one_campaign(message: Message, catalogue: Catalogue,
+                             user: User | None) -> dict[str, Campaign] | bool:
+    """Filter: typed text, before any campaign was chosen, that names exactly one of them."""
+    text = message.text or ""
+    if user is None or user.campaign_slug is not None or text.startswith("/"):
+        return False
+    found = catalogue.named_in(text)
+    return {"named": found[0]} if len(found) == 1 else False
+
+
+async def on_named_campaign(message: Message, named: Campaign, texts: Texts, clock: Clock,
+                            state: FSMContext, session: AsyncSession, user: User) -> None:
+    """"孝感" chooses that campaign as its button would; "福建的报名什么时候截止" chooses it and
+    answers the question too."""
+    await choose(session, user, named)
+    await message.answer(texts("campaign.chosen", name=named.name))
+    text = message.text or ""
+    simple = text.translate(simplified_table())
+    rest = re.sub(r"[\W_的了吧呢啊呀嘛我想要选看报查]", "", simple.replace(place_name(named), ""))
+    if len(rest) <= 1:  # the name alone ("孝感市", "选福建的"): the menu
+        await send_menu(message, texts, named)
+    else:  # a question: answered once chosen, like one that waited for the chooser
+        await state.update_data({qa.PENDING_KEY: text[:1000]})
+    await after_choice(message, named, texts=texts, clock=clock, state=state, session=session,
+                       user=user)
+
+
 async def after_choice(message: Message, campaign: Campaign, *, texts: Texts, clock: Clock,
                        state: FSMContext, session: AsyncSession, user: User) -> None:
     """Once a campaign is chosen: the question that waited for it, then the reminder offer."""
@@ -95,4 +125,5 @@ def build_router() -> Router:
     router.message.register(cmd_start, CommandStart())
     router.message.register(cmd_campaign, Command("campaign"))
     router.callback_query.register(on_choose, CampaignCb.filter())
+    router.message.register(on_named_campaign, F.text, StateFilter(None), names_one_campaign)
     return router
