@@ -12,7 +12,8 @@
 - other 4xx: `failed`, retrying cannot help;
 - `until` (the start of the quiet hours, from the tick): no call starts after it; what is left
   stays pending for the next drain.
-Each result is written in its own transaction right after its API call. Rows are claimed first
+Each result is written right after its API call (results that come in together share one
+transaction), and the call's slot stays taken until it is committed. Rows are claimed first
 (`sending`); a crash leaves the in-flight ones claimed and the next drain sends them again, so a
 crash repeats at most the `max_in_flight` messages in flight and loses none. A cancelled drain
 stops claiming, lets the calls in flight finish and record, and gives the rest back.
