@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from content.matching import Index, normalise
 from content.qa_builders import Part, contact_lines, esc, render
@@ -33,6 +33,11 @@ ENTITY_BONUS = 0.2
 SUPPORT = 0.3
 # A fact answers an intent when it holds this much of one of the intent's topic terms.
 TERM_MIN = 0.75
+# A question asking "when" (any of its synonyms, content/synonyms.yaml) leans to dated answers.
+_WHEN = normalise("什么时候")
+WHEN_BONUS = 0.1
+_DATE = re.compile(r"\d+月\d+日|\d{4}年\d+月")
+NEAR = timedelta(days=7)
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块|万)")
 
 ANSWERED, AMBIGUOUS, FALLBACK = "answered", "ambiguous", "fallback"
@@ -110,8 +115,13 @@ def answer_key(campaign: Campaign, key: str, now: datetime,
 def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: datetime,
                 t: Texts) -> list[tuple[Part, float]]:
     routes: dict[str, dict[bool, float]] = {}
+    asks_when = _WHEN in question
     for entry, score in kn.main.rank(question)[:RESOLVE_TOP] if question else []:
         key = resolve(kn, entry, question, entity)
+        if key and asks_when and _dated(kn, key):
+            score += WHEN_BONUS  # "什么时候…": the answer is a date, whatever else it shares
+            if key == "window" and _near(kn, now):
+                score += WHEN_BONUS / 2  # while registration is on, "when" is mostly about it
         if key:
             by_kind = routes.setdefault(key, {})
             is_intent = entry.startswith("intent:")
@@ -138,6 +148,22 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
     return parts
 
 
+def _dated(kn: Knowledge, key: str) -> bool:
+    """Whether the answer behind `key` gives a date (or says the notice gives none)."""
+    kind, _, ident = key.partition(":")
+    if kind in ("window", "event"):
+        return True
+    if kind == "silent":
+        return kn.table.intents[ident].answer in ("window", "event")
+    fact = kn.campaign.fact(ident) if kind == "fact" else None
+    return fact is not None and _DATE.search(fact.text) is not None
+
+
+def _near(kn: Knowledge, now: datetime) -> bool:
+    window = kn.campaign.registration.window
+    return window.opens - NEAR <= now <= window.closes + NEAR
+
+
 def _combine(scores: list[float]) -> float:
     best, *others = sorted(scores, reverse=True)
     for other in others:
@@ -154,15 +180,18 @@ def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> 
     campaign = kn.campaign
     builder = intent.answer
     base = entity.ref if entity and entity.ref.startswith("base:") else None
-    if builder == "fact":
-        return best_fact(kn, question, intent.topic)
-    if builder == "silent":
-        # Asked often, rarely in a notice (住宿, 报名费): its fact if it has one, else say so.
-        return best_fact(kn, question, intent.topic) or f"silent:{ident}"
+    # A question plainly about a topic this notice leaves out gets "the notice does not say"
+    # (or the intent's `otherwise`), not the next-best answer about something else.
+    otherwise = f"silent:{ident}" if intent.otherwise == "silent" else intent.otherwise
+    if builder in ("fact", "silent"):
+        return best_fact(kn, question, intent.topic) or otherwise
     if builder == "event":
-        return _best(kn.events, question, intent.topic) or best_fact(kn, question, intent.topic)
+        # Asked for a date: a fact on the topic answers only if it gives one.
+        fact = best_fact(kn, question, intent.topic)
+        dated = fact if fact is not None and _dated(kn, fact) else None
+        return _best(kn.events, question, intent.topic) or dated or otherwise
     if builder == "materials" and not campaign.registration.materials:
-        return best_fact(kn, question, intent.topic)
+        return best_fact(kn, question, intent.topic) or otherwise
     if builder == "quota":
         return f"quota:{base}" if base else "quota"
     if builder == "contacts":

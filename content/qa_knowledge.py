@@ -35,6 +35,9 @@ class Intent:
     answer: str
     topic: str
     phrasings: tuple[str, ...]
+    # When the campaign has nothing on the topic: "silent" (the notice does not say, and whom
+    # to ask) or another builder's key ("window": a late registration is a question of dates).
+    otherwise: str = "silent"
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,8 @@ def intent_table(path: Path = INTENTS_PATH) -> IntentTable:
     intents = {
         item["id"]: Intent(item["id"], str(item.get("title", "")), item["answer"],
                            str(item.get("topic", "")),
-                           tuple(str(p) for p in item["phrasings"]))
+                           tuple(str(p) for p in item["phrasings"]),
+                           str(item.get("otherwise", "silent")))
         for item in data["intents"]
     }
     markers = tuple(normalise(m) for m in data.get("amount_markers", []))

@@ -21,6 +21,7 @@ from content.qa import answer
 FIXTURES = Path(__file__).parent / "fixtures"
 DEV = Path(os.environ.get("ZHAOLU_QA_DEV_SET", FIXTURES / "qa-dev.tsv"))
 HELD_OUT = FIXTURES / "qa-heldout.tsv"
+FRESH = FIXTURES / "qa-fresh.tsv"
 MAX_CHARS = 600
 
 
@@ -55,5 +56,14 @@ def test_dev_set() -> None:
 
 def test_held_out_phrasings() -> None:
     share, failures = score(HELD_OUT)
-    # Measured 0.92 (78/85) when this floor was set; it guards against losing generality.
+    # Measured 0.92 (78/85) when this floor was set, 0.93 since; it guards against losing
+    # generality.
     assert share >= 0.9, "\n".join(failures)
+
+
+def test_fresh_phrasings() -> None:
+    """80 colloquial questions written from the notices alone, without reading the matcher
+    (tests/fixtures/qa-fresh.tsv). They scored 51/80 when written; the general fixes made after
+    reading the misses raised that, so they are no longer held out: a floor, not a target."""
+    share, failures = score(FRESH)
+    assert share >= 0.65, "\n".join(failures)
