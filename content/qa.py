@@ -4,8 +4,9 @@ The question is normalised (content/matching.py), a base or organisation it name
 and the rest is ranked against the generic intents, the campaign's FAQ and its facts. Each
 candidate resolves to an answer key (content/qa_builders.py), so the same answer reached twice
 counts once. Below the threshold, or when the notice is silent (no amount, no total), the reply
-says so and gives the campaign's consultation contacts: it never invents a figure. Two close
-answers are offered as choices instead of guessing.
+says so and gives the campaign's consultation contacts: it never invents a figure. Of two close
+answers the best is given and the other offered with a tap: no guessing in silence, and no
+question answered only with a question.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ class Answer:
     entry: str | None  # the answer key; None when nothing matched
     score: float
     kind: str  # answered | ambiguous | fallback
-    alternatives: tuple[tuple[str, str], ...] = ()  # (button label, answer key)
+    # Close answers, the one in `text` first: (button label, answer key).
+    alternatives: tuple[tuple[str, str], ...] = ()
 
     @property
     def unanswered(self) -> bool:
@@ -255,10 +257,15 @@ def _fallback(kn: Knowledge, part: Part | None, score: float, t: Texts,
 
 
 def _ambiguous(kn: Knowledge, parts: list[Part], score: float, t: Texts) -> Answer:
-    lines = [t("qa.ambiguous.item", label=p.title) for p in parts]
-    text = "\n".join([t("qa.ambiguous.lead"), *lines])
+    """The best answer at once, and the close one named, to be had with a tap."""
+    best, *others = parts
+    also = t("qa.ambiguous.also", labels="、".join(p.title for p in others))
+    source = f"{kn.campaign.citation}{best.clause}"
+    text = fit([t("qa.title", title=best.title)], list(best.lines),
+               t("qa.source", citation=kn.campaign.citation, clause=best.clause), t,
+               limit=MAX_CHARS - visible_length(also) - 1)
     alternatives = tuple((p.title[:30], p.key) for p in parts)
-    return Answer(text, kn.campaign.citation, parts[0].key, round(min(score, 1.0), 3), AMBIGUOUS,
+    return Answer(f"{text}\n{also}", source, best.key, round(min(score, 1.0), 3), AMBIGUOUS,
                   alternatives)
 
 

@@ -3,8 +3,8 @@
 Registered after every feature (handlers/__init__.py) and before the fallbacks, so feature flows
 that wait for typed input see it first. A user with no campaign yet is asked to choose one; the
 question waits in FSM data and `answer_pending` (called by the campaign chooser) answers it.
-Two close answers come as two buttons (callback prefix ``qa``). Answers the notice does not
-cover are logged for the content authors (storage/unanswered.py).
+Of two close answers the best is shown and the other is a button (callback prefix ``qa``).
+Answers the notice does not cover are logged for the content authors (storage/unanswered.py).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def reply_markup(texts: Texts, campaign: Campaign, reply: Answer) -> InlineKeybo
     if reply.kind != AMBIGUOUS:
         return back_to_menu(texts, campaign)
     rows = []
-    for label, key in reply.alternatives:
+    for label, key in reply.alternatives[1:]:  # the first is the answer shown
         data = _packed(campaign.slug, key)
         if data is not None:
             rows.append([InlineKeyboardButton(text=label, callback_data=data)])
