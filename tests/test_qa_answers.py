@@ -224,3 +224,24 @@ def test_local_numbers_come_with_the_area_code(xiaogan: Campaign, fujian: Campai
     assert "0712" in render_section(xiaogan, "contacts", MAY)
     assert fujian.phone_note is None
     assert "区号" not in ask(fujian, "联系电话是多少", JULY).text
+
+
+def test_a_near_miss_is_given_as_a_guess_with_the_contacts(xiaogan: Campaign) -> None:
+    reply = ask(xiaogan, "学员能拿到跟住院医一样的钱吗")
+    assert reply.kind == FALLBACK and reply.unanswered  # logged for the content authors
+    assert "不确定" in reply.text and "住院医师待遇" in reply.text and "2839876" in reply.text
+    assert reply.entry == "fact:support_pay"
+
+
+def test_a_topic_the_notice_leaves_out_is_not_answered_by_another(fujian: Campaign) -> None:
+    """Fujian's notice sets no age limit: the age question says so, it does not drift to the
+    next-best clause."""
+    reply = ask(fujian, "年纪大了是不是就报不了了", parse_moment("2023-07-10T10:00"))
+    assert reply.kind == FALLBACK and reply.entry == "silent:age"
+    assert "没有写明" in reply.text and "83574579" in reply.text
+
+
+def test_a_when_question_about_an_undated_event_says_the_notice_gives_no_date(
+        xiaogan: Campaign) -> None:
+    reply = ask(xiaogan, "被录上以后哪天去医院报道")
+    assert reply.kind == FALLBACK and reply.entry == "silent:report_in"
