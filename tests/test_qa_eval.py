@@ -66,4 +66,4 @@ def test_fresh_phrasings() -> None:
     (tests/fixtures/qa-fresh.tsv). They scored 51/80 when written; the general fixes made after
     reading the misses raised that, so they are no longer held out: a floor, not a target."""
     share, failures = score(FRESH)
-    assert share >= 0.65, "\n".join(failures)
+    assert share >= 0.7, "\n".join(failures)
