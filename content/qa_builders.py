@@ -200,6 +200,9 @@ def _fact(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     fact = kn.campaign.fact(arg)
     if fact is None:
         return None
+    if fact.refers_elsewhere:
+        return Part(f"fact:{arg}", fact.title, (t("qa.refers_elsewhere"), esc(fact.text)),
+                    fact.clause, covered=False)
     return Part(f"fact:{arg}", fact.title, (esc(fact.text),), fact.clause)
 
 

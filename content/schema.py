@@ -64,6 +64,10 @@ class Fact(Strict):
     text: str = Field(description="Plain text (no HTML); what an answer says.")
     clause: str = Field(description="Where in the notice: e.g. 二、招录对象.")
     keywords: list[str] = Field(default_factory=list, description="Extra words for matching.")
+    refers_elsewhere: bool = Field(
+        default=False,
+        description="The clause only points elsewhere (the training agreement, a later notice): "
+                    "answers quote it and add whom to ask.")
 
     _text = field_validator("title", "text")(_no_split_chinese)
 

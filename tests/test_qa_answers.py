@@ -245,3 +245,10 @@ def test_a_when_question_about_an_undated_event_says_the_notice_gives_no_date(
         xiaogan: Campaign) -> None:
     reply = ask(xiaogan, "被录上以后哪天去医院报道")
     assert reply.kind == FALLBACK and reply.entry == "silent:report_in"
+
+
+def test_a_clause_that_only_points_elsewhere_comes_with_the_contacts(xiaogan: Campaign) -> None:
+    reply = ask(xiaogan, "培训的时候社保由谁来交")
+    assert reply.kind == FALLBACK and reply.entry == "fact:support_other"
+    assert "没有具体规定" in reply.text and "培训协议执行" in reply.text
+    assert "2839876" in reply.text
