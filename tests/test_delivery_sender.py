@@ -46,6 +46,17 @@ async def statuses(sessionmaker, key: str) -> dict[int, str]:
         return {d.user_id: d.status for d in await ledger.deliveries_of(session, key=key)}
 
 
+def failing_first(session: TimedSession, failures: dict[int, list[type]]):
+    """A sendMessage responder: each chat's listed errors first, in order, then success."""
+    def respond(call):
+        pending = failures[int(call.chat_id)]
+        if pending:
+            raise pending.pop(0)(method=DUMMY_METHOD, message="Bad Gateway")
+        return session._message_for(DUMMY_METHOD.model_copy(update=call.params), call)
+
+    return respond
+
+
 @pytest.fixture
 def time() -> ScaledTime:
     return ScaledTime(10.0)
@@ -124,14 +135,7 @@ async def test_5xx_and_network_errors_are_retried_with_backoff(sessionmaker, ses
     await add_users(sessionmaker, [1, 2])
     await enqueue(sessionmaker, "b", [1, 2])
     failures = {1: [TelegramServerError, TelegramNetworkError], 2: []}
-
-    def respond(call):
-        pending = failures[int(call.chat_id)]
-        if pending:
-            raise pending.pop(0)(method=DUMMY_METHOD, message="Bad Gateway")
-        return session._message_for(DUMMY_METHOD.model_copy(update=call.params), call)
-
-    session.responders["sendMessage"] = respond
+    session.responders["sendMessage"] = failing_first(session, failures)
     report = await sender(session, sessionmaker, time, backoff=2.0).drain()
     assert report.sent == 2 and report.retried == 2
     assert Counter(int(c.chat_id) for c in session.calls) == {1: 3, 2: 1}
@@ -147,14 +151,7 @@ async def test_a_refused_call_does_not_spend_the_chats_turn(sessionmaker, sessio
     await add_users(sessionmaker, [1, 2])
     await enqueue(sessionmaker, "b", [1, 2])
     failures = {1: [TelegramServerError], 2: [TelegramNetworkError]}
-
-    def respond(call):
-        pending = failures[int(call.chat_id)]
-        if pending:
-            raise pending.pop(0)(method=DUMMY_METHOD, message="Bad Gateway")
-        return session._message_for(DUMMY_METHOD.model_copy(update=call.params), call)
-
-    session.responders["sendMessage"] = respond
+    session.responders["sendMessage"] = failing_first(session, failures)
     report = await sender(session, sessionmaker, time, backoff=0.2).drain()
     assert report.sent == 2 and report.retried == 2
     for chat, low, high in ((1, 0.2, 0.9), (2, 1.0, 1.9)):
