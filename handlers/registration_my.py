@@ -1,4 +1,4 @@
-"""/my (status, edit, withdraw, 已官网报名), /mydata and /delete_my_data.
+"""/my (status, edit, withdraw, 已官网报名, 已录取 / 未录取, 已报到), /mydata and /delete_my_data.
 
 Registration ids arrive in button data, so every action checks the row belongs to the user who
 pressed; edits and withdrawals are refused once the pre-registration period has closed.
@@ -27,6 +27,13 @@ from storage.registration_materials import materials_for
 from storage.registrations import Registration
 
 _EDITABLE = (repo.PRE_REGISTERED, repo.OFFICIALLY_REGISTERED)
+# The applicant's own marks once results are out: button action -> (from statuses, to status).
+# They choose the reminders that follow: report-in reminders go to the admitted only.
+_RESULT_MARKS = {
+    "my_ad": (_EDITABLE, repo.ADMITTED),
+    "my_na": (_EDITABLE, repo.NOT_ADMITTED),
+    "my_rp": ((repo.ADMITTED,), repo.REPORTED),
+}
 _ANSWER_COLUMNS = ("name", "id_cipher", "id_masked", "phone", "school", "graduation_year",
                    "education", "major", "qualification", "person_type", "base_choices",
                    "accepts_adjustment")
@@ -35,6 +42,17 @@ _ANSWER_COLUMNS = ("name", "id_cipher", "id_masked", "phone", "school", "graduat
 def editable(campaign: Campaign | None, registration: Registration, now: datetime) -> bool:
     return (campaign is not None and campaign.form is not None
             and campaign.form.is_open(now) and registration.status in _EDITABLE)
+
+
+def results_out(campaign: Campaign | None, now: datetime) -> bool:
+    """Whether applicants can know their result: the results event has begun, or, in a notice
+    that dates none, registration has closed."""
+    if campaign is None:
+        return False
+    event = campaign.event("results")
+    if event is not None and (event.start or event.end):
+        return now >= (event.start or event.end)
+    return campaign.registration.window.phase(now) == "closed"
 
 
 def _item(registration: Registration, campaign: Campaign | None, texts: Texts) -> str:
@@ -59,6 +77,11 @@ def _actions(registration: Registration, campaign: Campaign | None, texts: Texts
     if registration.status == repo.PRE_REGISTERED:
         actions.append((texts("registration.button.my_official", receipt=receipt), "my_of",
                         reg_id))
+    if results_out(campaign, now):
+        for action, (before, _after) in _RESULT_MARKS.items():
+            if registration.status in before:
+                actions.append((texts(f"registration.button.{action}", receipt=receipt),
+                                action, reg_id))
     active = registration.status in repo.ACTIVE_STATUSES
     if active and campaign is not None and campaign.form and campaign.form.materials:
         actions.append((texts("registration.button.my_materials", receipt=receipt), "my_mt",
@@ -169,6 +192,27 @@ async def on_my_official(query: CallbackQuery, callback_data: RgCb, **kwargs: An
     await sender(query)(texts("registration.official_marked", receipt=registration.receipt_no))
 
 
+async def on_my_result(query: CallbackQuery, callback_data: RgCb, **kwargs: Any) -> None:
+    """已被录取 / 未被录取 / 已到基地报到: the applicant's own marks, once results are out."""
+    turn = turn_of(kwargs)
+    found = await owned(query, turn, callback_data)
+    if found is None:
+        return
+    registration, campaign = found
+    before, after = _RESULT_MARKS[callback_data.action]
+    texts = turn.texts
+    if registration.status not in before or not results_out(campaign, turn.clock.now()):
+        await query.answer(texts("registration.mark_refused", receipt=registration.receipt_no,
+                                 status=texts(f"registration.status.{registration.status}")),
+                           show_alert=True)
+        return
+    await query.answer()
+    await repo.set_status(turn.session, registration=registration, status=after,
+                          now=turn.clock.now())
+    await show(query, texts(f"registration.marked.{after}", receipt=registration.receipt_no),
+               None)
+
+
 async def cmd_mydata(message: Message, **kwargs: Any) -> None:
     """/mydata: what is stored about the user (ID numbers masked)."""
     turn = turn_of(kwargs)
@@ -221,4 +265,5 @@ def register(router: Router) -> None:
     router.callback_query.register(on_my_withdraw,
                                    RgCb.filter(F.action.in_({"my_wd", "my_wdy", "my_keep"})))
     router.callback_query.register(on_my_official, RgCb.filter(F.action == "my_of"))
+    router.callback_query.register(on_my_result, RgCb.filter(F.action.in_(set(_RESULT_MARKS))))
     router.callback_query.register(on_delete, RgCb.filter(F.action == "del"))

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel import select
 
+from handlers.registration_keyboards import RgCb
 from storage.models import FsmRecord, User
 from storage.registrations import Registration
 from tests.harness import Harness
@@ -133,3 +134,26 @@ async def test_mydata_and_delete_my_data(harness: Harness) -> None:
         left = (await session.exec(select(Registration.user_id))).all()
     assert 1001 not in users and 1001 not in fsm and left == [OTHER]
     assert "还没有预登记" in (await harness.send("/my")).text
+
+
+async def test_my_marks_the_result_once_it_is_out(harness: Harness) -> None:
+    await register_xiaogan(harness)
+    my = await harness.send("/my")  # 5月10日: no result yet
+    assert not [label for label in my.labels if "录取" in label]
+    harness.clock.set(datetime.fromisoformat("2023-07-05T09:00:00+08:00"))
+    my = await harness.send("/my")
+    assert {"🎉 我已被录取 XG2023-0001", "未被录取 XG2023-0001"} <= set(my.labels)
+    marked = await harness.press("🎉 我已被录取 XG2023-0001")
+    assert "已录取" in marked.text and "提醒您按时报到" in marked.text
+    [row] = await registrations(harness)
+    assert row.status == "admitted"
+    # An old /my message's other button no longer applies.
+    refused = await harness.press_data(RgCb(action="my_na", value=str(row.id)).pack())
+    assert refused.methods() == ["answerCallbackQuery"]
+    assert refused[0].params["show_alert"] is True and "已录取" in refused[0].params["text"]
+    my = await harness.send("/my")
+    assert "✅ 我已到基地报到 XG2023-0001" in my.labels
+    assert not [label for label in my.labels if "被录取" in label]
+    await harness.press("✅ 我已到基地报到 XG2023-0001")
+    [row] = await registrations(harness)
+    assert row.status == "reported"

@@ -177,3 +177,17 @@ async def test_a_drain_that_runs_into_the_night_stops_at_22_and_resumes_at_8(
     assert await run_tick(harness, "2023-06-27T23:30") == []
     morning = await run_tick(harness, "2023-06-28T08:00")
     assert sorted(chat for chat, _ in evening + morning) == [1, 2, 8]
+
+
+async def test_report_in_reminders_follow_the_applicants_own_marks(harness: Harness) -> None:
+    await people(harness)  # 2: pre-registered, 4: admitted
+    await run_tick(harness, "2023-07-15T09:00")  # the results reminder
+    harness.clock.set(parse_moment("2023-07-16T10:00"))
+    await harness.send("/my", user=2)
+    await harness.press("🎉 我已被录取 FU-2", user=2)
+    week = await run_tick(harness, "2023-08-24T09:00")
+    assert sorted(chat for chat, _ in week) == [2, 4]
+    harness.clock.set(parse_moment("2023-08-25T10:00"))
+    await harness.send("/my", user=2)
+    await harness.press("✅ 我已到基地报到 FU-2", user=2)
+    assert [chat for chat, _ in await run_tick(harness, "2023-08-28T09:00")] == [4]
