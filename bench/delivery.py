@@ -8,6 +8,8 @@ one started (as `zhaolu run` would after a restart); a sender set to twice the c
 honoured; and a crash (the calls in flight killed too) on a smaller audience, where at most the
 in-flight messages may repeat.
 Targets: delivered rate >= 95% of the cap, duplicates 0, lost 0.
+The ledger is a SQLite file; with ZHAOLU_BENCH_DATABASE_URL (a PostgreSQL database the bench may
+empty) every run is repeated on it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import os
 import random
 import tempfile
 import time
@@ -102,13 +105,17 @@ async def _stats(base: str, *, reset: bool = False) -> dict[str, Any]:
         return await response.json()
 
 
-async def _prepare(directory: Path) -> Any:
+async def _prepare(url: str) -> Any:
     from sqlalchemy import insert
 
     from storage.engine import create_engine, make_sessionmaker, prepare_database
     from storage.models import User
 
-    engine = create_engine(f"sqlite+aiosqlite:///{directory / 'bench.db'}")
+    engine = create_engine(url)
+    if engine.dialect.name == "postgresql":  # a database of its own: start empty
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+            await connection.exec_driver_sql("CREATE SCHEMA public")
     await prepare_database(engine)
     now = datetime.now(UTC)
     async with make_sessionmaker(engine)() as session, session.begin():
@@ -185,30 +192,36 @@ def _print(name: str, result: dict[str, Any], *, rate: bool) -> None:
 
 
 async def _bench(base: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        await _bench_on(base, f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", "SQLite")
+    if url := os.environ.get("ZHAOLU_BENCH_DATABASE_URL"):
+        await _bench_on(base, url, "PostgreSQL")
+
+
+async def _bench_on(base: str, url: str, ledger: str) -> None:
     from storage.engine import make_sessionmaker
 
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = await _prepare(Path(tmp))
-        sessionmaker = make_sessionmaker(engine)
-        try:
-            print(f"cap {CAP}/s per sliding second, sender rate {SEND_RATE}/s + burst 2, "
-                  f"{IN_FLIGHT} in flight, {ERROR_RATE:.1%} 5xx retried after {BACKOFF} s, "
-                  "SQLite ledger")
-            _print("straight", await _run(base, sessionmaker, "straight", RECIPIENTS, None),
-                   rate=True)
-            _print("cancel+restart", await _run(base, sessionmaker, "restart", RECIPIENTS,
-                                                RECIPIENTS // 2), rate=True)
-            over = await _run(base, sessionmaker, "overdriven", OVERDRIVEN, None, rate=2 * CAP)
-            print(f"overdriven (sender at {2 * CAP}/s): {over['count']} recipients, 429s "
-                  f"{over['stats']['rate_limited']} each pausing all sends, duplicates "
-                  f"{over['duplicates']} (target 0), lost {over['lost']} (target 0)")
-            crash = await _run(base, sessionmaker, "crash", CRASH_RECIPIENTS,
-                               CRASH_RECIPIENTS // 2, crash=True)
-            print(f"crash+restart: {crash['count']} recipients, duplicates {crash['duplicates']} "
-                  f"(bound: the {IN_FLIGHT} in flight), lost {crash['lost']} (target 0), "
-                  f"recovered {crash['second'].recovered} claimed rows")
-        finally:
-            await engine.dispose()
+    engine = await _prepare(url)
+    sessionmaker = make_sessionmaker(engine)
+    try:
+        print(f"cap {CAP}/s per sliding second, sender rate {SEND_RATE}/s + burst 2, "
+              f"{IN_FLIGHT} in flight, {ERROR_RATE:.1%} 5xx retried after {BACKOFF} s, "
+              f"{ledger} ledger")
+        _print("straight", await _run(base, sessionmaker, "straight", RECIPIENTS, None),
+               rate=True)
+        _print("cancel+restart", await _run(base, sessionmaker, "restart", RECIPIENTS,
+                                            RECIPIENTS // 2), rate=True)
+        over = await _run(base, sessionmaker, "overdriven", OVERDRIVEN, None, rate=2 * CAP)
+        print(f"overdriven (sender at {2 * CAP}/s): {over['count']} recipients, 429s "
+              f"{over['stats']['rate_limited']} each pausing all sends, duplicates "
+              f"{over['duplicates']} (target 0), lost {over['lost']} (target 0)")
+        crash = await _run(base, sessionmaker, "crash", CRASH_RECIPIENTS,
+                           CRASH_RECIPIENTS // 2, crash=True)
+        print(f"crash+restart: {crash['count']} recipients, duplicates {crash['duplicates']} "
+              f"(bound: the {IN_FLIGHT} in flight), lost {crash['lost']} (target 0), "
+              f"recovered {crash['second'].recovered} claimed rows")
+    finally:
+        await engine.dispose()
 
 
 def main() -> None:
