@@ -86,7 +86,8 @@ def test_the_state_survives_a_second_shell(monkeypatch, capsys, db_url) -> None:
 
 def test_a_season_replayed_sends_each_reminder_once_to_its_audience(monkeypatch, capsys,
                                                                      db_url) -> None:
-    """1 and 2 subscribe, 2 pre-registers; 3 subscribes then unsubscribes; 4 says not now."""
+    """1 and 2 subscribe; 3 subscribes then unsubscribes; 4 says not now. (Audiences by
+    registration status are replayed tick by tick in tests/test_reminders_tick.py.)"""
     setup = [":user 1", f"/start {XG}", "🔔 开启报名提醒",
              ":user 2", f"/start {XG}", "🔔 开启报名提醒",
              ":user 3", f"/start {XG}", "🔔 开启报名提醒", "/unsubscribe",
