@@ -15,10 +15,11 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from content.matching import Index, normalise
 from content.qa_builders import Part, contact_lines, esc, render
-from content.qa_knowledge import Entity, Knowledge
+from content.qa_knowledge import Entity, Intent, Knowledge
 from content.qa_personal import personal_part
 from content.schema import Campaign
 from content.texts import Texts, default_texts
@@ -39,6 +40,9 @@ TERM_MIN = 0.75
 # A question asking "when" (any of its synonyms, content/synonyms.yaml) leans to dated answers.
 _WHEN = normalise("什么时候")
 WHEN_BONUS = 0.1
+# "现在还能报名吗", "明天就能报了吧": registration asked about at a moment is a "when" question.
+_REGISTER = normalise("报名")
+_NOW_WORDS = tuple(normalise(w) for w in ("现在", "今天", "明天", "后天", "目前", "已经", "还可以"))
 _DATE = re.compile(r"\d+月\d+日|\d{4}年\d+月")
 NEAR = timedelta(days=7)
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块|万)")
@@ -122,7 +126,8 @@ def answer_key(campaign: Campaign, key: str, now: datetime,
 def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: datetime,
                 t: Texts) -> list[tuple[Part, float]]:
     routes: dict[str, dict[bool, float]] = {}
-    asks_when = _WHEN in question
+    asks_when = _WHEN in question or (_REGISTER in question
+                                       and any(word in question for word in _NOW_WORDS))
     for entry, score in kn.main.rank(question)[:RESOLVE_TOP] if question else []:
         key = resolve(kn, entry, question, entity)
         if key and asks_when and _dated(kn, key):
@@ -190,6 +195,8 @@ def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> 
     # A question plainly about a topic this notice leaves out gets "the notice does not say"
     # (or the intent's `otherwise`), not the next-best answer about something else.
     otherwise = f"silent:{ident}" if intent.otherwise == "silent" else intent.otherwise
+    if not _names_topic(question, intent):
+        otherwise = None  # matched on the question's frame (能不能报名), not on its topic
     if builder in ("fact", "silent"):
         return best_fact(kn, question, intent.topic) or otherwise
     if builder == "event":
@@ -206,6 +213,18 @@ def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> 
     if builder == "bases" and base:
         return f"base:{base[5:]}"
     return builder
+
+
+def _names_topic(question: str, intent: Intent) -> bool:
+    """Whether the (normalised) question says one of the intent's topic terms or its title."""
+    flat = question.replace(" ", "")
+    return any(term and term in flat for term in _topic_terms(intent))
+
+
+@lru_cache(maxsize=512)
+def _topic_terms(intent: Intent) -> tuple[str, ...]:
+    return tuple(normalise(term).replace(" ", "") for term in [*intent.topic.split(),
+                                                                intent.title])
 
 
 def best_fact(kn: Knowledge, question: str, topic: str) -> str | None:

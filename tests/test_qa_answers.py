@@ -252,3 +252,10 @@ def test_a_clause_that_only_points_elsewhere_comes_with_the_contacts(xiaogan: Ca
     assert reply.kind == FALLBACK and reply.entry == "fact:support_other"
     assert "没有具体规定" in reply.text and "培训协议执行" in reply.text
     assert "2839876" in reply.text
+
+
+def test_a_frame_shared_with_a_silent_topic_does_not_silence_the_answer(fujian: Campaign) -> None:
+    """能不能报名 is also how 助理医师能不能报名 asks; Fujian says nothing of 助理医师, but this
+    question is about the window, not about that."""
+    reply = ask(fujian, "目前能不能报名了", parse_moment("2023-07-08T20:00"))
+    assert reply.entry == "window" and "还没有开始" in reply.text and "7月9日" in reply.text
