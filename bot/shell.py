@@ -52,8 +52,9 @@ def call_json(call: Call) -> dict[str, Any]:
     return out
 
 
-def render_readable(call: Call) -> str:
-    """What a person reads: the text without tags, then each button as [label]."""
+def render_readable(call: Call, current_user: int | None = None) -> str:
+    """What a person reads: the text without tags, then each button as [label]; a message to
+    someone other than the current user (a reminder at :tick) is headed with its recipient."""
     if call.method == "answerCallbackQuery":
         text = call.params.get("text")
         return f"  (提示) {text}" if text else ""
@@ -61,6 +62,9 @@ def render_readable(call: Call) -> str:
         return ""
     text = html.unescape(re.sub(r"<[^>]+>", "", call.text))
     lines = [f"── {call.method} ──", text] if call.method != "sendMessage" else [text]
+    chat = call.params.get("chat_id")
+    if current_user is not None and chat is not None and str(chat) != str(current_user):
+        lines.insert(0, f"→ 用户 {chat}")
     markup = call.params.get("reply_markup") or {}
     for row in markup.get("inline_keyboard") or markup.get("keyboard") or []:
         lines.append(" ".join(f"[{b.get('text', '')}]" for b in row))
@@ -144,7 +148,7 @@ class Shell:
             if self.jsonl:
                 self._emit(call_json(call))
             else:
-                text = render_readable(call)
+                text = render_readable(call, self.user_id)
                 if text:
                     self.out.write(text + "\n")
 

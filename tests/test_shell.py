@@ -131,3 +131,12 @@ def test_fujian_season_for_a_subscriber(monkeypatch, capsys, db_url) -> None:
         "2023-07-12T15:00": 1}
     assert all(chat == 1001 for sent in got.values() for chat, _ in sent)
     assert "7月12日" in got["2023-07-11T09:00"][0][1]
+
+
+def test_readable_reminders_name_their_recipient(monkeypatch, capsys, db_url) -> None:
+    script = [":user 1", f"/start {XG}", "🔔 开启报名提醒", ":user 2",
+              ":now 2023-06-27T09:00:00+08:00", ":tick"]
+    out = shell(monkeypatch, capsys, db_url, script)
+    reminder = out[out.index("→ 用户 1"):]
+    assert "还剩约3天" in reminder
+    assert "→ 用户 2" not in out  # the current user's own messages carry no header
