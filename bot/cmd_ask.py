@@ -22,8 +22,9 @@ from pathlib import Path
 from bot.clock import SHANGHAI, parse_moment
 from content.catalogue import Catalogue, load_catalogue
 from content.loader import ContentError
-from content.matching import normalise
-from content.qa import Answer, answer
+from content.normalise import normalise
+from content.qa import answer
+from content.qa_reply import Answer
 from content.schema import Campaign
 
 USAGE_ERROR = 2

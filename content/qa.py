@@ -1,6 +1,6 @@
 """Policy Q&A: a free-text question answered from the campaign's notice, cited, time-aware.
 
-The question is normalised (content/matching.py), a base or organisation it names is taken out,
+The question is normalised (content/normalise.py), a base or organisation it names is taken out,
 and the rest is ranked against the generic intents, the campaign's FAQ and its facts. Each
 candidate resolves to an answer key (content/qa_builders.py), so the same answer reached twice
 counts once. Below the threshold, or when the notice is silent (no amount, no total), the reply
@@ -11,20 +11,19 @@ question answered only with a question.
 
 from __future__ import annotations
 
-import html
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from content.matching import Index, normalise
-from content.qa_builders import Part, contact_lines, esc, render
+from content.matching import Index
+from content.normalise import normalise
+from content.qa_builders import Part, render
 from content.qa_knowledge import Entity, Intent, Knowledge
 from content.qa_personal import personal_part
+from content.qa_reply import FALLBACK, Answer, ambiguous, compose, fallback
 from content.schema import Campaign
 from content.texts import Texts, default_texts
 
-MAX_CHARS = 600
 MAX_QUESTION = 300
 # Scores are 0..1 (content/matching.py); the figures were chosen on the dev and held-out sets.
 THRESHOLD = 0.3
@@ -46,25 +45,6 @@ _NOW_WORDS = tuple(normalise(w) for w in ("现在", "今天", "明天", "后天"
 _DATE = re.compile(r"\d+月\d+日|\d{4}年\d+月")
 NEAR = timedelta(days=7)
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块|万)")
-
-ANSWERED, AMBIGUOUS, FALLBACK = "answered", "ambiguous", "fallback"
-
-
-@dataclass(frozen=True)
-class Answer:
-    text: str  # Telegram HTML, at most MAX_CHARS visible characters, ends with the source
-    source: str  # 《notice title》clause
-    entry: str | None  # the answer key; None when nothing matched
-    score: float
-    kind: str  # answered | ambiguous | fallback
-    # Close answers, the one in `text` first: (button label, answer key).
-    alternatives: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def unanswered(self) -> bool:
-        """Worth logging for the content authors: a real question the notice did not answer."""
-        return self.kind == FALLBACK and not (self.entry or "").startswith("input:")
-
 
 _KNOWLEDGE: dict[int, tuple[Campaign, Knowledge]] = {}
 
@@ -97,18 +77,18 @@ def answer(campaign: Campaign, question: str, now: datetime,
     ranked = [(part, score) for part, score in _candidates(kn, rest, entity, now, t)]
     if not ranked or ranked[0][1] < HEDGE:
         best = ranked[0][1] if ranked else 0.0
-        return _fallback(kn, None, best, t)
+        return fallback(kn, None, best, t)
     part, score = ranked[0]
     if not part.covered:
-        return _fallback(kn, part, score, t)
+        return fallback(kn, part, score, t)
     if score < THRESHOLD:
         # Near the topic but not sure: the closest clause, said to be a guess, and whom to ask.
-        return _fallback(kn, part, score, t, lead=t("qa.hedge.lead"))
+        return fallback(kn, part, score, t, lead=t("qa.hedge.lead"))
     if _asks_amount(kn, normalised) and not _MONEY.search(" ".join(part.lines)):
-        return _fallback(kn, part, score, t, lead=t("qa.amount.lead"))
+        return fallback(kn, part, score, t, lead=t("qa.amount.lead"))
     close = [p for p, s in ranked[1:2] if s >= THRESHOLD and score - s <= MARGIN]
     if close:
-        return _ambiguous(kn, [part, close[0]], score, t)
+        return ambiguous(kn, [part, close[0]], score, t)
     return compose(kn, part, score, t)
 
 
@@ -120,7 +100,7 @@ def answer_key(campaign: Campaign, key: str, now: datetime,
     part = render(kn, key, now, t)
     if part is None:
         return None
-    return compose(kn, part, 1.0, t) if part.covered else _fallback(kn, part, 1.0, t)
+    return compose(kn, part, 1.0, t) if part.covered else fallback(kn, part, 1.0, t)
 
 
 def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: datetime,
@@ -253,69 +233,3 @@ def _best(index: Index, question: str, topic: str) -> str | None:
 def _asks_amount(kn: Knowledge, normalised: str) -> bool:
     flat = normalised.replace(" ", "")
     return any(marker and marker in flat for marker in kn.table.amount_markers)
-
-
-def compose(kn: Knowledge, part: Part, score: float, t: Texts) -> Answer:
-    source = f"{kn.campaign.citation}{part.clause}"
-    head = [t("qa.title", title=part.title)]
-    text = fit(head, list(part.lines), t("qa.source", citation=kn.campaign.citation,
-                                         clause=part.clause), t)
-    return Answer(text, source, part.key, round(min(score, 1.0), 3), ANSWERED)
-
-
-def _fallback(kn: Knowledge, part: Part | None, score: float, t: Texts,
-              lead: str | None = None) -> Answer:
-    campaign = kn.campaign
-    if lead is not None or part is None:
-        lead = lead or esc(campaign.consultation_note or "") or t("qa.fallback.lead")
-    head = [lead] if part is None else ([lead, t("qa.title", title=part.title)]
-                                        if lead else [t("qa.title", title=part.title)])
-    body = list(part.lines) if part else []
-    body += [t("qa.fallback.contacts"),
-             *contact_lines(list(campaign.contacts), t, campaign.phone_note)]
-    clause = part.clause if part else campaign.contacts[0].clause
-    source_line = t("qa.source", citation=campaign.citation, clause=clause)
-    text = fit(head, body, source_line, t)
-    return Answer(text, f"{campaign.citation}{clause}", part.key if part else None,
-                  round(min(score, 1.0), 3), FALLBACK)
-
-
-def _ambiguous(kn: Knowledge, parts: list[Part], score: float, t: Texts) -> Answer:
-    """The best answer at once, and the close one named, to be had with a tap."""
-    best, *others = parts
-    also = t("qa.ambiguous.also", labels="、".join(p.title for p in others))
-    source = f"{kn.campaign.citation}{best.clause}"
-    text = fit([t("qa.title", title=best.title)], list(best.lines),
-               t("qa.source", citation=kn.campaign.citation, clause=best.clause), t,
-               limit=MAX_CHARS - visible_length(also) - 1)
-    alternatives = tuple((p.title[:30], p.key) for p in parts)
-    return Answer(f"{text}\n{also}", source, best.key, round(min(score, 1.0), 3), AMBIGUOUS,
-                  alternatives)
-
-
-def visible_length(text: str) -> int:
-    return len(html.unescape(re.sub(r"<[^>]+>", "", text)))
-
-
-def fit(head: list[str], body: list[str], source: str, t: Texts,
-        limit: int = MAX_CHARS) -> str:
-    """Head, body and source line in at most `limit` visible characters: trailing body lines
-    go first (marked …); a single line too long is cut."""
-    lines = list(body)
-    while True:
-        text = "\n".join([*head, *lines, source])
-        if visible_length(text) <= limit or not lines:
-            return text
-        if len(lines) > 1:
-            lines = [*lines[:-2], t("qa.more")] if lines[-1] == t("qa.more") else \
-                [*lines[:-1], t("qa.more")]
-            continue
-        spare = limit - visible_length("\n".join([*head, source])) - 2
-        lines = [_cut(lines[0], max(0, spare))] if spare > 0 else []
-        if not lines:
-            return "\n".join([*head, source])
-
-
-def _cut(line: str, size: int) -> str:
-    plain = html.unescape(re.sub(r"<[^>]+>", "", line))
-    return esc(plain[:size]) + "…"

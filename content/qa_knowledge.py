@@ -16,7 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from content.matching import Index, normalise
+from content.matching import Index
+from content.normalise import normalise
 from content.schema import Campaign
 
 INTENTS_PATH = Path(__file__).resolve().parent / "intents.yaml"

@@ -6,7 +6,7 @@ question: the chat handler shows the page instead of a Q&A answer (handlers/qa.p
 
 from __future__ import annotations
 
-from content.matching import normalise
+from content.normalise import normalise
 from content.schema import SECTION_KEYS, Campaign
 from content.sections import section_title
 from content.texts import Texts

@@ -16,7 +16,7 @@ from itertools import product
 
 from bot.clock import to_shanghai
 from content.eligibility import Verdict, evaluate
-from content.matching import normalise
+from content.normalise import normalise
 from content.qa_builders import Part
 from content.qa_knowledge import Knowledge
 from content.qa_profile import Stated, stated

@@ -1,6 +1,6 @@
 """What a personal question says about the asker: "我今年36岁还能报吗", "护理专业能报吗".
 
-The facts are read from the question's readable normal form (content/matching.py `normalise`
+The facts are read from the question's readable normal form (content/normalise.py `normalise`
 with ``atomic=False``: synonyms folded, fillers dropped, numerals as digits), with the word lists
 of ``personal:`` in content/intents.yaml. A fact stated loosely keeps every value it may stand
 for: "36岁" today is any birth date of a 36-year-old, "在职" is any workplace. A question is

@@ -23,9 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from content.catalogue import Catalogue
-from content.matching import normalise
-from content.qa import AMBIGUOUS, Answer, answer, answer_key
+from content.normalise import normalise
+from content.qa import answer, answer_key
 from content.qa_menu import MAIN_MENU, typed_menu
+from content.qa_reply import AMBIGUOUS, Answer
 from content.schema import Campaign
 from content.sections import render_section
 from content.texts import Texts

@@ -8,7 +8,8 @@ from datetime import datetime
 import pytest
 
 from bot.clock import parse_moment
-from content.qa import AMBIGUOUS, ANSWERED, FALLBACK, MAX_CHARS, answer, answer_key, visible_length
+from content.qa import answer, answer_key
+from content.qa_reply import AMBIGUOUS, ANSWERED, FALLBACK, MAX_CHARS, visible_length
 from content.schema import Campaign, Fact
 
 MAY = parse_moment("2023-05-10T10:00")

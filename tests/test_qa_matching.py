@@ -1,10 +1,11 @@
-"""Normalisation and the n-gram scorer (content/matching.py)."""
+"""Normalisation (content/normalise.py) and the n-gram scorer (content/matching.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from content.matching import Index, Lexicon, chinese_number, ngrams, normalise, numerals_to_digits
+from content.matching import Index
+from content.normalise import Lexicon, chinese_number, ngrams, normalise, numerals_to_digits
 
 
 def plain(text: str) -> str:

@@ -9,9 +9,10 @@ import pytest
 
 from bot.clock import parse_moment
 from content.catalogue import Catalogue, load_catalogue
-from content.matching import normalise
-from content.qa import ANSWERED, MAX_CHARS, answer, visible_length
+from content.normalise import normalise
+from content.qa import answer
 from content.qa_profile import birth_dates, stated
+from content.qa_reply import ANSWERED, MAX_CHARS, visible_length
 from content.schema import Campaign
 
 MAY = parse_moment("2023-05-10T10:00")

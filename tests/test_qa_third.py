@@ -9,7 +9,8 @@ import pytest
 
 from bot.clock import parse_moment
 from content.catalogue import load_catalogue
-from content.qa import ANSWERED, FALLBACK, answer
+from content.qa import answer
+from content.qa_reply import ANSWERED, FALLBACK
 from content.schema import Campaign
 
 THIRD = Path(__file__).parent / "fixtures" / "qa-third"

@@ -1,0 +1,98 @@
+"""A Q&A reply put together: the answer's lines, the source line, the contacts when unsure, all
+within MAX_CHARS visible characters (content/qa.py decides which answer)."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from content.qa_builders import Part, contact_lines, esc
+from content.qa_knowledge import Knowledge
+from content.texts import Texts
+
+MAX_CHARS = 600
+
+ANSWERED, AMBIGUOUS, FALLBACK = "answered", "ambiguous", "fallback"
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str  # Telegram HTML, at most MAX_CHARS visible characters, ends with the source
+    source: str  # 《notice title》clause
+    entry: str | None  # the answer key; None when nothing matched
+    score: float
+    kind: str  # answered | ambiguous | fallback
+    # Close answers, the one in `text` first: (button label, answer key).
+    alternatives: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def unanswered(self) -> bool:
+        """Worth logging for the content authors: a real question the notice did not answer."""
+        return self.kind == FALLBACK and not (self.entry or "").startswith("input:")
+
+
+def compose(kn: Knowledge, part: Part, score: float, t: Texts) -> Answer:
+    source = f"{kn.campaign.citation}{part.clause}"
+    head = [t("qa.title", title=part.title)]
+    text = fit(head, list(part.lines), t("qa.source", citation=kn.campaign.citation,
+                                         clause=part.clause), t)
+    return Answer(text, source, part.key, round(min(score, 1.0), 3), ANSWERED)
+
+
+def fallback(kn: Knowledge, part: Part | None, score: float, t: Texts,
+              lead: str | None = None) -> Answer:
+    campaign = kn.campaign
+    if lead is not None or part is None:
+        lead = lead or esc(campaign.consultation_note or "") or t("qa.fallback.lead")
+    head = [lead] if part is None else ([lead, t("qa.title", title=part.title)]
+                                        if lead else [t("qa.title", title=part.title)])
+    body = list(part.lines) if part else []
+    body += [t("qa.fallback.contacts"),
+             *contact_lines(list(campaign.contacts), t, campaign.phone_note)]
+    clause = part.clause if part else campaign.contacts[0].clause
+    source_line = t("qa.source", citation=campaign.citation, clause=clause)
+    text = fit(head, body, source_line, t)
+    return Answer(text, f"{campaign.citation}{clause}", part.key if part else None,
+                  round(min(score, 1.0), 3), FALLBACK)
+
+
+def ambiguous(kn: Knowledge, parts: list[Part], score: float, t: Texts) -> Answer:
+    """The best answer at once, and the close one named, to be had with a tap."""
+    best, *others = parts
+    also = t("qa.ambiguous.also", labels="、".join(p.title for p in others))
+    source = f"{kn.campaign.citation}{best.clause}"
+    text = fit([t("qa.title", title=best.title)], list(best.lines),
+               t("qa.source", citation=kn.campaign.citation, clause=best.clause), t,
+               limit=MAX_CHARS - visible_length(also) - 1)
+    alternatives = tuple((p.title[:30], p.key) for p in parts)
+    return Answer(f"{text}\n{also}", source, best.key, round(min(score, 1.0), 3), AMBIGUOUS,
+                  alternatives)
+
+
+def visible_length(text: str) -> int:
+    return len(html.unescape(re.sub(r"<[^>]+>", "", text)))
+
+
+def fit(head: list[str], body: list[str], source: str, t: Texts,
+        limit: int = MAX_CHARS) -> str:
+    """Head, body and source line in at most `limit` visible characters: trailing body lines
+    go first (marked …); a single line too long is cut."""
+    lines = list(body)
+    while True:
+        text = "\n".join([*head, *lines, source])
+        if visible_length(text) <= limit or not lines:
+            return text
+        if len(lines) > 1:
+            lines = [*lines[:-2], t("qa.more")] if lines[-1] == t("qa.more") else \
+                [*lines[:-1], t("qa.more")]
+            continue
+        spare = limit - visible_length("\n".join([*head, source])) - 2
+        lines = [_cut(lines[0], max(0, spare))] if spare > 0 else []
+        if not lines:
+            return "\n".join([*head, source])
+
+
+def _cut(line: str, size: int) -> str:
+    plain = html.unescape(re.sub(r"<[^>]+>", "", line))
+    return esc(plain[:size]) + "…"
