@@ -260,3 +260,25 @@ def test_a_frame_shared_with_a_silent_topic_does_not_silence_the_answer(fujian: 
     question is about the window, not about that."""
     reply = ask(fujian, "目前能不能报名了", parse_moment("2023-07-08T20:00"))
     assert reply.entry == "window" and "还没有开始" in reply.text and "7月9日" in reply.text
+
+
+@pytest.mark.parametrize(("question", "entry"), [
+    ("结业以后是事业编制吗", "silent:establishment"), ("培训完能入编吗", "silent:establishment"),
+    ("户籍不在本地可以报吗", "silent:residence"), ("外地户口的能参加培训不", "silent:residence"),
+])
+def test_establishment_and_residence_are_not_in_either_notice(
+        xiaogan: Campaign, fujian: Campaign, question: str, entry: str) -> None:
+    """Asked in every recruitment group, stated by neither notice: said so, with whom to ask,
+    instead of the next clause that shares a word (培训合格以后, 招收对象)."""
+    for campaign, phone in ((xiaogan, "2839876"), (fujian, "83574579")):
+        reply = ask(campaign, question, MAY if campaign is xiaogan else JULY)
+        assert reply.kind == FALLBACK and reply.entry == entry
+        assert "没有写明" in reply.text and phone in reply.text
+
+
+def test_giving_up_a_place(xiaogan: Campaign, fujian: Campaign) -> None:
+    """Fujian states what not reporting costs (the next year's eligibility); Xiaogan does not."""
+    reply = ask(fujian, "录取了我想放弃可以吗", JULY)
+    assert reply.kind == ANSWERED and "下一年度" in reply.text
+    reply = ask(xiaogan, "录取了我想放弃可以吗", MAY)
+    assert reply.kind == FALLBACK and reply.entry == "silent:no_show" and "2839876" in reply.text
