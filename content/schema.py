@@ -11,9 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from bot.clock import to_shanghai
 from content.schema_eligibility import EligibilitySpec
@@ -22,6 +29,13 @@ from content.schema_form import FormSpec
 from content.schema_reminders import ReminderSpec
 
 SECTION_KEYS = ("training", "applicants", "plan", "registration", "support", "contacts")
+# Slugs, ids and section keys travel in buttons' callback data, which Telegram caps at 64 bytes:
+# "m:<slug>:<section>" is the longest that holds two of them (2 + 32 + 1 + 24 = 59).
+MAX_SLUG = 32
+MAX_ID = 32
+MAX_SECTION_KEY = 24
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+SectionKey = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=MAX_SECTION_KEY)]
 
 # A YAML folded block (`>`) joins its lines with a space, which splits Chinese text in two.
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’]"
@@ -59,7 +73,8 @@ class Strict(BaseModel):
 class Fact(Strict):
     """One statement of the notice, in our words or quoted, with where it stands."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Stable key, unique per campaign.")
+    id: str = Field(pattern=ID_PATTERN, max_length=MAX_ID,
+                    description="Stable key, unique per campaign.")
     title: str = Field(description="Short heading, e.g. 年龄要求.")
     text: str = Field(description="Plain text (no HTML); what an answer says.")
     clause: str = Field(description="Where in the notice: e.g. 二、招录对象.")
@@ -86,7 +101,7 @@ class Notice(Strict):
 
 
 class Contact(Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    id: str = Field(pattern=ID_PATTERN, max_length=MAX_ID)
     organisation: str
     person: str | None = None
     phones: list[str] = Field(min_length=1)
@@ -96,7 +111,7 @@ class Contact(Strict):
 
 
 class Base(Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    id: str = Field(pattern=ID_PATTERN, max_length=MAX_ID)
     name: str
     aliases: list[str] = Field(default_factory=list, description="Short names: 一医, 孝感一医 …")
     quota: int | None = Field(default=None, ge=0)
@@ -130,7 +145,7 @@ class Window(Strict):
 class Event(Strict):
     """A dated step: review, results, report-in, summary … (start alone, or start to end)."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    id: str = Field(pattern=ID_PATTERN, max_length=MAX_ID)
     title: str
     start: datetime | None = None
     end: datetime | None = None
@@ -155,7 +170,7 @@ class Event(Strict):
 
 
 class MaterialRule(Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    id: str = Field(pattern=ID_PATTERN, max_length=MAX_ID)
     name: str = Field(description="身份证正反面, 高职高专毕业证 …")
     required: bool = True
     formats: list[str] = Field(default_factory=list, description="Lower-case extensions: jpg")
@@ -197,11 +212,11 @@ class Registration(Strict):
 
 
 class Campaign(Strict):
-    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=MAX_SLUG)
     name: str = Field(description="Short display name: 孝感市 2023 助理全科医生培训")
     year: int
     notice: Notice
-    sections: dict[str, list[Fact]] = Field(
+    sections: dict[SectionKey, list[Fact]] = Field(
         description=f"Facts by menu section: {', '.join(SECTION_KEYS)}, and any other keys."
     )
     plan: Plan
