@@ -8,73 +8,31 @@ models in their own modules and are optional, so a new notice can start with fac
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, field_validator, model_validator
 
 from bot.clock import to_shanghai
+from content.schema_base import (
+    MAX_SLUG,
+    Id,
+    LocatedError,
+    SectionKey,
+    Strict,
+    dupes,
+    no_split_chinese,
+)
 from content.schema_eligibility import EligibilitySpec
 from content.schema_faq import FaqEntry
 from content.schema_form import FormSpec
 from content.schema_reminders import ReminderSpec
 
 SECTION_KEYS = ("training", "applicants", "plan", "registration", "support", "contacts")
-# Slugs, ids and section keys travel in buttons' callback data, which Telegram caps at 64 bytes:
-# "m:<slug>:<section>" is the longest that holds two of them (2 + 32 + 1 + 24 = 59).
-MAX_SLUG = 32
-MAX_ID = 32
-MAX_SECTION_KEY = 24
-ID_PATTERN = r"^[a-z][a-z0-9_]*$"
-SectionKey = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=MAX_SECTION_KEY)]
-
-# A YAML folded block (`>`) joins its lines with a space, which splits Chinese text in two.
-_CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’]"
-_SPLIT_CHINESE = re.compile(f"{_CJK} +{_CJK}")
-
-
-class LocatedError(ValueError):
-    """A cross-field check's error that names the path of the value at fault.
-
-    Pydantic keeps the raised exception in the error's ``ctx``; the loader reads ``loc`` from it,
-    so a problem found by a whole-campaign check still points at the right line.
-    """
-
-    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
-        super().__init__(message)
-        self.loc = loc
-
-
-def _no_split_chinese(value: str) -> str:
-    if _SPLIT_CHINESE.search(value):
-        raise ValueError("space between Chinese characters (a folded `>` block?): "
-                         "write the text on one line")
-    return value
-
-
-def _dupes(values: Iterable[str]) -> list[str]:
-    seen: set[str] = set()
-    return sorted({v for v in values if v in seen or seen.add(v)})
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 class Fact(Strict):
     """One statement of the notice, in our words or quoted, with where it stands."""
 
-    id: str = Field(pattern=ID_PATTERN, max_length=MAX_ID,
-                    description="Stable key, unique per campaign.")
+    id: Id = Field(description="Stable key, unique per campaign.")
     title: str = Field(description="Short heading, e.g. 年龄要求.")
     text: str = Field(description="Plain text (no HTML); what an answer says.")
     clause: str = Field(description="Where in the notice: e.g. 二、招录对象.")
@@ -84,7 +42,7 @@ class Fact(Strict):
         description="The clause only points elsewhere (the training agreement, a later notice): "
                     "answers quote it and add whom to ask.")
 
-    _text = field_validator("title", "text")(_no_split_chinese)
+    _text = field_validator("title", "text")(no_split_chinese)
 
 
 class Notice(Strict):
@@ -101,7 +59,7 @@ class Notice(Strict):
 
 
 class Contact(Strict):
-    id: str = Field(pattern=ID_PATTERN, max_length=MAX_ID)
+    id: Id
     organisation: str
     person: str | None = None
     phones: list[str] = Field(min_length=1)
@@ -111,7 +69,7 @@ class Contact(Strict):
 
 
 class Base(Strict):
-    id: str = Field(pattern=ID_PATTERN, max_length=MAX_ID)
+    id: Id
     name: str
     aliases: list[str] = Field(default_factory=list, description="Short names: 一医, 孝感一医 …")
     quota: int | None = Field(default=None, ge=0)
@@ -145,7 +103,7 @@ class Window(Strict):
 class Event(Strict):
     """A dated step: review, results, report-in, summary … (start alone, or start to end)."""
 
-    id: str = Field(pattern=ID_PATTERN, max_length=MAX_ID)
+    id: Id
     title: str
     start: datetime | None = None
     end: datetime | None = None
@@ -170,7 +128,7 @@ class Event(Strict):
 
 
 class MaterialRule(Strict):
-    id: str = Field(pattern=ID_PATTERN, max_length=MAX_ID)
+    id: Id
     name: str = Field(description="身份证正反面, 高职高专毕业证 …")
     required: bool = True
     formats: list[str] = Field(default_factory=list, description="Lower-case extensions: jpg")
@@ -264,8 +222,8 @@ class Campaign(Strict):
              [m.id for m in self.registration.materials]),
         ]
         for loc, what, ids in checks:
-            if dupes := _dupes(ids):
-                raise LocatedError(loc, f"{what} used twice: {dupes}")
+            if twice := dupes(ids):
+                raise LocatedError(loc, f"{what} used twice: {twice}")
 
     def fact(self, fact_id: str) -> Fact | None:
         for facts in self.sections.values():

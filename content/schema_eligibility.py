@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from content.schema_base import Id
+
 FieldName = Literal[
     "education", "major", "birth_date", "qualification", "scope_includes_gp", "employment",
     "sponsorship",
@@ -127,7 +129,7 @@ ALLOWED_OPERATORS: dict[str, frozenset[str]] = {
 
 
 class Rule(Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    id: Id
     when: dict[FieldName, Condition] = Field(min_length=1)
     outcome: Literal["ineligible", "conditional"]
     message: str = Field(description="Plain text; {age}, {reference_date}, {major} allowed.")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from content.schema_base import Id, Strict
 
 
-class FaqEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+class FaqEntry(Strict):
+    id: Id
     questions: list[str] = Field(min_length=1, description="Several phrasings of the question.")
     answer: str = Field(description="Plain text; may use {placeholders} the Q&A module defines.")
     clause: str

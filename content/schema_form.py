@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from bot.clock import to_shanghai
+from content.schema_base import Strict
 
 if TYPE_CHECKING:
     from content.schema import Campaign
@@ -23,11 +24,7 @@ Employment = Literal["无", "基层医疗卫生机构", "其他单位"]
 Sponsorship = Literal["无", "农村订单定向", "在职选送"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PersonType(_Strict):
+class PersonType(Strict):
     """One answer to 人员类型, as the notice names it."""
 
     id: Literal["social", "unit", "order", "inservice"] = Field(
@@ -51,7 +48,7 @@ class PersonType(_Strict):
         return self
 
 
-class FormSpec(_Strict):
+class FormSpec(Strict):
     opens: datetime = Field(description="Pre-registration opens: the notice's publication.")
     closes: datetime = Field(description="Pre-registration closes: the official window's close.")
     receipt_prefix: str = Field(

@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from content.schema_base import Id, Strict
 
 Audience = Literal[
     "all_subscribers",
@@ -109,10 +111,8 @@ def template_problems(template: str) -> list[str]:
     return found
 
 
-class ReminderSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Stable key, unique per campaign.")
+class ReminderSpec(Strict):
+    id: Id = Field(description="Stable key, unique per campaign.")
     event: str = Field(
         description="registration.opens | registration.closes | <event id>[.start|.end]")
     offsets: list[str] = Field(min_length=1, description="-3d@09:00, -1d, -2h, -30m, 0, +1d@09:00")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from content.loader import check_file
-from content.schema import MAX_ID, MAX_SECTION_KEY, MAX_SLUG
+from content.schema_base import MAX_ID, MAX_SECTION_KEY, MAX_SLUG
 from tests.harness import Harness
 from tests.registration_helpers import id_number
 
