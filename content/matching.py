@@ -18,6 +18,8 @@ from content.normalise import Lexicon, default_lexicon, ngrams, normalise, units
 METHOD = "overlap"
 # overlap: the weight of "how much of the question is matched" against "how much of the phrasing".
 QUERY_SHARE = 0.7
+# An entry is about a topic when it holds this much of one of the topic's terms.
+TERM_MIN = 0.75
 
 
 @lru_cache(maxsize=256)
@@ -143,6 +145,25 @@ class Index:
         if found is None:
             found = self._terms[term] = self.rank(normalise(term, self.lexicon), coverage=True)
         return found
+
+    def best_on_topic(self, question: str, topic: str) -> str | None:
+        """The entry that is about the topic (space-separated terms) and, among those, closest
+        to the (normalised) question.
+
+        An entry is about the topic when it contains one of the topic's terms (nearly) whole; the
+        more terms it holds, the more central it is."""
+        terms = topic.split()
+        on_topic: dict[str, float] = {}
+        for term in terms:
+            for key, share in self.covering(term):
+                if share >= TERM_MIN:
+                    on_topic[key] = on_topic.get(key, 0.0) + share / len(terms)
+        if not on_topic:
+            return None
+        # Among them the question's own words tell them apart (执业医师 vs 执业助理医师).
+        by_question = self.discriminate(question, on_topic)
+        top = max(by_question.values()) or 1.0
+        return max(on_topic, key=lambda key: by_question[key] / top + on_topic[key])
 
     def discriminate(self, question: str, keys: Iterable[str]) -> dict[str, float]:
         """How well each of `keys` matches the question on the words that tell them apart.

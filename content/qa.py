@@ -15,7 +15,6 @@ import re
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from content.matching import Index
 from content.normalise import normalise
 from content.qa_builders import Part, render
 from content.qa_knowledge import Entity, Intent, Knowledge
@@ -34,8 +33,6 @@ RESOLVE_TOP = 5
 ENTITY_BONUS = 0.2
 # How much a second route to the same answer adds (noisy-or, damped).
 SUPPORT = 0.3
-# A fact answers an intent when it holds this much of one of the intent's topic terms.
-TERM_MIN = 0.75
 # A question asking "when" (any of its synonyms, content/synonyms.yaml) leans to dated answers.
 _WHEN = normalise("什么时候")
 WHEN_BONUS = 0.1
@@ -183,7 +180,7 @@ def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> 
         # Asked for a date: a fact on the topic answers only if it gives one.
         fact = best_fact(kn, question, intent.topic)
         dated = fact if fact is not None and _dated(kn, fact) else None
-        return _best(kn.events, question, intent.topic) or dated or otherwise
+        return kn.events.best_on_topic(question, intent.topic) or dated or otherwise
     if builder == "materials" and not campaign.registration.materials:
         return best_fact(kn, question, intent.topic) or otherwise
     if builder == "quota":
@@ -208,26 +205,7 @@ def _topic_terms(intent: Intent) -> tuple[str, ...]:
 
 
 def best_fact(kn: Knowledge, question: str, topic: str) -> str | None:
-    return _best(kn.facts, question, topic)
-
-
-def _best(index: Index, question: str, topic: str) -> str | None:
-    """The entry that is about the topic and, among those, closest to the question.
-
-    An entry is about the topic when it contains one of the topic's terms (nearly) whole; the
-    more terms it holds, the more central it is."""
-    terms = topic.split()
-    on_topic: dict[str, float] = {}
-    for term in terms:
-        for key, share in index.covering(term):
-            if share >= TERM_MIN:
-                on_topic[key] = on_topic.get(key, 0.0) + share / len(terms)
-    if not on_topic:
-        return None
-    # Among them the question's own words tell them apart (执业医师 vs 执业助理医师).
-    by_question = index.discriminate(question, on_topic)
-    top = max(by_question.values()) or 1.0
-    return max(on_topic, key=lambda key: by_question[key] / top + on_topic[key])
+    return kn.facts.best_on_topic(question, topic)
 
 
 def _asks_amount(kn: Knowledge, normalised: str) -> bool:

@@ -24,6 +24,8 @@ from content.schema import Campaign
 from content.schema_eligibility import FIELDS, Profile, Rule
 from content.texts import Texts
 
+# The generic intent (content/intents.yaml) whose topic names the notice's "who may apply".
+WHO_INTENT = "who"
 # How a stated value reads in the reply's title, where the value alone would not do.
 _SAID = {("qualification", "执业医师"): "licensed",
          ("qualification", "执业助理医师"): "assistant",
@@ -100,6 +102,8 @@ def personal_part(kn: Knowledge, text: str, now: datetime, t: Texts) -> Part | N
     verdict = result.verdict
     kind = verdict.verdict if verdict.verdict != "eligible" or not result.pending else "depends"
     lines = [t(f"qa.personal.lead.{kind}")]
+    if kind == "eligible":
+        lines += _basis(kn, text, t)
     lines += [t("qa.personal.reason", text=r.text, clause=r.clause) for r in verdict.reasons]
     if kind == "conditional" and spec.other_batch and any(
             s.kind == "other_batch" for s in verdict.next_steps):
@@ -119,6 +123,14 @@ def personal_part(kn: Knowledge, text: str, now: datetime, t: Texts) -> Part | N
     clause = clauses[0] if clauses else (spec.eligible_note.clause if spec.eligible_note else "")
     title = t(f"qa.personal.title.{kind}", facts=_said(found, t))
     return Part(f"eligibility:{kind}", title, tuple(lines), clause)
+
+
+def _basis(kn: Knowledge, text: str, t: Texts) -> list[str]:
+    """What "可以报名" rests on: the notice's own words on whom it recruits."""
+    who = kn.table.intents.get(WHO_INTENT)
+    key = kn.facts.best_on_topic(normalise(text), who.topic) if who else None
+    fact = kn.campaign.fact(key.removeprefix("fact:")) if key else None
+    return [t("qa.personal.basis", text=fact.text, clause=fact.clause)] if fact else []
 
 
 def _pending_line(kn: Knowledge, rule: Rule, t: Texts) -> str:

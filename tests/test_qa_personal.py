@@ -99,6 +99,16 @@ def test_an_age_on_the_limit_depends_on_the_birth_date(catalogue: Catalogue) -> 
     assert young.entry == "eligibility:eligible" and "可以报名" in young.text
 
 
+def test_can_apply_quotes_whom_the_notice_recruits(catalogue: Catalogue) -> None:
+    """"可以报名" for what was said rests on the notice's own 招录对象 clause: quoted, so an
+    往届 graduate reads that 应往届 are recruited."""
+    reply = answer(campaign(catalogue, "xiaogan-2023"), "19年专科毕业的往届生还能报吗", MAY)
+    assert reply.entry == "eligibility:eligible"
+    assert "应往届专科毕业生" in reply.text and "二、招录对象" in reply.text
+    reply = answer(campaign(catalogue, "fujian-2023"), "大专临床医学专业能报吗", JULY)
+    assert reply.entry == "eligibility:eligible" and "社会人" in reply.text
+
+
 def test_the_same_open_rule_is_quoted_once(catalogue: Catalogue) -> None:
     reply = answer(campaign(catalogue, "fujian-2023"), "已经上班了能报吗", JULY)
     lines = reply.text.splitlines()
