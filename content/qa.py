@@ -175,14 +175,14 @@ def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> 
     if not _names_topic(question, intent):
         otherwise = None  # matched on the question's frame (能不能报名), not on its topic
     if builder in ("fact", "silent"):
-        return best_fact(kn, question, intent.topic) or otherwise
+        return kn.facts.best_on_topic(question, intent.topic) or otherwise
     if builder == "event":
         # Asked for a date: a fact on the topic answers only if it gives one.
-        fact = best_fact(kn, question, intent.topic)
+        fact = kn.facts.best_on_topic(question, intent.topic)
         dated = fact if fact is not None and _dated(kn, fact) else None
         return kn.events.best_on_topic(question, intent.topic) or dated or otherwise
     if builder == "materials" and not campaign.registration.materials:
-        return best_fact(kn, question, intent.topic) or otherwise
+        return kn.facts.best_on_topic(question, intent.topic) or otherwise
     if builder == "quota":
         return f"quota:{base}" if base else "quota"
     if builder == "contacts":
@@ -202,10 +202,6 @@ def _names_topic(question: str, intent: Intent) -> bool:
 def _topic_terms(intent: Intent) -> tuple[str, ...]:
     return tuple(normalise(term).replace(" ", "") for term in [*intent.topic.split(),
                                                                 intent.title])
-
-
-def best_fact(kn: Knowledge, question: str, topic: str) -> str | None:
-    return kn.facts.best_on_topic(question, topic)
 
 
 def _asks_amount(kn: Knowledge, normalised: str) -> bool:

@@ -22,9 +22,9 @@ import string
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from content.schema_base import Id
+from content.schema_base import Id, Strict
 
 FieldName = Literal[
     "education", "major", "birth_date", "qualification", "scope_includes_gp", "employment",
@@ -49,10 +49,8 @@ EDUCATION_ALIASES = {"大专": "专科", "高职": "专科", "高职高专": "�
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class Profile(BaseModel):
+class Profile(Strict):
     """An applicant's answers; a field left out (None) is unknown, never guessed."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     education: Literal["中专", "专科", "本科", "硕士", "博士"] | None = None
     major: str | None = Field(default=None, min_length=1, max_length=40)
@@ -97,11 +95,13 @@ class Profile(BaseModel):
         return self.model_dump(mode="json", exclude_none=True)
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class Aliased(Strict):
+    """Rule parts that spell a Python keyword in YAML (``in``) by its alias."""
+
+    model_config = ConfigDict(populate_by_name=True)
 
 
-class Condition(Strict):
+class Condition(Aliased):
     """Operators on one field; all that are given must hold."""
 
     in_: list[str] | None = Field(default=None, alias="in")
@@ -128,7 +128,7 @@ ALLOWED_OPERATORS: dict[str, frozenset[str]] = {
 }
 
 
-class Rule(Strict):
+class Rule(Aliased):
     id: Id
     when: dict[FieldName, Condition] = Field(min_length=1)
     outcome: Literal["ineligible", "conditional"]
@@ -158,7 +158,7 @@ class Rule(Strict):
         return self
 
 
-class MajorGroup(Strict):
+class MajorGroup(Aliased):
     name: str = Field(description="As the notice says: 临床医学类.")
     majors: list[str] = Field(min_length=1, description="Recognised majors, simplified Chinese.")
     directions: bool = Field(
@@ -166,20 +166,20 @@ class MajorGroup(Strict):
     )
 
 
-class Note(Strict):
+class Note(Aliased):
     """A condition every applicant must meet that the profile does not ask about."""
 
     text: str
     clause: str
 
 
-class OtherBatch(Strict):
+class OtherBatch(Aliased):
     name: str = Field(description="单位人批次")
     text: str = Field(description="When and how, as the notice says: 8月进行，具体要求另行通知.")
     clause: str
 
 
-class Example(Strict):
+class Example(Aliased):
     name: str
     profile: Profile
     verdict: Literal["eligible", "ineligible", "conditional"]
@@ -187,9 +187,7 @@ class Example(Strict):
     clause: str | None = Field(default=None, description="The clause the example illustrates.")
 
 
-class EligibilitySpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class EligibilitySpec(Strict):
     reference_date: date | None = Field(
         default=None, description="The day ages are computed at (required by age rules)."
     )
