@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -34,6 +35,10 @@ class Services:
     texts: Texts
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    # Called when something was put in the delivery ledger to go now (an announcement): the
+    # process that runs the scheduler sets it to run the tick at once; elsewhere the next tick
+    # (at most TICK_SECONDS away) sends it.
+    wake_sender: Callable[[], None] = field(default=lambda: None)
 
     def as_data(self) -> dict[str, Any]:
         return {
@@ -43,6 +48,7 @@ class Services:
             "texts": self.texts,
             "engine": self.engine,
             "sessionmaker": self.sessionmaker,
+            "services": self,
         }
 
     async def close(self) -> None:
@@ -52,10 +58,29 @@ class Services:
 async def open_services(settings: Settings, clock: Clock) -> Services:
     """Load content (failing fast on a bad file), open and migrate the database."""
     catalogue = load_catalogue(settings.content_dir)
+    for line in settings.deprecations():
+        log.warning(line)
     engine = create_engine(settings.effective_database_url)
     await prepare_database(engine)
+    sessionmaker = make_sessionmaker(engine)
+    await bootstrap_admins(sessionmaker, settings.admin_ids, clock.now())
     return Services(settings=settings, clock=clock, catalogue=catalogue, texts=default_texts(),
-                    engine=engine, sessionmaker=make_sessionmaker(engine))
+                    engine=engine, sessionmaker=sessionmaker)
+
+
+async def bootstrap_admins(sessionmaker: async_sessionmaker[AsyncSession], admin_ids: list[int],
+                           now: Any) -> None:
+    """ZHAOLU_ADMINS are admins at every start; an id taken out of it loses that grant."""
+    from storage import audit
+    from storage.staff import sync_env_admins
+
+    async with sessionmaker() as session, session.begin():
+        added, removed = await sync_env_admins(session, admin_ids=admin_ids, now=now)
+        for row, action in [*((r, "staff.grant") for r in added),
+                            *((r, "staff.revoke") for r in removed)]:
+            await audit.record(session, action=action, now=now, actor=audit.SYSTEM_ACTOR,
+                               detail=f"grant #{row.id} admin of user {row.telegram_id} "
+                                      "(ZHAOLU_ADMINS)")
 
 
 def build_dispatcher(services: Services, *, fsm_storage: BaseStorage | None = None) -> Dispatcher:

@@ -1,5 +1,8 @@
 """The sender: drains the delivery ledger (storage.delivery) under Telegram's limits.
 
+A message is HTML text (sendMessage: reminders) or a copy of a message (copyMessage:
+announcements); both share the one rate limit below.
+
 - a global token bucket (`rate` messages/s, `burst` in hand): in any second at most
   rate + burst requests, so a server enforcing a per-second cap sees no more (bot/limits.py);
 - at most one message per second per chat (https://core.telegram.org/bots/faq, "broadcasting");
@@ -9,7 +12,10 @@
   429 leaves the chat's turn unspent (nothing reached it), a network error spends it (it may
   have);
 - 403: the user blocked the bot: the row is `blocked` and the user marked, no more sends to them;
-- other 4xx: `failed`, retrying cannot help;
+- other 4xx: `failed`, retrying cannot help; for a copy whose source message was deleted,
+  the whole message stops (every other copy would fail the same way);
+- a message stopped by staff (`ledger.cancel`): its pending rows are cancelled in the ledger, and
+  rows this sender already claimed are dropped unsent (checked at least every second);
 - `until` (the start of the quiet hours, from the tick): no call starts after it; what is left
   stays pending for the next drain.
 Each result is written right after its API call (results that come in together share one
@@ -36,6 +42,7 @@ from weakref import WeakKeyDictionary
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
+    TelegramBadRequest,
     TelegramEntityTooLarge,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -66,6 +73,7 @@ class SendReport:
     recovered: int = 0  # rows a crashed sender had claimed, queued again
     skipped_blocked: int = 0  # planned for users who blocked the bot since
     deferred: int = 0  # rows left pending because the drain's `until` came (quiet hours)
+    cancelled: int = 0  # claimed rows of a message staff stopped, dropped unsent
 
     def __str__(self) -> str:
         return " ".join(f"{k}={v}" for k, v in vars(self).items() if v) or "nothing to send"
@@ -76,13 +84,15 @@ class Sender:
                  rate: float = 25.0, burst: float = 2.0, per_chat_interval: float = 1.0,
                  max_in_flight: int = 4, batch: int = 100, max_attempts: int = 5,
                  backoff: float = 1.0, max_backoff: float = 60.0,
-                 until: datetime | None = None,
+                 until: datetime | None = None, urgent_only: bool = False,
+                 cancel_check_interval: float = 1.0,
                  now: Callable[[], datetime] = lambda: datetime.now(SHANGHAI),
                  monotonic: Callable[[], float] = time.monotonic,
                  sleep: Sleep = asyncio.sleep) -> None:
         self.bot, self.sessionmaker = bot, sessionmaker
         self.max_in_flight, self.batch, self.max_attempts = max_in_flight, batch, max_attempts
         self.backoff, self.max_backoff, self.until = backoff, max_backoff, until
+        self.urgent_only, self.cancel_check_interval = urgent_only, cancel_check_interval
         self._now, self._monotonic, self._sleep = now, monotonic, sleep
         self.bucket = TokenBucket(rate, burst, monotonic=monotonic, sleep=sleep)
         self.pacer = ChatPacer(per_chat_interval, monotonic=monotonic, sleep=sleep)
@@ -90,7 +100,9 @@ class Sender:
         self._queue: deque[ledger.Claimed] = deque()
         self._retry: list[tuple[float, int, ledger.Claimed]] = []
         self._seq = itertools.count()
-        self._texts: dict[str, tuple[str, InlineKeyboardMarkup | None]] = {}
+        self._payloads: dict[str, tuple[ledger.Payload, InlineKeyboardMarkup | None]] = {}
+        self._cancelled: set[str] = set()
+        self._cancel_checked = float("-inf")
         self._blocked_chats: set[int] = set()
         self._db_tasks: set[asyncio.Task[Any]] = set()
         self._results: list[tuple[ledger.Result, asyncio.Future[None]]] = []
@@ -119,6 +131,8 @@ class Sender:
             self._promote_retries()
             if not late and not exhausted and len(self._queue) < self.max_in_flight:
                 exhausted = not await self._claim()
+            if self._queue:
+                await self._check_cancelled()
             while not late and self._queue and len(self.in_flight) < self.max_in_flight:
                 task = asyncio.create_task(self._deliver(self._queue.popleft()))
                 self.in_flight.add(task)
@@ -174,32 +188,51 @@ class Sender:
 
     async def _claim(self) -> bool:
         async def claim(session: AsyncSession) -> bool:
-            rows = await ledger.claim(session, limit=self.batch, now=self._now())
-            missing = {r.message_key for r in rows} - set(self._texts)
-            for key, (text, markup) in (await ledger.texts_for(session, keys=missing)).items():
+            rows = await ledger.claim(session, limit=self.batch, now=self._now(),
+                                      urgent_only=self.urgent_only)
+            missing = {r.message_key for r in rows} - set(self._payloads)
+            for key, payload in (await ledger.payloads_for(session, keys=missing)).items():
+                markup = payload.reply_markup
                 parsed = InlineKeyboardMarkup.model_validate_json(markup) if markup else None
-                self._texts[key] = (text, parsed)
+                self._payloads[key] = (payload, parsed)
             self._queue.extend(rows)  # here, so a cancelled drain still knows to give them back
             return bool(rows)
 
         return await self._db(claim)
+
+    async def _check_cancelled(self) -> None:
+        """Learn which messages staff stopped (at most every `cancel_check_interval` s): their
+        claimed rows are dropped instead of sent."""
+        now = self._monotonic()
+        if now - self._cancel_checked < self.cancel_check_interval:
+            return
+        self._cancel_checked = now
+        keys = {c.message_key for c in self._queue} | {c.message_key for _, _, c in self._retry}
+        if keys - self._cancelled:
+            self._cancelled |= await self._db(
+                lambda session: ledger.cancelled_keys(session, keys=keys))
 
     async def _deliver(self, item: ledger.Claimed) -> None:
         if item.user_id in self._blocked_chats:
             self.report.skipped_blocked += 1
             await self._record(item, ledger.BLOCKED, "user blocked the bot before sending")
             return
-        text, markup = self._texts[item.message_key]
+        if item.message_key in self._cancelled:
+            await self._drop_cancelled(item)
+            return
+        payload, markup = self._payloads[item.message_key]
         try:
             async with self.pacer.turn(item.user_id):
                 await self.bucket.acquire()
                 if self._too_late():  # a 429's pause ran into the quiet hours
                     self._queue.appendleft(item)
                     return
+                if item.message_key in self._cancelled:  # stopped while this one waited
+                    await self._drop_cancelled(item)
+                    return
                 reached = True  # unless Telegram says it refused the call
                 try:
-                    sent = await self.bot.send_message(chat_id=item.user_id, text=text,
-                                                       reply_markup=markup)
+                    message_id = await self._send(item.user_id, payload, markup)
                 except (TelegramRetryAfter, TelegramServerError):
                     reached = False
                     raise
@@ -217,11 +250,41 @@ class Sender:
             await self._fail(item, exc)
         except (TelegramServerError, TelegramNetworkError) as exc:
             await self._retry_later(item, exc)
-        except TelegramAPIError as exc:  # 400, 404 …: the same request would fail again
+        except TelegramBadRequest as exc:
+            if payload.copy_from is not None and "message to copy not found" in exc.message:
+                await self._source_gone(item, exc)
+            else:
+                await self._fail(item, exc)
+        except TelegramAPIError as exc:  # 404 …: the same request would fail again
             await self._fail(item, exc)
         else:
             self.report.sent += 1
-            await self._record(item, ledger.SENT, None, sent.message_id)
+            await self._record(item, ledger.SENT, None, message_id)
+
+    async def _send(self, chat_id: int, payload: ledger.Payload,
+                    markup: InlineKeyboardMarkup | None) -> int:
+        if payload.copy_from is None:
+            sent = await self.bot.send_message(chat_id=chat_id, text=payload.text,
+                                               reply_markup=markup)
+            return sent.message_id
+        from_chat, message_id = payload.copy_from
+        # parse_mode=None: the copy keeps the source's entities, nothing is parsed again.
+        copied = await self.bot.copy_message(chat_id=chat_id, from_chat_id=from_chat,
+                                             message_id=message_id, reply_markup=markup,
+                                             parse_mode=None)
+        return copied.message_id
+
+    async def _drop_cancelled(self, item: ledger.Claimed) -> None:
+        self.report.cancelled += 1
+        await self._record(item, ledger.CANCELLED, "stopped before sending")
+
+    async def _source_gone(self, item: ledger.Claimed, exc: TelegramAPIError) -> None:
+        """The message every copy is made from was deleted: the rest of it cannot go either."""
+        log.warning("delivery %s: the message to copy is gone; stopping it", item.message_key)
+        self._cancelled.add(item.message_key)
+        await self._fail(item, exc)
+        await self._db(lambda session: ledger.cancel(session, key=item.message_key,
+                                                     now=self._now()))
 
     async def _retry_later(self, item: ledger.Claimed, exc: TelegramAPIError) -> None:
         failures = item.failures + 1

@@ -15,11 +15,16 @@ from aiogram.types import (
     CallbackQuery,
     Chat,
     Document,
+    Location,
     Message,
+    MessageEntity,
     PhotoSize,
+    Poll,
+    PollOption,
     Sticker,
     Update,
     User,
+    Video,
     Voice,
 )
 
@@ -43,25 +48,31 @@ class ChatDriver:
         return User(id=user_id, is_bot=False, first_name=f"用户{user_id}", language_code="zh-hans")
 
     def _message(self, user_id: int, **content: Any) -> Message:
-        return Message(
+        message = Message(
             message_id=self.session.next_message_id(),
             date=self.clock.now(),
             chat=Chat(id=user_id, type="private"),
             from_user=self.user(user_id),
             **content,
         )
+        self.session.remember(message)
+        return message
 
     async def feed(self, update: Update) -> list[Call]:
         start = len(self.session.calls)
         await self.dispatcher.feed_update(self.bot, update, **self.data)
         return self.session.calls[start:]
 
-    async def send_text(self, user_id: int, text: str) -> list[Call]:
-        message = self._message(user_id, text=text, entities=_command_entity(text))
+    async def send_text(self, user_id: int, text: str,
+                        entities: list[MessageEntity] | None = None) -> list[Call]:
+        """A text message; `entities` for formatting (bold, links …) as a client sends it."""
+        message = self._message(user_id, text=text,
+                                entities=entities or _command_entity(text))
         return await self.feed(Update(update_id=next(self._update_ids), message=message))
 
     async def send_content(self, user_id: int, kind: str, **extra: Any) -> list[Call]:
-        """A non-text message: sticker, photo, voice or document (extra: file_name, size …)."""
+        """A non-text message: sticker, photo, voice, document, video, location or poll
+        (extra: file_name, size, caption, caption_entities, media_group_id)."""
         serial = next(self._update_ids)
         if kind == "sticker":
             content = {"sticker": Sticker(file_id=f"st{serial}", file_unique_id=f"ust{serial}",
@@ -80,10 +91,25 @@ class ChatDriver:
                 file_name=extra.get("file_name", "scan.jpg"),
                 mime_type=extra.get("mime_type", "image/jpeg"),
                 file_size=extra.get("size", 120_000))}
+        elif kind == "video":
+            content = {"video": Video(file_id=f"vi{serial}", file_unique_id=f"uvi{serial}",
+                                      width=1280, height=720, duration=10,
+                                      file_size=extra.get("size", 2_000_000))}
+        elif kind == "location":
+            content = {"location": Location(latitude=30.92, longitude=113.92)}
+        elif kind == "poll":
+            content = {"poll": Poll(
+                id=f"po{serial}", question="明天几点集合？", is_closed=False, is_anonymous=True,
+                type="regular", allows_multiple_answers=False, total_voter_count=0,
+                options=[PollOption(text="8点", voter_count=0),
+                         PollOption(text="9点", voter_count=0)])}
         else:
             raise ValueError(f"unknown content kind {kind!r}")
-        if "caption" in extra:
+        if extra.get("caption"):
             content["caption"] = extra["caption"]
+            content["caption_entities"] = extra.get("caption_entities")
+        if "media_group_id" in extra:
+            content["media_group_id"] = extra["media_group_id"]
         message = self._message(user_id, **content)
         return await self.feed(Update(update_id=serial, message=message))
 

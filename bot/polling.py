@@ -7,7 +7,7 @@ import logging
 from bot.app import build_bot, build_dispatcher, open_services
 from bot.clock import Clock
 from bot.settings import Settings
-from handlers import bot_commands
+from bot.staff_menus import commands as bot_commands
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,21 @@ from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, Document, InlineKeyboardMarkup, Message, PhotoSize, User
+from aiogram.types import (
+    Chat,
+    Document,
+    InlineKeyboardMarkup,
+    Message,
+    MessageId,
+    PhotoSize,
+    User,
+)
 
 from bot.clock import Clock
 
+# What a copy carries over from its source (Telegram: everything but the keyboard and who).
+_COPIED = {"text", "entities", "caption", "caption_entities", "photo", "document", "video",
+           "link_preview_options"}
 BOT_USER = User(id=42, is_bot=True, first_name="招录助手", username="zhaolu_bot")
 
 
@@ -31,6 +42,8 @@ class Call:
     method: str
     params: dict[str, Any]
     result: Any = None
+    # For copyMessage: what the copy shows ({"text": …, "file": …}); the params name only ids.
+    shown: dict[str, str] | None = None
 
     @property
     def chat_id(self) -> int | str | None:
@@ -38,7 +51,8 @@ class Call:
 
     @property
     def text(self) -> str:
-        return str(self.params.get("text") or self.params.get("caption") or "")
+        shown = (self.shown or {}).get("text")
+        return str(self.params.get("text") or self.params.get("caption") or shown or "")
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -101,6 +115,8 @@ class RecordingSession(BaseSession):
         name = call.method
         if name == "getMe":
             return BOT_USER
+        if name == "copyMessage":
+            return self._copy(method, call)
         if name.startswith("send") or name.startswith("edit"):
             if "inline_message_id" in call.params:
                 return True
@@ -129,6 +145,7 @@ class RecordingSession(BaseSession):
             fields["reply_markup"] = markup
         if call.method in ("sendMessage", "editMessageText"):
             fields["text"] = call.params.get("text", old.text if old else "")
+            fields["entities"] = getattr(method, "entities", None)
         elif call.method == "editMessageReplyMarkup" and old is not None:
             fields["text"] = old.text
         elif call.method == "sendDocument":
@@ -143,6 +160,37 @@ class RecordingSession(BaseSession):
         message = Message(**fields)
         self.messages[(chat_id, message_id)] = message
         return message
+
+    def _copy(self, method: TelegramMethod[Any], call: Call) -> MessageId:
+        """As Telegram does: the source must exist; the copy keeps its content (a new caption
+        replaces the old one) and takes the given keyboard, never the source's."""
+        source = self.messages.get((int(call.params["from_chat_id"]),
+                                    int(call.params["message_id"])))
+        if source is None:
+            raise TelegramBadRequest(method, "Bad Request: message to copy not found")
+        chat_id = int(call.params["chat_id"])
+        content = source.model_dump(include=_COPIED, exclude_none=True)
+        if getattr(method, "caption", None) is not None and source.text is None:
+            content["caption"] = method.caption
+            content["caption_entities"] = method.caption_entities
+        markup = getattr(method, "reply_markup", None)
+        if isinstance(markup, InlineKeyboardMarkup):
+            content["reply_markup"] = markup
+        copy = Message(message_id=self.next_message_id(), date=self._now(),
+                       chat=Chat(id=chat_id, type="private"), from_user=BOT_USER, **content)
+        self.messages[(chat_id, copy.message_id)] = copy
+        call.shown = {"text": copy.text or copy.caption or ""}
+        if copy.document is not None:
+            call.shown["file"] = copy.document.file_name or "file"
+        elif copy.photo:
+            call.shown["file"] = "photo"
+        elif copy.video is not None:
+            call.shown["file"] = "video"
+        return MessageId(message_id=copy.message_id)
+
+    def remember(self, message: Message) -> None:
+        """A message a user sent (the driver's), so the bot can copy it as on Telegram."""
+        self.messages[(message.chat.id, message.message_id)] = message
 
     def _now(self) -> datetime:
         return self.clock.now()

@@ -12,6 +12,8 @@ scheduler's tick a no-op instead of a second sender.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -25,8 +27,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.announce_delivery import plan_scheduled, refresh_cards, watch_progress
 from bot.clock import SHANGHAI
 from bot.delivery import Sender, SendReport
+from bot.staff_menus import sync_menus
 from content.reminders import due_now, in_quiet_hours, quiet_hours_start, render, reply_markup
 from storage.delivery import enqueue, existing_keys, expire_stale
 from storage.subscriptions import audience_user_ids
@@ -45,17 +49,26 @@ class TickSummary:
     planned: list[tuple[str, int]] = field(default_factory=list)  # (message key, recipients)
     report: SendReport = field(default_factory=SendReport)
     busy: bool = False  # another process holds the tick
-    quiet: bool = False  # 22:00-08:00: nothing planned or sent
+    quiet: bool = False  # 22:00-08:00: nothing planned, only urgent announcements sent
     expired: int = 0  # pending rows dropped because their event was over
+    announcements: list[int] = field(default_factory=list)  # scheduled ones started now
+    finished: list[int] = field(default_factory=list)  # announcements whose sending ended
 
     def __str__(self) -> str:
         if self.busy:
             return "another process is ticking; nothing done here"
-        if self.quiet:
-            return "quiet hours (22:00-08:00): nothing sent until 08:00"
         planned = ", ".join(f"{key} → {n}" for key, n in self.planned)
-        expired = f"; expired: {self.expired}" if self.expired else ""
-        return f"planned: {planned or 'nothing new'}; sent: {self.report}{expired}"
+        parts = [f"planned: {planned or 'nothing new'}", f"sent: {self.report}"]
+        if self.quiet:
+            parts[0] = "quiet hours (22:00-08:00): only urgent announcements go until 08:00"
+        if self.announcements:
+            parts.append("announcements started: " + ", ".join(f"#{i}" for i in
+                                                                self.announcements))
+        if self.finished:
+            parts.append("announcements finished: " + ", ".join(f"#{i}" for i in self.finished))
+        if self.expired:
+            parts.append(f"expired: {self.expired}")
+        return "; ".join(parts)
 
 
 @asynccontextmanager
@@ -102,21 +115,34 @@ async def plan_due(services: Services, now: datetime) -> list[tuple[str, int]]:
 
 
 async def tick(services: Services, bot: Bot, now: datetime) -> TickSummary:
-    """Plan the reminders due at `now`, then send everything pending. Safe to call again."""
+    """Plan the reminders and announcements due at `now`, then send everything pending.
+
+    Safe to call again. In the quiet hours only urgent announcements go; a drain still going at
+    22:00 stops there and the rest waits for the first tick at 08:00."""
     async with exclusive(services.engine) as mine:
         if not mine:
             return TickSummary(busy=True)
-        if in_quiet_hours(now):
-            # Nothing goes out at night; what is due waits for 08:00 (and is dropped then if
-            # its event is over by that time: the planner and `not_after` see to it).
-            return TickSummary(quiet=True)
+        quiet = in_quiet_hours(now)
         async with services.sessionmaker() as session, session.begin():
             expired = await expire_stale(session, now=now)
-        summary = TickSummary(planned=await plan_due(services, now), expired=expired)
-        # A drain still going at 22:00 stops there; the rest waits for the first tick at 08:00.
+        # Nothing is planned for the night: what is due waits for 08:00 (and is dropped then if
+        # its event is over by that time: the planner and `not_after` see to it).
+        planned = [] if quiet else await plan_due(services, now)
+        summary = TickSummary(planned=planned, expired=expired, quiet=quiet,
+                              announcements=await plan_scheduled(services, bot, now))
         sender = Sender(bot, services.sessionmaker, rate=services.settings.send_rate,
-                        now=services.clock.now, until=quiet_hours_start(now))
-        summary.report = await sender.drain()
+                        now=services.clock.now, urgent_only=quiet,
+                        until=None if quiet else quiet_hours_start(now))
+        shown: dict[int, str] = {}
+        watcher = asyncio.create_task(watch_progress(services, bot, shown=shown))
+        try:
+            summary.report = await sender.drain()
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+        summary.finished = await refresh_cards(services, bot, services.clock.now(), shown=shown)
+        await sync_menus(services.sessionmaker, bot, services.texts)
     return summary
 
 
@@ -126,7 +152,8 @@ async def _tick_job(services: Services, bot: Bot) -> None:
     except Exception:  # the next tick tries again; the ledger keeps what was done
         log.exception("tick failed")
         return
-    if summary.planned or str(summary.report) != str(SendReport()):
+    if summary.planned or summary.announcements or summary.finished or \
+            str(summary.report) != str(SendReport()):
         log.info("tick: %s", summary)
 
 
@@ -146,4 +173,13 @@ def start_scheduler(services: Services, bot: Bot, *,
         next_run_time=datetime.now(SHANGHAI),
     )
     scheduler.start()
+
+    def wake() -> None:
+        """Run the tick now (something was queued to go at once); a tick already running
+        takes it up, or the next one does."""
+        job = scheduler.get_job(TICK_JOB_ID)
+        if job is not None:
+            job.modify(next_run_time=datetime.now(SHANGHAI))
+
+    services.wake_sender = wake
     return scheduler

@@ -30,18 +30,37 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None, description="Key for personal data at rest; default: var/secret.key."
     )
+    admins: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Telegram ids, comma-separated: admins at every start."
+    )
     coordinators: Annotated[list[int], NoDecode] = Field(
-        default_factory=list, description="Telegram ids of coordinators, comma-separated."
+        default_factory=list, description="Deprecated name of ZHAOLU_ADMINS (still read)."
+    )
+    bot_username: str | None = Field(
+        default=None, description="The bot's @username without @, for invitation links the CLI "
+                                  "prints (the bot itself asks Telegram)."
     )
     send_rate: float = Field(default=25.0, gt=0, description="Global messages per second.")
     log_level: str = Field(default="INFO")
 
-    @field_validator("coordinators", mode="before")
+    @field_validator("admins", "coordinators", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
         return value
+
+    @property
+    def admin_ids(self) -> list[int]:
+        """ZHAOLU_ADMINS, plus the ids still given under the old name ZHAOLU_COORDINATORS."""
+        return list(dict.fromkeys([*self.admins, *self.coordinators]))
+
+    def deprecations(self) -> list[str]:
+        """Settings given under an old name: one line each, logged at start."""
+        if self.coordinators:
+            return ["ZHAOLU_COORDINATORS is deprecated: it is read as ZHAOLU_ADMINS (admins of "
+                    "every campaign); rename it to ZHAOLU_ADMINS."]
+        return []
 
     @property
     def effective_database_url(self) -> str:

@@ -25,13 +25,30 @@ HELP = """shell commands:
   :user ID          switch the current user
   :now ISO-8601     set the clock (e.g. :now 2023-06-27T09:00:00+08:00)
   :tick             run the scheduled jobs due at the clock (reminders, sending)
-  :sticker | :voice send a sticker / a voice message
-  :photo [KB]       send a photo (default 120 KB)
-  :document NAME [KB]  send a file (e.g. :document id.jpg 250)
+  :html TEXT        a formatted message, written with Telegram's HTML tags (b, i, u, s,
+                    code, pre, a href, blockquote), as a phone's formatting menu makes it
+  :sticker | :voice | :location | :poll   send such a message
+  :photo [KB] [CAPTION]   send a photo (default 120 KB), with a caption (HTML as in :html)
+  :document NAME [KB] [CAPTION]   send a file (e.g. :document 面试安排.pdf 300 请按附件时间到场)
+  :video [CAPTION]  send a video
+  :album            send two photos as one album
   :help             this list
   :quit             leave (end of input does too)"""
 
 SKIPPED_PARAMS = {"reply_markup", "parse_mode", "link_preview_options"}
+MIME_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+              ".pdf": "application/pdf", ".doc": "application/msword",
+              ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+              ".xls": "application/vnd.ms-excel",
+              ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def call_json(call: Call) -> dict[str, Any]:
@@ -43,6 +60,10 @@ def call_json(call: Call) -> dict[str, Any]:
             out[key] = params[key]
     if "document" in params and isinstance(params["document"], str):
         out["document"] = params["document"]
+    if call.shown is not None:  # a copy: what it shows (its params name only ids)
+        out.setdefault("text", call.shown.get("text", ""))
+        if "file" in call.shown:
+            out["file"] = call.shown["file"]
     buttons = call.buttons
     if buttons or "reply_markup" in params:
         out["buttons"] = [list(b) for b in buttons]
@@ -58,10 +79,13 @@ def render_readable(call: Call, current_user: int | None = None) -> str:
     if call.method == "answerCallbackQuery":
         text = call.params.get("text")
         return f"  (提示) {text}" if text else ""
-    if call.method in ("setMyCommands", "getMe", "deleteWebhook"):
+    if call.method in ("setMyCommands", "deleteMyCommands", "getMe", "deleteWebhook"):
         return ""
-    text = html.unescape(re.sub(r"<[^>]+>", "", call.text))
+    text = call.text if call.shown is not None or "entities" in call.params or \
+        "caption_entities" in call.params else html.unescape(re.sub(r"<[^>]+>", "", call.text))
     lines = [f"── {call.method} ──", text] if call.method != "sendMessage" else [text]
+    if call.shown is not None and "file" in call.shown:
+        lines.insert(1, f"[📎 {call.shown['file']}]")
     chat = call.params.get("chat_id")
     if current_user is not None and chat is not None and str(chat) != str(current_user):
         lines.insert(0, f"→ 用户 {chat}")
@@ -116,23 +140,34 @@ class Shell:
                 self._note(f"clock: {self.clock.now().isoformat()}")
         elif name == "tick":
             await self._tick()
-        elif name in ("sticker", "voice", "photo", "document"):
-            await self._content(name, rest.split())
+        elif name == "html" and rest:
+            from bot.rich_text import from_html
+
+            text, entities = from_html(rest)
+            self._print_calls(await self.driver.send_text(self.user_id, text, entities))
+        elif name in ("sticker", "voice", "photo", "document", "video", "location", "poll"):
+            await self._content(name, rest)
+        elif name == "album":
+            album = f"album{len(self.session.calls)}"
+            for _ in range(2):
+                await self._content("photo", "", media_group_id=album)
         else:
             self._note(HELP)
         return True
 
-    async def _content(self, kind: str, args: list[str]) -> None:
-        extra: dict[str, Any] = {}
-        if kind == "photo" and args:
-            extra["size"] = int(float(args[0]) * 1024)
+    async def _content(self, kind: str, rest: str, **extra: Any) -> None:
+        args = rest.split(maxsplit=1 if kind in ("photo", "video") else 2)
         if kind == "document":
-            extra["file_name"] = args[0] if args else "scan.jpg"
-            if len(args) > 1:
-                extra["size"] = int(float(args[1]) * 1024)
+            extra["file_name"] = args.pop(0) if args else "scan.jpg"
             name = extra["file_name"].lower()
-            extra["mime_type"] = ("image/jpeg" if name.endswith((".jpg", ".jpeg"))
-                                  else "application/octet-stream")
+            extra["mime_type"] = next((m for ext, m in MIME_TYPES.items() if name.endswith(ext)),
+                                      "application/octet-stream")
+        if kind in ("photo", "document") and args and _is_number(args[0]):
+            extra["size"] = int(float(args.pop(0)) * 1024)
+        if kind in ("photo", "document", "video") and args:
+            from bot.rich_text import from_html
+
+            extra["caption"], extra["caption_entities"] = from_html(" ".join(args))
         self._print_calls(await self.driver.send_content(self.user_id, kind, **extra))
 
     async def _tick(self) -> None:

@@ -10,23 +10,23 @@ from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.types import BotCommand
 
+from bot.staff_menus import commands
+from content import commands as content_commands
 from content.texts import Texts
-from handlers import eligibility, fallback, menu, qa, registration, reminders, start
-
-# (command, text key of its description), in the order Telegram shows them.
-COMMANDS = (
-    ("start", "commands.start"),
-    ("menu", "commands.menu"),
-    ("campaign", "commands.campaign"),
-    ("check", "eligibility.command"),
-    ("register", "registration.command"),
-    ("my", "registration.command_my"),
-    ("mydata", "registration.command_mydata"),
-    ("delete_my_data", "registration.command_delete"),
-    ("subscribe", "reminders.command.subscribe"),
-    ("unsubscribe", "reminders.command.unsubscribe"),
-    ("help", "commands.help"),
+from handlers import (
+    announcements,
+    eligibility,
+    fallback,
+    menu,
+    qa,
+    registration,
+    reminders,
+    staff,
+    staff_invite,
+    start,
 )
+
+COMMANDS = content_commands.COMMANDS  # one list, also registered with set_my_commands
 
 
 def build_router() -> Router:
@@ -34,11 +34,16 @@ def build_router() -> Router:
     # zhaolu talks to applicants one to one; personal data never goes to a group.
     root.message.filter(F.chat.type == ChatType.PRIVATE)
     root.include_routers(
+        # Staff first, behind its gate: a staff flow sees its own messages before the
+        # applicant flows do; for everyone else the gate passes the update on unseen.
+        staff.build_router(),
+        staff_invite.build_router(),
         start.build_router(),
         menu.build_router(),
         reminders.build_router(),
         eligibility.build_router(),
         registration.build_router(),
+        announcements.build_router(),
     )
     # Catch-alls last: free text (the Q&A), then anything else.
     root.include_router(qa.build_router())
@@ -47,4 +52,5 @@ def build_router() -> Router:
 
 
 def bot_commands(texts: Texts) -> list[BotCommand]:
-    return [BotCommand(command=name, description=texts(key)) for name, key in COMMANDS]
+    """The applicants' menu (staff get theirs per chat: bot/staff_menus.py)."""
+    return commands(texts)

@@ -23,6 +23,7 @@ from content.schema import Campaign
 from content.texts import Texts
 from handlers.keyboards import MenuCb
 from handlers.menu import show
+from storage.announcements import opted_out, set_opt_out
 from storage.models import User
 from storage.subscriptions import (
     get_subscription,
@@ -34,7 +35,8 @@ from storage.subscriptions import (
 
 
 class ReminderCb(CallbackData, prefix="rm"):
-    """on | later | stop | settings | enable | disable; the slug keeps old buttons right."""
+    """on | later | stop | settings | enable | disable | an_on | an_off; the slug keeps old
+    buttons right."""
 
     action: str
     slug: str = ""
@@ -65,7 +67,9 @@ async def offer_if_undecided(session: AsyncSession, *, user_id: int, campaign: C
 
 async def settings_view(session: AsyncSession, *, user_id: int, campaign: Campaign,
                         texts: Texts, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
+    """Reminders and staff announcements of one campaign: each on or off, with a toggle."""
     on = await is_subscribed(session, user_id=user_id, slug=campaign.slug)
+    muted = await opted_out(session, user_id=user_id, slug=campaign.slug)
     mine = await user_audiences(session, user_id=user_id, slug=campaign.slug)
     upcoming = next((o for o in plan(campaign, texts)[0]
                      if o.due > now and mine & set(o.reminder.audience)), None)
@@ -73,12 +77,27 @@ async def settings_view(session: AsyncSession, *, user_id: int, campaign: Campai
         "reminders.upcoming", when=cn_moment(upcoming.due), what=upcoming.event.title)
     text = texts("reminders.settings", campaign=campaign.name,
                  state=texts("reminders.state.on" if on else "reminders.state.off"),
-                 upcoming=line)
+                 upcoming=line,
+                 announcements=texts("reminders.state.off" if muted else "reminders.state.on"))
     toggle = _button(texts, "reminders.button.off" if on else "reminders.button.on",
                      "disable" if on else "enable", campaign.slug)
+    announcements = _button(texts, "reminders.button.announce_on" if muted else
+                            "reminders.button.announce_off", "an_on" if muted else "an_off",
+                            campaign.slug)
     back = InlineKeyboardButton(text=texts("button.back_to_menu"),
                                 callback_data=MenuCb(slug=campaign.slug).pack())
-    return text, InlineKeyboardMarkup(inline_keyboard=[[toggle], [back]])
+    return text, InlineKeyboardMarkup(inline_keyboard=[[toggle], [announcements], [back]])
+
+
+async def cmd_settings(message: Message, texts: Texts, session: AsyncSession,
+                       user: User | None, campaign: Campaign | None, clock: Clock) -> None:
+    """/settings: reminders and announcements of the current campaign."""
+    if user is None or campaign is None:
+        await message.answer(texts("reminders.no_campaign"))
+        return
+    text, markup = await settings_view(session, user_id=user.id, campaign=campaign, texts=texts,
+                                       now=clock.now())
+    await message.answer(text, reply_markup=markup)
 
 
 async def cmd_subscribe(message: Message, texts: Texts, session: AsyncSession,
@@ -121,9 +140,13 @@ async def on_button(query: CallbackQuery, callback_data: ReminderCb, texts: Text
         await subscribe(session, user_id=user.id, slug=target.slug, now=now)
         await query.answer()
         await show(query, texts("reminders.subscribed", campaign=target.name), None)
-    elif action in ("enable", "disable"):  # the settings page's toggle: show it again
-        change = subscribe if action == "enable" else unsubscribe
-        await change(session, user_id=user.id, slug=target.slug, now=now)
+    elif action in ("enable", "disable", "an_on", "an_off"):  # a settings toggle: show it again
+        if action.startswith("an_"):
+            await set_opt_out(session, user_id=user.id, slug=target.slug,
+                              out=action == "an_off", now=now)
+        else:
+            change = subscribe if action == "enable" else unsubscribe
+            await change(session, user_id=user.id, slug=target.slug, now=now)
         await query.answer()
         await show(query, *await settings_view(session, user_id=user.id, campaign=target,
                                                texts=texts, now=now))
@@ -156,5 +179,6 @@ def build_router() -> Router:
     router = Router(name="reminders")
     router.message.register(cmd_subscribe, Command("subscribe"))
     router.message.register(cmd_unsubscribe, Command("unsubscribe"))
+    router.message.register(cmd_settings, Command("settings"))
     router.callback_query.register(on_button, ReminderCb.filter())
     return router

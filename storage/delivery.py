@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     func,
+    or_,
 )
 from sqlmodel import Field, SQLModel, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,7 +36,8 @@ from storage.types import AwareDateTime, utc_now
 
 PENDING, SENDING, SENT, FAILED, BLOCKED = "pending", "sending", "sent", "failed", "blocked"
 EXPIRED = "expired"  # not sent: its event was over before the sender got to it
-FINAL = (SENT, FAILED, BLOCKED, EXPIRED)
+CANCELLED = "cancelled"  # not sent: staff stopped the announcement
+FINAL = (SENT, FAILED, BLOCKED, EXPIRED, CANCELLED)
 KINDS = ("reminder", "broadcast")
 _CHUNK = 500
 
@@ -45,11 +48,18 @@ class OutMessage(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)
     campaign_slug: str | None = Field(default=None, max_length=64, index=True)
     kind: str = Field(max_length=16)  # reminder | broadcast
-    text: str = Field(sa_type=Text)  # Telegram HTML, as sent
+    # Telegram HTML, as sent; for a copy, a note of what is copied (the content is not kept).
+    text: str = Field(sa_type=Text)
     reply_markup: str | None = Field(default=None, sa_type=Text)  # JSON InlineKeyboardMarkup
+    # Set for an announcement: the message copied to every recipient (copyMessage).
+    copy_chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    copy_message_id: int | None = Field(default=None, sa_type=BigInteger)
+    # Sent in the quiet hours too (a coordinator's urgent announcement).
+    urgent: bool = Field(default=False, sa_type=Boolean)
     created_at: datetime = Field(default_factory=utc_now, sa_type=AwareDateTime)
     # A reminder is worthless once its event is over: rows still pending then are never sent.
     not_after: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
 
 
 class Delivery(SQLModel, table=True):
@@ -85,18 +95,33 @@ class Claimed:
     failures: int = 0  # 5xx and network errors in this drain, against max_attempts
 
 
+@dataclass(frozen=True)
+class Payload:
+    """What the sender sends for one message: HTML text, or a copy of a message."""
+
+    text: str
+    reply_markup: str | None = None
+    copy_from: tuple[int, int] | None = None  # (chat id, message id)
+
+
 async def enqueue(session: AsyncSession, *, key: str, kind: str, text: str,
                   recipients: Iterable[int], now: datetime, campaign_slug: str | None = None,
-                  reply_markup: str | None = None, not_after: datetime | None = None
+                  reply_markup: str | None = None, not_after: datetime | None = None,
+                  copy_from: tuple[int, int] | None = None, urgent: bool = False
                   ) -> int | None:
-    """Add a message and its recipients once: the rows added, or None for a key seen before."""
+    """Add a message and its recipients once: the rows added, or None for a key seen before.
+
+    With `copy_from`, each recipient gets a copy of that message (copyMessage) and `text` is
+    only a note for the record."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     insert = upsert_insert(session.bind.dialect.name)
+    copy_chat, copy_message = copy_from or (None, None)
     created = await session.exec(
         insert(OutMessage)
         .values(key=key, kind=kind, text=text, reply_markup=reply_markup,
-                campaign_slug=campaign_slug, created_at=now, not_after=not_after)
+                campaign_slug=campaign_slug, created_at=now, not_after=not_after,
+                copy_chat_id=copy_chat, copy_message_id=copy_message, urgent=urgent)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(OutMessage.key)
     )
@@ -152,15 +177,20 @@ async def skip_blocked(session: AsyncSession) -> int:
     return result.rowcount or 0
 
 
-async def claim(session: AsyncSession, *, limit: int, now: datetime) -> list[Claimed]:
+async def claim(session: AsyncSession, *, limit: int, now: datetime,
+                urgent_only: bool = False) -> list[Claimed]:
     """Take up to `limit` pending rows, oldest first, marking them as being sent.
 
     Rows of a message whose event is over (`not_after`) are left for `expire_stale`: a long
-    drain does not send a reminder that went stale while it ran.
+    drain does not send a reminder that went stale while it ran. `urgent_only`: the quiet
+    hours, when only urgent messages go.
     """
-    stale = select(OutMessage.key).where(col(OutMessage.not_after) < now)
+    reasons = [col(OutMessage.not_after) < now, col(OutMessage.cancelled_at).is_not(None)]
+    if urgent_only:
+        reasons.append(col(OutMessage.urgent).is_(False))
+    held_back = select(OutMessage.key).where(or_(*reasons))
     pick = (select(Delivery.id)
-            .where(col(Delivery.status) == PENDING, col(Delivery.message_key).not_in(stale))
+            .where(col(Delivery.status) == PENDING, col(Delivery.message_key).not_in(held_back))
             .order_by(col(Delivery.id)).limit(limit))
     if session.bind.dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
@@ -223,21 +253,45 @@ async def record(session: AsyncSession, *, delivery_id: int, status: str, now: d
                                                telegram_message_id)])
 
 
-async def texts_for(session: AsyncSession, *,
-                    keys: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+async def payloads_for(session: AsyncSession, *, keys: Iterable[str]) -> dict[str, Payload]:
     wanted = list(set(keys))
     if not wanted:
         return {}
-    result = await session.exec(select(OutMessage.key, OutMessage.text, OutMessage.reply_markup)
-                                .where(col(OutMessage.key).in_(wanted)))
-    return {key: (text, markup) for key, text, markup in result.all()}
+    result = await session.exec(select(
+        OutMessage.key, OutMessage.text, OutMessage.reply_markup, OutMessage.copy_chat_id,
+        OutMessage.copy_message_id).where(col(OutMessage.key).in_(wanted)))
+    return {key: Payload(text, markup, (chat, message) if chat is not None and message else None)
+            for key, text, markup, chat, message in result.all()}
 
 
-async def status_counts(session: AsyncSession, *,
-                        key_prefix: str | None = None) -> dict[str, int]:
+async def cancel(session: AsyncSession, *, key: str, now: datetime) -> int:
+    """Stop a message: its pending rows become cancelled, and a sender holding claimed rows of
+    it drops them before sending (see `cancelled_keys`). The rows cancelled now."""
+    await session.exec(update(OutMessage).where(col(OutMessage.key) == key,
+                                                col(OutMessage.cancelled_at).is_(None))
+                       .values(cancelled_at=now))
+    result = await session.exec(update(Delivery).where(
+        col(Delivery.message_key) == key, col(Delivery.status) == PENDING,
+    ).values(status=CANCELLED))
+    return result.rowcount or 0
+
+
+async def cancelled_keys(session: AsyncSession, *, keys: Iterable[str]) -> set[str]:
+    wanted = list(set(keys))
+    if not wanted:
+        return set()
+    result = await session.exec(select(OutMessage.key).where(
+        col(OutMessage.key).in_(wanted), col(OutMessage.cancelled_at).is_not(None)))
+    return set(result.all())
+
+
+async def status_counts(session: AsyncSession, *, key_prefix: str | None = None,
+                        key: str | None = None) -> dict[str, int]:
     statement = select(Delivery.status, func.count()).group_by(col(Delivery.status))
     if key_prefix is not None:
         statement = statement.where(col(Delivery.message_key).startswith(key_prefix))
+    if key is not None:
+        statement = statement.where(col(Delivery.message_key) == key)
     result = await session.exec(statement)
     return {status: count for status, count in result.all()}
 

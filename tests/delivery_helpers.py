@@ -81,11 +81,12 @@ async def add_users(sessionmaker: async_sessionmaker[AsyncSession], ids: Iterabl
 
 
 async def add_registration(sessionmaker: async_sessionmaker[AsyncSession], user_id: int,
-                           slug: str, status: str) -> None:
+                           slug: str, status: str, bases: Iterable[str] = ()) -> None:
     async with sessionmaker() as session, session.begin():
         session.add(Registration(
             campaign_slug=slug, user_id=user_id, status=status,
             receipt_no=f"{slug[:2].upper()}-{user_id}",
             id_cipher="x", id_hash=f"h{user_id}", id_masked="4209**********1234", name="测试",
             phone="13800000000", school="某学院", graduation_year=2023, education="zk",
-            major="临床医学", qualification="none", person_type="social", verdict="eligible"))
+            major="临床医学", qualification="none", person_type="social", verdict="eligible",
+            base_choices=list(bases)))

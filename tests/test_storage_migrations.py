@@ -49,7 +49,7 @@ async def test_upgrade_head_on_an_empty_database_then_again(db_url):
 async def test_the_migration_matches_the_models(engine):
     async with engine.connect() as connection:
         diff = await connection.run_sync(_diff)
-    assert diff == [], "tables changed: run python -m storage.migrations.regenerate"
+    assert diff == [], "tables changed: run python -m storage.migrations.revision 'what changed'"
 
 
 async def test_a_new_engine_on_the_same_file_sees_the_prepared_schema(tmp_path):

@@ -1,5 +1,5 @@
 """Alembic environment: migrates the connection handed over by storage.engine (prepare_database,
-regenerate). There is no alembic.ini: bring a database up to date with `zhaolu migrate`."""
+revision). There is no alembic.ini: bring a database up to date with `zhaolu migrate`."""
 
 from __future__ import annotations
 

@@ -1,0 +1,202 @@
+"""Announcements on their way: into the ledger when due, a progress card while the one sender
+drains it, and a final report.
+
+Sending goes through the delivery ledger and the one Sender (bot/delivery.py), with reminders:
+one rate limit, one path. The tick (bot/scheduler.py) calls `plan_scheduled` before the drain,
+`watch_progress` alongside it, and `report_finished` after it. The card is the message staff got
+when they confirmed; it is edited in place (at most every PROGRESS_SECONDS) and a final message
+is sent when nothing is left, so the sender is notified.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.announce_compose import opt_out_markup
+from content.dates import cn_datetime
+from content.schema import Campaign
+from content.texts import Texts
+from storage import announcements as repo
+from storage import audit
+from storage import delivery as ledger
+from storage.audiences import roster, select_ids
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
+PROGRESS_SECONDS = 3.0
+# An announcement not sent within a day of its time (the bot was down) is not sent at all:
+# "明天上午资格审核" read two days late misleads.
+EXPIRY = timedelta(days=1)
+
+
+def stop_callback(announcement_id: int) -> str:
+    """What handlers.staff.keyboards.StaffCb(action="stop", ann=id).pack() gives (tested)."""
+    return f"sf:stop:{announcement_id}:"
+
+
+def stop_markup(texts: Texts, announcement_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+        text=texts("announce.button.stop"), callback_data=stop_callback(announcement_id))]])
+
+
+async def start_sending(session: AsyncSession, *, announcement: repo.Announcement,
+                        campaign: Campaign, texts: Texts, now: datetime) -> int:
+    """Put the audience as it is now into the ledger; the recipients added."""
+    members = await roster(session, slug=campaign.slug)
+    recipients = select_ids(members, announcement.audience, announcement.base_id)
+    assert announcement.preview_chat_id is not None and announcement.preview_message_id
+    markup = opt_out_markup(texts, campaign.slug)
+    await ledger.enqueue(
+        session, key=announcement.message_key, kind="broadcast", campaign_slug=campaign.slug,
+        text=f"copy of announcement {announcement.id}", recipients=recipients, now=now,
+        reply_markup=json.dumps(markup.model_dump(exclude_none=True), ensure_ascii=False),
+        copy_from=(announcement.preview_chat_id, announcement.preview_message_id),
+        urgent=announcement.urgent, not_after=now + EXPIRY)
+    announcement.status, announcement.started_at = repo.SENDING, now
+    announcement.audience_size = len(recipients)
+    session.add(announcement)
+    await session.flush()
+    return len(recipients)
+
+
+async def plan_scheduled(services: Services, bot: Bot, now: datetime) -> list[int]:
+    """Start the scheduled announcements whose time has come: their ids."""
+    started = []
+    async with services.sessionmaker() as session, session.begin():
+        for announcement in await repo.due_scheduled(session, now=now):
+            campaign = services.catalogue.get(announcement.campaign_slug)
+            assert announcement.id is not None and announcement.send_at is not None
+            if campaign is None or now > announcement.send_at + EXPIRY:
+                await repo.move(session, announcement_id=announcement.id,
+                                from_statuses=[repo.SCHEDULED], to=repo.CANCELLED,
+                                finished_at=now)
+                await audit.record(session, action="announce.expired", now=now,
+                                   actor=audit.SYSTEM_ACTOR, campaign_slug=announcement.
+                                   campaign_slug, base_id=announcement.base_id,
+                                   message_ref=announcement.message_key)
+                await _edit(bot, announcement, services.texts("announce.card.expired",
+                                                              id=announcement.id), None)
+                continue
+            if not await repo.move(session, announcement_id=announcement.id,
+                                   from_statuses=[repo.SCHEDULED], to=repo.SENDING):
+                continue  # another process started it
+            size = await start_sending(session, announcement=announcement, campaign=campaign,
+                                       texts=services.texts, now=now)
+            await audit.record(session, action="announce.start", now=now,
+                               actor=audit.SYSTEM_ACTOR, campaign_slug=campaign.slug,
+                               base_id=announcement.base_id, audience_size=size,
+                               message_ref=announcement.message_key)
+            started.append(announcement.id)
+    return started
+
+
+def _figures(counts: dict[str, int]) -> dict[str, int]:
+    pending = counts.get(ledger.PENDING, 0) + counts.get(ledger.SENDING, 0)
+    return {"sent": counts.get(ledger.SENT, 0), "blocked": counts.get(ledger.BLOCKED, 0),
+            "failed": counts.get(ledger.FAILED, 0) + counts.get(ledger.EXPIRED, 0),
+            "stopped": counts.get(ledger.CANCELLED, 0), "pending": pending,
+            "total": sum(counts.values())}
+
+
+def card_text(texts: Texts, announcement: repo.Announcement, counts: dict[str, int], *,
+              now: datetime) -> tuple[str, bool]:
+    """The card's text for these ledger counts, and whether the announcement is finished."""
+    figures = _figures(counts)
+    finished = figures["pending"] == 0
+    if announcement.status == repo.CANCELLED:
+        key = "announce.card.stopped" if finished else "announce.card.stopping"
+    else:
+        key = "announce.card.done" if finished else "announce.card.progress"
+    started = announcement.started_at or now
+    minutes = max(0, int((now - started).total_seconds() // 60))
+    return texts(key, id=announcement.id, minutes=minutes, **figures), finished
+
+
+async def refresh_cards(services: Services, bot: Bot, now: datetime, *,
+                        shown: dict[int, str] | None = None) -> list[int]:
+    """Edit the card of every announcement on its way; finish those with nothing left.
+
+    `shown` remembers each card's last text, so an unchanged card is not edited again.
+    The ids finished now."""
+    shown = shown if shown is not None else {}
+    finished: list[int] = []
+    async with services.sessionmaker() as session, session.begin():
+        for announcement in await _on_their_way(session):
+            assert announcement.id is not None
+            counts = await ledger.status_counts(session, key=announcement.message_key)
+            text, done = card_text(services.texts, announcement, counts, now=now)
+            if done:
+                await _finish(session, services.texts, bot, announcement, counts, now)
+                finished.append(announcement.id)
+            if shown.get(announcement.id) != text:
+                shown[announcement.id] = text
+                markup = None if done or announcement.status == repo.CANCELLED else \
+                    stop_markup(services.texts, announcement.id)
+                await _edit(bot, announcement, text, markup)
+    return finished
+
+
+async def _on_their_way(session: AsyncSession) -> list[repo.Announcement]:
+    sending = await repo.in_status(session, status=repo.SENDING)
+    stopped = await repo.in_status(session, status=repo.CANCELLED)
+    return sending + [a for a in stopped if a.started_at is not None and a.finished_at is None]
+
+
+async def _finish(session: AsyncSession, texts: Texts, bot: Bot,
+                  announcement: repo.Announcement, counts: dict[str, int],
+                  now: datetime) -> None:
+    assert announcement.id is not None
+    figures = _figures(counts)
+    status = announcement.status
+    if status == repo.SENDING:
+        status = repo.DONE
+    await repo.move(session, announcement_id=announcement.id,
+                    from_statuses=[repo.SENDING, repo.CANCELLED], to=status, finished_at=now)
+    await audit.record(session, action="announce.done", now=now, actor=audit.SYSTEM_ACTOR,
+                       campaign_slug=announcement.campaign_slug, base_id=announcement.base_id,
+                       audience_size=figures["total"], message_ref=announcement.message_key,
+                       detail=" ".join(f"{k}={v}" for k, v in figures.items() if k != "total"))
+    key = "announce.report.stopped" if status == repo.CANCELLED else "announce.report.done"
+    if announcement.card_chat_id is not None:
+        with contextlib.suppress(TelegramAPIError):
+            await bot.send_message(announcement.card_chat_id,
+                                   texts(key, id=announcement.id, **figures))
+
+
+async def _edit(bot: Bot, announcement: repo.Announcement, text: str,
+                markup: InlineKeyboardMarkup | None) -> None:
+    if announcement.card_chat_id is None or announcement.card_message_id is None:
+        return
+    try:
+        await bot.edit_message_text(text=text, chat_id=announcement.card_chat_id,
+                                    message_id=announcement.card_message_id,
+                                    reply_markup=markup)
+    except TelegramAPIError as exc:  # not modified, deleted by its owner, bot blocked: no harm
+        log.debug("card of announcement %s not edited: %s", announcement.id, exc)
+
+
+async def watch_progress(services: Services, bot: Bot, *, every: float = PROGRESS_SECONDS,
+                         shown: dict[int, str]) -> None:
+    """Refresh the cards every `every` seconds until cancelled (alongside a drain)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await refresh_cards(services, bot, services.clock.now(), shown=shown)
+        except Exception:  # a card is not worth stopping a drain for
+            log.exception("refreshing announcement cards failed")
+
+
+def when_text(moment: datetime) -> str:
+    return cn_datetime(moment)
