@@ -37,7 +37,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakSet
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -61,6 +61,15 @@ from storage.users import mark_blocked
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _locks: WeakKeyDictionary[object, asyncio.Lock] = WeakKeyDictionary()
+_running: WeakSet[Sender] = WeakSet()
+
+
+def stop_in_process(key: str) -> None:
+    """Tell the senders of this process at once that `key` was stopped (`ledger.cancel`), so a
+    stop takes effect at the next call, not at the next check of the ledger; senders in other
+    processes learn it from the ledger within `cancel_check_interval`."""
+    for sender in list(_running):
+        sender._cancelled.add(key)  # noqa: SLF001
 
 
 @dataclass
@@ -113,12 +122,14 @@ class Sender:
         """Send everything pending now; return when nothing is left to try."""
         lock = _locks.setdefault(self.sessionmaker, asyncio.Lock())
         async with lock:
+            _running.add(self)
             self.report.recovered += await self._db(ledger.recover)
             self.report.skipped_blocked += await self._db(ledger.skip_blocked)
             try:
                 await self._loop()
             finally:
                 await self._stop()
+                _running.discard(self)
         return self.report
 
     def _too_late(self) -> bool:

@@ -101,8 +101,9 @@ class ChatDriver:
             content = {"poll": Poll(
                 id=f"po{serial}", question="明天几点集合？", is_closed=False, is_anonymous=True,
                 type="regular", allows_multiple_answers=False, total_voter_count=0,
-                options=[PollOption(text="8点", voter_count=0),
-                         PollOption(text="9点", voter_count=0)])}
+                allows_revoting=False, members_only=False,
+                options=[PollOption(persistent_id=f"o{i}", text=t, voter_count=0)
+                         for i, t in enumerate(("8点", "9点"))])}
         else:
             raise ValueError(f"unknown content kind {kind!r}")
         if extra.get("caption"):

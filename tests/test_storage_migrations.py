@@ -85,3 +85,28 @@ def test_zhaolu_migrate_prints_the_head_and_never_imports_aiogram(tmp_path):
         assert done.returncode == 0, done.stderr
         assert f"revision {head_revision()} (head)" in done.stdout
     assert (tmp_path / "var" / "cli.db").exists()
+
+
+async def test_0002_upgrades_a_database_in_use(db_url):
+    """A database left at 0001 with planned reminders: 0002 adds the staff tables, and the
+    reminders already in the ledger read as not urgent."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.engine import alembic_config
+
+    engine = create_engine(db_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda c: command.upgrade(alembic_config(c), "0001"))
+            await connection.execute(text(
+                "INSERT INTO messages (key, kind, text, created_at) "
+                "VALUES ('rm:x', 'reminder', '提醒', CURRENT_TIMESTAMP)"))
+        await prepare_database(engine)
+        async with engine.connect() as connection:
+            urgent = (await connection.execute(text("SELECT urgent FROM messages"))).scalar()
+            tables = await connection.run_sync(_tables)
+        assert urgent in (False, 0)
+        assert {"staff_grants", "staff_invites", "audit_log", "announcements"} <= tables
+    finally:
+        await engine.dispose()

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.announce_delivery import card_text, start_sending, stop_markup
 from bot.app import Services
 from bot.clock import SHANGHAI, Clock
+from bot.delivery import stop_in_process
 from content.catalogue import Catalogue
 from content.dates import cn_datetime
 from content.reminders import in_quiet_hours, out_of_quiet_hours
@@ -123,6 +124,7 @@ async def on_stop(query: CallbackQuery, callback_data: StaffCb, bot: Bot, texts:
     stopped = 0
     if was == repo.SENDING:
         stopped = await ledger.cancel(session, key=a.message_key, now=now)
+        stop_in_process(a.message_key)
     await audit.record(session, action="announce.cancel", now=now, actor_id=staff.telegram_id,
                        role=staff.role_in(a.campaign_slug) or "", campaign_slug=a.campaign_slug,
                        base_id=a.base_id, audience_size=stopped or None,

@@ -66,12 +66,14 @@ async def on_invite(query: CallbackQuery, callback_data: StaffCb, bot: Bot, text
         return
     index = ROLES.index(invite_role) + 1
     if invite_role != ADMIN and invite_slug is None:
-        buttons = [button(c.name, "inv", index, c.slug) for c in catalogue
-                   if staff.may_grant(invite_role, c.slug)]
-        await show(query, texts("staff.invite.pick_campaign",
-                                role=texts(f"staff.role.{invite_role}")),
-                   markup(*rows(buttons, 1), home_row(texts)))
-        return
+        open_to = [c for c in catalogue if staff.may_grant(invite_role, c.slug)]
+        if len(open_to) != 1:
+            buttons = [button(c.name, "inv", index, c.slug) for c in open_to]
+            await show(query, texts("staff.invite.pick_campaign",
+                                    role=texts(f"staff.role.{invite_role}")),
+                       markup(*rows(buttons, 1), home_row(texts)))
+            return
+        invite_slug = open_to[0].slug  # nothing to choose: a coordinator's own campaign
     campaign = catalogue.get(invite_slug)
     if invite_role == BASE_STAFF and invite_base is None and campaign is not None:
         if not campaign.plan.bases:
