@@ -23,7 +23,6 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.announce_compose import opt_out_markup
-from content.dates import cn_datetime
 from content.schema import Campaign
 from content.texts import Texts
 from storage import announcements as repo
@@ -187,7 +186,7 @@ async def _edit(bot: Bot, announcement: repo.Announcement, text: str,
         log.debug("card of announcement %s not edited: %s", announcement.id, exc)
 
 
-async def watch_progress(services: Services, bot: Bot, *, every: float = PROGRESS_SECONDS,
+async def watch_progress(services: Services, bot: Bot, *, every: float,
                          shown: dict[int, str]) -> None:
     """Refresh the cards every `every` seconds until cancelled (alongside a drain)."""
     while True:
@@ -196,7 +195,3 @@ async def watch_progress(services: Services, bot: Bot, *, every: float = PROGRES
             await refresh_cards(services, bot, services.clock.now(), shown=shown)
         except Exception:  # a card is not worth stopping a drain for
             log.exception("refreshing announcement cards failed")
-
-
-def when_text(moment: datetime) -> str:
-    return cn_datetime(moment)

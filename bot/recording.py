@@ -78,6 +78,7 @@ class RecordingSession(BaseSession):
         self.calls: list[Call] = []
         self.responders: dict[str, Responder] = {}
         self.messages: dict[tuple[int, int], Message] = {}
+        self._answered: set[str] = set()
         self._ids = itertools.count(1)
 
     def next_message_id(self) -> int:
@@ -104,6 +105,13 @@ class RecordingSession(BaseSession):
                            timeout: int | None = None) -> TelegramType:
         call = Call(method.__api_method__, self.serialise(bot, method))
         self.calls.append(call)
+        if call.method == "answerCallbackQuery":
+            # As Telegram does: a query is answered once; a second answer is refused.
+            query_id = str(call.params["callback_query_id"])
+            if query_id in self._answered:
+                raise TelegramBadRequest(method, "Bad Request: query is too old and response "
+                                                 "timeout expired or query ID is invalid")
+            self._answered.add(query_id)
         responder = self.responders.get(call.method)
         if responder is not None:
             call.result = responder(call)

@@ -27,6 +27,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import announce_delivery
 from bot.announce_delivery import plan_scheduled, refresh_cards, watch_progress
 from bot.clock import SHANGHAI
 from bot.delivery import Sender, SendReport
@@ -134,7 +135,8 @@ async def tick(services: Services, bot: Bot, now: datetime) -> TickSummary:
                         now=services.clock.now, urgent_only=quiet,
                         until=None if quiet else quiet_hours_start(now))
         shown: dict[int, str] = {}
-        watcher = asyncio.create_task(watch_progress(services, bot, shown=shown))
+        watcher = asyncio.create_task(watch_progress(services, bot, shown=shown,
+                                                     every=announce_delivery.PROGRESS_SECONDS))
         try:
             summary.report = await sender.drain()
         finally:

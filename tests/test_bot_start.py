@@ -122,3 +122,31 @@ async def test_campaign_and_state_survive_a_restart(harness: Harness) -> None:
     harness = await harness.restart()
     calls = await harness.send("/menu")
     assert "孝感" in calls.text
+
+
+async def test_a_failure_after_a_press_was_answered_still_reaches_the_user(
+        harness: Harness) -> None:
+    """Telegram refuses a second answer to a press (the recording session too): the error
+    handler then writes to the chat instead of failing silently."""
+    await harness.send("/start xiaogan-2023")
+
+    def broken(call):  # noqa: ANN001, ANN202
+        raise RuntimeError("the edit failed for a reason of its own")
+
+    harness.session.responders["editMessageText"] = broken
+    calls = await harness.press("报名条件")
+    assert calls.methods() == ["answerCallbackQuery", "editMessageText",
+                               "answerCallbackQuery", "sendMessage"]
+    assert "出现了问题" in calls.last.text
+
+
+async def test_a_second_answer_to_one_press_is_refused_as_by_telegram(harness: Harness) -> None:
+    from aiogram.exceptions import TelegramBadRequest
+
+    await harness.bot.answer_callback_query("q1")
+    try:
+        await harness.bot.answer_callback_query("q1")
+    except TelegramBadRequest as error:
+        assert "query is too old" in error.message
+    else:
+        raise AssertionError("the second answer was accepted")

@@ -250,3 +250,28 @@ async def test_history_and_audit_log_in_the_chat(staffed: Harness) -> None:
     calls = await h.press("📜 操作记录", ADMIN_ID)
     assert "授予身份" in calls.text
     await press_with(h, "工作人员菜单", ADMIN_ID)
+
+
+async def test_the_card_shows_progress_while_sending(staffed: Harness, monkeypatch) -> None:
+    from bot import announce_delivery
+
+    h = staffed
+    monkeypatch.setattr(announce_delivery, "PROGRESS_SECONDS", 0.2)
+    original = h.session.make_request
+
+    async def slow(bot, method, timeout=None):  # noqa: ANN001, ANN202
+        if method.__api_method__ == "copyMessage":
+            await asyncio.sleep(0.15)
+        return await original(bot, method, timeout)
+
+    await compose(h, COORD)
+    await choose(h, COORD, "everyone")  # 9 people
+    await send_now(h, COORD)
+    h.session.make_request = slow
+    calls = await tick(h)
+    card = h.driver.button_data(COORD, "⏹ 停止发送")
+    assert card is None  # the finished card has no stop button any more
+    edits = [c.text for c in calls if c.method == "editMessageText" and int(c.chat_id) == COORD]
+    assert any("发送中" in text and "待发" in text for text in edits)
+    assert "已发送完毕" in edits[-1] and "送达 9" in edits[-1]
+    assert len(edits) == len(set(edits))  # an unchanged card is not edited again
