@@ -49,7 +49,8 @@ def _serve(port: Any, cap: int, error_rate: float) -> None:  # runs in the serve
         state.update(delivered={}, rate_limited=0, errors=0, first=None, last=None, ids=0)
 
     async def api(request: web.Request) -> web.Response:
-        if request.match_info["method"] != "sendMessage":
+        method = request.match_info["method"]
+        if method not in ("sendMessage", "copyMessage"):
             return web.json_response({"ok": False, "error_code": 404,
                                       "description": "Not Found: method"}, status=404)
         form = await request.post()
@@ -71,6 +72,8 @@ def _serve(port: Any, cap: int, error_rate: float) -> None:  # runs in the serve
         state["first"] = state["first"] or now
         state["last"] = now
         state["ids"] += 1
+        if method == "copyMessage":  # Telegram answers a copy with its MessageId only
+            return web.json_response({"ok": True, "result": {"message_id": state["ids"]}})
         return web.json_response({"ok": True, "result": {
             "message_id": state["ids"], "date": int(time.time()), "text": form["text"],
             "chat": {"id": chat, "type": "private"}}})
@@ -126,12 +129,13 @@ async def _prepare(url: str) -> Any:
     return engine
 
 
-async def _enqueue(sessionmaker: Any, key: str, count: int) -> None:
+async def _enqueue(sessionmaker: Any, key: str, count: int, copy: bool = False) -> None:
     from storage.delivery import enqueue
 
     async with sessionmaker() as session, session.begin():
         await enqueue(session, key=key, kind="broadcast", text=f"<b>{key}</b> 基准测试消息",
-                      recipients=range(1, count + 1), now=datetime.now(UTC))
+                      recipients=range(1, count + 1), now=datetime.now(UTC),
+                      copy_from=(999, 1) if copy else None)
 
 
 def _sender(base: str, sessionmaker: Any, rate: float = SEND_RATE) -> Any:
@@ -147,9 +151,10 @@ def _sender(base: str, sessionmaker: Any, rate: float = SEND_RATE) -> Any:
 
 
 async def _run(base: str, sessionmaker: Any, key: str, count: int, stop_at: int | None,
-               crash: bool = False, rate: float = SEND_RATE) -> dict[str, Any]:
+               crash: bool = False, rate: float = SEND_RATE,
+               copy: bool = False) -> dict[str, Any]:
     await _stats(base, reset=True)
-    await _enqueue(sessionmaker, key, count)
+    await _enqueue(sessionmaker, key, count, copy)
     first = _sender(base, sessionmaker, rate)
     task = asyncio.create_task(first.drain())
     if stop_at is not None:
@@ -191,11 +196,12 @@ def _print(name: str, result: dict[str, Any], *, rate: bool) -> None:
           f"(target 0)")
 
 
-async def _bench(base: str) -> None:
+async def _bench(base: str, runs: Any = None) -> None:
+    runs = runs or _bench_on
     with tempfile.TemporaryDirectory() as tmp:
-        await _bench_on(base, f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", "SQLite")
+        await runs(base, f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", "SQLite")
     if url := os.environ.get("ZHAOLU_BENCH_DATABASE_URL"):
-        await _bench_on(base, url, "PostgreSQL")
+        await runs(base, url, "PostgreSQL")
 
 
 async def _bench_on(base: str, url: str, ledger: str) -> None:
@@ -224,14 +230,14 @@ async def _bench_on(base: str, url: str, ledger: str) -> None:
         await engine.dispose()
 
 
-def main() -> None:
+def main(runs: Any = None) -> None:
     ports: Any = multiprocessing.Queue()
     server = multiprocessing.Process(target=_serve, args=(ports, CAP, ERROR_RATE), daemon=True)
     server.start()
     try:
         base = f"http://127.0.0.1:{ports.get(timeout=30)}"
         started = time.monotonic()
-        asyncio.run(_bench(base))
+        asyncio.run(_bench(base, runs))
         print(f"bench time {time.monotonic() - started:.0f} s")
     finally:
         server.terminate()
