@@ -34,7 +34,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary, WeakSet
@@ -54,8 +54,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import SHANGHAI
+from bot.delivery_results import GroupCommit, SendReport, describe
 from bot.limits import ChatPacer, Sleep, TokenBucket
 from storage import delivery as ledger
+from storage.delivery_results import Result, record
 from storage.users import mark_blocked
 
 log = logging.getLogger(__name__)
@@ -70,22 +72,6 @@ def stop_in_process(key: str) -> None:
     processes learn it from the ledger within `cancel_check_interval`."""
     for sender in list(_running):
         sender._cancelled.add(key)  # noqa: SLF001
-
-
-@dataclass
-class SendReport:
-    sent: int = 0
-    failed: int = 0
-    blocked: int = 0
-    retried: int = 0  # 5xx and network errors retried
-    rate_limited: int = 0  # 429 answers
-    recovered: int = 0  # rows a crashed sender had claimed, queued again
-    skipped_blocked: int = 0  # planned for users who blocked the bot since
-    deferred: int = 0  # rows left pending because the drain's `until` came (quiet hours)
-    cancelled: int = 0  # claimed rows of a message staff stopped, dropped unsent
-
-    def __str__(self) -> str:
-        return " ".join(f"{k}={v}" for k, v in vars(self).items() if v) or "nothing to send"
 
 
 class Sender:
@@ -114,8 +100,7 @@ class Sender:
         self._cancel_checked = float("-inf")
         self._blocked_chats: set[int] = set()
         self._db_tasks: set[asyncio.Task[Any]] = set()
-        self._results: list[tuple[ledger.Result, asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._results = GroupCommit(self._db)
         self.report = SendReport()
 
     async def drain(self) -> SendReport:
@@ -303,55 +288,30 @@ class Sender:
             await self._fail(item, exc)
             return
         self.report.retried += 1
-        await self._record(item, ledger.SENDING, _describe(exc))
+        await self._record(item, ledger.SENDING, describe(exc))
         delay = min(self.max_backoff, self.backoff * 2 ** (failures - 1))
         heapq.heappush(self._retry, (self._monotonic() + delay, next(self._seq),
                                      replace(item, failures=failures)))
 
     async def _fail(self, item: ledger.Claimed, exc: TelegramAPIError) -> None:
-        log.warning("delivery %s to %s failed: %s", item.message_key, item.user_id, _describe(exc))
+        log.warning("delivery %s to %s failed: %s", item.message_key, item.user_id, describe(exc))
         self.report.failed += 1
-        await self._record(item, ledger.FAILED, _describe(exc))
+        await self._record(item, ledger.FAILED, describe(exc))
 
     async def _blocked(self, item: ledger.Claimed, exc: TelegramAPIError) -> None:
         self.report.blocked += 1
         self._blocked_chats.add(item.user_id)
 
         async def blocked(session: AsyncSession) -> None:
-            await ledger.record(session, delivery_id=item.id, status=ledger.BLOCKED,
-                                now=self._now(), error=_describe(exc))
+            await record(session, delivery_id=item.id, status=ledger.BLOCKED,
+                         now=self._now(), error=describe(exc))
             await mark_blocked(session, user_id=item.user_id, now=self._now())
 
         await self._db(blocked)
 
     async def _record(self, item: ledger.Claimed, status: str, error: str | None,
                       message_id: int | None = None) -> None:
-        """Queue the result for the writer and wait until it is committed.
-
-        The call's slot stays taken until then, so at any moment at most `max_in_flight` sent
-        messages lack their result: what a crash can repeat.
-        """
-        done = asyncio.get_running_loop().create_future()
-        self._results.append((ledger.Result(item.id, status, self._now(), error, message_id),
-                              done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_results())
-        await asyncio.shield(done)
-
-    async def _write_results(self) -> None:
-        """Group commit: whatever results came in while the last batch was written, in one."""
-        while self._results:
-            batch, self._results = self._results, []
-            try:
-                await self._db(lambda session, batch=batch: ledger.record_many(
-                    session, results=[result for result, _ in batch]))
-            except Exception as exc:  # noqa: BLE001 - handed to every waiting call
-                for _, done in batch:
-                    done.set_exception(exc)
-                continue
-            for _, done in batch:
-                done.set_result(None)
-
-
-def _describe(exc: TelegramAPIError) -> str:
-    return f"{type(exc).__name__}: {exc.message}"
+        """Written with the results that come in meanwhile; returns once committed, so the
+        call's slot stays taken until then and at any moment at most `max_in_flight` sent
+        messages lack their result: what a crash can repeat."""
+        await self._results.write(Result(item.id, status, self._now(), error, message_id))

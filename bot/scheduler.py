@@ -30,7 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import announce_delivery
 from bot.announce_delivery import plan_scheduled, refresh_cards, watch_progress
 from bot.clock import SHANGHAI
-from bot.delivery import Sender, SendReport
+from bot.delivery import Sender
+from bot.delivery_results import SendReport
 from bot.staff_menus import sync_menus
 from content.reminders import due_now, in_quiet_hours, quiet_hours_start, render, reply_markup
 from storage.delivery import enqueue, existing_keys, expire_stale

@@ -23,7 +23,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    bindparam,
     func,
     or_,
 )
@@ -211,46 +210,6 @@ async def release(session: AsyncSession, *, ids: Sequence[int]) -> None:
         await session.exec(update(Delivery).where(
             col(Delivery.id).in_(list(ids)), col(Delivery.status) == SENDING,
         ).values(status=PENDING, claimed_at=None))
-
-
-@dataclass(frozen=True)
-class Result:
-    """One attempt's outcome; status SENDING means 'will retry' (attempt counted, row kept)."""
-
-    delivery_id: int
-    status: str
-    at: datetime
-    error: str | None = None
-    telegram_message_id: int | None = None
-
-
-_table = Delivery.__table__  # Core, for one executemany over many rows
-_RECORD = (
-    _table.update()
-    .where(_table.c.id == bindparam("r_id"))
-    .values(status=bindparam("r_status"), attempts=_table.c.attempts + 1,
-            last_error=bindparam("r_error"), sent_at=bindparam("r_sent_at"),
-            telegram_message_id=bindparam("r_message_id"))
-)
-
-
-async def record_many(session: AsyncSession, *, results: Sequence[Result]) -> None:
-    """Several results in one statement: the sender's group commit."""
-    if not results:
-        return
-    rows = [{"r_id": r.delivery_id, "r_status": r.status,
-             "r_error": r.error[:500] if r.error else None,
-             "r_sent_at": r.at if r.status == SENT else None,
-             "r_message_id": r.telegram_message_id if r.status == SENT else None}
-            for r in results]
-    connection = await session.connection()
-    await connection.execute(_RECORD, rows)
-
-
-async def record(session: AsyncSession, *, delivery_id: int, status: str, now: datetime,
-                 error: str | None = None, telegram_message_id: int | None = None) -> None:
-    await record_many(session, results=[Result(delivery_id, status, now, error,
-                                               telegram_message_id)])
 
 
 async def payloads_for(session: AsyncSession, *, keys: Iterable[str]) -> dict[str, Payload]:
