@@ -1,4 +1,5 @@
-"""Shared fixtures: databases (tests/db.py) and the chat harness (tests/harness.py)."""
+"""Shared fixtures: databases (tests/db.py), the chat harness (tests/harness.py), and a staffed
+bot (tests/staff_helpers.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from content.catalogue import Catalogue, load_catalogue
 from content.schema import Campaign
 from tests.db import *  # noqa: F403 - fixtures
 from tests.harness import Harness
+from tests.staff_helpers import staffed  # noqa: F401 - a fixture for the staff tests
 
 
 @pytest.fixture

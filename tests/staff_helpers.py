@@ -12,11 +12,14 @@ The population of Xiaogan (ids 11–21) covers every audience, base and exclusio
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
+
+import pytest
 
 from bot.clock import parse_moment
 from storage.announcements import set_opt_out
-from storage.staff import grant
+from storage.staff import BASE_STAFF, COORDINATOR, grant
 from storage.subscriptions import subscribe
 from storage.users import mark_blocked, set_campaign, touch_user
 from tests.delivery_helpers import add_registration
@@ -136,3 +139,15 @@ def copies(calls: Calls) -> list[int]:
     return sorted(int(c.chat_id) for c in calls
                   if c.method == "copyMessage" and c.buttons
                   and c.buttons[0][1].startswith("an:off"))
+
+
+@pytest.fixture
+async def staffed(db_url: str, tmp_path) -> AsyncIterator[Harness]:
+    """The population, an admin (ZHAOLU_ADMINS), Xiaogan's coordinator and staff of two bases."""
+    h = await Harness.create(db_url, var_dir=tmp_path / "var", admins=[ADMIN])
+    await population(h)
+    await give_role(h, COORD, COORDINATOR, XG)
+    await give_role(h, HANCHUAN_STAFF, BASE_STAFF, XG, "hanchuan")
+    await give_role(h, ANLU_STAFF, BASE_STAFF, XG, "anlu_puai")
+    yield h
+    await h.close()

@@ -55,8 +55,8 @@ def test_a_coordinator_invited_in_the_chat_announces_to_one_base(monkeypatch, ca
     ]
     (welcome, home, ask, content, base, audience, preview, now, confirm, tick, _, log) = \
         turns(shell(monkeypatch, capsys, db_url, second, "--jsonl"))[1:]
-    assert "协调员" in welcome[0]["text"] and ["setMyCommands"] == [
-        o["method"] for o in welcome[1:]]
+    assert "协调员" in welcome[0]["text"] and [
+        o["method"] for o in welcome[1:]] == ["setMyCommands"]
     assert "【孝感市 2023 · 孝感市卫生健康委员会】" in ask[-1]["text"]
     composed = content[0]
     assert composed["method"] == "copyMessage" and composed["file"] == "资格审核安排.pdf"

@@ -11,7 +11,7 @@ import pytest
 from storage import announcements as ann_repo
 from storage import audit
 from storage import delivery as ledger
-from storage.staff import ADMIN, BASE_STAFF, COORDINATOR
+from storage.staff import ADMIN
 from tests.harness import Harness
 from tests.staff_helpers import (
     ADMIN as ADMIN_ID,
@@ -24,22 +24,10 @@ from tests.staff_helpers import (
     choose,
     compose,
     copies,
-    give_role,
-    population,
     press_with,
     send_now,
     tick,
 )
-
-
-@pytest.fixture
-async def staffed(db_url: str, tmp_path) -> Harness:
-    h = await Harness.create(db_url, var_dir=tmp_path / "var", admins=[ADMIN_ID])
-    await population(h)
-    await give_role(h, COORD, COORDINATOR, XG)
-    await give_role(h, HANCHUAN_STAFF, BASE_STAFF, XG, "hanchuan")
-    yield h
-    await h.close()
 
 
 @pytest.mark.parametrize(("audience", "base"), sorted(EXPECTED, key=str))

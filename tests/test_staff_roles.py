@@ -15,7 +15,6 @@ from storage import announcements as ann_repo
 from storage import audit
 from storage.staff import (
     ADMIN,
-    BASE_STAFF,
     COORDINATOR,
     access_of,
     create_invite,
@@ -33,8 +32,6 @@ from tests.staff_helpers import (
     choose,
     compose,
     copies,
-    give_role,
-    population,
     send_now,
     tick,
 )
@@ -53,15 +50,6 @@ def staff_data(action: str) -> str:
     return f"sf:{name}:{ann or 0}:{arg}"
 
 
-@pytest.fixture
-async def staffed(db_url: str, tmp_path) -> Harness:
-    h = await Harness.create(db_url, var_dir=tmp_path / "var", admins=[ADMIN_ID])
-    await population(h)
-    await give_role(h, COORD, COORDINATOR, XG)
-    await give_role(h, HANCHUAN_STAFF, BASE_STAFF, XG, "hanchuan")
-    await give_role(h, ANLU_STAFF, BASE_STAFF, XG, "anlu_puai")
-    yield h
-    await h.close()
 
 
 async def _ordinary(h: Harness, user: int, data: str) -> list:

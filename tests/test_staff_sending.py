@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from bot.clock import parse_moment
 from storage import audit
 from storage import delivery as ledger
-from storage.staff import BASE_STAFF, COORDINATOR
 from tests.harness import Harness
 from tests.staff_helpers import ADMIN as ADMIN_ID
 from tests.staff_helpers import (
@@ -20,22 +17,10 @@ from tests.staff_helpers import (
     choose,
     compose,
     copies,
-    give_role,
-    population,
     press_with,
     send_now,
     tick,
 )
-
-
-@pytest.fixture
-async def staffed(db_url: str, tmp_path) -> Harness:
-    h = await Harness.create(db_url, var_dir=tmp_path / "var", admins=[ADMIN_ID])
-    await population(h)
-    await give_role(h, COORD, COORDINATOR, XG)
-    await give_role(h, HANCHUAN_STAFF, BASE_STAFF, XG, "hanchuan")
-    yield h
-    await h.close()
 
 
 async def at(h: Harness, moment: str) -> None:
