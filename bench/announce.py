@@ -42,10 +42,10 @@ async def _stopped(base: str, sessionmaker: Any) -> None:
     task = asyncio.create_task(sender.drain())
     while sender.report.sent < RECIPIENTS // 2:
         await asyncio.sleep(0.02)
+    stop_in_process(key)  # as the stop button does: the running sender first, then the ledger
     at_stop = sender.report.sent
     async with sessionmaker() as session, session.begin():
         await cancel(session, key=key, now=datetime.now(UTC))
-    stop_in_process(key)
     with contextlib.suppress(asyncio.CancelledError):
         await task
     await sender.bot.session.close()

@@ -123,8 +123,10 @@ async def on_stop(query: CallbackQuery, callback_data: StaffCb, bot: Bot, texts:
         return
     stopped = 0
     if was == repo.SENDING:
-        stopped = await ledger.cancel(session, key=a.message_key, now=now)
+        # This process's sender first (at once), then the ledger (other processes, and the
+        # rows no sender holds yet): a large UPDATE takes a moment, and sending goes on meanwhile.
         stop_in_process(a.message_key)
+        stopped = await ledger.cancel(session, key=a.message_key, now=now)
     await audit.record(session, action="announce.cancel", now=now, actor_id=staff.telegram_id,
                        role=staff.role_in(a.campaign_slug) or "", campaign_slug=a.campaign_slug,
                        base_id=a.base_id, audience_size=stopped or None,
