@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from content.catalogue import Catalogue
+from content.masking import mask_personal_numbers
 from content.normalise import normalise
 from content.qa import answer, answer_key
 from content.qa_menu import MAIN_MENU, typed_menu
@@ -84,9 +85,10 @@ async def reply_to(message: Message, question: str, *, campaign: Campaign, texts
     await message.answer(reply.text, reply_markup=reply_markup(texts, campaign, reply),
                          link_preview_options=NO_PREVIEW)
     if reply.unanswered:
+        kept = mask_personal_numbers(question)  # an ID or phone number is never stored
         await record_unanswered(
-            session, campaign_slug=campaign.slug, question=question,
-            normalised=normalise(question, atomic=False).replace(" ", ""),
+            session, campaign_slug=campaign.slug, question=kept,
+            normalised=normalise(kept, atomic=False).replace(" ", ""),
             best_score=reply.score, asked_at=now, user_id=user.id if user else None)
     return reply
 
@@ -101,7 +103,7 @@ async def on_question(message: Message, texts: Texts, catalogue: Catalogue, cloc
                              reply_markup=chooser_keyboard(catalogue.all(), None))
         return
     if campaign is None:
-        await state.update_data({PENDING_KEY: question[:1000]})
+        await state.update_data({PENDING_KEY: mask_personal_numbers(question[:1000])})
         await message.answer(texts("qa.choose_first"),
                              reply_markup=chooser_keyboard(catalogue.all(), None))
         return

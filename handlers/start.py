@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from content.catalogue import Catalogue, place_name
 from content.hanzi import simplified_table
+from content.masking import mask_personal_numbers
 from content.schema import Campaign
 from content.texts import Texts
 from handlers import qa, reminders
@@ -92,7 +93,7 @@ async def on_named_campaign(message: Message, named: Campaign, texts: Texts, clo
     if len(rest) <= 1:  # the name alone ("孝感市", "选福建的"): the menu
         await send_menu(message, texts, named)
     else:  # a question: answered once chosen, like one that waited for the chooser
-        await state.update_data({qa.PENDING_KEY: text[:1000]})
+        await state.update_data({qa.PENDING_KEY: mask_personal_numbers(text[:1000])})
     await after_choice(message, named, texts=texts, clock=clock, state=state, session=session,
                        user=user)
 
