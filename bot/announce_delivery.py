@@ -132,7 +132,7 @@ async def refresh_cards(services: Services, bot: Bot, now: datetime, *,
     shown = shown if shown is not None else {}
     finished: list[int] = []
     async with services.sessionmaker() as session, session.begin():
-        for announcement in await _on_their_way(session):
+        for announcement in await repo.on_their_way(session):
             assert announcement.id is not None
             counts = await ledger.status_counts(session, key=announcement.message_key)
             text, done = card_text(services.texts, announcement, counts, now=now)
@@ -145,12 +145,6 @@ async def refresh_cards(services: Services, bot: Bot, now: datetime, *,
                     stop_markup(services.texts, announcement.id)
                 await _edit(bot, announcement, text, markup)
     return finished
-
-
-async def _on_their_way(session: AsyncSession) -> list[repo.Announcement]:
-    sending = await repo.in_status(session, status=repo.SENDING)
-    stopped = await repo.in_status(session, status=repo.CANCELLED)
-    return sending + [a for a in stopped if a.started_at is not None and a.finished_at is None]
 
 
 async def _finish(session: AsyncSession, texts: Texts, bot: Bot,

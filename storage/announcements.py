@@ -111,6 +111,15 @@ async def in_status(session: AsyncSession, *, status: str) -> list[Announcement]
     return list(result.all())
 
 
+async def on_their_way(session: AsyncSession) -> list[Announcement]:
+    """Announcements whose sending has begun and not been reported finished (stopped ones too)."""
+    result = await session.exec(select(Announcement).where(
+        col(Announcement.status).in_([SENDING, CANCELLED]),
+        col(Announcement.started_at).is_not(None), col(Announcement.finished_at).is_(None),
+    ).order_by(col(Announcement.id)))
+    return list(result.all())
+
+
 async def history(session: AsyncSession, *, campaigns: Sequence[str] | None,
                   base_id: str | None = None, limit: int = 10) -> list[Announcement]:
     """Past and pending announcements (drafts left out), newest first, in the viewer's scope."""

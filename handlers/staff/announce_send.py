@@ -27,15 +27,16 @@ from handlers.staff.keyboards import StaffCb, button, markup, rows
 from handlers.staff.words import audience_label
 from storage import announcements as repo
 from storage import audit
-from storage.audiences import count, roster
+from storage.audiences import Count, count, roster
 from storage.staff import Access
 
 DAYS_AHEAD = 7
 
 
 async def options_view(session: AsyncSession, texts: Texts, catalogue: Catalogue,
-                       a: repo.Announcement) -> tuple[str, object]:
-    figures = count(await roster(session, slug=a.campaign_slug), a.audience, a.base_id)
+                       a: repo.Announcement, figures: Count | None = None) -> tuple[str, object]:
+    if figures is None:
+        figures = count(await roster(session, slug=a.campaign_slug), a.audience, a.base_id)
     text = texts("announce.preview_note",
                  audience=audience_label(texts, catalogue, a.campaign_slug, a.audience, a.base_id),
                  reach=figures.reach, apart=apart(texts, figures),
@@ -53,7 +54,8 @@ async def on_preview(query: CallbackQuery, bot: Bot, texts: Texts, catalogue: Ca
                      session: AsyncSession, announcement: repo.Announcement) -> None:
     """👁 预览: a copy exactly as recipients get it, then the sending options under it."""
     a = announcement
-    if count(await roster(session, slug=a.campaign_slug), a.audience, a.base_id).reach == 0:
+    figures = count(await roster(session, slug=a.campaign_slug), a.audience, a.base_id)
+    if figures.reach == 0:
         await query.answer(texts("announce.empty"), show_alert=True)
         return
     await query.answer()
@@ -61,7 +63,7 @@ async def on_preview(query: CallbackQuery, bot: Bot, texts: Texts, catalogue: Ca
     await bot.copy_message(chat_id=query.from_user.id, from_chat_id=a.preview_chat_id,
                            message_id=a.preview_message_id, parse_mode=None,
                            reply_markup=opt_out_markup(texts, a.campaign_slug, preview=True))
-    text, keyboard = await options_view(session, texts, catalogue, a)
+    text, keyboard = await options_view(session, texts, catalogue, a, figures)
     await bot.send_message(query.from_user.id, text, reply_markup=keyboard)
 
 

@@ -92,7 +92,7 @@ async def _objects(data: StaffCb, access: Access, session: AsyncSession, catalog
         ok = catalogue.get(data.arg) is not None and access.reaches(data.arg)
         return {} if ok else None
     if action == "ppl":
-        return {} if _may_invite(access) else None
+        return {} if may_invite(access) else None
     if action in ("inv", "invb"):
         return await _invite(data, access, catalogue, state)
     if action in ("rv", "rvok"):
@@ -127,7 +127,7 @@ def _base_ok(arg: str, campaign: Any, access: Access) -> bool:
     return known and access.covers(campaign.slug, arg)
 
 
-def _may_invite(access: Access) -> bool:
+def may_invite(access: Access) -> bool:
     return access.is_admin or any(s.role != BASE_STAFF for s in access.scopes())
 
 
@@ -137,7 +137,7 @@ def _role(index: int) -> str | None:
 
 async def _invite(data: StaffCb, access: Access, catalogue: Catalogue,
                   state: FSMContext) -> dict[str, Any] | None:
-    if not _may_invite(access):
+    if not may_invite(access):
         return None
     if data.action == "inv" and data.ann == 0:
         return {}  # the role picker

@@ -13,7 +13,7 @@ from content.catalogue import Catalogue
 from content.texts import Texts
 from handlers.flows import leave_flow
 from handlers.menu import show
-from handlers.staff.gate import STAFF_PREFIX, StaffFlow, _may_invite
+from handlers.staff.gate import STAFF_PREFIX, StaffFlow, may_invite
 from handlers.staff.keyboards import StaffCb, button, home_keyboard, home_row, markup, rows
 from handlers.staff.words import audience_label, audit_line, cn_when, role_lines
 from storage import announcements as ann_repo
@@ -27,7 +27,7 @@ LOG_LIMIT = 15
 
 def home_view(texts: Texts, catalogue: Catalogue, staff: Access) -> tuple[str, object]:
     text = texts("staff.home", roles=role_lines(texts, catalogue, staff))
-    return text, home_keyboard(texts, may_invite=_may_invite(staff))
+    return text, home_keyboard(texts, may_invite=may_invite(staff))
 
 
 async def cmd_staff(message: Message, texts: Texts, catalogue: Catalogue, staff: Access,
