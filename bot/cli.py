@@ -72,6 +72,38 @@ def build_parser() -> argparse.ArgumentParser:
     _db(p)
     _content(p)
 
+    p = sub.add_parser("import-status",
+                       help="apply a status column edited in an exported XLSX (preview first)")
+    p.add_argument("--campaign", metavar="SLUG", required=True)
+    p.add_argument("--file", metavar="XLSX", required=True)
+    p.add_argument("--apply", action="store_true",
+                   help="apply the changes (default: only show what would change)")
+    p.add_argument("--jsonl", action="store_true", help="one JSON object per row")
+    _now(p)
+    _db(p)
+    _content(p)
+
+    p = sub.add_parser("faq", help="FAQ entries staff added in the chat (存为问答)")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = actions.add_parser("export", help="print them as YAML ready to merge into the campaign")
+    q.add_argument("--campaign", metavar="SLUG", required=True)
+    q.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    _db(q)
+    _content(q)
+    q = actions.add_parser("list", help="list them, newest first")
+    q.add_argument("--campaign", metavar="SLUG")
+    q.add_argument("--all", action="store_true", help="removed entries too")
+    q.add_argument("--jsonl", action="store_true")
+    _db(q)
+
+    p = sub.add_parser("stats", help="a campaign's funnel, bases and daily pre-registrations")
+    p.add_argument("--campaign", metavar="SLUG", required=True)
+    p.add_argument("--out", metavar="PNG", help="also draw the chart to this file")
+    p.add_argument("--jsonl", action="store_true")
+    _now(p)
+    _db(p)
+    _content(p)
+
     p = sub.add_parser("reminders", help="print a campaign's planned reminder schedule")
     p.add_argument("--campaign", metavar="SLUG", required=True)
     p.add_argument("--jsonl", action="store_true")

@@ -209,7 +209,7 @@ async def test_cancel_and_other_commands_leave_the_flow(staffed: Harness) -> Non
     assert "【" not in calls.text  # a question again, not an announcement
     await h.press_data("sf:new:0:", COORD)
     calls = await h.send("/menu", COORD)
-    assert "已退出发通知" in calls.text and len(calls) == 2  # then the menu itself
+    assert "已退出当前的工作人员操作" in calls.text and len(calls) == 2  # then the menu itself
 
 
 async def test_history_and_audit_log_in_the_chat(staffed: Harness) -> None:

@@ -12,6 +12,7 @@ query.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram.fsm.context import FSMContext
@@ -38,14 +39,47 @@ SENT_ACTIONS = {"stop", "stopok", "keep"}
 ANY_STAFF = {"home", "hist", "log"}
 
 
+# Every staff StatesGroup's name starts with this (StaffFlow, StaffRecords, …): a state of one of
+# them sends the person's messages through the gate, and a revocation drops it.
+STAFF_STATE = "Staff"
+
+# What a feature's button names is checked by the function it registers for its actions:
+# check(data, access, session, catalogue, state) -> extra handler data, or None to refuse.
+ActionCheck = Callable[..., Awaitable[dict[str, Any] | None]]
+_ACTION_CHECKS: dict[str, ActionCheck] = {}
+# Messages a feature claims for staff beyond /staff and staff states (a reply in the staff inbox,
+# an uploaded spreadsheet): cheap predicates on the message alone, no query.
+MessageClaim = Callable[[Message], bool]
+_MESSAGE_CLAIMS: list[MessageClaim] = []
+
+
+def register_actions(actions: set[str] | frozenset[str], check: ActionCheck) -> None:
+    """A feature module declares its StaffCb actions and the check the gate runs for them."""
+    for action in actions:
+        known = _ACTION_CHECKS.get(action)
+        if known is not None and known is not check:
+            raise ValueError(f"staff action {action!r} is registered twice")
+        _ACTION_CHECKS[action] = check
+
+
+def register_message_claim(claim: MessageClaim) -> None:
+    if claim not in _MESSAGE_CLAIMS:
+        _MESSAGE_CLAIMS.append(claim)
+
+
+def in_staff_state(raw_state: str | None) -> bool:
+    return bool(raw_state and raw_state.startswith(STAFF_STATE))
+
+
 class StaffFlow(StatesGroup):
     content = State()  # waiting for the announcement's message
 
 
 def _is_staff_message(message: Message, raw_state: str | None) -> bool:
     text = message.text or ""
-    in_flow = bool(raw_state and raw_state.startswith("StaffFlow:"))
-    return in_flow or text == "/staff" or text.startswith(("/staff ", "/staff@"))
+    if in_staff_state(raw_state) or text == "/staff" or text.startswith(("/staff ", "/staff@")):
+        return True
+    return any(claim(message) for claim in _MESSAGE_CLAIMS)
 
 
 async def message_gate(message: Message, session: AsyncSession, state: FSMContext,
@@ -54,7 +88,7 @@ async def message_gate(message: Message, session: AsyncSession, state: FSMContex
         return False
     access = await access_of(session, telegram_id=message.from_user.id)
     if access is None:
-        if raw_state and raw_state.startswith("StaffFlow:"):
+        if in_staff_state(raw_state):
             # Revoked mid-flow: the person is an applicant again, with no staff state left.
             await leave_flow(state, prefix=STAFF_PREFIX)
         return False
@@ -99,6 +133,9 @@ async def _objects(data: StaffCb, access: Access, session: AsyncSession, catalog
         grant = await get_grant(session, grant_id=int(data.arg)) if data.arg.isdigit() else None
         ok = grant is not None and grant.active and access.may_manage(grant)
         return {"grant": grant} if ok else None
+    check = _ACTION_CHECKS.get(action)
+    if check is not None:
+        return await check(data, access, session, catalogue, state)
     return None
 
 

@@ -13,7 +13,7 @@ from content.catalogue import Catalogue
 from content.texts import Texts
 from handlers.flows import leave_flow
 from handlers.menu import show
-from handlers.staff.gate import STAFF_PREFIX, StaffFlow, may_invite
+from handlers.staff.gate import STAFF_PREFIX, in_staff_state, may_invite
 from handlers.staff.keyboards import StaffCb, button, home_keyboard, home_row, markup, rows
 from handlers.staff.words import audience_label, audit_line, cn_when, role_lines
 from storage import announcements as ann_repo
@@ -33,21 +33,26 @@ def home_view(texts: Texts, catalogue: Catalogue, staff: Access) -> tuple[str, o
 async def cmd_staff(message: Message, texts: Texts, catalogue: Catalogue, staff: Access,
                     state: FSMContext) -> None:
     """/staff: the staff menu (it also leaves a staff flow in progress)."""
-    if (await state.get_state() or "").startswith("StaffFlow:"):
+    if in_staff_state(await state.get_state()):
         await leave_flow(state, prefix=STAFF_PREFIX)
     text, keyboard = home_view(texts, catalogue, staff)
     await message.answer(text, reply_markup=keyboard)
 
 
+def staff_state(_event: object, raw_state: str | None = None) -> bool:
+    """A filter: the person is in a staff flow (any staff StatesGroup)."""
+    return in_staff_state(raw_state)
+
+
 async def cmd_cancel(message: Message, texts: Texts, state: FSMContext) -> None:
-    """/cancel while staff wait for an announcement: nothing is kept."""
+    """/cancel in any staff flow: nothing is kept."""
     await leave_flow(state, prefix=STAFF_PREFIX)
     await message.answer(texts("staff.cancelled"))
 
 
 async def other_command(message: Message, texts: Texts, state: FSMContext) -> None:
-    """Another command while an announcement is awaited: leave the flow, then let the command
-    do what it does (no message is ever taken as an announcement by surprise)."""
+    """Another command in a staff flow: leave the flow, then let the command do what it does
+    (no message is ever taken as an announcement, a reason or a reply by surprise)."""
     await leave_flow(state, prefix=STAFF_PREFIX)
     await message.answer(texts("staff.left_flow"))
     raise SkipHandler
@@ -121,8 +126,8 @@ async def on_log(query: CallbackQuery, texts: Texts, catalogue: Catalogue, staff
 def build_router() -> Router:
     router = Router(name="staff.home")
     router.message.register(cmd_staff, Command("staff"))
-    router.message.register(cmd_cancel, StaffFlow.content, Command("cancel"))
-    router.message.register(other_command, StaffFlow.content, F.text.startswith("/"))
+    router.message.register(cmd_cancel, staff_state, Command("cancel"))
+    router.message.register(other_command, staff_state, F.text.startswith("/"))
     router.callback_query.register(on_home, StaffCb.filter(F.action == "home"))
     router.callback_query.register(on_history, StaffCb.filter(F.action == "hist"))
     router.callback_query.register(on_log, StaffCb.filter(F.action == "log"))

@@ -37,9 +37,19 @@ def home_row(texts: Texts) -> list[InlineKeyboardButton]:
 
 
 def home_keyboard(texts: Texts, *, may_invite: bool) -> InlineKeyboardMarkup:
-    first = [button(texts("staff.button.announce"), "new"),
-             button(texts("staff.button.history"), "hist")]
-    second = [button(texts("staff.button.log"), "log")]
+    """The staff menu, two buttons a row (phone width). Each feature's action is checked by the
+    gate with the check its module registered."""
+    buttons = [
+        button(texts("staff.button.inbox"), "ibx"),
+        button(texts("staff.button.unanswered"), "unq"),
+        button(texts("staff.button.records"), "rec"),
+        button(texts("staff.button.export"), "exp"),
+        button(texts("staff.button.stats"), "sta"),
+        button(texts("staff.button.faq"), "faq"),
+        button(texts("staff.button.announce"), "new"),
+        button(texts("staff.button.history"), "hist"),
+        button(texts("staff.button.log"), "log"),
+    ]
     if may_invite:
-        second.append(button(texts("staff.button.people"), "ppl"))
-    return markup(first, second)
+        buttons.append(button(texts("staff.button.people"), "ppl"))
+    return markup(*rows(buttons, 2))
