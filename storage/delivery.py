@@ -37,7 +37,7 @@ PENDING, SENDING, SENT, FAILED, BLOCKED = "pending", "sending", "sent", "failed"
 EXPIRED = "expired"  # not sent: its event was over before the sender got to it
 CANCELLED = "cancelled"  # not sent: staff stopped the announcement
 FINAL = (SENT, FAILED, BLOCKED, EXPIRED, CANCELLED)
-KINDS = ("reminder", "broadcast")
+KINDS = ("reminder", "broadcast", "status")  # status: a staff-set status, told to the applicant
 _CHUNK = 500
 
 

@@ -33,10 +33,18 @@ OFFICIALLY_REGISTERED = "officially_registered"
 ADMITTED = "admitted"
 NOT_ADMITTED = "not_admitted"
 REPORTED = "reported"
+# Set by staff (storage/records.py): 资格审核通过 / 资格审核不通过 / 放弃.
+REVIEW_PASSED = "review_passed"
+REVIEW_FAILED = "review_failed"
+GAVE_UP = "gave_up"
 WITHDRAWN = "withdrawn"
-STATUSES = (PRE_REGISTERED, OFFICIALLY_REGISTERED, ADMITTED, NOT_ADMITTED, REPORTED, WITHDRAWN)
+STATUSES = (PRE_REGISTERED, OFFICIALLY_REGISTERED, REVIEW_PASSED, REVIEW_FAILED, ADMITTED,
+            NOT_ADMITTED, REPORTED, GAVE_UP, WITHDRAWN)
 # Still held by the applicant: everything but withdrawn (the uniqueness rule and the export).
 ACTIVE_STATUSES = STATUSES[:-1]
+# Active, but out of the running: nothing further is sent to them (reminders, "preregistered").
+CLOSED_STATUSES = (REVIEW_FAILED, GAVE_UP)
+IN_PROCESS_STATUSES = tuple(s for s in ACTIVE_STATUSES if s not in CLOSED_STATUSES)
 
 
 class Registration(SQLModel, table=True):
@@ -69,6 +77,11 @@ class Registration(SQLModel, table=True):
     conditions: list[str] = Field(default_factory=list, sa_type=JSON)
     created_at: datetime = Field(default_factory=utc_now, sa_type=AwareDateTime)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=AwareDateTime)
+    # The latest status change: its reason (masked, for 不通过 / 放弃), when, and by whom (a
+    # staff member's Telegram id; None: the applicant themself).
+    status_reason: str | None = Field(default=None, sa_type=Text)
+    status_changed_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    status_changed_by: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class ReceiptCounter(SQLModel, table=True):
@@ -223,12 +236,14 @@ async def get_for_user(
 async def set_status(
     session: AsyncSession, *, registration: Registration, status: str, now: datetime
 ) -> Registration:
-    """Move to `status`; withdrawing frees the ID number for a new pre-registration."""
+    """The applicant's own move to `status` (staff changes go through storage/records.py);
+    withdrawing frees the ID number for a new pre-registration."""
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
     registration.status = status
     registration.active_id_hash = None if status == WITHDRAWN else registration.id_hash
-    registration.updated_at = now
+    registration.updated_at = registration.status_changed_at = now
+    registration.status_changed_by = registration.status_reason = None
     session.add(registration)
     await session.flush()
     return registration
