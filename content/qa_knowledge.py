@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -59,6 +60,17 @@ def intent_table(path: Path = INTENTS_PATH) -> IntentTable:
     }
     markers = tuple(normalise(m) for m in data.get("amount_markers", []))
     return IntentTable(intents, markers)
+
+
+@dataclass(frozen=True)
+class StaffEntry:
+    """An FAQ entry staff added in the chat (storage/faq_overlay.py), ranked like the YAML's
+    own FAQ entries and cited as a staff answer of its date."""
+
+    id: int
+    phrasings: tuple[str, ...]
+    answer: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,104 @@
+"""How alike two questions are, to group the unanswered ones for coordinators.
+
+A form is a question after content/normalise.py (synonyms folded to one word, fillers dropped:
+哪些 and 什么 are one, 资料 is 材料, 请问 is gone). It is cut into unigrams and bigrams, and a gram
+weighs its IDF among the forms being grouped times the lexicon's weight, so a question-frame
+character (什么, 吗, 要 …) counts little and a word most questions share (报名) less than the one
+that tells them apart (材料, 截止). Two forms are alike when the weighted cosine of their gram sets
+reaches THRESHOLD.
+
+Clustering is greedy over the most asked: forms in order of how often they were asked, each joins
+the group whose first (most asked) form it is most alike, or starts a new one. Comparing with the
+seed alone keeps a chain (A like B, B like C, A unlike C) from drifting into one group.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from content.normalise import default_lexicon, ngrams, normalise
+
+THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class Form:
+    text: str  # normalised question
+    count: int = 1
+
+
+class Weights:
+    """Gram weights over a set of forms: IDF among them times the lexicon's frame weight."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.grams = {text: frozenset(ngrams(normalise(text))) for text in texts}
+        self.df: Counter[str] = Counter()
+        for grams in self.grams.values():
+            self.df.update(grams)
+        self.n = len(self.grams)
+        self._cache: dict[str, float] = {}
+        self._norms: dict[str, float] = {}
+
+    def weight(self, gram: str) -> float:
+        value = self._cache.get(gram)
+        if value is None:
+            idf = math.log(1 + (self.n + 1) / (self.df.get(gram, 0) + 0.5))
+            value = self._cache[gram] = idf * default_lexicon().weight(gram)
+        return value
+
+    def norm(self, text: str) -> float:
+        value = self._norms.get(text)
+        if value is None:
+            value = self._norms[text] = math.sqrt(sum(self.weight(g) ** 2
+                                                      for g in self.grams[text]))
+        return value
+
+    def similarity(self, a: str, b: str) -> float:
+        """Weighted cosine of the two forms' gram sets, 0..1."""
+        shared = self.grams[a] & self.grams[b]
+        denominator = self.norm(a) * self.norm(b)
+        if not shared or not denominator:
+            return 1.0 if a == b else 0.0
+        return sum(self.weight(g) ** 2 for g in shared) / denominator
+
+
+def cluster(forms: Sequence[Form], threshold: float = THRESHOLD) -> list[list[Form]]:
+    """Groups of alike forms, each headed by its most asked; groups in the order they started."""
+    ordered = sorted(forms, key=lambda f: -f.count)  # stable: equal counts keep their order
+    weights = Weights(f.text for f in ordered)
+    groups: list[list[Form]] = []
+    # Only seeds sharing a telling gram with a form can reach the threshold: an inverted index
+    # keeps this near-linear for thousands of forms.
+    seeds_by_gram: dict[str, list[int]] = {}
+    for form in ordered:
+        candidates = {i for g in _telling(weights.grams[form.text])
+                      for i in seeds_by_gram.get(g, ())}
+        best, best_score = None, threshold
+        for i in sorted(candidates):
+            score = weights.similarity(groups[i][0].text, form.text)
+            if score >= best_score:
+                best, best_score = i, score
+        if best is not None:
+            groups[best].append(form)
+            continue
+        groups.append([form])
+        for gram in _telling(weights.grams[form.text]):
+            seeds_by_gram.setdefault(gram, []).append(len(groups) - 1)
+    return groups
+
+
+def _telling(grams: frozenset[str]) -> frozenset[str]:
+    """The grams that say what a question is about; all of them when it is only frame words."""
+    lexicon = default_lexicon()
+    telling = frozenset(g for g in grams if lexicon.weight(g) >= 1.0)
+    return telling or grams
+
+
+def matching(text: str, texts: Iterable[str], threshold: float = THRESHOLD) -> list[str]:
+    """The `texts` alike to `text` (as `cluster` would judge them against it as a seed)."""
+    others = list(dict.fromkeys(texts))
+    weights = Weights([text, *others])
+    return [other for other in others if weights.similarity(text, other) >= threshold]
