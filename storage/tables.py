@@ -12,6 +12,7 @@ import storage.audit  # noqa: F401
 import storage.delivery  # noqa: F401
 import storage.eligibility  # noqa: F401
 import storage.faq_overlay  # noqa: F401
+import storage.inbox  # noqa: F401
 import storage.models  # noqa: F401
 import storage.registrations  # noqa: F401
 import storage.staff  # noqa: F401
