@@ -6,7 +6,9 @@ sent), source, kind, entry, score, alternatives. This is how content authors tes
 
 Start-up matters (first answer well under 1.5 s): no aiogram, and storage (sqlmodel and
 SQLAlchemy, about 1 s to import) only when the unanswered questions are to be logged, which is
-when `--db URL` or ZHAOLU_DATABASE_URL is given. Without either, nothing is written.
+when `--db URL` or ZHAOLU_DATABASE_URL is given. Without either, nothing is written and the
+answers come from the YAML alone; with one, the FAQ entries staff saved in the chat (the
+overlay, storage/faq_overlay.py) answer too, as they do in the bot.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from content.catalogue import Catalogue, load_catalogue
 from content.loader import ContentError
 from content.normalise import normalise
 from content.qa import answer
+from content.qa_knowledge import StaffEntry
 from content.qa_reply import Answer
 from content.schema import Campaign
 
@@ -45,9 +48,10 @@ def main(args: argparse.Namespace) -> int:
         print(f"--now: not an ISO-8601 moment: {args.now}", file=sys.stderr)
         return USAGE_ERROR
     db_url = args.db or os.environ.get("ZHAOLU_DATABASE_URL")
+    staff = _staff_entries(db_url, campaign.slug) if db_url else ()
     unanswered: list[tuple[str, Answer, datetime]] = []
     for question in _questions(args):
-        reply = answer(campaign, question, now)
+        reply = answer(campaign, question, now, staff=staff)
         _print(question, reply, jsonl=args.jsonl)
         if db_url and reply.unanswered:
             unanswered.append((question, reply, now))
@@ -88,6 +92,14 @@ def _print(question: str, reply: Answer, *, jsonl: bool) -> None:
         return
     print(f"? {question}\n{reply.text}\n[{reply.kind} {reply.entry} {reply.score}]\n",
           flush=True)
+
+
+def _staff_entries(db_url: str, slug: str) -> tuple[StaffEntry, ...]:
+    import asyncio
+
+    from storage.faq_overlay import load_staff_entries
+
+    return asyncio.run(load_staff_entries(db_url, slug))
 
 
 def _record(db_url: str, slug: str, items: list[tuple[str, Answer, datetime]]) -> None:

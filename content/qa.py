@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from content.normalise import normalise
 from content.qa_builders import Part, render
-from content.qa_knowledge import Entity, Intent, Knowledge
+from content.qa_knowledge import Entity, Intent, Knowledge, StaffEntry
 from content.qa_personal import personal_part
 from content.qa_reply import FALLBACK, Answer, ambiguous, compose, fallback
 from content.schema import Campaign
@@ -43,22 +43,26 @@ _DATE = re.compile(r"\d+月\d+日|\d{4}年\d+月")
 NEAR = timedelta(days=7)
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块|万)")
 
-_KNOWLEDGE: dict[int, tuple[Campaign, Knowledge]] = {}
+_KNOWLEDGE: dict[tuple[int, bool], tuple[Campaign, tuple[StaffEntry, ...], Knowledge]] = {}
 
 
-def knowledge(campaign: Campaign) -> Knowledge:
-    """Built once per campaign object (campaigns are immutable once loaded)."""
-    cached = _KNOWLEDGE.get(id(campaign))
-    if cached is None or cached[0] is not campaign:
-        cached = (campaign, Knowledge(campaign))
-        _KNOWLEDGE[id(campaign)] = cached
-    return cached[1]
+def knowledge(campaign: Campaign, staff: tuple[StaffEntry, ...] = ()) -> Knowledge:
+    """Built once per campaign object (campaigns are immutable once loaded) and, with the staff's
+    FAQ entries (storage/faq_overlay.py), again each time they change: one set is kept per
+    campaign beside the YAML-only one, so a removed entry stops answering at once."""
+    slot = (id(campaign), bool(staff))
+    cached = _KNOWLEDGE.get(slot)
+    if cached is None or cached[0] is not campaign or cached[1] != staff:
+        cached = (campaign, staff, Knowledge(campaign, staff=staff))
+        _KNOWLEDGE[slot] = cached
+    return cached[2]
 
 
 def answer(campaign: Campaign, question: str, now: datetime,
-           texts: Texts | None = None) -> Answer:
+           texts: Texts | None = None, staff: tuple[StaffEntry, ...] = ()) -> Answer:
+    """`staff`: the campaign's active staff FAQ entries, ranked like the YAML's FAQ."""
     t = texts or default_texts()
-    kn = knowledge(campaign)
+    kn = knowledge(campaign, staff)
     stripped = question.strip()
     if not stripped:
         return Answer(t("qa.empty"), "", "input:empty", 0.0, FALLBACK)
@@ -90,10 +94,11 @@ def answer(campaign: Campaign, question: str, now: datetime,
 
 
 def answer_key(campaign: Campaign, key: str, now: datetime,
-               texts: Texts | None = None) -> Answer | None:
-    """The answer behind a key (a button of an ambiguous answer); None if the key is unknown."""
+               texts: Texts | None = None, staff: tuple[StaffEntry, ...] = ()) -> Answer | None:
+    """The answer behind a key (a button of an ambiguous answer); None if the key is unknown
+    (or a staff entry since removed)."""
     t = texts or default_texts()
-    kn = knowledge(campaign)
+    kn = knowledge(campaign, staff)
     part = render(kn, key, now, t)
     if part is None:
         return None

@@ -27,6 +27,8 @@ class Part:
     lines: tuple[str, ...]
     clause: str
     covered: bool = True
+    # Plain text cited instead of the notice's clause (a staff answer: 工作人员答复（日期）).
+    source: str = ""
 
 
 def esc(text: str) -> str:
@@ -218,6 +220,16 @@ def _faq(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     return Part(f"faq:{arg}", entry.questions[0], (esc(text),), entry.clause)
 
 
+def _staff(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
+    """An FAQ entry staff saved in the chat (storage/faq_overlay.py)."""
+    entry = kn.staff.get(int(arg)) if arg.isdigit() else None
+    if entry is None:
+        return None
+    lines = tuple(esc(line) for line in entry.answer.splitlines() if line.strip())
+    return Part(f"staff:{arg}", entry.phrasings[0], lines or (esc(entry.answer),), "",
+                source=t("faq.citation", date=cn_date(entry.created_at)))
+
+
 def _notice(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     notice = kn.campaign.notice
     lines = [t("qa.notice.body", citation=kn.campaign.citation, issuer=notice.issuer,
@@ -246,7 +258,7 @@ BUILDERS: dict[str, Builder] = {
     "window": _window, "channel": _channel, "steps": _steps, "materials": _materials,
     "choices": _choices, "bases": _bases, "quota": _quota, "contacts": _contacts,
     "base": _base, "event": _event, "fact": _fact, "faq": _faq, "notice": _notice,
-    "silent": _silent,
+    "silent": _silent, "staff": _staff,
 }
 
 

@@ -82,9 +82,11 @@ class Entity:
 
 
 class Knowledge:
-    def __init__(self, campaign: Campaign, table: IntentTable | None = None) -> None:
+    def __init__(self, campaign: Campaign, table: IntentTable | None = None,
+                 staff: tuple[StaffEntry, ...] = ()) -> None:
         self.campaign = campaign
         self.table = table or intent_table()
+        self.staff = {entry.id: entry for entry in staff}
         # What every question about this notice shares (助理全科医生培训) tells no answer apart.
         background = f"{campaign.notice.title} {campaign.name}"
         self.main = Index(background=background)
@@ -100,6 +102,8 @@ class Knowledge:
             self.main.add(f"intent:{intent.id}", [intent.title, *intent.phrasings])
         for entry in self.campaign.faq:
             self.main.add(f"faq:{entry.id}", entry.questions)
+        for staff in self.staff.values():  # the staff's own FAQ entries rank like the YAML's
+            self.main.add(f"staff:{staff.id}", staff.phrasings)
         for facts in self.campaign.sections.values():
             for fact in facts:
                 key = f"fact:{fact.id}"

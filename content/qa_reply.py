@@ -32,11 +32,18 @@ class Answer:
         return self.kind == FALLBACK and not (self.entry or "").startswith("input:")
 
 
+def cited(kn: Knowledge, part: Part, t: Texts) -> tuple[str, str]:
+    """(the source as data, the source line): the notice's clause, or a staff answer's date."""
+    if part.source:
+        return part.source, t("faq.source", citation=part.source)
+    return (f"{kn.campaign.citation}{part.clause}",
+            t("qa.source", citation=kn.campaign.citation, clause=part.clause))
+
+
 def compose(kn: Knowledge, part: Part, score: float, t: Texts) -> Answer:
-    source = f"{kn.campaign.citation}{part.clause}"
+    source, line = cited(kn, part, t)
     head = [t("qa.title", title=part.title)]
-    text = fit(head, list(part.lines), t("qa.source", citation=kn.campaign.citation,
-                                         clause=part.clause), t)
+    text = fit(head, list(part.lines), line, t)
     return Answer(text, source, part.key, round(min(score, 1.0), 3), ANSWERED)
 
 
@@ -51,19 +58,19 @@ def fallback(kn: Knowledge, part: Part | None, score: float, t: Texts,
     body += [t("qa.fallback.contacts"),
              *contact_lines(list(campaign.contacts), t, campaign.phone_note)]
     clause = part.clause if part else campaign.contacts[0].clause
-    source_line = t("qa.source", citation=campaign.citation, clause=clause)
+    source, source_line = (cited(kn, part, t) if part and part.source else
+                           (f"{campaign.citation}{clause}",
+                            t("qa.source", citation=campaign.citation, clause=clause)))
     text = fit(head, body, source_line, t)
-    return Answer(text, f"{campaign.citation}{clause}", part.key if part else None,
-                  round(min(score, 1.0), 3), FALLBACK)
+    return Answer(text, source, part.key if part else None, round(min(score, 1.0), 3), FALLBACK)
 
 
 def ambiguous(kn: Knowledge, parts: list[Part], score: float, t: Texts) -> Answer:
     """The best answer at once, and the close one named, to be had with a tap."""
     best, *others = parts
     also = t("qa.ambiguous.also", labels="、".join(p.title for p in others))
-    source = f"{kn.campaign.citation}{best.clause}"
-    text = fit([t("qa.title", title=best.title)], list(best.lines),
-               t("qa.source", citation=kn.campaign.citation, clause=best.clause), t,
+    source, line = cited(kn, best, t)
+    text = fit([t("qa.title", title=best.title)], list(best.lines), line, t,
                limit=MAX_CHARS - visible_length(also) - 1)
     alternatives = tuple((p.title[:30], p.key) for p in parts)
     return Answer(f"{text}\n{also}", source, best.key, round(min(score, 1.0), 3), AMBIGUOUS,

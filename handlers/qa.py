@@ -33,6 +33,7 @@ from content.sections import render_section
 from content.texts import Texts
 from handlers.keyboards import back_to_menu, chooser_keyboard
 from handlers.menu import send_menu
+from storage.faq_overlay import staff_entries
 from storage.models import User
 from storage.unanswered import record_unanswered
 
@@ -81,7 +82,8 @@ async def reply_to(message: Message, question: str, *, campaign: Campaign, texts
                              reply_markup=back_to_menu(texts, campaign),
                              link_preview_options=NO_PREVIEW)
         return None
-    reply = answer(campaign, question, now, texts)
+    staff = await staff_entries(session, campaign_slug=campaign.slug)
+    reply = answer(campaign, question, now, texts, staff=staff)
     await message.answer(reply.text, reply_markup=reply_markup(texts, campaign, reply),
                          link_preview_options=NO_PREVIEW)
     if reply.unanswered:
@@ -129,11 +131,12 @@ async def answer_pending(message: Message, *, state: FSMContext, campaign: Campa
 
 
 async def on_alternative(query: CallbackQuery, callback_data: QaCb, texts: Texts,
-                         catalogue: Catalogue, clock: Clock) -> None:
+                         catalogue: Catalogue, clock: Clock, session: AsyncSession) -> None:
     """One of the two offered answers."""
     campaign = catalogue.get(callback_data.slug)
     key = callback_data.key.replace(".", ":")
-    reply = answer_key(campaign, key, clock.now(), texts) if campaign else None
+    staff = await staff_entries(session, campaign_slug=campaign.slug) if campaign else ()
+    reply = answer_key(campaign, key, clock.now(), texts, staff=staff) if campaign else None
     if reply is None or campaign is None or not isinstance(query.message, Message):
         await query.answer(texts("fallback.stale_button"), show_alert=True)
         return
