@@ -1,0 +1,71 @@
+"""`zhaolu stats --campaign SLUG [--out chart.png] [--jsonl] [--now ISO] [--db URL]`: the figures.
+
+The same figures as /staff → 📊 统计 for the whole campaign (storage/stats.py): the text as the chat
+shows it, without tags, or with --jsonl one JSON object (keys in README); with --out, also the
+chart as a PNG. Imports no aiogram.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from bot.clock import Clock, parse_moment
+from bot.cmd_shell import settings_from
+from bot.stats_text import plain, render
+from content.catalogue import load_catalogue
+from content.loader import ContentError
+from content.schema import Campaign
+from content.texts import default_texts
+from storage.stats import Figures
+
+
+async def _figures(url: str, campaign: Campaign, now: datetime) -> Figures:
+    from storage.engine import create_engine, make_sessionmaker, prepare_database
+    from storage.stats import figures
+
+    engine = create_engine(url)
+    try:
+        await prepare_database(engine)
+        async with make_sessionmaker(engine)() as session:
+            return await figures(session, campaign=campaign, now=now)
+    finally:
+        await engine.dispose()
+
+
+def main(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    try:
+        catalogue = load_catalogue(settings.content_dir)
+    except ContentError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    campaign = catalogue.get(args.campaign)
+    if campaign is None:
+        known = ", ".join(c.slug for c in catalogue.all())
+        print(f"unknown campaign {args.campaign!r}; known: {known}", file=sys.stderr)
+        return 2
+    try:
+        now = parse_moment(args.now) if args.now else Clock().now()
+    except ValueError:
+        print(f"--now is not an ISO-8601 time: {args.now}", file=sys.stderr)
+        return 2
+    found = asyncio.run(_figures(settings.effective_database_url, campaign, now))
+    texts = default_texts()
+    if args.out:
+        from bot.stats_chart import draw_png
+
+        try:
+            Path(args.out).write_bytes(draw_png(texts, found))
+        except OSError as exc:
+            print(f"cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+            return 2
+    if args.jsonl:
+        print(json.dumps(found.as_json(), ensure_ascii=False))
+    else:
+        print(plain(render(texts, found)))
+    return 0
