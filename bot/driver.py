@@ -72,7 +72,8 @@ class ChatDriver:
 
     async def send_content(self, user_id: int, kind: str, **extra: Any) -> list[Call]:
         """A non-text message: sticker, photo, voice, document, video, location or poll
-        (extra: file_name, size, caption, caption_entities, media_group_id)."""
+        (extra: file_name, size, data (a document's bytes), caption, caption_entities,
+        media_group_id)."""
         serial = next(self._update_ids)
         if kind == "sticker":
             content = {"sticker": Sticker(file_id=f"st{serial}", file_unique_id=f"ust{serial}",
@@ -86,11 +87,14 @@ class ChatDriver:
             content = {"voice": Voice(file_id=f"vo{serial}", file_unique_id=f"uvo{serial}",
                                       duration=3)}
         elif kind == "document":
+            data = extra.get("data")  # real bytes: the bot can download them (getFile)
+            if data is not None:
+                self.session.files[f"doc{serial}"] = data
             content = {"document": Document(
                 file_id=f"doc{serial}", file_unique_id=f"udoc{serial}",
                 file_name=extra.get("file_name", "scan.jpg"),
                 mime_type=extra.get("mime_type", "image/jpeg"),
-                file_size=extra.get("size", 120_000))}
+                file_size=extra.get("size", 120_000 if data is None else len(data)))}
         elif kind == "video":
             content = {"video": Video(file_id=f"vi{serial}", file_unique_id=f"uvi{serial}",
                                       width=1280, height=720, duration=10,

@@ -20,8 +20,10 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
+    BufferedInputFile,
     Chat,
     Document,
+    File,
     InlineKeyboardMarkup,
     Message,
     MessageId,
@@ -34,6 +36,7 @@ from bot.clock import Clock
 # What a copy carries over from its source (Telegram: everything but the keyboard and who).
 _COPIED = {"text", "entities", "caption", "caption_entities", "photo", "document", "video",
            "link_preview_options"}
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # what a bot may download through getFile (Bot API)
 BOT_USER = User(id=42, is_bot=True, first_name="招录助手", username="zhaolu_bot")
 
 
@@ -44,6 +47,8 @@ class Call:
     result: Any = None
     # For copyMessage: what the copy shows ({"text": …, "file": …}); the params name only ids.
     shown: dict[str, str] | None = None
+    # The bytes of files uploaded with the call (sendDocument with a BufferedInputFile …).
+    files: dict[str, bytes] | None = None
 
     @property
     def chat_id(self) -> int | str | None:
@@ -80,6 +85,9 @@ class RecordingSession(BaseSession):
         self.messages: dict[tuple[int, int], Message] = {}
         self._answered: set[str] = set()
         self._ids = itertools.count(1)
+        # file_id -> bytes: what users uploaded (the driver's documents) and what the bot sent,
+        # served by getFile + Bot.download as Telegram's file server would.
+        self.files: dict[str, bytes] = {}
 
     def next_message_id(self) -> int:
         return next(self._ids)
@@ -90,10 +98,15 @@ class RecordingSession(BaseSession):
     async def stream_content(self, url: str, headers: dict[str, Any] | None = None,
                              timeout: int = 30, chunk_size: int = 65536,
                              raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
-        yield b""
+        """A download (Bot.download): the bytes of the file whose getFile path ends the URL."""
+        file_id = url.rsplit("/", 1)[-1]
+        data = self.files.get(file_id, b"")
+        for start in range(0, len(data), chunk_size):
+            yield data[start:start + chunk_size]
 
-    def serialise(self, bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any]:
-        files: dict[str, Any] = {}
+    def serialise(self, bot: Bot, method: TelegramMethod[Any],
+                  files: dict[str, Any] | None = None) -> dict[str, Any]:
+        files = {} if files is None else files
         params = {}
         for key, value in method.model_dump(warnings=False).items():
             prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
@@ -103,7 +116,10 @@ class RecordingSession(BaseSession):
 
     async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType],
                            timeout: int | None = None) -> TelegramType:
-        call = Call(method.__api_method__, self.serialise(bot, method))
+        files: dict[str, Any] = {}
+        call = Call(method.__api_method__, self.serialise(bot, method, files))
+        uploaded = {name: f.data for name, f in files.items() if isinstance(f, BufferedInputFile)}
+        call.files = uploaded or None
         self.calls.append(call)
         if call.method == "answerCallbackQuery":
             # As Telegram does: a query is answered once; a second answer is refused.
@@ -125,6 +141,8 @@ class RecordingSession(BaseSession):
             return BOT_USER
         if name == "copyMessage":
             return self._copy(method, call)
+        if name == "getFile":
+            return self._file(method, call)
         if name.startswith("send") or name.startswith("edit"):
             if "inline_message_id" in call.params:
                 return True
@@ -160,6 +178,8 @@ class RecordingSession(BaseSession):
             fields["document"] = Document(file_id=f"doc{message_id}",
                                           file_unique_id=f"udoc{message_id}",
                                           file_name=_file_name(method))
+            if call.files:
+                self.files[f"doc{message_id}"] = next(iter(call.files.values()))
             fields["caption"] = call.params.get("caption")
         elif call.method == "sendPhoto":
             fields["photo"] = [PhotoSize(file_id=f"ph{message_id}",
@@ -195,6 +215,17 @@ class RecordingSession(BaseSession):
         elif copy.video is not None:
             call.shown["file"] = "video"
         return MessageId(message_id=copy.message_id)
+
+    def _file(self, method: TelegramMethod[Any], call: Call) -> File:
+        """As Telegram does: a known file_id, and only up to the bots' 20 MB download limit."""
+        file_id = str(call.params["file_id"])
+        data = self.files.get(file_id)
+        if data is None:
+            raise TelegramBadRequest(method, "Bad Request: invalid file_id")
+        if len(data) > DOWNLOAD_LIMIT:
+            raise TelegramBadRequest(method, "Bad Request: file is too big")
+        return File(file_id=file_id, file_unique_id=f"u{file_id}", file_size=len(data),
+                    file_path=f"documents/{file_id}")
 
     def remember(self, message: Message) -> None:
         """A message a user sent (the driver's), so the bot can copy it as on Telegram."""

@@ -31,6 +31,8 @@ HELP = """shell commands:
   :photo [KB] [CAPTION]   send a photo (default 120 KB), with a caption (HTML as in :html)
   :document NAME [KB] [CAPTION]   send a file (e.g. :document 面试安排.pdf 300 请按附件时间到场)
   :video [CAPTION]  send a video
+  :upload PATH      send a real local file as a document (e.g. an edited XLSX export); files
+                    the bot sends are saved under var/shell-files/ and their path is printed
   :album            send two photos as one album
   :help             this list
   :quit             leave (end of input does too)"""
@@ -147,6 +149,8 @@ class Shell:
             self._print_calls(await self.driver.send_text(self.user_id, text, entities))
         elif name in ("sticker", "voice", "photo", "document", "video", "location", "poll"):
             await self._content(name, rest)
+        elif name == "upload" and rest:
+            await self._upload(rest)
         elif name == "album":
             album = f"album{len(self.session.calls)}"
             for _ in range(2):
@@ -170,6 +174,34 @@ class Shell:
             extra["caption"], extra["caption_entities"] = from_html(" ".join(args))
         self._print_calls(await self.driver.send_content(self.user_id, kind, **extra))
 
+    async def _upload(self, rest: str) -> None:
+        from pathlib import Path
+
+        path = Path(rest).expanduser()
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            self._note(f"cannot read {path}: {error.strerror}")
+            return
+        mime = next((m for ext, m in MIME_TYPES.items() if path.name.lower().endswith(ext)),
+                    "application/octet-stream")
+        self._print_calls(await self.driver.send_content(
+            self.user_id, "document", file_name=path.name, mime_type=mime, data=data))
+
+    def _save_files(self, call: Call) -> None:
+        """A document the bot sent: kept on disk so it can be opened, edited and :upload-ed."""
+        if not call.files or call.method != "sendDocument":
+            return
+        folder = self.services.settings.var_dir / "shell-files"
+        folder.mkdir(parents=True, exist_ok=True)
+        for data in call.files.values():
+            name = call.result.document.file_name if call.result is not None and \
+                call.result.document is not None else "file"
+            path = folder / (name or "file")
+            path.write_bytes(data)
+            path.chmod(0o600)
+            self._note(f"saved {len(data)} bytes to {path}")
+
     async def _tick(self) -> None:
         from bot.scheduler import tick
 
@@ -186,6 +218,7 @@ class Shell:
                 text = render_readable(call, self.user_id)
                 if text:
                     self.out.write(text + "\n")
+            self._save_files(call)
 
     def _emit(self, obj: dict[str, Any]) -> None:
         self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")

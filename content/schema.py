@@ -24,6 +24,7 @@ from content.schema_base import (
     no_split_chinese,
 )
 from content.schema_eligibility import EligibilitySpec
+from content.schema_export import ExportTable
 from content.schema_faq import FaqEntry
 from content.schema_form import FormSpec
 from content.schema_reminders import ReminderSpec
@@ -197,6 +198,8 @@ class Campaign(Strict):
     eligibility: EligibilitySpec | None = None
     form: FormSpec | None = None
     reminders: list[ReminderSpec] = Field(default_factory=list)
+    exports: list[ExportTable] = Field(
+        default_factory=list, description="Extra tables the notice asks bases for (汇总表).")
 
     @model_validator(mode="after")
     def _references(self) -> Campaign:
@@ -218,6 +221,7 @@ class Campaign(Strict):
             (("contacts",), "contact ids", [c.id for c in self.contacts]),
             (("plan", "bases"), "base ids", [b.id for b in self.plan.bases]),
             (("events",), "event ids", [e.id for e in self.events]),
+            (("exports",), "export table ids", [t.id for t in self.exports]),
             (("registration", "materials"), "material ids",
              [m.id for m in self.registration.materials]),
         ]

@@ -16,5 +16,6 @@ import storage.inbox  # noqa: F401
 import storage.models  # noqa: F401
 import storage.registrations  # noqa: F401
 import storage.staff  # noqa: F401
+import storage.status_imports  # noqa: F401
 import storage.subscriptions  # noqa: F401
 import storage.unanswered  # noqa: F401
