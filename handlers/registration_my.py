@@ -29,9 +29,11 @@ from storage.registrations import Registration
 _EDITABLE = (repo.PRE_REGISTERED, repo.OFFICIALLY_REGISTERED)
 # The applicant's own marks once results are out: button action -> (from statuses, to status).
 # They choose the reminders that follow: report-in reminders go to the admitted only.
+# Staff-set statuses win: from 资格审核通过 one may still report the result, but nobody marks
+# themself out of 未录取, 资格审核不通过 or 放弃 (storage/records.py keeps those to staff).
 _RESULT_MARKS = {
-    "my_ad": (_EDITABLE, repo.ADMITTED),
-    "my_na": (_EDITABLE, repo.NOT_ADMITTED),
+    "my_ad": ((*_EDITABLE, repo.REVIEW_PASSED), repo.ADMITTED),
+    "my_na": ((*_EDITABLE, repo.REVIEW_PASSED), repo.NOT_ADMITTED),
     "my_rp": ((repo.ADMITTED,), repo.REPORTED),
 }
 _ANSWER_COLUMNS = ("name", "id_cipher", "id_masked", "phone", "school", "graduation_year",
@@ -55,14 +57,22 @@ def results_out(campaign: Campaign | None, now: datetime) -> bool:
     return campaign.registration.window.phase(now) == "closed"
 
 
+def status_label(registration: Registration, texts: Texts) -> str:
+    """资格审核不通过（原因：…）: the status, with the reason staff gave (kept masked)."""
+    label = texts(f"registration.status.{registration.status}")
+    if registration.status_reason:
+        return texts("records.my_status_reason", status=label, reason=registration.status_reason)
+    return label
+
+
 def _item(registration: Registration, campaign: Campaign | None, texts: Texts) -> str:
     if campaign is None:  # a campaign no longer served: its receipt and status still show
         return texts("registration.my_item", campaign=registration.campaign_slug,
                      receipt=registration.receipt_no, lines="",
-                     status=texts(f"registration.status.{registration.status}"),
+                     status=Raw(status_label(registration, texts)),
                      created=cn_datetime(registration.created_at))
     return texts("registration.my_item", campaign=campaign.name, receipt=registration.receipt_no,
-                 status=texts(f"registration.status.{registration.status}"),
+                 status=Raw(status_label(registration, texts)),
                  lines=Raw(summary_lines(registration.model_dump(), campaign, texts)),
                  created=cn_datetime(registration.created_at))
 

@@ -18,6 +18,7 @@ from storage.models import User
 from storage.registrations import (
     ACTIVE_STATUSES,
     ADMITTED,
+    IN_PROCESS_STATUSES,
     PRE_REGISTERED,
     REPORTED,
     Registration,
@@ -28,7 +29,7 @@ from storage.subscriptions import Subscription
 AUDIENCES: dict[str, tuple[str, ...] | None] = {
     "everyone": None,  # chose the campaign, subscribed or pre-registered
     "subscribers": None,  # reminder subscribers
-    "preregistered": ACTIVE_STATUSES,
+    "preregistered": IN_PROCESS_STATUSES,  # not 资格审核不通过 / 放弃: out of the running
     "not_official": (PRE_REGISTERED,),  # pre-registered, not marked 已官网报名
     "admitted": (ADMITTED, REPORTED),
     "admitted_not_reported": (ADMITTED,),

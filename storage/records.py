@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, cast
+from sqlalchemy import String, cast, false, or_
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -221,27 +221,35 @@ def notice_text(registration: Registration, campaign: Campaign | None,
 _DIGITS = re.compile(r"^\d{1,6}$")
 
 
-def _in_scope(statement, campaign_slugs: list[str] | None,  # noqa: ANN001, ANN202
-              base_id: str | None):
+def _bases(base_id: str | Sequence[str] | None) -> list[str] | None:
+    return None if base_id is None else [base_id] if isinstance(base_id, str) else list(base_id)
+
+
+def _in_scope(statement, campaign_slugs: Sequence[str] | None,  # noqa: ANN001, ANN202
+              base_id: str | Sequence[str] | None):
     if campaign_slugs is not None:
-        statement = statement.where(col(Registration.campaign_slug).in_(campaign_slugs))
-    if base_id is not None:
+        statement = statement.where(col(Registration.campaign_slug).in_(list(campaign_slugs)))
+    bases = _bases(base_id)
+    if bases is not None:
         # base_choices is a JSON list of ids (plain [a-z0-9_] ids): its text holds "base_id".
-        statement = statement.where(
-            cast(Registration.base_choices, String).contains(f'"{base_id}"'))
+        text = cast(Registration.base_choices, String)
+        statement = statement.where(or_(false(), *(text.contains(f'"{b}"', autoescape=True)
+                                                   for b in bases)))
     return statement
 
 
 async def search(session: AsyncSession, *, campaign_slugs: list[str] | None,
-                 base_id: str | None, query: str, limit: int) -> list[Registration]:
+                 base_id: str | Sequence[str] | None, query: str, limit: int
+                 ) -> list[Registration]:
     """Records by receipt number (exact, or its number: "0012", "12") or by name (a part of it),
-    within the campaigns (None: all) and, for base staff, the base; receipt order."""
+    within the campaigns (None: all) and, for base staff, their base(s); receipt order."""
     text = " ".join(query.split())
     if not text:
         return []
     statement = _in_scope(select(Registration), campaign_slugs, base_id)
     if _DIGITS.match(text):
-        wanted = col(Registration.receipt_no).endswith(f"-{int(text):04d}")
+        receipt = col(Registration.receipt_no)
+        wanted = or_(receipt.endswith(f"-{int(text):04d}"), receipt.endswith(f"-{text}"))
     elif any(ch.isdigit() for ch in text):
         wanted = col(Registration.receipt_no) == text.upper()
     else:
@@ -251,7 +259,7 @@ async def search(session: AsyncSession, *, campaign_slugs: list[str] | None,
 
 
 async def latest(session: AsyncSession, *, campaign_slugs: list[str] | None,
-                 base_id: str | None, limit: int) -> list[Registration]:
+                 base_id: str | Sequence[str] | None, limit: int) -> list[Registration]:
     """The newest active pre-registrations in scope, newest first."""
     statement = _in_scope(select(Registration), campaign_slugs, base_id).where(
         col(Registration.status).in_(ACTIVE_STATUSES)).order_by(col(Registration.id).desc())
@@ -259,7 +267,7 @@ async def latest(session: AsyncSession, *, campaign_slugs: list[str] | None,
 
 
 async def in_scope(session: AsyncSession, *, registration_id: int,
-                   campaign_slugs: Sequence[str] | None, base_id: str | None
+                   campaign_slugs: Sequence[str] | None, base_id: str | Sequence[str] | None
                    ) -> Registration | None:
     """A record by id (from a button), only when it is in scope."""
     registration = await session.get(Registration, registration_id)
@@ -267,6 +275,7 @@ async def in_scope(session: AsyncSession, *, registration_id: int,
         return None
     if campaign_slugs is not None and registration.campaign_slug not in campaign_slugs:
         return None
-    if base_id is not None and base_id not in (registration.base_choices or []):
+    bases = _bases(base_id)
+    if bases is not None and not set(bases) & set(registration.base_choices or []):
         return None
     return registration

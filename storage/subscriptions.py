@@ -19,21 +19,25 @@ from storage.models import User
 from storage.registrations import (
     ACTIVE_STATUSES,
     ADMITTED,
+    IN_PROCESS_STATUSES,
     NOT_ADMITTED,
     OFFICIALLY_REGISTERED,
     PRE_REGISTERED,
     REPORTED,
+    REVIEW_PASSED,
     Registration,
 )
 from storage.types import AwareDateTime, utc_now
 
 # Audience name -> the registration statuses it takes (None: everyone; (): nobody registered).
+# 资格审核不通过 and 放弃 are in no status audience: nothing further is sent to them (they are not
+# "not pre-registered" either: ACTIVE_STATUSES below).
 AUDIENCE_STATUSES: dict[str, tuple[str, ...] | None] = {
     "all_subscribers": None,
     "subscribers_not_preregistered": (),
-    "preregistered": ACTIVE_STATUSES,
+    "preregistered": IN_PROCESS_STATUSES,
     "not_officially_registered": (PRE_REGISTERED,),
-    "officially_registered": (OFFICIALLY_REGISTERED,),
+    "officially_registered": (OFFICIALLY_REGISTERED, REVIEW_PASSED),
     "admitted": (ADMITTED,),
     "not_admitted": (NOT_ADMITTED,),
     "reported": (REPORTED,),

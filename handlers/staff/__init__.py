@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.staff import announce, announce_send, home, people
+from handlers.staff import (
+    announce,
+    announce_send,
+    export,
+    faq,
+    home,
+    inbox,
+    people,
+    records,
+    records_status,
+    stats,
+    unanswered,
+)
 from handlers.staff.gate import callback_gate, message_gate
 
 
@@ -21,5 +33,12 @@ def build_router() -> Router:
         announce.build_router(),
         announce_send.build_router(),
         people.build_router(),
+        export.build_router(),
+        faq.build_router(),
+        unanswered.build_router(),
+        stats.build_router(),
+        records.build_router(),
+        records_status.build_router(),
+        inbox.build_router(),
     )
     return router

@@ -1,0 +1,150 @@
+"""Status changes from the record card through the real Dispatcher: confirm, audit, the
+applicant told once (double tap, restart, second tick), reasons for 不通过 / 放弃, the
+transition table, and the applicant's own /my afterwards."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from storage import delivery as ledger
+from storage import records
+from storage.registrations import Registration
+from tests.harness import Harness
+from tests.staff_helpers import ADMIN, COORD, HANCHUAN_STAFF, button_with, press_with, tick
+from tests.test_staff_records import add_people, audit_actions, open_records, record
+
+
+async def open_card(h: Harness, user: int, receipt: str) -> None:
+    await open_records(h, user)
+    await h.send(receipt[-4:], user)
+    await press_with(h, receipt, user)
+
+
+def alert(calls) -> str:
+    return next(c.params.get("text", "") for c in calls if c.method == "answerCallbackQuery")
+
+
+def to(calls, user: int) -> list[str]:
+    return [c.text for c in calls if c.method == "sendMessage" and int(c.chat_id) == user]
+
+
+async def status_messages(h: Harness) -> list[ledger.OutMessage]:
+    async with h.services.sessionmaker() as session:
+        found = await session.exec(select(ledger.OutMessage).where(
+            ledger.OutMessage.kind == "status"))
+        return list(found.all())
+
+
+async def test_admitted_confirmed_audited_and_told_once(staffed: Harness) -> None:
+    h = staffed
+    people = await add_people(h)
+    wang = people["王小明"]
+    await open_card(h, COORD, "XG2023-0001")
+    calls = await h.press("🎉 已录取", COORD)
+    assert "确认将 <b>王小明</b>（<code>XG2023-0001</code>）设为 <b>已录取</b>？" in calls.text
+    assert (await record(h, wang.id)).status == "pre_registered"  # nothing before 确认
+    message, confirm = button_with(h, "✅ 确认", COORD)
+    calls = await h.press("✅ 确认", COORD)
+    card = calls.last.text
+    assert "已将 王小明 设为“已录取”，已通知报名者" in card and "状态：<b>已录取</b>" in card
+    assert "最近更改：" in card and "（2001），2023年5月10日 10:00" in card
+    assert "🏥 已报到" in calls.labels and "🎉 已录取" not in calls.labels
+    # A double tap on the same 确认: nothing more happens, and the coordinator is told why.
+    again = await h.press_data(confirm, COORD)
+    assert "当前已是“已录取”，无需更改" in alert(again)
+    changed = await record(h, wang.id)
+    assert (changed.status, changed.status_changed_by) == ("admitted", COORD)
+    entries = await audit_actions(h, "record.status")
+    assert [(e.actor_id, e.role, e.message_ref, e.detail) for e in entries] == [
+        (COORD, "coordinator", "XG2023-0001",
+         "XG2023-0001 pre_registered->admitted source=chat")]
+    sent = await tick(h)
+    told = to(sent, 31)
+    assert len(told) == 1 and "已被录取" in told[0] and "XG2023-0001" in told[0]
+    assert "报到" in told[0]  # what to do next (Xiaogan dates no report-in: the base will say)
+    assert to(await tick(h), 31) == []
+    await h.restart()
+    assert to(await tick(h), 31) == []
+    assert len(await status_messages(h)) == 1
+    assert message is not None
+
+
+async def test_review_failed_needs_a_reason_masked_and_sent_with_contacts(
+        staffed: Harness) -> None:
+    h = staffed
+    people = await add_people(h)
+    wang = people["王小明"]
+    await open_card(h, HANCHUAN_STAFF, "XG2023-0001")
+    calls = await h.press("❌ 资格审核不通过", HANCHUAN_STAFF)
+    assert "原因" in calls.text and "学历或专业不符合报名条件" in calls.labels
+    calls = await h.send_content("sticker", HANCHUAN_STAFF)
+    assert "请用文字写原因" in calls.text
+    calls = await h.send("太长" * 101, HANCHUAN_STAFF)
+    assert "200 字以内" in calls.text
+    # 确认 forged before any reason: refused, nothing changes.
+    calls = await h.press_data(f"sf:sok:{wang.id}:review_failed", HANCHUAN_STAFF)
+    assert "需要填写原因" in alert(calls)
+    calls = await h.send("毕业证书 <未上传>，请联系 13812345678 补交", HANCHUAN_STAFF)
+    assert "原因：毕业证书 &lt;未上传&gt;，请联系 138****5678 补交" in calls.text
+    calls = await h.press("✅ 确认", HANCHUAN_STAFF)
+    assert "状态：<b>资格审核不通过</b>\n原因：毕业证书 &lt;未上传&gt;，请联系 138****5678 补交" \
+        in calls.last.text
+    changed = await record(h, wang.id)
+    assert changed.status_reason == "毕业证书 <未上传>，请联系 138****5678 补交"
+    [entry] = await audit_actions(h, "record.status")
+    assert entry.base_id == "hanchuan" and "补交" not in entry.detail
+    assert entry.detail.endswith("reason=given")
+    told = to(await tick(h), 31)
+    assert len(told) == 1
+    assert "未通过资格审核" in told[0] and "138****5678 补交" in told[0]
+    assert "汉川市人民医院" in told[0] and "8299245" in told[0]  # whom to contact: their base
+    calls = await h.send("/my", 31)
+    assert "资格审核不通过（原因：毕业证书 &lt;未上传&gt;" in calls.text
+    assert not any("我已被录取" in label for label in calls.labels)  # no self-marking out of it
+
+
+async def test_gave_up_with_a_common_reason(staffed: Harness) -> None:
+    h = staffed
+    people = await add_people(h)
+    await open_card(h, ADMIN, "XG2023-0003")
+    await h.press("🚫 放弃", ADMIN)
+    calls = await h.press("本人申请放弃", ADMIN)
+    assert "设为 <b>放弃</b>？\n原因：本人申请放弃" in calls.text
+    calls = await h.press("✅ 确认", ADMIN)
+    assert "状态：<b>放弃</b>\n原因：本人申请放弃" in calls.last.text
+    assert set(calls.labels) >= {"✅ 资格审核通过", "🎉 已录取"}  # corrections only
+    told = to(await tick(h), 33)
+    assert len(told) == 1 and "记为“放弃”" in told[0] and "本人申请放弃" in told[0]
+    assert (await record(h, people["王大伟"].id)).status == "gave_up"
+
+
+async def test_the_buttons_follow_the_transition_table(staffed: Harness) -> None:
+    h = staffed
+    people = await add_people(h)
+    wang = people["王小明"]
+    # 已报到 straight from 已预登记 is not offered, and a forged button is refused.
+    calls = await h.press_data(f"sf:st:{wang.id}:reported", COORD)
+    assert "按钮已失效" in alert(calls)
+    calls = await h.press_data(f"sf:sok:{wang.id}:reported", COORD)
+    assert "不能直接改为“已报到”" in alert(calls)
+    calls = await h.press_data(f"sf:st:{wang.id}:withdrawn", COORD)
+    assert "按钮已失效" in alert(calls)
+    assert (await record(h, wang.id)).status == "pre_registered"
+    assert await audit_actions(h, "record.status") == []
+    assert records.targets("withdrawn") == []
+    assert records.targets("admitted") == ["not_admitted", "reported", "gave_up"]
+    assert records.may_move("admitted", "reported") and not records.may_move("review_failed",
+                                                                             "reported")
+
+
+async def test_a_withdrawn_record_cannot_be_changed(staffed: Harness) -> None:
+    h = staffed
+    people = await add_people(h)
+    async with h.services.sessionmaker() as session, session.begin():
+        row = await session.get(Registration, people["李四"].id)
+        row.status = "withdrawn"
+        row.active_id_hash = None
+    calls = await h.press_data(f"sf:sok:{people['李四'].id}:admitted", COORD)
+    assert "已由报名者撤回" in alert(calls)
+    await open_card(h, COORD, "XG2023-0002")
+    assert not any(label in h.labels(COORD) for label in ("🎉 已录取", "🚫 放弃"))
