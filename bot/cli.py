@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("unanswered", help="questions the bot could not answer, most frequent first")
     p.add_argument("--campaign", metavar="SLUG")
     p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--jsonl", action="store_true", help="one JSON object per group")
     _db(p)
 
     p = sub.add_parser("eligibility", help="check an applicant profile against a campaign's rules")

@@ -18,6 +18,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from content.normalise import default_lexicon, ngrams, normalise
 
@@ -35,10 +36,11 @@ class Weights:
 
     def __init__(self, texts: Iterable[str]) -> None:
         self.grams = {text: frozenset(ngrams(normalise(text))) for text in texts}
-        self.df: Counter[str] = Counter()
+        background, size = _background()
+        self.df: Counter[str] = Counter(background)
         for grams in self.grams.values():
             self.df.update(grams)
-        self.n = len(self.grams)
+        self.n = size + len(self.grams)
         self._cache: dict[str, float] = {}
         self._norms: dict[str, float] = {}
 
@@ -63,6 +65,20 @@ class Weights:
         if not shared or not denominator:
             return 1.0 if a == b else 0.0
         return sum(self.weight(g) ** 2 for g in shared) / denominator
+
+
+@cache
+def _background() -> tuple[Counter[str], int]:
+    """Document frequencies over the generic intents' phrasings (content/intents.yaml): what
+    applicants' questions share in general (培训, 报名, 什么时候) weighs little even when only a
+    few questions are grouped."""
+    from content.qa_knowledge import intent_table
+
+    df: Counter[str] = Counter()
+    phrasings = [p for intent in intent_table().intents.values() for p in intent.phrasings]
+    for phrasing in phrasings:
+        df.update(frozenset(ngrams(normalise(phrasing))))
+    return df, len(phrasings)
 
 
 def cluster(forms: Sequence[Form], threshold: float = THRESHOLD) -> list[list[Form]]:

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.qa_knowledge import StaffEntry
 from storage.types import AwareDateTime, utc_now
+from storage.unanswered import forget_faq, mark_answered_by_faq
 
 QUESTION_MAX = 1000
 ANSWER_MAX = 3000
@@ -63,8 +64,6 @@ async def add_entry(
     thread_id: int | None = None,
 ) -> FaqEntry:
     """Save an entry; the campaign's unanswered questions that group with it become answered."""
-    from storage.unanswered import mark_answered_by_faq
-
     question = " ".join(question.split())[:QUESTION_MAX]
     entry = FaqEntry(
         campaign_slug=campaign_slug, question=question, phrasings=[question],
@@ -111,6 +110,7 @@ async def remove_entry(
     result = await session.exec(statement)  # type: ignore[call-overload]
     if result.rowcount != 1:
         return None
+    await forget_faq(session, faq_id=entry_id)
     entry = await session.get(FaqEntry, entry_id)
     if entry is not None:
         await session.refresh(entry)
