@@ -61,8 +61,13 @@ def missing_glyphs(text: str) -> set[str]:
     return {ch for ch in set(text) if not ch.isspace() and face.get_char_index(ord(ch)) == 0}
 
 
+def _plain(text: str) -> str:
+    """Data drawn as it is: a "$" in a name must not start matplotlib's mathtext."""
+    return text.replace("$", r"\$")
+
+
 def _short(name: str) -> str:
-    return name if len(name) <= MAX_NAME else name[:MAX_NAME - 1] + "…"
+    return _plain(name if len(name) <= MAX_NAME else name[:MAX_NAME - 1] + "…")
 
 
 def _title(ax, title: str, left: float = LEFT) -> None:  # noqa: ANN001
@@ -119,8 +124,9 @@ def _bases(ax, texts: Texts, figures: Figures) -> None:  # noqa: ANN001
     _frame(ax, texts("stats.chart.bases"), [_short(b.name) for b in shown], top)
     ax.legend(loc="lower right", bbox_to_anchor=(1, 1), ncol=2, prop=font(13), frameon=False)
     if len(figures.bases) > len(shown):
-        ax.text(0, -0.12, texts("stats.chart.more_bases", n=len(figures.bases) - len(shown)),
-                transform=ax.transAxes, fontproperties=font(13), color=INK)
+        ax.annotate(texts("stats.chart.more_bases", n=len(figures.bases) - len(shown)),
+                    xy=(0, 0), xycoords="axes fraction", xytext=(0, -8),
+                    textcoords="offset points", va="top", fontproperties=font(13), color=INK)
 
 
 def _daily(ax, texts: Texts, figures: Figures) -> None:  # noqa: ANN001
@@ -158,9 +164,9 @@ def build(texts: Texts, figures: Figures) -> Figure:
     height = 2.2 + 0.55 * sum(ratios)
     fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
-    grid = fig.add_gridspec(3, 1, height_ratios=ratios, hspace=0.35,
+    grid = fig.add_gridspec(3, 1, height_ratios=ratios, hspace=0.4,
                             left=LEFT, right=RIGHT, top=1 - 1.6 / height, bottom=0.45 / height)
-    title = f"{figures.campaign}\n{_scope_line(texts, figures)}"
+    title = _plain(f"{figures.campaign}\n{_scope_line(texts, figures)}")
     fig.text(MARGIN, 1 - 0.25 / height, title, va="top", fontproperties=font(17, bold=True),
              color=INK, linespacing=1.5)
     _funnel(fig.add_subplot(grid[0]), texts, figures)
