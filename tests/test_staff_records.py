@@ -33,7 +33,7 @@ async def add_people(h: Harness, people=PEOPLE, slug: str = XG, prefix: str = "X
             outcome = await reg_repo.create(
                 session, vault=vault, campaign_slug=slug, receipt_prefix=prefix, user_id=uid,
                 applicant=applicant(name=name, id_number=id_number(first17), phone=phone,
-                                    base_choices=(base,)),
+                                    base_choices=(base,) if base else ()),
                 verdict="eligible", conditions=[], now=h.clock.now())
             found[name] = outcome.registration
     return found

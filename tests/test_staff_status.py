@@ -148,3 +148,28 @@ async def test_a_withdrawn_record_cannot_be_changed(staffed: Harness) -> None:
     assert "已由报名者撤回" in alert(calls)
     await open_card(h, COORD, "XG2023-0002")
     assert not any(label in h.labels(COORD) for label in ("🎉 已录取", "🚫 放弃"))
+
+
+async def test_the_applicants_own_marks_never_override_staff(staffed: Harness) -> None:
+    h = staffed
+    people = await add_people(h)
+    h.clock.set(h.clock.now().replace(month=7, day=5))  # Xiaogan's registration has closed
+    await open_card(h, COORD, "XG2023-0001")
+    await h.press("✅ 资格审核通过", COORD)
+    await h.press("✅ 确认", COORD)
+    await open_card(h, COORD, "XG2023-0002")
+    await h.press("未录取", COORD)
+    await h.press("✅ 确认", COORD)
+    calls = await h.send("/my", 31)  # 资格审核通过: the result may still be reported
+    assert "资格审核通过" in calls.text
+    assert any("我已被录取" in label for label in calls.labels)
+    calls = await h.send("/my", 32)  # 未录取 set by staff: no button to undo it
+    assert "未录取" in calls.text
+    assert not any("我已被录取" in label or "撤回" in label for label in calls.labels)
+    # A stale 我已被录取 button (shown before staff decided) is refused too.
+    calls = await h.press_data(f"rg:my_ad::{people['李四'].id}", 32)
+    assert "当前状态为“未录取”，不能这样标记" in alert(calls)
+    assert (await record(h, people["李四"].id)).status == "not_admitted"
+    await press_with(h, "我已被录取", 31)
+    changed = await record(h, people["王小明"].id)
+    assert (changed.status, changed.status_changed_by) == ("admitted", None)
