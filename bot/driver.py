@@ -47,11 +47,11 @@ class ChatDriver:
     def user(user_id: int) -> User:
         return User(id=user_id, is_bot=False, first_name=f"用户{user_id}", language_code="zh-hans")
 
-    def _message(self, user_id: int, **content: Any) -> Message:
+    def _message(self, user_id: int, chat: Chat | None = None, **content: Any) -> Message:
         message = Message(
             message_id=self.session.next_message_id(),
             date=self.clock.now(),
-            chat=Chat(id=user_id, type="private"),
+            chat=chat or Chat(id=user_id, type="private"),
             from_user=self.user(user_id),
             **content,
         )
@@ -64,10 +64,12 @@ class ChatDriver:
         return self.session.calls[start:]
 
     async def send_text(self, user_id: int, text: str,
-                        entities: list[MessageEntity] | None = None) -> list[Call]:
-        """A text message; `entities` for formatting (bold, links …) as a client sends it."""
-        message = self._message(user_id, text=text,
-                                entities=entities or _command_entity(text))
+                        entities: list[MessageEntity] | None = None,
+                        reply_to: Message | None = None) -> list[Call]:
+        """A text message; `entities` for formatting (bold, links …) as a client sends it;
+        `reply_to`: a Telegram reply to that message (swiped on a phone)."""
+        message = self._message(user_id, text=text, entities=entities or _command_entity(text),
+                                reply_to_message=reply_to)
         return await self.feed(Update(update_id=next(self._update_ids), message=message))
 
     async def send_content(self, user_id: int, kind: str, **extra: Any) -> list[Call]:
@@ -115,8 +117,27 @@ class ChatDriver:
             content["caption_entities"] = extra.get("caption_entities")
         if "media_group_id" in extra:
             content["media_group_id"] = extra["media_group_id"]
+        for placed in ("chat", "reply_to_message", "message_thread_id", "is_topic_message"):
+            if extra.get(placed) is not None:  # where send_group puts it
+                content[placed] = extra[placed]
         message = self._message(user_id, **content)
         return await self.feed(Update(update_id=serial, message=message))
+
+    async def send_group(self, chat_id: int, user_id: int, text: str | None = None, *,
+                         thread_id: int | None = None, reply_to: Message | None = None,
+                         chat_type: str = "supergroup", forum: bool = True,
+                         kind: str | None = None, **extra: Any) -> list[Call]:
+        """`user_id` writes in a group: text, or a `kind` as send_content; in a forum topic
+        (`thread_id`), as a reply (`reply_to`); a plain group: chat_type="group", forum=False."""
+        chat = Chat(id=chat_id, type=chat_type, title=f"群 {chat_id}", is_forum=forum or None)
+        placed: dict[str, Any] = {"chat": chat, "reply_to_message": reply_to}
+        if thread_id is not None:
+            placed |= {"message_thread_id": thread_id, "is_topic_message": True}
+        if kind is not None:
+            return await self.send_content(user_id, kind, **extra, **placed)
+        message = self._message(user_id, text=text, entities=_command_entity(text or ""),
+                                **placed)
+        return await self.feed(Update(update_id=next(self._update_ids), message=message))
 
     def button_data(self, user_id: int, label: str) -> tuple[Message, str] | None:
         """The newest message with a button labelled `label`, and that button's data."""

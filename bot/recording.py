@@ -16,7 +16,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
@@ -24,6 +24,7 @@ from aiogram.types import (
     Chat,
     Document,
     File,
+    ForumTopic,
     InlineKeyboardMarkup,
     Message,
     MessageId,
@@ -83,6 +84,8 @@ class RecordingSession(BaseSession):
         self.calls: list[Call] = []
         self.responders: dict[str, Responder] = {}
         self.messages: dict[tuple[int, int], Message] = {}
+        # Chats whose user blocked the bot: sending or editing there answers 403, as Telegram.
+        self.forbidden_chats: set[int] = set()
         self._answered: set[str] = set()
         self._ids = itertools.count(1)
         # file_id -> bytes: what users uploaded (the driver's documents) and what the bot sent,
@@ -128,6 +131,10 @@ class RecordingSession(BaseSession):
                 raise TelegramBadRequest(method, "Bad Request: query is too old and response "
                                                  "timeout expired or query ID is invalid")
             self._answered.add(query_id)
+        chat = call.params.get("chat_id")
+        if chat is not None and int(chat) in self.forbidden_chats and \
+                call.method.startswith(("send", "copy", "edit")):
+            raise TelegramForbiddenError(method, "Forbidden: bot was blocked by the user")
         responder = self.responders.get(call.method)
         if responder is not None:
             call.result = responder(call)
@@ -141,6 +148,9 @@ class RecordingSession(BaseSession):
             return BOT_USER
         if name == "copyMessage":
             return self._copy(method, call)
+        if name == "createForumTopic":
+            return ForumTopic(message_thread_id=self.next_message_id(),
+                              name=call.params["name"], icon_color=0x6FB9F0)
         if name == "getFile":
             return self._file(method, call)
         if name.startswith("send") or name.startswith("edit"):
@@ -164,9 +174,12 @@ class RecordingSession(BaseSession):
         fields: dict[str, Any] = {
             "message_id": message_id,
             "date": self._now(),
-            "chat": Chat(id=chat_id, type="private"),
+            "chat": chat_of(chat_id),
             "from_user": BOT_USER,
         }
+        topic = call.params.get("message_thread_id") or (old.message_thread_id if old else None)
+        if topic is not None:  # in a forum topic, as Telegram marks it
+            fields["message_thread_id"], fields["is_topic_message"] = int(topic), True
         if isinstance(markup, InlineKeyboardMarkup):
             fields["reply_markup"] = markup
         if call.method in ("sendMessage", "editMessageText"):
@@ -205,7 +218,7 @@ class RecordingSession(BaseSession):
         if isinstance(markup, InlineKeyboardMarkup):
             content["reply_markup"] = markup
         copy = Message(message_id=self.next_message_id(), date=self._now(),
-                       chat=Chat(id=chat_id, type="private"), from_user=BOT_USER, **content)
+                       chat=chat_of(chat_id), from_user=BOT_USER, **content)
         self.messages[(chat_id, copy.message_id)] = copy
         call.shown = {"text": copy.text or copy.caption or ""}
         if copy.document is not None:
@@ -239,6 +252,13 @@ class RecordingSession(BaseSession):
         candidates = [m for (cid, _), m in self.messages.items()
                       if cid == chat_id and m.reply_markup is not None]
         return max(candidates, key=lambda m: m.message_id, default=None)
+
+
+def chat_of(chat_id: int) -> Chat:
+    """A user's private chat (positive id) or a forum supergroup (negative id)."""
+    if chat_id > 0:
+        return Chat(id=chat_id, type="private")
+    return Chat(id=chat_id, type="supergroup", title=f"群 {chat_id}", is_forum=True)
 
 
 def _unchanged(old: Message, method: TelegramMethod[Any], call: Call) -> bool:
