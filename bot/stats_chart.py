@@ -113,10 +113,16 @@ def _bases(ax, texts: Texts, figures: Figures) -> None:  # noqa: ANN001
         return
     top = max([b.pre_registered for b in shown] + [b.quota or 0 for b in shown]) or 1
     positions = range(len(shown))
-    ax.barh(positions, [b.quota or 0 for b in shown], color=GREY, height=0.7,
-            label=texts("stats.chart.quota"))
+    ax.barh(positions, [b.quota or 0 for b in shown], color=GREY, height=0.7)
     ax.barh(positions, [b.pre_registered for b in shown], color=BLUE, height=0.4,
             label=texts("stats.chart.pre_registered"))
+    # The quota also as a dark mark: visible however far the bar runs past it.
+    quota_label = texts("stats.chart.quota")
+    for i, b in enumerate(shown):
+        if b.quota is not None:
+            ax.plot([b.quota, b.quota], [i - 0.38, i + 0.38], color=INK, linewidth=3,
+                    solid_capstyle="butt", label=quota_label)
+            quota_label = "_nolegend_"
     for i, b in enumerate(shown):
         quota = texts("stats.chart.no_quota") if b.quota is None else str(b.quota)
         ax.text(max(b.pre_registered, b.quota or 0) + top * 0.01, i,
