@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="export active pre-registrations")
     p.add_argument("--campaign", metavar="SLUG", required=True)
     p.add_argument("--base", metavar="NAME")
+    p.add_argument("--table", metavar="ID", help="one of the campaign's extra tables (xlsx)")
     p.add_argument("--format", choices=("csv", "xlsx"), default="xlsx")
     p.add_argument("--out", metavar="FILE", required=True)
     _db(p)

@@ -1,8 +1,11 @@
-"""`zhaolu export --campaign SLUG [--base NAME] --format csv|xlsx --out FILE [--db URL]`.
+"""`zhaolu export --campaign SLUG [--base NAME] [--table ID] --format csv|xlsx --out FILE
+[--db URL]`.
 
 One row per active pre-registration (withdrawn ones are left out), Chinese headers, the full ID
-number decrypted for the base's review. The file holds personal data: it is created readable by
-its owner only. Imports no aiogram.
+number decrypted for the base's review. XLSX: the chat's workbook (bot/xlsx_export.py), one
+sheet per base, ready to edit and bring back with `zhaolu import-status`; `--table ID` one of
+the campaign's extra tables (its YAML's `exports:`, e.g. Fujian's 汇总表). The file holds
+personal data: it is created readable by its owner only. Imports no aiogram.
 """
 
 from __future__ import annotations
@@ -12,19 +15,21 @@ import asyncio
 import csv
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.clock import Clock
 from bot.settings import Settings
 from content.schema import Campaign
-from content.texts import Texts, default_texts
+from content.texts import default_texts
 
-HEADERS = (
-    "回执号", "状态", "姓名", "身份证号", "出生日期", "手机号", "毕业院校", "毕业年份", "学历",
-    "专业", "执业资格", "人员类型", "意向基地", "接受调剂", "自查结果", "条件说明",
-    "预登记时间", "更新时间",
-)
-VERDICTS = {"eligible": "符合", "conditional": "有条件", "unchecked": "未自查"}
+
+def headers() -> tuple[str, ...]:
+    """The full list's headers (the chat's export has the same, bot/xlsx_export.py)."""
+    from bot.xlsx_export import main_columns
+
+    return tuple(c.header for c in main_columns(default_texts()))
 
 
 def find_base(campaign: Campaign, name: str) -> str | None:
@@ -36,31 +41,26 @@ def find_base(campaign: Campaign, name: str) -> str | None:
     return None
 
 
-def _row(registration: Any, id_number: str, campaign: Campaign, texts: Texts) -> list[Any]:
-    from content.idcard import birth_date_from_id
-    from content.registration_text import field_value
+async def _build(url: str, settings: Settings, campaign: Campaign, base_id: str | None,
+                 table: Any, now: datetime) -> Any:
+    from bot.xlsx_export import export_file
+    from storage.crypto import vault_for
+    from storage.engine import create_engine, make_sessionmaker
 
-    answers = registration.model_dump()
-
-    def show(field: str) -> str:
-        return field_value(field, answers, campaign, texts)
-
-    adjustment = "" if registration.accepts_adjustment is None else show("adjustment")
-    return [
-        registration.receipt_no, texts(f"registration.status.{registration.status}"),
-        registration.name, id_number, birth_date_from_id(id_number).isoformat(),
-        registration.phone, registration.school, registration.graduation_year,
-        show("education"), registration.major, show("qualification"), show("person_type"),
-        show("bases") if registration.base_choices else "", adjustment,
-        VERDICTS.get(registration.verdict, registration.verdict),
-        "；".join(registration.conditions),
-        registration.created_at.strftime("%Y-%m-%d %H:%M"),
-        registration.updated_at.strftime("%Y-%m-%d %H:%M"),
-    ]
+    engine = create_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return await export_file(session, campaign=campaign, texts=default_texts(),
+                                     vault=vault_for(settings), table=table, only_base=base_id,
+                                     masked=False, now=now)
+    finally:
+        await engine.dispose()
 
 
 async def _rows(url: str, settings: Settings, campaign: Campaign,
                 base_id: str | None) -> list[list[Any]]:
+    """The CSV's rows: the full list's columns, in receipt order."""
+    from bot.xlsx_export import MAIN_FIELDS, field_values
     from storage.crypto import vault_for
     from storage.engine import create_engine, make_sessionmaker
     from storage.registrations import active_for_export
@@ -70,7 +70,12 @@ async def _rows(url: str, settings: Settings, campaign: Campaign,
     try:
         async with make_sessionmaker(engine)() as session:
             found = await active_for_export(session, campaign_slug=campaign.slug, base_id=base_id)
-            return [_row(r, vault.decrypt(r.id_cipher), campaign, texts) for r in found]
+            rows = []
+            for r in found:
+                values = field_values(r, vault.decrypt(r.id_cipher), campaign, texts,
+                                      masked=False)
+                rows.append([values[f] for f in MAIN_FIELDS])
+            return rows
     finally:
         await engine.dispose()
 
@@ -87,28 +92,8 @@ def write_csv(path: Path, rows: list[list[Any]]) -> None:
     # utf-8-sig: Excel opens a CSV with a BOM as UTF-8; without it, Chinese turns to mojibake.
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(HEADERS)
+        writer.writerow(headers())
         writer.writerows(rows)
-
-
-def write_xlsx(path: Path, rows: list[list[Any]], title: str) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]  # Excel's limit on sheet names
-    sheet.append(list(HEADERS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    for index, header in enumerate(HEADERS):
-        width = max([len(str(header)) * 2, *(len(str(r[index])) + 2 for r in rows)])
-        sheet.column_dimensions[sheet.cell(row=1, column=index + 1).column_letter].width = width
-    sheet.freeze_panes = "A2"
-    _private(path)
-    workbook.save(path)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -134,12 +119,25 @@ def main(args: argparse.Namespace) -> int:
             print(f"unknown base {args.base!r} in {campaign.slug}; bases: {names}",
                   file=sys.stderr)
             return 2
+    table = None
+    if getattr(args, "table", None):
+        table = next((t for t in campaign.exports if t.id == args.table), None)
+        if table is None or args.format == "csv":
+            known = ", ".join(t.id for t in campaign.exports) or "(none)"
+            print(f"unknown table {args.table!r} in {campaign.slug} (xlsx only); tables: "
+                  f"{known}", file=sys.stderr)
+            return 2
     url = args.db or settings.effective_database_url
-    rows = asyncio.run(_rows(url, settings, campaign, base_id))
     out = Path(args.out)
     if args.format == "csv":
+        rows = asyncio.run(_rows(url, settings, campaign, base_id))
         write_csv(out, rows)
+        count = len(rows)
     else:
-        write_xlsx(out, rows, campaign.slug)
-    print(f"{len(rows)} active pre-registrations of {campaign.slug} written to {out}")
+        built = asyncio.run(_build(url, settings, campaign, base_id, table, Clock().now()))
+        _private(out)
+        out.write_bytes(built.data)
+        count = built.rows
+    what = f"rows of table {table.id}" if table is not None else "active pre-registrations"
+    print(f"{count} {what} of {campaign.slug} written to {out}")
     return 0

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.xlsx_export import META_SHEET, SETTABLE, Column, key_header
-from content.texts import Texts
+from content.texts import Raw, Texts
 from storage.records import StatusRefused, check_change
 from storage.registrations import STATUSES, Registration
 
@@ -233,13 +233,18 @@ def validate(parsed: ParsedFile, *, registrations: Mapping[str, Registration], t
     return preview
 
 
-def refusal_line(texts: Texts, refusal: Refusal, registrations_status: Mapping[str, str]) -> str:
-    """第 5 行（汉川市人民医院）XG2023-0003：… (plain text, the caller escapes it)."""
-    old = registrations_status.get(refusal.receipt, "")
+def refusal_reason(texts: Texts, refusal: Refusal, statuses: Mapping[str, str]) -> str:
+    """Why one row was refused (HTML-escaped text); `statuses`: receipt → current status."""
+    old = statuses.get(refusal.receipt, "")
     detail = refusal.detail
     if refusal.code in ("transition", "reason", "changed_since") and detail in STATUSES:
         detail = texts(f"registration.status.{detail}")
+    return texts(f"import.refused.{refusal.code}", label=detail or "（空）",
+                 old=texts(f"registration.status.{old}") if old else "")
+
+
+def refusal_line(texts: Texts, refusal: Refusal, statuses: Mapping[str, str]) -> str:
+    """第 5 行（汉川市人民医院）XG2023-0003：… (HTML-escaped text)."""
     return texts("import.refusal_line", sheet=refusal.sheet, row=refusal.row,
                  receipt=refusal.receipt or "—",
-                 why=texts(f"import.refused.{refusal.code}", label=detail or "（空）",
-                           old=texts(f"registration.status.{old}") if old else ""))
+                 why=Raw(refusal_reason(texts, refusal, statuses)))

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.cli import main as cli
-from bot.cmd_export import HEADERS
+from bot.cmd_export import headers
 from storage import registrations as repo
 from storage.engine import create_engine, make_sessionmaker, prepare_database
 from tests.registration_helpers import VAULT, applicant, id_number
@@ -55,10 +55,10 @@ def test_xlsx_lists_the_active_ones_with_full_id(filled: str, tmp_path: Path) ->
     out = tmp_path / "xg.xlsx"
     assert cli(["export", "--campaign", "xiaogan-2023", "--format", "xlsx", "--out", str(out),
                 "--db", filled]) == 0
-    rows = list(load_workbook(out).active.iter_rows(values_only=True))
-    assert rows[0] == HEADERS
-    assert [(r[0], r[3]) for r in rows[1:]] == [("XG2023-0001", IDS[1]), ("XG2023-0003", IDS[3])]
-    assert rows[1][1] == "已预登记" and rows[1][12] == "汉川市人民医院"
+    rows = list(load_workbook(out)["汉川市人民医院"].iter_rows(values_only=True))
+    assert rows[0][:-1] == headers()  # then the hidden key column
+    assert [(r[0], r[4]) for r in rows[1:]] == [("XG2023-0001", IDS[1]), ("XG2023-0003", IDS[3])]
+    assert rows[1][1] == "已预登记" and rows[1][13] == "汉川市人民医院"
     assert out.stat().st_mode & 0o077 == 0
 
 
@@ -68,8 +68,8 @@ def test_csv_filtered_by_base_alias(filled: str, tmp_path: Path) -> None:
                 "--out", str(out), "--db", filled]) == 0
     with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == list(HEADERS)
-    assert [r[3] for r in rows[1:]] == [IDS[1], IDS[3]]
+    assert rows[0] == list(headers())
+    assert [r[4] for r in rows[1:]] == [IDS[1], IDS[3]]
     out_first = tmp_path / "first.csv"
     assert cli(["export", "--campaign", "xiaogan-2023", "--base", "孝感市第一人民医院",
                 "--format", "csv", "--out", str(out_first), "--db", filled]) == 0
@@ -80,8 +80,8 @@ def test_fujian_export_and_errors(filled: str, tmp_path: Path,
                                   capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "fj.xlsx"
     assert cli(["export", "--campaign", "fujian-2023", "--out", str(out), "--db", filled]) == 0
-    rows = list(load_workbook(out).active.iter_rows(values_only=True))
-    assert len(rows) == 2 and rows[1][0] == "FJ2023-0001" and rows[1][13] == "是"
+    rows = list(load_workbook(out)["未选基地"].iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][0] == "FJ2023-0001" and rows[1][14] == "是"
     assert cli(["export", "--campaign", "nowhere", "--out", str(out), "--db", filled]) == 2
     assert cli(["export", "--campaign", "xiaogan-2023", "--base", "协和", "--out", str(out),
                 "--db", filled]) == 2
