@@ -122,9 +122,11 @@ async def test_the_buttons_follow_the_transition_table(staffed: Harness) -> None
     h = staffed
     people = await add_people(h)
     wang = people["王小明"]
-    # 已报到 straight from 已预登记 is not offered, and a forged button is refused.
+    # 已报到 straight from 已预登记 is not offered; a stale or forged button says why and shows
+    # the card as it is; a status staff may not set is refused as an unknown button.
     calls = await h.press_data(f"sf:st:{wang.id}:reported", COORD)
-    assert "按钮已失效" in alert(calls)
+    assert "当前为“已预登记”，不能直接改为“已报到”" in alert(calls)
+    assert "状态：<b>已预登记</b>" in calls.last.text and "🏥 已报到" not in calls.labels
     calls = await h.press_data(f"sf:sok:{wang.id}:reported", COORD)
     assert "不能直接改为“已报到”" in alert(calls)
     calls = await h.press_data(f"sf:st:{wang.id}:withdrawn", COORD)
@@ -173,3 +175,22 @@ async def test_the_applicants_own_marks_never_override_staff(staffed: Harness) -
     await press_with(h, "我已被录取", 31)
     changed = await record(h, people["王小明"].id)
     assert (changed.status, changed.status_changed_by) == ("admitted", None)
+
+
+async def test_back_from_the_reason_prompt_takes_no_reason(staffed: Harness) -> None:
+    h = staffed
+    people = await add_people(h)
+    await open_card(h, COORD, "XG2023-0001")
+    await h.press("❌ 资格审核不通过", COORD)
+    await h.press("↩️ 返回", COORD)
+    calls = await h.send("李四", COORD)  # a search again, not a reason
+    assert "找到 1 条记录" in calls.text
+    # A card shown before someone else changed the record: its button is refused with why.
+    await press_with(h, "XG2023-0002 李四", COORD)
+    async with h.services.sessionmaker() as session, session.begin():
+        row = await session.get(Registration, people["李四"].id)
+        row.status = "review_failed"
+    calls = await h.press("🚫 放弃", COORD)
+    assert "当前为“资格审核不通过”，不能直接改为“放弃”" in alert(calls)
+    assert "状态：<b>资格审核不通过</b>" in calls.last.text
+    assert (await record(h, people["王小明"].id)).status == "pre_registered"

@@ -85,14 +85,12 @@ async def check(data: StaffCb, access: Access, session: AsyncSession, catalogue:
     if data.action == "rid":
         return found if may_see_full_id(access, campaign.slug) else None
     status, _, pick = data.arg.partition(".")
-    if data.action == "st":
-        return found if repo.may_move(registration.status, status) and \
-            status in repo.STAFF_STATUSES else None
-    if data.action == "rs":
-        ok = status in repo.REASON_REQUIRED and pick in COMMON_REASONS
-        return found if ok and repo.may_move(registration.status, status) else None
-    if data.action == "sok":
+    # A move the record's current status does not allow (a stale card) is the handler's to
+    # explain; a status no staff member may set is a forged button.
+    if data.action in ("st", "sok"):
         return found if status in repo.STAFF_STATUSES else None
+    if data.action == "rs":
+        return found if status in repo.REASON_REQUIRED and pick in COMMON_REASONS else None
     return found  # "rc": the card
 
 
@@ -197,8 +195,11 @@ async def on_search_other(message: Message, texts: Texts) -> None:
 
 
 async def on_card(query: CallbackQuery, texts: Texts, staff: Access, session: AsyncSession,
-                  registration: Registration, campaign: Campaign) -> None:
+                  state: FSMContext, registration: Registration, campaign: Campaign) -> None:
     await query.answer()
+    # Back from a reason prompt too: what is typed next is a search again, never a reason.
+    await state.set_state(StaffRecords.search)
+    await state.update_data({SLUG: campaign.slug})
     await show(query, *await card(session, texts, campaign, registration, staff))
 
 

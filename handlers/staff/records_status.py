@@ -48,10 +48,26 @@ async def _remember(state: FSMContext, r: Registration, status: str,
     await state.update_data({SLUG: r.campaign_slug, REG: r.id, STATUS: status, REASON: reason})
 
 
-async def on_status(query: CallbackQuery, callback_data: StaffCb, texts: Texts,
-                    state: FSMContext, registration: Registration) -> None:
+async def _stale(query: CallbackQuery, texts: Texts, staff: Access, session: AsyncSession,
+                 campaign: Campaign, registration: Registration, status: str) -> bool:
+    """A move the record's status no longer allows (changed since the card was shown): say so
+    and show the card as it is now."""
+    try:
+        repo.check_change(registration, status, "-", texts=texts)
+    except repo.StatusRefused as refused:
+        await query.answer(_plain(refused.message), show_alert=True)
+        await show(query, *await card(session, texts, campaign, registration, staff))
+        return True
+    return False
+
+
+async def on_status(query: CallbackQuery, callback_data: StaffCb, texts: Texts, staff: Access,
+                    session: AsyncSession, state: FSMContext, registration: Registration,
+                    campaign: Campaign) -> None:
     """A status button: ask the reason (不通过 / 放弃) or go straight to the confirmation."""
     status = callback_data.arg
+    if await _stale(query, texts, staff, session, campaign, registration, status):
+        return
     await query.answer()
     await _remember(state, registration, status, None)
     if status in repo.REASON_REQUIRED:
@@ -69,8 +85,11 @@ async def on_status(query: CallbackQuery, callback_data: StaffCb, texts: Texts,
 
 
 async def on_common_reason(query: CallbackQuery, callback_data: StaffCb, texts: Texts,
-                           state: FSMContext, registration: Registration) -> None:
+                           staff: Access, session: AsyncSession, state: FSMContext,
+                           registration: Registration, campaign: Campaign) -> None:
     status, _, pick = callback_data.arg.partition(".")
+    if await _stale(query, texts, staff, session, campaign, registration, status):
+        return
     reason = texts(f"records.reason.{status}.{pick}")
     await query.answer()
     await _remember(state, registration, status, reason)
