@@ -189,14 +189,17 @@ class Shell:
             self.user_id, "document", file_name=path.name, mime_type=mime, data=data))
 
     def _save_files(self, call: Call) -> None:
-        """A document the bot sent: kept on disk so it can be opened, edited and :upload-ed."""
-        if not call.files or call.method != "sendDocument":
+        """A document (or a photo: the 📊 统计 chart) the bot sent: kept on disk so it can be
+        opened, edited and :upload-ed."""
+        if not call.files or call.method not in ("sendDocument", "sendPhoto"):
             return
         folder = self.services.settings.var_dir / "shell-files"
         folder.mkdir(parents=True, exist_ok=True)
         for data in call.files.values():
             name = call.result.document.file_name if call.result is not None and \
                 call.result.document is not None else "file"
+            if call.method == "sendPhoto" and call.result is not None:
+                name = f"photo-{call.result.message_id}.png"
             path = folder / (name or "file")
             path.write_bytes(data)
             path.chmod(0o600)
