@@ -94,10 +94,8 @@ async def _send_chart(bot: Bot, chat_id: int, texts: Texts, found: Figures) -> N
     keyboard = markup([button(texts("stats.button.refresh"), ACTION, 1, found.slug)],
                       home_row(texts))
     await bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
-    from bot.stats_chart import draw_png  # matplotlib loads on the first chart, not at start
-
     try:
-        png = await asyncio.to_thread(draw_png, texts, found)
+        png = await asyncio.to_thread(_draw, texts, found)
     except Exception:  # a chart that fails must not lose the text already sent
         log.exception("stats chart for %s failed", found.slug)
         await bot.send_message(chat_id, texts("stats.chart_failed"), reply_markup=keyboard)
@@ -109,6 +107,14 @@ async def _send_chart(bot: Bot, chat_id: int, texts: Texts, found: Figures) -> N
     except TelegramAPIError:
         log.exception("sending the stats chart for %s failed", found.slug)
         await bot.send_message(chat_id, texts("stats.chart_failed"), reply_markup=keyboard)
+
+
+def _draw(texts: Texts, found: Figures) -> bytes:
+    """In a worker thread: matplotlib is imported on the first chart (about a second), there,
+    not at start-up and not in the event loop."""
+    from bot.stats_chart import draw_png
+
+    return draw_png(texts, found)
 
 
 def build_router() -> Router:
