@@ -87,12 +87,15 @@ def build_dispatcher(services: Services, *, fsm_storage: BaseStorage | None = No
     """A fresh Dispatcher with a fresh router tree (routers attach to one parent only)."""
     from handlers import build_router
     from handlers.errors import register_error_handler
+    from handlers.staff.inbox_group import build_group_router
 
     storage = fsm_storage or build_fsm_storage(services.settings, services.engine)
     dispatcher = Dispatcher(storage=storage, events_isolation=_isolation(storage),
                             **services.as_data())
     dispatcher.update.outer_middleware(DatabaseMiddleware())
     dispatcher.include_router(build_router())
+    # The staff inbox's forum groups: the one router that reads group chats, beside the tree.
+    dispatcher.include_router(build_group_router())
     register_error_handler(dispatcher)
     return dispatcher
 

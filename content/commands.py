@@ -18,6 +18,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("subscribe", "reminders.command.subscribe"),
     ("unsubscribe", "reminders.command.unsubscribe"),
     ("settings", "reminders.command.settings"),
+    ("ask_staff", "ask.command"),
     ("help", "commands.help"),
 )
 

@@ -15,6 +15,7 @@ from content import commands as content_commands
 from content.texts import Texts
 from handlers import (
     announcements,
+    ask_staff,
     eligibility,
     fallback,
     menu,
@@ -38,6 +39,8 @@ def build_router() -> Router:
         # applicant flows do; for everyone else the gate passes the update on unseen.
         staff.build_router(),
         staff_invite.build_router(),
+        # Before the other flows: a command typed while asking a person leaves that first.
+        ask_staff.build_router(),
         start.build_router(),
         menu.build_router(),
         reminders.build_router(),

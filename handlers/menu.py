@@ -46,6 +46,10 @@ async def on_menu_button(query: CallbackQuery, callback_data: MenuCb, texts: Tex
     if callback_data.section:
         text = render_section(campaign, callback_data.section, clock.now())
         markup = back_to_menu(texts, campaign)
+        if section == "contacts":
+            from handlers.ask_staff import with_ask_button  # 💬 问老师 under the contacts
+
+            markup = with_ask_button(texts, markup)
     else:
         text, markup = menu_text(texts, campaign), menu_keyboard(texts, campaign)
     await query.answer()

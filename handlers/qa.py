@@ -31,6 +31,7 @@ from content.qa_reply import AMBIGUOUS, Answer
 from content.schema import Campaign
 from content.sections import render_section
 from content.texts import Texts
+from handlers.ask_staff import with_ask_button
 from handlers.keyboards import back_to_menu, chooser_keyboard
 from handlers.menu import send_menu
 from storage.faq_overlay import staff_entries
@@ -78,20 +79,26 @@ async def reply_to(message: Message, question: str, *, campaign: Campaign, texts
         await send_menu(message, texts, campaign)
         return None
     if page is not None:
+        keyboard = back_to_menu(texts, campaign)
+        if page == "contacts":
+            keyboard = with_ask_button(texts, keyboard)
         await message.answer(render_section(campaign, page, now, texts),
-                             reply_markup=back_to_menu(texts, campaign),
-                             link_preview_options=NO_PREVIEW)
+                             reply_markup=keyboard, link_preview_options=NO_PREVIEW)
         return None
     staff = await staff_entries(session, campaign_slug=campaign.slug)
     reply = answer(campaign, question, now, texts, staff=staff)
-    await message.answer(reply.text, reply_markup=reply_markup(texts, campaign, reply),
-                         link_preview_options=NO_PREVIEW)
+    kept_id = None
     if reply.unanswered:
         kept = mask_personal_numbers(question)  # an ID or phone number is never stored
-        await record_unanswered(
+        row = await record_unanswered(
             session, campaign_slug=campaign.slug, question=kept,
             normalised=normalise(kept, atomic=False).replace(" ", ""),
             best_score=reply.score, asked_at=now, user_id=user.id if user else None)
+        kept_id = row.id
+    keyboard = reply_markup(texts, campaign, reply)
+    if kept_id is not None:  # 💬 问老师, naming the question kept: sent with one tap
+        keyboard = with_ask_button(texts, keyboard, kept_id)
+    await message.answer(reply.text, reply_markup=keyboard, link_preview_options=NO_PREVIEW)
     return reply
 
 

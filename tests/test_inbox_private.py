@@ -252,3 +252,46 @@ async def test_inbox_list_in_scope(staffed: Harness) -> None:
     await h.send("/staff", COORD)
     calls = await h.press("💬 学员提问", COORD)
     assert "待回复 1 条" in calls.text
+
+
+async def test_restart_mid_reply_on_redis(db_url: str, redis_url: str, redis_prefix: str,
+                                          tmp_path) -> None:
+    from storage.staff import COORDINATOR
+    from tests.staff_helpers import give_role, population
+
+    h = await Harness.create(db_url, var_dir=tmp_path / "var", redis_url=redis_url,
+                             redis_prefix=redis_prefix)
+    try:
+        await population(h)
+        await give_role(h, COORD, COORDINATOR, XG)
+        await ask(h, HANCHUAN_APPLICANT, "需要带毕业证原件吗？")
+        await press_with(h, "回复", COORD)
+        h = await h.restart()
+        calls = await h.send("需要。", COORD)
+        assert to(calls, HANCHUAN_APPLICANT, "sendMessage")[0].text.endswith("需要。")
+    finally:
+        await h.close()
+
+
+async def test_the_contacts_page_asks_a_person(staffed: Harness) -> None:
+    h = staffed
+    await h.send("/menu", HANCHUAN_APPLICANT)
+    calls = await h.press("联系方式", HANCHUAN_APPLICANT)
+    assert calls.labels[:2] == ["💬 问老师", "« 返回菜单"]
+    calls = await h.press("💬 问老师", HANCHUAN_APPLICANT)
+    assert "请把您的问题发给我" in calls.text and "直接发送" not in calls.text
+    calls = await h.send("想找胡老师", HANCHUAN_APPLICANT)
+    assert sorted(cards(calls)) == sorted([ADMIN, COORD, HANCHUAN_STAFF])
+
+
+async def test_erasing_ones_data_erases_the_inbox(staffed: Harness) -> None:
+    h = staffed
+    await ask(h, HANCHUAN_APPLICANT, "问题")
+    await reply(h, COORD, "答复")
+    from storage.registrations import delete_user_data
+
+    async with h.services.sessionmaker() as session, session.begin():
+        await delete_user_data(session, user_id=HANCHUAN_APPLICANT)
+    async with h.services.sessionmaker() as session:
+        for table in (repo.InboxThread, repo.InboxMessage, repo.InboxCopy):
+            assert (await session.exec(select(table))).all() == []
