@@ -197,3 +197,12 @@ async def test_a_chart_that_cannot_be_drawn_leaves_the_text_and_says_so(
     assert "图表暂时无法生成" in calls.last.text
     assert [label for label, _ in calls.last.buttons] == ["🔄 刷新", "« 工作人员菜单"]
     assert "stats chart for xiaogan-2023 failed" in caplog.text
+
+
+async def test_staff_of_a_campaign_no_longer_bundled_are_told_there_is_nothing(
+        seeded: Harness) -> None:
+    h = seeded
+    await give_role(h, 3003, BASE_STAFF, "gone-2022", "somewhere")
+    calls = await open_stats(h, 3003)
+    assert "暂无统计可看" in calls.text and not photos(calls)
+    assert calls.labels == ["« 工作人员菜单"]

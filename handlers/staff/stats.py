@@ -58,8 +58,8 @@ async def on_stats(query: CallbackQuery, callback_data: StaffCb, bot: Bot, texts
         if len(slugs) != 1:
             choices = [button(c.name, ACTION, arg=c.slug) for c in catalogue if c.slug in slugs]
             await query.answer()
-            await show(query, texts("stats.pick_campaign"),
-                       markup(*rows(choices, 1), home_row(texts)))
+            key = "stats.pick_campaign" if choices else "stats.no_campaign"
+            await show(query, texts(key), markup(*rows(choices, 1), home_row(texts)))
             return
         campaign = catalogue.get(slugs[0])
         assert campaign is not None
