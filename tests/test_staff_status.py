@@ -194,3 +194,31 @@ async def test_back_from_the_reason_prompt_takes_no_reason(staffed: Harness) -> 
     assert "当前为“资格审核不通过”，不能直接改为“放弃”" in alert(calls)
     assert "状态：<b>资格审核不通过</b>" in calls.last.text
     assert (await record(h, people["王小明"].id)).status == "pre_registered"
+
+
+async def test_two_workers_confirming_at_once_change_and_tell_once(staffed: Harness) -> None:
+    """Both read the record before either writes (two webhook workers, a double tap): the
+    update is conditional on the old status, so the second finds nothing to change."""
+    h = staffed
+    people = await add_people(h)
+    sm, now = h.services.sessionmaker, h.clock.now()
+    async with sm() as first, sm() as second:
+        mine = await first.get(Registration, people["王小明"].id)
+        theirs = await second.get(Registration, people["王小明"].id)
+        assert mine.status == theirs.status == "pre_registered"
+        change = await records.change_status(
+            first, registration=mine, status="admitted", reason=None, actor_id=COORD,
+            actor_label="", actor_role="coordinator", now=now)
+        await first.commit()
+        assert change.notified and change.old == "pre_registered"
+        try:
+            await records.change_status(
+                second, registration=theirs, status="admitted", reason=None, actor_id=ADMIN,
+                actor_label="", actor_role="admin", now=now)
+        except records.StatusRefused as refused:
+            assert refused.code == "same"
+        else:
+            raise AssertionError("the second confirmation changed the record again")
+        await second.rollback()
+    assert len(await audit_actions(h, "record.status")) == 1
+    assert len(await status_messages(h)) == 1
