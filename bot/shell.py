@@ -34,6 +34,9 @@ HELP = """shell commands:
   :upload PATH      send a real local file as a document (e.g. an edited XLSX export); files
                     the bot sends are saved under var/shell-files/ and their path is printed
   :album            send two photos as one album
+  :group CHAT [#TOPIC] TEXT   the current user writes in a group (e.g. the staff inbox's forum:
+                    :group -1001 /bind xiaogan-2023, then :group -1001 #7 可以的), or presses
+                    the button labelled TEXT on the group's newest message that has it
   :help             this list
   :quit             leave (end of input does too)"""
 
@@ -90,7 +93,9 @@ def render_readable(call: Call, current_user: int | None = None) -> str:
         lines.insert(1, f"[📎 {call.shown['file']}]")
     chat = call.params.get("chat_id")
     if current_user is not None and chat is not None and str(chat) != str(current_user):
-        lines.insert(0, f"→ 用户 {chat}")
+        topic = call.params.get("message_thread_id")
+        where = f"群 {chat}" + (f" #{topic}" if topic else "") if int(chat) < 0 else f"用户 {chat}"
+        lines.insert(0, f"→ {where}")
     markup = call.params.get("reply_markup") or {}
     for row in markup.get("inline_keyboard") or markup.get("keyboard") or []:
         lines.append(" ".join(f"[{b.get('text', '')}]" for b in row))
@@ -140,6 +145,8 @@ class Shell:
                 self._note(f"not an ISO-8601 time: {rest}")
             else:
                 self._note(f"clock: {self.clock.now().isoformat()}")
+        elif name == "group" and rest:
+            await self._group(rest)
         elif name == "tick":
             await self._tick()
         elif name == "html" and rest:
@@ -204,6 +211,22 @@ class Shell:
             path.write_bytes(data)
             path.chmod(0o600)
             self._note(f"saved {len(data)} bytes to {path}")
+
+    async def _group(self, rest: str) -> None:
+        chat, _, text = rest.partition(" ")
+        topic = None
+        if text.startswith("#"):
+            head, _, text = text.partition(" ")
+            topic = int(head[1:]) if head[1:].isdigit() else None
+        if not chat.lstrip("-").isdigit() or not text.strip():
+            self._note(HELP)
+            return
+        found = self.driver.button_data(int(chat), text.strip())
+        if found is not None:
+            calls = await self.driver.press_data(self.user_id, found[1], found[0])
+        else:
+            calls = await self.driver.send_group(int(chat), self.user_id, text, thread_id=topic)
+        self._print_calls(calls)
 
     async def _tick(self) -> None:
         from bot.scheduler import tick

@@ -1,4 +1,4 @@
-"""staff inbox: staff groups, question threads, their messages and copies; unanswered questions answered
+"""staff inbox: staff groups, question threads, their messages and the copies posted to staff
 
 Revision ID: 0003
 Revises: 0002
