@@ -12,8 +12,10 @@ Repositories take the session keyword-first and never commit.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import JSON, BigInteger, Text
+from sqlalchemy import JSON, BigInteger, Text, func
 from sqlmodel import Field, SQLModel, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -87,10 +89,32 @@ async def active_entries(session: AsyncSession, *, campaign_slug: str) -> list[F
     return list((await session.exec(statement)).all())
 
 
+# Per database engine (a worker process has one; each test its own) and campaign: the version
+# the entries were read at, and the entries.
+_READ: WeakKeyDictionary[Any, dict[str, tuple[tuple[int, ...], tuple[StaffEntry, ...]]]] = \
+    WeakKeyDictionary()
+
+
 async def staff_entries(session: AsyncSession, *, campaign_slug: str) -> tuple[StaffEntry, ...]:
-    """The campaign's active entries as the Q&A takes them (`content.qa.answer(staff=...)`)."""
-    return tuple(e.as_staff_entry() for e in await active_entries(session,
-                                                                  campaign_slug=campaign_slug))
+    """The campaign's active entries as the Q&A takes them (`content.qa.answer(staff=...)`).
+
+    Asked before every answer, by every worker. Rows are only ever added or marked removed, so
+    (rows, removed rows, sum of ids) changes with every change: that one aggregate is read per
+    question, the entries only when it changed (0.5 ms instead of 3 ms with 200 entries,
+    README). An entry edited in place by hand in SQL is seen after a restart."""
+    statement = select(func.count(col(FaqEntry.id)), func.count(col(FaqEntry.removed_at)),
+                       func.coalesce(func.sum(col(FaqEntry.id)), 0)).where(
+        col(FaqEntry.campaign_slug) == campaign_slug)
+    version = tuple(int(v or 0) for v in (await session.exec(statement)).one())
+    engine = getattr(session.bind, "sync_engine", session.bind)
+    read = _READ.setdefault(engine, {}) if engine is not None else {}
+    known = read.get(campaign_slug)
+    if known is not None and known[0] == version:
+        return known[1]
+    entries = tuple(e.as_staff_entry() for e in await active_entries(
+        session, campaign_slug=campaign_slug))
+    read[campaign_slug] = (version, entries)
+    return entries
 
 
 async def get_entry(session: AsyncSession, *, entry_id: int) -> FaqEntry | None:
