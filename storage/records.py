@@ -155,9 +155,9 @@ async def change_status(session: AsyncSession, *, registration: Registration, st
                 active_id_hash=registration.id_hash)
         .execution_options(synchronize_session=False))
     await session.refresh(registration)
-    if (result.rowcount or 0) != 1:
-        raise _refuse(texts, "same" if registration.status == status else "transition",
-                      registration, status)
+    if (result.rowcount or 0) != 1:  # moved meanwhile: refuse as for the status it has now
+        check_change(registration, status, reason, texts=texts, scope_base=scope_base)
+        raise _refuse(texts, "transition", registration, status)
     entry = await audit.record(
         session, action="record.status", now=now, actor_id=actor_id, actor=actor_label,
         role=actor_role, campaign_slug=registration.campaign_slug,
