@@ -174,6 +174,23 @@ async def on_question(message: Message, bot: Bot, texts: Texts, catalogue: Catal
                  unanswered_id=qid if isinstance(qid, int) else None)
 
 
+async def on_reply_to_answer(message: Message, bot: Bot, texts: Texts, catalogue: Catalogue,
+                             session: AsyncSession, clock: Clock, user: User | None) -> None:
+    """A Telegram reply to a staff answer is a follow-up in the same conversation."""
+    to = message.reply_to_message
+    content = content_of(message)
+    thread = await repo.thread_by_copy(session, chat_id=message.chat.id,
+                                       message_id=to.message_id) if to is not None else None
+    campaign = catalogue.get(thread.campaign_slug) if thread is not None else None
+    if content is None or thread is None or campaign is None or message.from_user is None \
+            or thread.user_id != message.from_user.id or message.media_group_id is not None:
+        raise SkipHandler
+    if content.kind == "text" and not content.plain.strip():
+        raise SkipHandler
+    await submit(bot, session, texts, clock, user, campaign, message.from_user.id, content,
+                 unanswered_id=None)
+
+
 async def _base_and_name(session: AsyncSession, user_id: int,
                          slug: str) -> tuple[str | None, str | None]:
     """The first base choice and the name of the applicant's active pre-registration."""
@@ -231,6 +248,7 @@ def build_router() -> Router:
     router.message.register(on_command, AskStaff.question, F.text.startswith("/"))
     router.message.register(on_question, AskStaff.question)
     router.message.register(cmd_ask_staff, Command("ask_staff"))
+    router.message.register(on_reply_to_answer, F.reply_to_message, ~F.text.startswith("/"))
     router.callback_query.register(on_ask, AskCb.filter(F.action == "new"))
     router.callback_query.register(on_send_that, AskCb.filter(F.action == "send"))
     router.callback_query.register(on_more, AskCb.filter(F.action == "more"))

@@ -25,7 +25,9 @@ from storage.types import AwareDateTime, utc_now
 WAITING, ANSWERED, CLOSED = "waiting", "answered", "closed"
 IN, OUT = "in", "out"
 KINDS = ("text", "photo", "document")
-CARD, MIRROR, MEDIA = "card", "mirror", "media"  # copy roles: with buttons, in a topic, a file
+# Copy roles: a card with buttons, its mirror in a topic, a file or long text under either; and
+# RELAY, an answer in the applicant's chat (their Telegram reply to it is a follow-up).
+CARD, MIRROR, MEDIA, RELAY = "card", "mirror", "media", "relay"
 
 
 class StaffGroup(SQLModel, table=True):
@@ -85,7 +87,8 @@ class InboxMessage(SQLModel, table=True):
 
 
 class InboxCopy(SQLModel, table=True):
-    """A message the bot posted to staff for a thread: a reply to it is a reply to the thread."""
+    """A message the bot posted for a thread (to staff, or an answer to the applicant): a
+    Telegram reply to it belongs to the thread."""
 
     __tablename__ = "inbox_copies"
     __table_args__ = (UniqueConstraint("chat_id", "message_id", name="uq_inbox_copies_message"),)
@@ -96,7 +99,7 @@ class InboxCopy(SQLModel, table=True):
     inbox_message_id: int | None = None
     chat_id: int = Field(sa_type=BigInteger)
     message_id: int = Field(sa_type=BigInteger)
-    role: str = Field(max_length=8)  # card | mirror | media
+    role: str = Field(max_length=8)  # card | mirror | media | relay
     created_at: datetime = Field(default_factory=utc_now, sa_type=AwareDateTime)
 
 

@@ -195,3 +195,16 @@ async def test_save_as_faq_from_the_topic_answers_the_next_applicant(staffed: Ha
     assert [e.action for e in log].count("faq.add") == 1
     calls = await h.send("培训期间能请假回家吗？", NO_BASE_APPLICANT)
     assert "需提前向基地书面请假" in calls.text
+
+
+async def test_close_from_the_topic(staffed: Harness) -> None:
+    h = staffed
+    await bind(h)
+    await ask(h, HANCHUAN_APPLICANT, "不用回复了")
+    message, data = group_button(h, GROUP, "已处理")
+    calls = h._checked(await h.driver.press_data(HANCHUAN_STAFF, data, message))  # noqa: SLF001
+    assert "已标记为已处理" in calls[0].params["text"]
+    edited = [c for c in calls if c.method == "editMessageText"]
+    assert len(edited) == 1 and "☑️ 已由 用户3001 标记为已处理" in edited[0].text
+    calls = h._checked(await h.driver.press_data(ANLU_STAFF, data, message))  # noqa: SLF001
+    assert "已失效" in calls[0].params["text"]  # another base's staff: refused

@@ -295,3 +295,33 @@ async def test_erasing_ones_data_erases_the_inbox(staffed: Harness) -> None:
     async with h.services.sessionmaker() as session:
         for table in (repo.InboxThread, repo.InboxMessage, repo.InboxCopy):
             assert (await session.exec(select(table))).all() == []
+
+
+async def test_a_reply_to_the_answer_is_a_follow_up_and_long_answers_split(
+        staffed: Harness) -> None:
+    h = staffed
+    await ask(h, HANCHUAN_APPLICANT, "可以走读吗？")
+    long_answer = "可以。" * 1400  # 4,200 characters: the header goes in a message of its own
+    calls = await reply(h, COORD, long_answer[:4096])
+    relayed = to(calls, HANCHUAN_APPLICANT, "sendMessage")
+    assert [c.text for c in relayed] == ["【汉川市人民医院 老师答复】", long_answer[:4096]]
+    assert relayed[-1].buttons[0][0] == "💬 继续追问"
+    answer = h.session.messages[(HANCHUAN_APPLICANT, relayed[-1].result.message_id)]
+    calls = h._checked(await h.driver.send_text(  # noqa: SLF001
+        HANCHUAN_APPLICANT, "那需要申请吗？", reply_to=answer))
+    got = cards(calls)
+    assert sorted(got) == sorted([ADMIN, COORD, HANCHUAN_STAFF])
+    assert "学员追问 #1" in got[COORD] and "那需要申请吗？" in got[COORD]
+    # Somebody else's reply to a bot message is just a question to the Q&A.
+    calls = h._checked(await h.driver.send_text(  # noqa: SLF001
+        FIRST_APPLICANT, "报名条件", reply_to=answer))
+    assert not cards(calls) and calls.text
+
+
+async def test_the_campaigns_hours_are_quoted(staffed: Harness) -> None:
+    h = staffed
+    calls = await ask(h, 22, "福建的面试在哪里？")  # a Fujian applicant: the admin gets it
+    assert sorted(cards(calls)) == [ADMIN]
+    told = to(calls, 22)[-1].text
+    assert "通知写明的咨询时间：2023年7月9-12日工作日上午8:30－12:00" in told
+    assert "本项目（福建省" in told

@@ -81,31 +81,31 @@ class Relayed:
     claimed: bool  # this reply claimed the thread
 
 
-async def _send(bot: Bot, texts: Texts, chat_id: int, head: str, content: Content,
-                keyboard: InlineKeyboardMarkup) -> None:
+async def _send(bot: Bot, chat_id: int, head: str, content: Content,
+                keyboard: InlineKeyboardMarkup) -> Message:
+    """The answer under its header (split in two when together they exceed Telegram's limit):
+    the last message sent, the one with 继续追问."""
     if content.kind == "text":
         if len(head) + 1 + len(content.plain) <= TEXT_LIMIT:
-            await bot.send_message(chat_id, f"{head}\n{content.html}", reply_markup=keyboard)
-            return
+            return await bot.send_message(chat_id, f"{head}\n{content.html}",
+                                          reply_markup=keyboard)
         await bot.send_message(chat_id, head)
-        await bot.send_message(chat_id, content.html, reply_markup=keyboard)
-        return
+        return await bot.send_message(chat_id, content.html, reply_markup=keyboard)
     send = bot.send_photo if content.kind == "photo" else bot.send_document
     if len(head) + 1 + len(content.plain) <= CAPTION_LIMIT:
         caption = f"{head}\n{content.html}" if content.plain else head
-        await send(chat_id, content.file_id, caption=caption, reply_markup=keyboard)
-        return
+        return await send(chat_id, content.file_id, caption=caption, reply_markup=keyboard)
     await send(chat_id, content.file_id, caption=head)
-    await bot.send_message(chat_id, content.html, reply_markup=keyboard)
+    return await bot.send_message(chat_id, content.html, reply_markup=keyboard)
 
 
 async def relay_reply(bot: Bot, session: AsyncSession, texts: Texts, campaign: Campaign, *,
                       thread: InboxThread, content: Content, staff_id: int, staff_label: str,
                       role: str, now: datetime) -> Relayed:
-    outcome = SENT
+    outcome, sent = SENT, None
     try:
-        await _send(bot, texts, thread.user_id, header(texts, campaign, thread), content,
-                    more_markup(texts, thread))
+        sent = await _send(bot, thread.user_id, header(texts, campaign, thread), content,
+                           more_markup(texts, thread))
     except TelegramForbiddenError:
         outcome = BLOCKED
         await mark_blocked(session, user_id=thread.user_id, now=now)
@@ -118,6 +118,10 @@ async def relay_reply(bot: Bot, session: AsyncSession, texts: Texts, campaign: C
                                     file_id=content.file_id, author_id=staff_id,
                                     author_label=staff_label, delivered=outcome == SENT)
     claimed = False
+    if sent is not None:
+        await repo.add_copy(session, thread=thread, chat_id=thread.user_id,
+                            message_id=sent.message_id, role=repo.RELAY,
+                            inbox_message_id=stored.id)
     if outcome == SENT:
         claimed = await repo.claim(session, thread=thread, staff_id=staff_id, label=staff_label,
                                    now=now)
