@@ -37,34 +37,50 @@ class Weights:
     def __init__(self, texts: Iterable[str]) -> None:
         self.grams = {text: frozenset(ngrams(normalise(text))) for text in texts}
         background, size = _background()
-        self.df: Counter[str] = Counter(background)
+        df: Counter[str] = Counter(background)
         for grams in self.grams.values():
-            self.df.update(grams)
-        self.n = size + len(self.grams)
-        self._cache: dict[str, float] = {}
-        self._norms: dict[str, float] = {}
+            df.update(grams)
+        n = size + len(self.grams)
+        lexicon = default_lexicon()
+        # Squared weights, the cosine's terms, for every gram of these forms.
+        self.squared = {g: (math.log(1 + (n + 1) / (df[g] + 0.5)) * lexicon.weight(g)) ** 2
+                        for grams in self.grams.values() for g in grams}
+        self.norms = {text: math.sqrt(sum(self.squared[g] for g in grams))
+                      for text, grams in self.grams.items()}
 
     def weight(self, gram: str) -> float:
-        value = self._cache.get(gram)
-        if value is None:
-            idf = math.log(1 + (self.n + 1) / (self.df.get(gram, 0) + 0.5))
-            value = self._cache[gram] = idf * default_lexicon().weight(gram)
-        return value
+        return math.sqrt(self.squared[gram])
 
     def norm(self, text: str) -> float:
-        value = self._norms.get(text)
-        if value is None:
-            value = self._norms[text] = math.sqrt(sum(self.weight(g) ** 2
-                                                      for g in self.grams[text]))
-        return value
+        return self.norms[text]
+
+    def prefix(self, text: str, threshold: float) -> list[str]:
+        """The heaviest grams of `text` that any form alike to it must share one of.
+
+        Alike means shared mass >= threshold * |a| * |b|, and |b| >= threshold * |a|, so at
+        least threshold² of a's mass is shared: whatever lies outside the heaviest grams that
+        hold the rest cannot reach it alone (prefix filtering, as in set-similarity joins).
+        The rare grams come first, and their postings are short."""
+        squared = self.squared
+        ranked = sorted(self.grams[text], key=lambda g: (-squared[g], g))
+        rest = self.norms[text] ** 2
+        floor = threshold ** 2 * rest
+        taken = []
+        for gram in ranked:
+            if rest < floor:
+                break
+            taken.append(gram)
+            rest -= squared[gram]
+        return taken
 
     def similarity(self, a: str, b: str) -> float:
         """Weighted cosine of the two forms' gram sets, 0..1."""
         shared = self.grams[a] & self.grams[b]
-        denominator = self.norm(a) * self.norm(b)
+        denominator = self.norms[a] * self.norms[b]
         if not shared or not denominator:
             return 1.0 if a == b else 0.0
-        return sum(self.weight(g) ** 2 for g in shared) / denominator
+        squared = self.squared
+        return sum(squared[g] for g in shared) / denominator
 
 
 @cache
@@ -86,31 +102,28 @@ def cluster(forms: Sequence[Form], threshold: float = THRESHOLD) -> list[list[Fo
     ordered = sorted(forms, key=lambda f: -f.count)  # stable: equal counts keep their order
     weights = Weights(f.text for f in ordered)
     groups: list[list[Form]] = []
-    # Only seeds sharing a telling gram with a form can reach the threshold: an inverted index
-    # keeps this near-linear for thousands of forms.
-    seeds_by_gram: dict[str, list[int]] = {}
+    seeds_by_gram: dict[str, list[int]] = {}  # every gram of every seed
+    norms = weights.norms
     for form in ordered:
-        candidates = {i for g in _telling(weights.grams[form.text])
+        norm = norms[form.text]
+        candidates = {i for g in weights.prefix(form.text, threshold)
                       for i in seeds_by_gram.get(g, ())}
         best, best_score = None, threshold
         for i in sorted(candidates):
-            score = weights.similarity(groups[i][0].text, form.text)
+            seed = groups[i][0].text
+            # Cosine of weighted sets is at most the ratio of their norms.
+            if min(norm, norms[seed]) < threshold * max(norm, norms[seed]):
+                continue
+            score = weights.similarity(seed, form.text)
             if score >= best_score:
                 best, best_score = i, score
         if best is not None:
             groups[best].append(form)
             continue
         groups.append([form])
-        for gram in _telling(weights.grams[form.text]):
+        for gram in weights.grams[form.text]:
             seeds_by_gram.setdefault(gram, []).append(len(groups) - 1)
     return groups
-
-
-def _telling(grams: frozenset[str]) -> frozenset[str]:
-    """The grams that say what a question is about; all of them when it is only frame words."""
-    lexicon = default_lexicon()
-    telling = frozenset(g for g in grams if lexicon.weight(g) >= 1.0)
-    return telling or grams
 
 
 def matching(text: str, texts: Iterable[str], threshold: float = THRESHOLD) -> list[str]:
