@@ -13,6 +13,7 @@ import storage.delivery  # noqa: F401
 import storage.eligibility  # noqa: F401
 import storage.faq_overlay  # noqa: F401
 import storage.inbox  # noqa: F401
+import storage.inbox_groups  # noqa: F401
 import storage.models  # noqa: F401
 import storage.registrations  # noqa: F401
 import storage.staff  # noqa: F401

@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from storage import audit
 from storage import inbox as repo
+from storage import inbox_groups as groups
 from storage.faq_overlay import FaqEntry
 from tests.harness import Calls, Harness
 from tests.staff_helpers import ADMIN, ANLU_STAFF, COORD, HANCHUAN_STAFF, OUTSIDER, XG, press_with
@@ -128,7 +129,7 @@ async def test_bind_rules(staffed: Harness) -> None:
         -500, ADMIN, f"/bind {XG}", chat_type="group", forum=False))
     assert "还没有开启“话题”" in calls.text
     async with h.services.sessionmaker() as session:
-        assert await repo.group_of(session, campaign_slug=XG) is None
+        assert await groups.group_of(session, campaign_slug=XG) is None
 
     await bind(h)
     calls = await bind(h, OTHER_GROUP)  # moving it tells the old group

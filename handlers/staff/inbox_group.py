@@ -25,6 +25,7 @@ from content.texts import Texts
 from handlers.staff.inbox import relay_and_report
 from storage import audit
 from storage import inbox as repo
+from storage import inbox_groups as groups
 from storage.inbox import InboxThread
 from storage.staff import access_of
 
@@ -58,7 +59,7 @@ async def cmd_bind(message: Message, command: CommandObject, bot: Bot, texts: Te
         return
     assert message.from_user is not None
     now = clock.now()
-    previous = await repo.bind_group(session, campaign_slug=slug, chat_id=message.chat.id,
+    previous = await groups.bind_group(session, campaign_slug=slug, chat_id=message.chat.id,
                                      by=message.from_user.id, now=now)
     await audit.record(session, action="inbox.bind", now=now, actor_id=message.from_user.id,
                        role="admin", campaign_slug=slug,
@@ -78,7 +79,7 @@ async def cmd_unbind(message: Message, texts: Texts, catalogue: Catalogue,
         await message.reply(texts("inbox.bind.not_admin"))
         return
     assert message.from_user is not None
-    slugs = await repo.unbind_group(session, chat_id=message.chat.id)
+    slugs = await groups.unbind_group(session, chat_id=message.chat.id)
     if not slugs:
         await message.reply(texts("inbox.unbind.none"))
         return

@@ -24,6 +24,7 @@ from content.schema import Campaign
 from content.texts import Raw, Texts
 from handlers.staff.keyboards import button, markup
 from storage import inbox as repo
+from storage import inbox_groups as groups
 from storage.inbox import CARD, CLOSED, MEDIA, MIRROR, WAITING, InboxMessage, InboxThread
 from storage.staff import ADMIN, BASE_STAFF, COORDINATOR, list_grants
 from storage.users import get_user
@@ -150,7 +151,7 @@ async def _post(bot: Bot, session: AsyncSession, texts: Texts, campaign: Campaig
 
 async def post_question(bot: Bot, session: AsyncSession, texts: Texts, campaign: Campaign,
                         thread: InboxThread, message: InboxMessage, now: datetime) -> Posted:
-    group = await repo.group_of(session, campaign_slug=campaign.slug)
+    group = await groups.group_of(session, campaign_slug=campaign.slug)
     if group is not None and await _to_topic(bot, session, texts, campaign, thread, message,
                                              group, now):
         return Posted(1, "topic")
@@ -168,7 +169,7 @@ async def post_question(bot: Bot, session: AsyncSession, texts: Texts, campaign:
 
 
 async def _to_topic(bot: Bot, session: AsyncSession, texts: Texts, campaign: Campaign,
-                    thread: InboxThread, message: InboxMessage, group: repo.StaffGroup,
+                    thread: InboxThread, message: InboxMessage, group: groups.StaffGroup,
                     now: datetime) -> bool:
     """Mirror into the thread's topic (created when missing, once more when deleted)."""
     for attempt in range(2):
@@ -188,17 +189,17 @@ async def _to_topic(bot: Bot, session: AsyncSession, texts: Texts, campaign: Cam
 
 
 async def _new_topic(bot: Bot, session: AsyncSession, texts: Texts, campaign: Campaign,
-                     thread: InboxThread, group: repo.StaffGroup, now: datetime) -> int | None:
+                     thread: InboxThread, group: groups.StaffGroup, now: datetime) -> int | None:
     name = texts("inbox.topic_name", id=thread.id, label=Raw(thread.label))[:TOPIC_NAME_MAX]
     try:
         topic = await bot.create_forum_topic(chat_id=group.chat_id, name=name)
     except TelegramAPIError as error:
         log.warning("no forum topic in the staff group of %s: %s", campaign.slug,
                     type(error).__name__)
-        if await repo.mark_group_failed(session, group=group, now=now):
+        if await groups.mark_group_failed(session, group=group, now=now):
             await tell_admins(bot, session, texts("inbox.group.fallback", campaign=campaign.name))
         return None
-    await repo.mark_group_failed(session, group=group, now=None)
+    await groups.mark_group_failed(session, group=group, now=None)
     await repo.set_topic(session, thread=thread, chat_id=group.chat_id,
                          topic_id=topic.message_thread_id)
     return topic.message_thread_id
