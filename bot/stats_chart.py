@@ -193,6 +193,6 @@ def draw_png(texts: Texts, figures: Figures) -> bytes:
     with _LOCK:
         fig = build(texts, figures)
         out = io.BytesIO()
-        fig.savefig(out, format="png", dpi=DPI, facecolor="white",
-                    pil_kwargs={"optimize": True})
+        # No PNG "optimize": it saves 2% of the bytes and doubles the time.
+        fig.savefig(out, format="png", dpi=DPI, facecolor="white")
     return out.getvalue()
