@@ -144,6 +144,13 @@ async def on_command(message: Message, state: FSMContext) -> None:
     raise SkipHandler
 
 
+async def on_other_button(query: CallbackQuery, state: FSMContext) -> None:
+    """Any other button while a question is awaited: the applicant moved on, so the next text is
+    a question to the Q&A again, not to a person."""
+    await leave_flow(state, prefix=PREFIX)
+    raise SkipHandler
+
+
 async def on_question(message: Message, bot: Bot, texts: Texts, catalogue: Catalogue,
                       session: AsyncSession, clock: Clock, user: User | None,
                       state: FSMContext) -> None:
@@ -249,6 +256,8 @@ def build_router() -> Router:
     router.message.register(on_question, AskStaff.question)
     router.message.register(cmd_ask_staff, Command("ask_staff"))
     router.message.register(on_reply_to_answer, F.reply_to_message, ~F.text.startswith("/"))
+    router.callback_query.register(on_other_button, AskStaff.question,
+                                   ~F.data.startswith(f"{AskCb.__prefix__}:"))
     router.callback_query.register(on_ask, AskCb.filter(F.action == "new"))
     router.callback_query.register(on_send_that, AskCb.filter(F.action == "send"))
     router.callback_query.register(on_more, AskCb.filter(F.action == "more"))

@@ -325,3 +325,14 @@ async def test_the_campaigns_hours_are_quoted(staffed: Harness) -> None:
     told = to(calls, 22)[-1].text
     assert "通知写明的咨询时间：2023年7月9-12日工作日上午8:30－12:00" in told
     assert "本项目（福建省" in told
+
+
+async def test_another_button_leaves_the_question_unsent(staffed: Harness) -> None:
+    h = staffed
+    await h.send("/menu", HANCHUAN_APPLICANT)
+    await h.press("联系方式", HANCHUAN_APPLICANT)
+    await h.press("💬 问老师", HANCHUAN_APPLICANT)
+    calls = await h.press("« 返回菜单", HANCHUAN_APPLICANT)  # changed their mind
+    assert "报名条件" in calls.labels
+    calls = await h.send("报名截止是哪天？", HANCHUAN_APPLICANT)
+    assert not cards(calls) and "6月30日" in calls.text
