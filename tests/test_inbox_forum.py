@@ -209,3 +209,15 @@ async def test_close_from_the_topic(staffed: Harness) -> None:
     assert len(edited) == 1 and "☑️ 已由 用户3001 标记为已处理" in edited[0].text
     calls = h._checked(await h.driver.press_data(ANLU_STAFF, data, message))  # noqa: SLF001
     assert "已失效" in calls[0].params["text"]  # another base's staff: refused
+
+
+async def test_bot_removed_from_the_group_falls_back_to_private(staffed: Harness) -> None:
+    h = staffed
+    await bind(h)
+    await ask(h, HANCHUAN_APPLICANT, "第一个问题")  # its topic exists
+    h.session.forbidden_chats.add(GROUP)  # then the bot is removed from the group
+    await h.press("« 返回菜单", HANCHUAN_APPLICANT)
+    calls = await ask(h, HANCHUAN_APPLICANT, "第二个问题")
+    assert sorted(cards(calls)) == sorted([ADMIN, COORD, HANCHUAN_STAFF])
+    assert len([c for c in to(calls, ADMIN) if "无法在" in c.text]) == 1
+    assert "已转给" in to(calls, HANCHUAN_APPLICANT)[-1].text

@@ -7,11 +7,13 @@ against the presser's scope (a base's staff only see their base's questions).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -32,6 +34,8 @@ from storage import audit
 from storage import inbox as repo
 from storage.inbox import InboxThread
 from storage.staff import Access
+
+log = logging.getLogger(__name__)
 
 THREAD_KEY = "staff_ibx_thread"
 ALBUM_KEY = "staff_ibx_album"
@@ -163,9 +167,13 @@ async def relay_and_report(message: Message, bot: Bot, texts: Texts, staff: Acce
     if relayed.outcome == "sent" and relayed.message.text.strip():
         keyboard = markup([button(texts("inbox.button.save_faq"), "ifq",
                                   relayed.message.id or 0)])
-    await bot.send_message(message.chat.id, outcome_text(texts, relayed, thread,
-                                                         staff.telegram_id),
-                           message_thread_id=topic_id, reply_markup=keyboard)
+    try:
+        await bot.send_message(message.chat.id, outcome_text(texts, relayed, thread,
+                                                             staff.telegram_id),
+                               message_thread_id=topic_id, reply_markup=keyboard)
+    except TelegramAPIError as error:  # the answer went and is kept: only the receipt is lost
+        log.warning("inbox receipt for thread %s not shown: %s", thread.id,
+                    type(error).__name__)
 
 
 def _refusal(message: Message, texts: Texts) -> str:

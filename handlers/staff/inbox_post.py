@@ -177,14 +177,19 @@ async def _to_topic(bot: Bot, session: AsyncSession, texts: Texts, campaign: Cam
         if topic is None or attempt:
             topic = await _new_topic(bot, session, texts, campaign, thread, group, now)
             if topic is None:
-                return False
+                break
         try:
             await _post(bot, session, texts, campaign, thread, message, chat_id=group.chat_id,
                         topic_id=topic)
-        except TelegramBadRequest as error:  # the topic was deleted, or the bot removed
+        except TelegramBadRequest as error:  # the topic was deleted: a new one, once
             log.warning("inbox mirror for thread %s failed: %s", thread.id, error.message)
             continue
+        except TelegramAPIError as error:  # the bot was removed from the group
+            log.warning("inbox mirror for thread %s failed: %s", thread.id,
+                        type(error).__name__)
+            break
         return True
+    await _group_failed(bot, session, texts, campaign, group, now)
     return False
 
 
@@ -196,13 +201,18 @@ async def _new_topic(bot: Bot, session: AsyncSession, texts: Texts, campaign: Ca
     except TelegramAPIError as error:
         log.warning("no forum topic in the staff group of %s: %s", campaign.slug,
                     type(error).__name__)
-        if await groups.mark_group_failed(session, group=group, now=now):
-            await tell_admins(bot, session, texts("inbox.group.fallback", campaign=campaign.name))
         return None
     await groups.mark_group_failed(session, group=group, now=None)
     await repo.set_topic(session, thread=thread, chat_id=group.chat_id,
                          topic_id=topic.message_thread_id)
     return topic.message_thread_id
+
+
+async def _group_failed(bot: Bot, session: AsyncSession, texts: Texts, campaign: Campaign,
+                        group: groups.StaffGroup, now: datetime) -> None:
+    """The question goes the private way; the admins hear of it the first time only."""
+    if await groups.mark_group_failed(session, group=group, now=now):
+        await tell_admins(bot, session, texts("inbox.group.fallback", campaign=campaign.name))
 
 
 async def tell_admins(bot: Bot, session: AsyncSession, text: str) -> None:
