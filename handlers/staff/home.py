@@ -59,7 +59,10 @@ async def other_command(message: Message, texts: Texts, state: FSMContext) -> No
 
 
 async def on_home(query: CallbackQuery, texts: Texts, catalogue: Catalogue,
-                  staff: Access) -> None:
+                  staff: Access, state: FSMContext) -> None:
+    """« 工作人员菜单: back to the menu, leaving whatever staff flow was waiting for text."""
+    if in_staff_state(await state.get_state()):
+        await leave_flow(state, prefix=STAFF_PREFIX)
     await query.answer()
     await show(query, *home_view(texts, catalogue, staff))
 
