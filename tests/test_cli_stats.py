@@ -80,3 +80,28 @@ def test_refusals_are_clear(tmp_path: Path) -> None:
     assert done.returncode == 2 and "--now is not an ISO-8601 time" in done.stderr
     done = zhaolu("stats", "--campaign", XG, "--db", db, "--out", str(tmp_path / "no" / "x.png"))
     assert done.returncode == 2 and "cannot write" in done.stderr
+
+
+def test_the_chart_in_zhaolu_shell(monkeypatch, capsys, db_url: str, tmp_path: Path) -> None:
+    """Issue 11's "done when": two applicants pre-register by typing; the admin's /staff → 📊 统计
+    shows the figures and the chart, which the shell saves so it can be opened."""
+    from tests.test_shell import shell, turns
+    from tests.test_shell_staff import pre_register
+
+    monkeypatch.setenv("ZHAOLU_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ZHAOLU_ADMINS", "1001")
+    lines = [
+        *pre_register(11, "王小明", "42098419990101123X", "13812345678", "汉川市人民医院（6人）"),
+        *pre_register(12, "李华", "420984199802022347", "13912345678", "汉川市人民医院（6人）"),
+        ":user 1001", "/staff", "📊 统计", "孝感市 2023 助理全科医生培训（西医）",
+    ]
+    stats = turns(shell(monkeypatch, capsys, db_url, lines, "--jsonl"))[-1]
+    assert [o.get("method", "note") for o in stats] == [
+        "answerCallbackQuery", "editMessageText", "sendChatAction", "sendPhoto", "note"]
+    text = stats[1]["text"]
+    assert "已预登记 2（100%）" in text and "汉川市人民医院：2 / 6" in text
+    assert "共 2 人；最多一天：5月10日 2 人" in text  # the shell's clock: 2023-05-10
+    saved = Path(stats[-1]["note"].rsplit(" to ", 1)[1])
+    assert saved.parent == tmp_path / "var" / "shell-files"
+    image = Image.open(io.BytesIO(saved.read_bytes()))
+    assert image.format == "PNG" and image.width == 1080
