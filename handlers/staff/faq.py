@@ -64,7 +64,7 @@ def _glimpse(text: str, size: int) -> str:
 
 def _item(texts: Texts, catalogue: Catalogue, entry: faq_repo.FaqEntry, several: bool) -> str:
     campaign = catalogue.get(entry.campaign_slug)
-    where = texts("faq.list.campaign", campaign=campaign.name if campaign else
+    where = texts("faq.list.campaign", campaign=campaign.notice.region if campaign else
                   entry.campaign_slug) if several else ""
     return texts("faq.list.item", id=entry.id, question=_glimpse(entry.question, GLIMPSE),
                  answer=_glimpse(entry.answer, GLIMPSE), author=entry.author_label,

@@ -46,7 +46,7 @@ def status(texts: Texts, group: UnansweredGroup) -> str:
 def _item(texts: Texts, catalogue: Catalogue, n: int, group: UnansweredGroup,
           several: bool) -> str:
     campaign = catalogue.get(group.campaign_slug)
-    where = texts("unq.campaign", campaign=campaign.name if campaign else
+    where = texts("unq.campaign", campaign=campaign.notice.region if campaign else
                   group.campaign_slug) if several else ""
     wording = " ".join(group.question.split())
     if len(wording) > WORDING_CHARS:
