@@ -220,13 +220,18 @@ def _faq(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     return Part(f"faq:{arg}", entry.questions[0], (esc(text),), entry.clause)
 
 
+STAFF_TITLE = 80
+
+
 def _staff(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     """An FAQ entry staff saved in the chat (storage/faq_overlay.py)."""
     entry = kn.staff.get(int(arg)) if arg.isdigit() else None
     if entry is None:
         return None
     lines = tuple(esc(line) for line in entry.answer.splitlines() if line.strip())
-    return Part(f"staff:{arg}", entry.phrasings[0], lines or (esc(entry.answer),), "",
+    title = entry.phrasings[0]
+    title = title if len(title) <= STAFF_TITLE else title[:STAFF_TITLE - 1] + "…"
+    return Part(f"staff:{arg}", title, lines or (esc(entry.answer),), "",
                 source=t("faq.citation", date=cn_date(entry.created_at)))
 
 

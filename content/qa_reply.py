@@ -12,6 +12,8 @@ from content.qa_knowledge import Knowledge
 from content.texts import Texts
 
 MAX_CHARS = 600
+# A staff answer (the FAQ overlay) is shown whole: staff wrote it for exactly this question.
+STAFF_MAX_CHARS = 4000
 
 ANSWERED, AMBIGUOUS, FALLBACK = "answered", "ambiguous", "fallback"
 
@@ -43,8 +45,12 @@ def cited(kn: Knowledge, part: Part, t: Texts) -> tuple[str, str]:
 def compose(kn: Knowledge, part: Part, score: float, t: Texts) -> Answer:
     source, line = cited(kn, part, t)
     head = [t("qa.title", title=part.title)]
-    text = fit(head, list(part.lines), line, t)
+    text = fit(head, list(part.lines), line, t, limit=_limit(part))
     return Answer(text, source, part.key, round(min(score, 1.0), 3), ANSWERED)
+
+
+def _limit(part: Part) -> int:
+    return STAFF_MAX_CHARS if part.source else MAX_CHARS
 
 
 def fallback(kn: Knowledge, part: Part | None, score: float, t: Texts,
@@ -61,7 +67,7 @@ def fallback(kn: Knowledge, part: Part | None, score: float, t: Texts,
     source, source_line = (cited(kn, part, t) if part and part.source else
                            (f"{campaign.citation}{clause}",
                             t("qa.source", citation=campaign.citation, clause=clause)))
-    text = fit(head, body, source_line, t)
+    text = fit(head, body, source_line, t, limit=_limit(part) if part else MAX_CHARS)
     return Answer(text, source, part.key if part else None, round(min(score, 1.0), 3), FALLBACK)
 
 
@@ -71,7 +77,7 @@ def ambiguous(kn: Knowledge, parts: list[Part], score: float, t: Texts) -> Answe
     also = t("qa.ambiguous.also", labels="、".join(p.title for p in others))
     source, line = cited(kn, best, t)
     text = fit([t("qa.title", title=best.title)], list(best.lines), line, t,
-               limit=MAX_CHARS - visible_length(also) - 1)
+               limit=_limit(best) - visible_length(also) - 1)
     alternatives = tuple((p.title[:30], p.key) for p in parts)
     return Answer(f"{text}\n{also}", source, best.key, round(min(score, 1.0), 3), AMBIGUOUS,
                   alternatives)

@@ -222,3 +222,12 @@ async def test_entries_are_stored_with_their_author_and_kept_after_removal(
     assert (row.question, row.phrasings, row.author_id, row.removed_by) == \
         ("宿舍 有空调吗", ["宿舍 有空调吗"], COORD, ADMIN)
     assert row.created_at == SAVED_AT and row.removed_at == SAVED_AT + timedelta(days=1)
+
+
+async def test_a_long_staff_answer_is_given_whole(staffed: Harness) -> None:
+    h = staffed
+    lines = [f"第{i}条：" + "请按基地通知办理相关手续。" * 8 for i in range(1, 16)]
+    await save(h, "报到那天要带哪些生活用品", "\n".join(lines))
+    reply = await h.send("报到那天要带哪些生活用品", 11)  # validated: within Telegram's 4096
+    assert "第15条" in reply.text and "工作人员答复" in reply.text
+    assert sum(len(line) for line in lines) > 1500
