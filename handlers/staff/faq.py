@@ -73,7 +73,7 @@ def _item(texts: Texts, catalogue: Catalogue, entry: faq_repo.FaqEntry, several:
 
 async def list_view(texts: Texts, catalogue: Catalogue, staff: Access, session: AsyncSession,
                     page: int) -> tuple[str, object]:
-    slugs = None if staff.is_admin else staff.campaigns(catalogue.slugs)
+    slugs = staff.campaigns(catalogue.slugs)  # an admin: every campaign the bot knows
     entries = await faq_repo.list_entries(session, campaign_slugs=slugs)
     if not entries:
         return texts("faq.list.none"), markup(home_row(texts))
