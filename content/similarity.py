@@ -2,10 +2,11 @@
 
 A form is a question after content/normalise.py (synonyms folded to one word, fillers dropped:
 哪些 and 什么 are one, 资料 is 材料, 请问 is gone). It is cut into unigrams and bigrams, and a gram
-weighs its IDF among the forms being grouped times the lexicon's weight, so a question-frame
-character (什么, 吗, 要 …) counts little and a word most questions share (报名) less than the one
-that tells them apart (材料, 截止). Two forms are alike when the weighted cosine of their gram sets
-reaches THRESHOLD.
+weighs its IDF (among the forms being grouped and the generic intents' phrasings) times the
+lexicon's weight, so a question-frame character (什么, 吗, 要 …) counts little and a word most
+questions share (报名) less than the one that tells them apart (材料, 截止). Two forms are alike
+when the weighted cosine of their gram sets reaches THRESHOLD, chosen on the Q&A's dev and
+held-out questions (README, "FAQ overlay and unanswered questions").
 
 Clustering is greedy over the most asked: forms in order of how often they were asked, each joins
 the group whose first (most asked) form it is most alike, or starts a new one. Comparing with the
