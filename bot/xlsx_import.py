@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.xlsx_export import META_SHEET, SETTABLE, Column, key_header
+from bot.xlsx_read import Unreadable, Workbook
 from content.texts import Raw, Texts
 from storage.records import StatusRefused, check_change
 from storage.registrations import STATUSES, Registration
@@ -97,53 +98,58 @@ def _text(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def _meta(workbook: Any) -> dict[str, str]:
-    if META_SHEET not in workbook.sheetnames:
-        return {}
-    rows = workbook[META_SHEET].iter_rows(max_col=2, values_only=True)
-    return {_text(k): _text(v) for k, v in rows if k}
+# A sheet as the checks see it: (title, rows as (row number, values from column A)).
+Sheets = list[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]
 
 
-def _open(data: bytes) -> Any:
+def _fast_sheets(data: bytes) -> tuple[Sheets, Callable[[], None]]:
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    try:
+        book = Workbook(archive)
+    except Exception:
+        archive.close()
+        raise
+    return [(p.title, book.rows(p)) for p in book.sheets], archive.close
+
+
+def _openpyxl_sheets(data: bytes) -> tuple[Sheets, Callable[[], None]]:
     from openpyxl import load_workbook
 
-    if len(data) > MAX_BYTES:
-        raise ImportFileError("too_big", size=round(len(data) / 1024 / 1024, 1))
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ImportFileError("not_xlsx")
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged or foreign zip
         raise ImportFileError("not_xlsx") from error
+    return [(ws.title, enumerate(ws.iter_rows(values_only=True), start=1))
+            for ws in book.worksheets], book.close
+
+
+_DAMAGED = (Unreadable, zipfile.BadZipFile, KeyError, ValueError, IndexError, OSError)
 
 
 def read_file(data: bytes, *, texts: Texts,
               columns_of: Callable[[str, str], Sequence[Column] | None]) -> ParsedFile:
     """The rows of every sheet with the export's headers; `columns_of(slug, table_id)` gives
     a table's columns (None: no such table in the campaign)."""
-    workbook = _open(data)
-    try:
-        meta = _meta(workbook)
-        table_id = meta.get("table") or "main"
-        columns = columns_of(meta.get("campaign", ""), table_id)
-        if columns is None:
-            raise ImportFileError("unknown_table")
-        by_header = {c.header: c.field for c in columns} | {key_header(texts): "_key"}
-        rows: list[Row] = []
-        usable = 0
-        for ws in workbook.worksheets:
-            if ws.title == META_SHEET:
-                continue
-            found = _sheet_rows(ws, by_header)
-            if found is None:
-                continue
-            usable += 1
-            rows.extend(found)
-        if not usable:
-            needed = [c.header for c in columns if c.field in REQUIRED] + [key_header(texts)]
-            raise ImportFileError("headers", needed="、".join(needed))
-    finally:
-        workbook.close()
+    if len(data) > MAX_BYTES:
+        raise ImportFileError("too_big", size=round(len(data) / 1024 / 1024, 1))
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ImportFileError("not_xlsx")
+    found = None
+    for opener in (_fast_sheets, _openpyxl_sheets):  # openpyxl: what the fast reader cannot
+        try:
+            sheets, close = opener(data)
+        except _DAMAGED:
+            continue
+        try:
+            found = _rows(sheets, texts, columns_of)
+            break
+        except _DAMAGED:
+            continue
+        finally:
+            close()
+    if found is None:
+        raise ImportFileError("not_xlsx")
+    meta, table_id, rows = found
     slugs = {r.key_slug for r in rows}
     slug = meta.get("campaign") or (next(iter(slugs)) if len(slugs) == 1 else "")
     if not rows:
@@ -153,12 +159,38 @@ def read_file(data: bytes, *, texts: Texts,
     return ParsedFile(slug, table_id, rows)
 
 
-def _sheet_rows(ws: Any, by_header: Mapping[str, str]) -> list[Row] | None:
+def _rows(sheets: Sheets, texts: Texts,
+          columns_of: Callable[[str, str], Sequence[Column] | None]
+          ) -> tuple[dict[str, str], str, list[Row]]:
+    meta = next(({_text(v[0]): _text(v[1]) for _, v in lines if len(v) > 1 and v[0]}
+                 for title, lines in sheets if title == META_SHEET), {})
+    table_id = meta.get("table") or "main"
+    columns = columns_of(meta.get("campaign", ""), table_id)
+    if columns is None:
+        raise ImportFileError("unknown_table")
+    by_header = {c.header: c.field for c in columns} | {key_header(texts): "_key"}
+    rows: list[Row] = []
+    usable = 0
+    for title, lines in sheets:
+        if title == META_SHEET:
+            continue
+        found = _sheet_rows(title, lines, by_header)
+        if found is not None:
+            usable += 1
+            rows.extend(found)
+    if not usable:
+        needed = [c.header for c in columns if c.field in REQUIRED] + [key_header(texts)]
+        raise ImportFileError("headers", needed="、".join(needed))
+    return meta, table_id, rows
+
+
+def _sheet_rows(title: str, lines: Iterator[tuple[int, tuple[Any, ...]]],
+                by_header: Mapping[str, str]) -> list[Row] | None:
     """A sheet's rows, or None when its first row lacks a required header (not ours)."""
-    lines = ws.iter_rows(values_only=True)
-    header = next(lines, None)
-    if header is None:
+    first = next(lines, None)
+    if first is None:
         return None
+    header = first[1]
     where = {}
     for index, value in enumerate(header):
         name = by_header.get(_text(value))
@@ -172,12 +204,12 @@ def _sheet_rows(ws: Any, by_header: Mapping[str, str]) -> list[Row] | None:
         return _text(values[index]) if index is not None and index < len(values) else ""
 
     rows = []
-    for number, values in enumerate(lines, start=2):
+    for number, values in lines:
         key, receipt = cell(values, "_key"), cell(values, "receipt_no")
         if not key and not receipt:
             continue  # a blank line
         slug, _, key_receipt = key.rpartition("/")
-        rows.append(Row(ws.title, number, slug, key_receipt, receipt.upper(),
+        rows.append(Row(title, number, slug, key_receipt, receipt.upper(),
                         cell(values, "id_number").upper(), cell(values, "status"),
                         cell(values, "status_reason")))
     return rows
