@@ -211,6 +211,42 @@ async def test_the_staff_list_shows_ten_groups_at_most_and_says_when_empty(
     assert calls.text.count("人次") == 10 and "仅显示前 10 组" in calls.text
 
 
+async def test_0004_keeps_the_questions_of_a_database_in_use_and_steps_back(db_url) -> None:
+    """A database at 0003 with logged questions: 0004 adds the overlay and the answered columns
+    (empty), its downgrade removes them, and the questions stay throughout."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from storage.engine import alembic_config
+
+    def upgrade(target: str):
+        return lambda c: command.upgrade(alembic_config(c), target)
+
+    def columns(connection) -> set[str]:
+        return {c["name"] for c in inspect(connection).get_columns("unanswered_questions")}
+
+    engine = create_engine(db_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(upgrade("0003"))
+            await connection.execute(text(
+                "INSERT INTO unanswered_questions (campaign_slug, question, normalised, "
+                "best_score, asked_at) VALUES ('xiaogan-2023', '宿舍有空调吗', '住宿有空调', 0.5, "
+                "CURRENT_TIMESTAMP)"))
+            await connection.run_sync(upgrade("0004"))
+            assert {"answered_at", "answered_by", "faq_id"} <= await connection.run_sync(columns)
+            await connection.run_sync(lambda c: command.downgrade(alembic_config(c), "0003"))
+            assert "faq_id" not in await connection.run_sync(columns)
+            assert "faq_overlay" not in await connection.run_sync(
+                lambda c: inspect(c).get_table_names())
+        await prepare_database(engine)
+        async with make_sessionmaker(engine)() as session:
+            groups = await list_unanswered(session)
+        assert [(g.question, g.answered) for g in groups] == [("宿舍有空调吗", False)]
+    finally:
+        await engine.dispose()
+
+
 def _url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{(tmp_path / 'unq.db').as_posix()}"
 
