@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -160,3 +162,14 @@ def test_ask_with_a_database_answers_from_the_overlay_and_without_from_the_yaml(
     assert main(["ask", "--campaign", XG, "--jsonl", *NOW, *question]) == 0
     without = json.loads(capsys.readouterr().out)
     assert not (without["entry"] or "").startswith("staff:") and "空调" not in without["answer"]
+
+
+def test_faq_and_unanswered_never_import_aiogram(tmp_path: Path) -> None:
+    url = _url(tmp_path)
+    code = ("import sys; from bot.cli import main; "
+            f"main(['faq', 'list', '--db', {url!r}]); main(['unanswered', '--db', {url!r}]); "
+            f"main(['faq', 'export', '--campaign', {XG!r}, '--db', {url!r}]); "
+            "print('aiogram' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True, cwd=Path(__file__).resolve().parent.parent)
+    assert done.stdout.strip().endswith("False"), done.stdout + done.stderr
