@@ -83,7 +83,8 @@ def export_yaml(campaign: Campaign, entries: list[Any]) -> str:
     items = export_items(campaign, entries)
     header = [
         f"# {campaign.name}（{campaign.slug}）：{len(items)} 条工作人员答复（问答补充）。",
-        f"# 把 faq: 下面的条目粘贴到 content/campaigns/{campaign.slug}.yaml 的 faq: 列表中，",
+        f"# 把 faq: 下面的条目粘贴到 content/campaigns/{campaign.slug}.yaml 的 faq: 列表中"
+        "（文件里还没有 faq: 时，连同 faq: 这一行整段粘贴），",
         "# 运行 zhaolu check-content；部署后在 /staff → 📚 问答补充 中删除这些条目，以免重复回答。",
     ]
     if not items:
