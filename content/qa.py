@@ -1,7 +1,8 @@
 """Policy Q&A: a free-text question answered from the campaign's notice, cited, time-aware.
 
 The question is normalised (content/normalise.py), a base or organisation it names is taken out,
-and the rest is ranked against the generic intents, the campaign's FAQ and its facts. Each
+and the rest is ranked against the generic intents, the campaign's FAQ (with the entries staff
+saved in the chat, storage/faq_overlay.py, passed in as `staff`) and its facts. Each
 candidate resolves to an answer key (content/qa_builders.py), so the same answer reached twice
 counts once. Below the threshold, or when the notice is silent (no amount, no total), the reply
 says so and gives the campaign's consultation contacts: it never invents a figure. Of two close
