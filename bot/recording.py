@@ -22,6 +22,8 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import (
     BufferedInputFile,
     Chat,
+    ChatMemberAdministrator,
+    ChatMemberMember,
     Document,
     File,
     ForumTopic,
@@ -151,6 +153,8 @@ class RecordingSession(BaseSession):
         if name == "createForumTopic":
             return ForumTopic(message_thread_id=self.next_message_id(),
                               name=call.params["name"], icon_color=0x6FB9F0)
+        if name == "getChatMember":
+            return _member(int(call.params["chat_id"]), int(call.params["user_id"]))
         if name == "getFile":
             return self._file(method, call)
         if name.startswith("send") or name.startswith("edit"):
@@ -252,6 +256,16 @@ class RecordingSession(BaseSession):
         candidates = [m for (cid, _), m in self.messages.items()
                       if cid == chat_id and m.reply_markup is not None]
         return max(candidates, key=lambda m: m.message_id, default=None)
+
+
+def _member(chat_id: int, user_id: int) -> ChatMemberAdministrator | ChatMemberMember:
+    """In a group, the bot is an administrator with every right (a responder may say
+    otherwise); everyone else is a plain member."""
+    if chat_id < 0 and user_id == BOT_USER.id:
+        rights = {name: True for name, field in ChatMemberAdministrator.model_fields.items()
+                  if name.startswith("can_") and field.annotation in (bool, bool | None)}
+        return ChatMemberAdministrator(user=BOT_USER, is_anonymous=False, **rights)
+    return ChatMemberMember(user=User(id=user_id, is_bot=False, first_name=str(user_id)))
 
 
 def chat_of(chat_id: int) -> Chat:

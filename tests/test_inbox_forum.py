@@ -131,7 +131,8 @@ async def test_bind_rules(staffed: Harness) -> None:
     async with h.services.sessionmaker() as session:
         assert await groups.group_of(session, campaign_slug=XG) is None
 
-    await bind(h)
+    calls = await bind(h)
+    assert "管理话题" not in calls.text  # the bot has the right
     calls = await bind(h, OTHER_GROUP)  # moving it tells the old group
     assert "已不再是" in to(calls, GROUP)[-1].text
     calls = await ask(h, HANCHUAN_APPLICANT, "问题一")
@@ -221,3 +222,16 @@ async def test_bot_removed_from_the_group_falls_back_to_private(staffed: Harness
     assert sorted(cards(calls)) == sorted([ADMIN, COORD, HANCHUAN_STAFF])
     assert len([c for c in to(calls, ADMIN) if "无法在" in c.text]) == 1
     assert "已转给" in to(calls, HANCHUAN_APPLICANT)[-1].text
+
+
+async def test_bind_warns_when_the_bot_may_not_manage_topics(staffed: Harness) -> None:
+    from aiogram.types import ChatMemberMember
+
+    from bot.recording import BOT_USER
+
+    h = staffed
+    h.session.responders["getChatMember"] = lambda call: ChatMemberMember(user=BOT_USER)
+    calls = await bind(h)
+    assert "没有“管理话题”权限" in calls.texts[-1]
+    async with h.services.sessionmaker() as session:  # bound all the same: it falls back
+        assert await groups.group_of(session, campaign_slug=XG) is not None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 
 from aiogram import Bot, F, Router
-from aiogram.enums import ChatType
+from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
@@ -65,11 +65,23 @@ async def cmd_bind(message: Message, command: CommandObject, bot: Bot, texts: Te
                        role="admin", campaign_slug=slug,
                        detail=f"group {message.chat.id}" + (f" (was {previous})"
                                                             if previous else ""))
-    await message.reply(texts("inbox.bind.done", campaign=campaign.name))
+    done = texts("inbox.bind.done", campaign=campaign.name)
+    if not await _may_manage_topics(bot, message.chat.id):
+        done += "\n" + texts("inbox.bind.no_rights")
+    await message.reply(done)
     if previous is not None:
         # The old group may be gone, or the bot removed from it: then there is nobody to tell.
         with contextlib.suppress(TelegramAPIError):
             await bot.send_message(previous, texts("inbox.bind.moved", campaign=campaign.name))
+
+
+async def _may_manage_topics(bot: Bot, chat_id: int) -> bool:
+    """Whether the bot is an administrator of the group that may create topics."""
+    try:
+        me = await bot.get_chat_member(chat_id, bot.id)
+    except TelegramAPIError:
+        return False
+    return me.status == ChatMemberStatus.CREATOR or bool(getattr(me, "can_manage_topics", False))
 
 
 async def cmd_unbind(message: Message, texts: Texts, catalogue: Catalogue,
