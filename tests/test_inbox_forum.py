@@ -106,6 +106,7 @@ async def test_media_is_mirrored_by_file_id_and_a_reply_to_a_copy_works(
     sent = to(calls, GROUP, "sendDocument")
     assert len(sent) == 1 and sent[0].params["message_thread_id"] == topic
     assert sent[0].params["document"].startswith("doc")
+    assert sent[0].params["caption"] == "电话138****5678 可以吗"  # the masked caption
     card = to(calls, GROUP, "sendMessage")[0]
     assert "138****5678" in card.text and "13812345678" not in card.text
     # A staff member replies (Telegram reply) to the file's copy, with a photo.

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 CARD_BODY_MAX = 3000  # longer questions: the card shows this much, the full text follows
 TOPIC_NAME_MAX = 128
+CAPTION_MAX = 1024
 
 
 @dataclass(frozen=True)
@@ -132,11 +133,14 @@ async def _post(bot: Bot, session: AsyncSession, texts: Texts, campaign: Campaig
                         role=MIRROR if topic else CARD, inbox_message_id=message.id)
     under = ReplyParameters(message_id=card.message_id, allow_sending_without_reply=True)
     extra: Message | None = None
+    # The file again by its file_id, with the caption as kept (masked; plain, not parsed).
+    caption = (message.text or "")[:CAPTION_MAX] or None
     if message.kind == "photo" and message.file_id:
-        extra = await bot.send_photo(chat_id, message.file_id, message_thread_id=topic_id,
-                                     reply_parameters=under)
+        extra = await bot.send_photo(chat_id, message.file_id, caption=caption, parse_mode=None,
+                                     message_thread_id=topic_id, reply_parameters=under)
     elif message.kind == "document" and message.file_id:
-        extra = await bot.send_document(chat_id, message.file_id, message_thread_id=topic_id,
+        extra = await bot.send_document(chat_id, message.file_id, caption=caption,
+                                        parse_mode=None, message_thread_id=topic_id,
                                         reply_parameters=under)
     if extra is not None:
         await repo.add_copy(session, thread=thread, chat_id=chat_id, message_id=extra.message_id,
