@@ -185,6 +185,14 @@ def _days(campaign: Campaign, regs: list[_Reg], now: datetime) -> tuple[tuple[da
     return tuple((d, per_day[d]) for d in (first_day + timedelta(days=i) for i in range(span)))
 
 
+def _total_quota(campaign: Campaign) -> int | None:
+    """The notice's total, else the sum of the bases' quotas when every base has one."""
+    quotas = [b.quota for b in campaign.plan.bases]
+    if campaign.plan.total_quota is not None or not quotas or None in quotas:
+        return campaign.plan.total_quota
+    return sum(q for q in quotas if q is not None)
+
+
 def viewer_bases(access: Access, slug: str) -> tuple[str, ...] | None:
     """The bases a viewer's figures are limited to: None for an admin or the campaign's
     coordinator, else every base their base-staff grants in `slug` name."""
@@ -208,7 +216,7 @@ async def figures(session: AsyncSession, *, campaign: Campaign, now: datetime,
         slug=campaign.slug, campaign=campaign.name, now=to_shanghai(now), bases_scope=bases_scope,
         funnel=_funnel(chose, checks, regs, by_base=bases_scope is not None),
         outcomes={o: outcomes[o] for o in OUTCOMES}, bases=lines, no_base=no_base,
-        total_quota=campaign.plan.total_quota if bases_scope is None else None,
+        total_quota=_total_quota(campaign) if bases_scope is None else None,
         quota_source=campaign.plan.where_published,
         opens=window.opens.date(), closes=window.closes.date(),
         days=_days(campaign, regs, now))

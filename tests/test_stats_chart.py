@@ -146,3 +146,16 @@ def test_the_busiest_day_and_the_last_seven(catalogue: Catalogue) -> None:
     assert figures.busiest == (date(2023, 6, 5), 9)  # the first of equal days
     assert figures.last_7_days == 9 + 2 + 1  # 6 June to 12 June
     assert figures.as_json()["busiest"] == {"date": "2023-06-05", "count": 9}
+
+
+def test_the_total_quota_is_the_notices_or_the_sum_of_every_bases(catalogue: Catalogue) -> None:
+    from storage.stats import _total_quota
+
+    xiaogan = catalogue.get("xiaogan-2023")
+    assert _total_quota(xiaogan) == 22
+    plan = xiaogan.plan.model_copy(update={"total_quota": None})
+    assert _total_quota(xiaogan.model_copy(update={"plan": plan})) == 10 + 6 + 6
+    bases = [plan.bases[0].model_copy(update={"quota": None}), *plan.bases[1:]]
+    partial = plan.model_copy(update={"bases": bases})
+    assert _total_quota(xiaogan.model_copy(update={"plan": partial})) is None  # 名额未列出
+    assert _total_quota(catalogue.get("fujian-2023")) is None
