@@ -84,13 +84,15 @@ def render_readable(call: Call, current_user: int | None = None) -> str:
     if call.method == "answerCallbackQuery":
         text = call.params.get("text")
         return f"  (提示) {text}" if text else ""
-    if call.method in ("setMyCommands", "deleteMyCommands", "getMe", "deleteWebhook"):
+    if call.method in ("setMyCommands", "deleteMyCommands", "getMe", "deleteWebhook", "getFile"):
         return ""
     text = call.text if call.shown is not None or "entities" in call.params or \
         "caption_entities" in call.params else html.unescape(re.sub(r"<[^>]+>", "", call.text))
     lines = [f"── {call.method} ──", text] if call.method != "sendMessage" else [text]
     if call.shown is not None and "file" in call.shown:
         lines.insert(1, f"[📎 {call.shown['file']}]")
+    elif call.method == "sendDocument" and getattr(call.result, "document", None) is not None:
+        lines.insert(1, f"[📎 {call.result.document.file_name or 'file'}]")
     chat = call.params.get("chat_id")
     if current_user is not None and chat is not None and str(chat) != str(current_user):
         topic = call.params.get("message_thread_id")

@@ -395,3 +395,37 @@ async def test_fujian_summary_table_is_a_second_choice(bot: Harness) -> None:
     assert sheet.cell(2, 1).value == "FJ2023-0001" and sheet.cell(2, 4).value == IDS[50]
     assert sheet.cell(2, 3).value in ("男", "女")
     assert workbook["_zhaolu"].sheet_state == "hidden"
+
+
+def test_in_the_shell_three_marked_admitted_are_told(monkeypatch, capsys, db_url,
+                                                     tmp_path) -> None:
+    """As the issue's done-when: applicants pre-register by typing; the admin exports in
+    `zhaolu shell`, marks three 已录取 in the saved file, `:upload`s it, confirms; `:tick`."""
+    from tests.test_shell import shell, turns
+    from tests.test_shell_staff import pre_register
+
+    monkeypatch.setenv("ZHAOLU_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ZHAOLU_ADMINS", str(ADMIN))
+    people = [(11, "王小明", "42098419990101123X", "13812345678"),
+              (12, "李华", "420984199802022347", "13912345678"),
+              (13, "张丽", "42090219970303345X", "13712345678"),
+              (14, "赵强", id_number("42090219960404123"), "13612345678")]
+    first = [line for uid, name, number, phone in people
+             for line in pre_register(uid, name, number, phone, "汉川市人民医院（6人）")]
+    first += [f":user {ADMIN}", "/staff", "📤 导出/导入", "孝感市 2023 助理全科医生培训（西医）",
+              "📥 导出报名名单"]
+    out = turns(shell(monkeypatch, capsys, db_url, first, "--jsonl"))
+    saved = [o["note"] for o in out[-1] if "note" in o]
+    assert len(saved) == 1 and saved[0].endswith(".xlsx")
+    path = saved[0].split(" to ", 1)[1]
+    workbook = load_workbook(path)
+    for number in ("XG2023-0001", "XG2023-0002", "XG2023-0004"):
+        edit(workbook, number, 状态="已录取")
+    workbook.save(path)
+    second = [f":user {ADMIN}", f":upload {path}", "✅ 确认导入", ":tick"]
+    _, preview, done, tick_out = turns(shell(monkeypatch, capsys, db_url, second, "--jsonl"))
+    assert "将修改 <b>3</b> 人" in preview[-1]["text"]
+    assert "已修改 <b>3</b> 人" in done[-1]["text"]
+    told = sorted(o["chat_id"] for o in tick_out
+                  if o.get("method") == "sendMessage" and "录取通知" in o.get("text", ""))
+    assert told == [11, 12, 14]
