@@ -122,8 +122,7 @@ async def _run(url: str, settings: Settings, campaign: Any, parsed: Any, texts: 
 
 def _print(args: argparse.Namespace, name: str, slug: str, outcome: dict[str, Any],
            texts: Any) -> None:
-    from bot.xlsx_import import refusal_reason
-    from bot.xlsx_report import plain
+    from bot.xlsx_report import plain, refusal_reason
 
     changes, refused = outcome["changes"], outcome["refused"]
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.xlsx_export import META_SHEET, SETTABLE, Column, key_header
 from bot.xlsx_read import Unreadable, Workbook
-from content.texts import Raw, Texts
+from content.texts import Texts
 from storage.records import StatusRefused, check_change
 from storage.registrations import STATUSES, Registration
 
@@ -263,20 +263,3 @@ def validate(parsed: ParsedFile, *, registrations: Mapping[str, Registration], t
         preview.changes.append(Change(row.sheet, row.number, registration.id, row.key_receipt,
                                       registration.status, new, row.reason or None))
     return preview
-
-
-def refusal_reason(texts: Texts, refusal: Refusal, statuses: Mapping[str, str]) -> str:
-    """Why one row was refused (HTML-escaped text); `statuses`: receipt → current status."""
-    old = statuses.get(refusal.receipt, "")
-    detail = refusal.detail
-    if refusal.code in ("transition", "reason", "changed_since") and detail in STATUSES:
-        detail = texts(f"registration.status.{detail}")
-    return texts(f"import.refused.{refusal.code}", label=detail or "（空）",
-                 old=texts(f"registration.status.{old}") if old else "")
-
-
-def refusal_line(texts: Texts, refusal: Refusal, statuses: Mapping[str, str]) -> str:
-    """第 5 行（汉川市人民医院）XG2023-0003：… (HTML-escaped text)."""
-    return texts("import.refusal_line", sheet=refusal.sheet, row=refusal.row,
-                 receipt=refusal.receipt or "—",
-                 why=Raw(refusal_reason(texts, refusal, statuses)))

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.xlsx_import import Preview, Refusal, refusal_line
+from bot.xlsx_import import Preview, Refusal
 from content.dates import cn_datetime
 from content.schema import Campaign
 from content.texts import Raw, Texts
@@ -94,3 +94,20 @@ def result_text(texts: Texts, campaign: Campaign, item: Any, changed: list[dict[
                  lines=Raw(count_lines(texts, counts)), unchanged=item.unchanged,
                  refused=Raw(refused))
     return text, attachment
+
+
+def refusal_reason(texts: Texts, refusal: Refusal, statuses: Mapping[str, str]) -> str:
+    """Why one row was refused (HTML-escaped text); `statuses`: receipt → current status."""
+    old = statuses.get(refusal.receipt, "")
+    detail = refusal.detail
+    if refusal.code in ("transition", "reason", "changed_since") and detail in STATUSES:
+        detail = texts(f"registration.status.{detail}")
+    return texts(f"import.refused.{refusal.code}", label=detail or "（空）",
+                 old=texts(f"registration.status.{old}") if old else "")
+
+
+def refusal_line(texts: Texts, refusal: Refusal, statuses: Mapping[str, str]) -> str:
+    """第 5 行（汉川市人民医院）XG2023-0003：… (HTML-escaped text)."""
+    return texts("import.refusal_line", sheet=refusal.sheet, row=refusal.row,
+                 receipt=refusal.receipt or "—",
+                 why=Raw(refusal_reason(texts, refusal, statuses)))

@@ -429,3 +429,37 @@ def test_in_the_shell_three_marked_admitted_are_told(monkeypatch, capsys, db_url
     told = sorted(o["chat_id"] for o in tick_out
                   if o.get("method") == "sendMessage" and "录取通知" in o.get("text", ""))
     assert told == [11, 12, 14]
+
+
+async def test_a_long_refusal_list_comes_as_a_txt(bot: Harness) -> None:
+    h = bot
+    workbook, _ = await export(h, COORD)
+    edit(workbook, receipt(31), 状态="已录取")
+    sheet, row = find_row(workbook, receipt(32))
+    copy = [c.value for c in sheet[row]]
+    for n in range(20):  # twenty receipts nobody holds
+        sheet.append([f"XG2023-{900 + n}", *copy[1:-1], f"xiaogan-2023/XG2023-{900 + n}"])
+    preview = await upload(h, COORD, save(workbook))
+    assert "不能导入 20 行" in preview.last.text and "另有 10 行" in preview.last.text
+    done = await h.press("✅ 确认导入", COORD)
+    assert "未能修改 20 行" in done.text and "完整列表见附件" in done.text
+    txt = next(c for c in done if c.method == "sendDocument")
+    body = next(iter(txt.files.values())).decode("utf-8")
+    assert body.count("找不到这个回执号") == 20 and "XG2023-919" in body
+    assert txt.result.document.file_name.endswith(".txt")
+    assert (await statuses(h))[31] == "admitted"
+
+
+async def test_the_summary_table_comes_back_too(bot: Harness) -> None:
+    """Fujian's 汇总表 holds 报到情况 and 未报到原因: a base fills them in and sends it back."""
+    h = bot
+    workbook, _ = await export(h, ADMIN, "📄 培训对象汇总表（含未报到名单及原因）",
+                               campaign="福建省 2023 助理全科医生培训（社会人）")
+    sheet = next(s for s in workbook.worksheets if s.sheet_state == "visible")
+    where = columns(sheet)
+    sheet.cell(2, where["报到情况"]).value = "放弃"
+    sheet.cell(2, where["未报到原因"]).value = "已考取编制岗位"
+    preview = await upload(h, ADMIN, save(workbook))
+    assert "放弃：1 人" in preview.last.text
+    await h.press("✅ 确认导入", ADMIN)
+    assert (await statuses(h))[50] == "gave_up"
