@@ -15,6 +15,7 @@ No aiogram, no database: rows come in as registrations (any object with their at
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -252,6 +253,15 @@ async def export_file(session: Any, *, campaign: Campaign, texts: Texts, vault: 
         statement = statement.where(col(Registration.status).in_(list(table.statuses)))
     found = (await session.exec(statement.order_by(col(Registration.id)))).all()
 
+    # Decrypting and writing 20,000 rows takes seconds of CPU: off the event loop, so the bot
+    # keeps answering everyone else meanwhile.
+    return await asyncio.to_thread(_assemble, found, campaign=campaign, texts=texts, vault=vault,
+                                   table=table, only_base=only_base, masked=masked, now=now)
+
+
+def _assemble(found: Sequence[Any], *, campaign: Campaign, texts: Texts, vault: Any,
+              table: ExportTable | None, only_base: str | None, masked: bool,
+              now: Any) -> Export:
     def readable(registration: Any) -> str | None:
         try:
             return vault.decrypt(registration.id_cipher)

@@ -11,6 +11,7 @@ The file is checked (bot/xlsx_import.py), the preview stored (storage/status_imp
 
 from __future__ import annotations
 
+import asyncio
 import html
 import io
 from typing import Any
@@ -120,6 +121,7 @@ async def on_export(query: CallbackQuery, callback_data: StaffCb, texts: Texts,
                     settings: Settings, clock: Clock) -> None:
     """下载: the workbook as a document, with counts; audited (counts only)."""
     await query.answer(texts("export.building"))
+    await query.bot.send_chat_action(staff.telegram_id, "upload_document")
     table = campaign.exports[callback_data.ann - 1] if callback_data.action == "xt" else None
     base, masked = scope_of(staff, campaign.slug)
     now = clock.now()
@@ -192,9 +194,10 @@ async def _judge(message: Message, bot: Bot, texts: Texts, catalogue: Catalogue,
         raise ImportFileError("too_big", size=round((document.file_size or 0) / 2**20, 1))
     buffer = io.BytesIO()
     await bot.download(document.file_id, destination=buffer)
-    parsed = read_file(buffer.getvalue(), texts=texts,
-                       columns_of=lambda slug, table_id: columns_of(texts, catalogue, slug,
-                                                                    table_id))
+    # Reading and checking 20,000 rows takes seconds of CPU: off the event loop.
+    parsed = await asyncio.to_thread(
+        read_file, buffer.getvalue(), texts=texts,
+        columns_of=lambda slug, table_id: columns_of(texts, catalogue, slug, table_id))
     campaign = catalogue.get(parsed.campaign_slug)
     if campaign is None or (wanted and wanted != campaign.slug):
         raise ImportFileError("other_campaign", campaign=catalogue.get(wanted).name
@@ -208,8 +211,8 @@ async def _judge(message: Message, bot: Bot, texts: Texts, catalogue: Catalogue,
     def id_matches(registration: Any, cell: str) -> bool:
         return cell == registration.id_masked or vault.hash_id(cell) == registration.id_hash
 
-    preview = validate(parsed, registrations=found, texts=texts, scope_base=base,
-                       id_matches=id_matches)
+    preview = await asyncio.to_thread(validate, parsed, registrations=found, texts=texts,
+                                      scope_base=base, id_matches=id_matches)
     return campaign, preview, html.unescape(name), {r: x.status for r, x in found.items()}
 
 
