@@ -8,6 +8,7 @@ The records (real encrypted ID numbers, so the export decrypts them):
     33 XG2023-0003 孝感一医 review_passed     38 XG2023-0008 汉川 pre_registered
     34 XG2023-0004 安陆普爱 pre_registered    39 XG2023-0009 汉川 pre_registered
     35 XG2023-0005 no base, pre_registered    50 FJ2023-0001 Fujian admitted
+                                              51 FJ2023-0002 Fujian pre_registered
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from storage.delivery import Delivery
 from storage.records import change_status
 from storage.staff import BASE_STAFF, COORDINATOR
 from storage.status_imports import StatusImport
+from storage.subscriptions import ensure_subscribed
 from storage.users import set_campaign, touch_user
 from tests.harness import Calls, Harness
 from tests.registration_helpers import applicant, id_number
@@ -42,7 +44,8 @@ PEOPLE: dict[int, tuple[str, tuple[str, ...]]] = {
     37: ("withdrawn", ("hanchuan",)), 38: ("pre_registered", ("hanchuan",)),
     39: ("pre_registered", ("hanchuan",)),
 }
-IDS = {uid: id_number(f"4209021999010{uid}12") for uid in (*PEOPLE, 50)}
+IDS = {uid: id_number(f"4209021999010{uid}12") for uid in (*PEOPLE, 50, 51)}
+FUJIAN = {50: "admitted", 51: "pre_registered"}
 OUTSIDER = 4001
 
 
@@ -54,15 +57,16 @@ async def _fill(h: Harness) -> None:
     vault = vault_for(h.services.settings)
     now = h.clock.now()
     async with h.services.sessionmaker() as session, session.begin():
-        for uid in (*PEOPLE, 50):
-            slug = "fujian-2023" if uid == 50 else XG
+        for uid in (*PEOPLE, *FUJIAN):
+            slug = "fujian-2023" if uid in FUJIAN else XG
             await touch_user(session, user_id=uid, first_name=f"申请人{uid}", last_name=None,
                              username=None, now=now)
             await set_campaign(session, user_id=uid, slug=slug)
-            status, bases = PEOPLE.get(uid, ("admitted", ()))
+            await ensure_subscribed(session, user_id=uid, slug=slug, now=now)  # as /register does
+            status, bases = PEOPLE.get(uid, (FUJIAN.get(uid, ""), ()))
             made = await repo.create(
                 session, vault=vault, campaign_slug=slug,
-                receipt_prefix="FJ2023" if uid == 50 else "XG2023", user_id=uid,
+                receipt_prefix="FJ2023" if uid in FUJIAN else "XG2023", user_id=uid,
                 applicant=applicant(id_number=IDS[uid], base_choices=bases, name=f"学员{uid}"),
                 verdict="eligible", conditions=[], now=now)
             registration = made.registration
@@ -182,7 +186,7 @@ async def test_round_trip_admits_three_and_tells_them_once(bot: Harness) -> None
     assert "将修改 <b>4</b> 人" in preview.text
     assert "已录取：3 人" in preview.text and "资格审核不通过：1 人" in preview.text
     assert "未改动：4 行" in preview.text
-    assert await statuses(h) == {**{u: s for u, (s, _) in PEOPLE.items()}, 50: "admitted"}
+    assert await statuses(h) == {**{u: s for u, (s, _) in PEOPLE.items()}, **FUJIAN}
     assert await status_notices(h) == []  # nothing until confirmed
     confirm = next(d for label, d in preview.buttons if label == "✅ 确认导入")
     done = await h.press("✅ 确认导入", COORD)
@@ -463,3 +467,21 @@ async def test_the_summary_table_comes_back_too(bot: Harness) -> None:
     assert "放弃：1 人" in preview.last.text
     await h.press("✅ 确认导入", ADMIN)
     assert (await statuses(h))[50] == "gave_up"
+
+
+async def test_admitted_by_import_then_hear_the_report_in_reminders(bot: Harness) -> None:
+    """Fujian dates its report-in (8月31日): those the import admits get the reminders."""
+    from bot.clock import parse_moment
+
+    h = bot
+    workbook, _ = await export(h, ADMIN, campaign="福建省 2023 助理全科医生培训（社会人）")
+    edit(workbook, "FJ2023-0002", 状态="已录取")
+    await upload(h, ADMIN, save(workbook))
+    await h.press("✅ 确认导入", ADMIN)
+    told = await tick(h)
+    assert [int(c.chat_id) for c in told if "录取通知" in c.text] == [51]
+    h.clock.set(parse_moment("2023-08-24T09:00:00+08:00"))  # 7 days before the deadline
+    reminded = await tick(h)
+    report_in = sorted(int(c.chat_id) for c in reminded
+                       if c.method == "sendMessage" and "到培训基地报到" in c.text)
+    assert report_in == [50, 51]
