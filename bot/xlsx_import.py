@@ -19,8 +19,9 @@ from typing import Any
 
 from bot.xlsx_export import META_SHEET, SETTABLE, Column, key_header
 from bot.xlsx_read import Unreadable, Workbook
+from content.masking import mask_personal_numbers
 from content.texts import Texts
-from storage.records import StatusRefused, check_change
+from storage.records import StatusRefused, check_change, clean_reason
 from storage.registrations import STATUSES, Registration
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -250,8 +251,9 @@ def validate(parsed: ParsedFile, *, registrations: Mapping[str, Registration], t
             preview.unchanged += 1
             continue
         if new is None or new not in SETTABLE:
+            typed = mask_personal_numbers(row.label)  # whatever was typed, kept short
             preview.refusals.append(Refusal(row.sheet, row.number, row.key_receipt,
-                                            "unknown_status", row.label))
+                                            "unknown_status", typed[:20]))
             continue
         try:
             check_change(registration, new, row.reason or None, texts=texts,
@@ -260,6 +262,7 @@ def validate(parsed: ParsedFile, *, registrations: Mapping[str, Registration], t
             code = refused.code if refused.code in REFUSAL_CODES else "unknown_status"
             preview.refusals.append(Refusal(row.sheet, row.number, row.key_receipt, code, new))
             continue
+        # Kept until confirmed as the records keep it: ID and phone numbers masked.
         preview.changes.append(Change(row.sheet, row.number, registration.id, row.key_receipt,
-                                      registration.status, new, row.reason or None))
+                                      registration.status, new, clean_reason(row.reason)))
     return preview

@@ -93,7 +93,7 @@ def test_file_refusals() -> None:
 
 def test_rows_are_judged_one_by_one(xiaogan: Campaign) -> None:
     records = [record(1), record(2, "reported"), record(3), record(4, bases=("anlu_puai",)),
-               record(5, "withdrawn")]
+               record(5, "withdrawn"), record(6)]
     book = load_workbook(io.BytesIO(workbook_of(xiaogan, records)))
     sheet = book["汉川市人民医院"]
     sheet["B2"] = "已录取"  # 1: fine
@@ -101,14 +101,17 @@ def test_rows_are_judged_one_by_one(xiaogan: Campaign) -> None:
     sheet["B4"] = "放弃"  # 3: no reason
     book["安陆市普爱医院"]["B2"] = "资格审核通过"  # 4: another base
     sheet["B5"] = "已录取"  # 5: withdrew
+    sheet["B6"], sheet["C6"] = "放弃", f"本人来电（{ID}）说不来了"  # 6: the number is masked
     out = io.BytesIO()
     book.save(out)
     parsed = _read(out.getvalue())
-    assert parsed.campaign_slug == "xiaogan-2023" and len(parsed.rows) == 5
+    assert parsed.campaign_slug == "xiaogan-2023" and len(parsed.rows) == 6
     preview = validate(parsed, registrations={r.receipt_no: r for r in records}, texts=TEXTS,
                        scope_base="hanchuan", id_matches=lambda r, cell: cell == ID)
     assert [(c.receipt, c.old, c.new) for c in preview.changes] == [
-        ("XG2023-0001", "pre_registered", "admitted")]
+        ("XG2023-0001", "pre_registered", "admitted"), ("XG2023-0006", "pre_registered",
+                                                         "gave_up")]
+    assert ID not in (preview.changes[1].reason or "") and "说不来了" in preview.changes[1].reason
     assert [(r.receipt, r.code) for r in preview.refusals] == [
         ("XG2023-0002", "unknown_status"), ("XG2023-0003", "reason"),
         ("XG2023-0005", "withdrawn"), ("XG2023-0004", "scope")]
