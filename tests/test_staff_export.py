@@ -485,3 +485,20 @@ async def test_admitted_by_import_then_hear_the_report_in_reminders(bot: Harness
     report_in = sorted(int(c.chat_id) for c in reminded
                        if c.method == "sendMessage" and "到培训基地报到" in c.text)
     assert report_in == [50, 51]
+
+
+async def test_a_file_telegram_will_not_hand_over_is_asked_again(bot: Harness) -> None:
+    from aiogram.exceptions import TelegramBadRequest
+    from aiogram.methods import GetFile
+
+    def refuse(call: Any) -> None:
+        raise TelegramBadRequest(GetFile(file_id=call.params["file_id"]),
+                                 "Bad Request: file is too big")
+
+    h = bot
+    workbook, _ = await export(h, COORD)
+    edit(workbook, receipt(31), 状态="已录取")
+    h.session.responders["getFile"] = refuse
+    calls = await upload(h, COORD, save(workbook))
+    assert "没能从 Telegram 取得这个文件" in calls.last.text
+    assert (await statuses(h))[31] == "pre_registered"

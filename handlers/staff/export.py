@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import html
 import io
+import logging
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -40,6 +42,7 @@ from storage import status_imports as imports
 from storage.crypto import vault_for
 from storage.staff import BASE_STAFF, Access
 
+logger = logging.getLogger(__name__)
 SLUG_KEY = f"{STAFF_PREFIX}export_slug"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -193,13 +196,19 @@ async def _judge(message: Message, bot: Bot, texts: Texts, catalogue: Catalogue,
     if (document.file_size or 0) > MAX_BYTES:
         raise ImportFileError("too_big", size=round((document.file_size or 0) / 2**20, 1))
     buffer = io.BytesIO()
-    await bot.download(document.file_id, destination=buffer)
+    try:
+        await bot.download(document.file_id, destination=buffer)
+    except TelegramBadRequest as error:  # gone from Telegram's servers, or over its 20 MB
+        logger.warning("xlsx upload not downloadable: %s", error)
+        raise ImportFileError("download") from error
     # Reading and checking 20,000 rows takes seconds of CPU: off the event loop.
     parsed = await asyncio.to_thread(
         read_file, buffer.getvalue(), texts=texts,
         columns_of=lambda slug, table_id: columns_of(texts, catalogue, slug, table_id))
     campaign = catalogue.get(parsed.campaign_slug)
-    if campaign is None or (wanted and wanted != campaign.slug):
+    if campaign is None:
+        raise ImportFileError("unknown_campaign")
+    if wanted and wanted != campaign.slug:
         raise ImportFileError("other_campaign", campaign=catalogue.get(wanted).name
                               if wanted and catalogue.get(wanted) else "")
     if not staff.reaches(campaign.slug):
