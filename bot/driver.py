@@ -7,7 +7,6 @@ calls the handlers made while handling it.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -40,8 +39,8 @@ class ChatDriver:
         self.session = session
         self.clock = clock
         self.data = data
-        self._update_ids = itertools.count(1)
-        self._query_ids = itertools.count(1)
+        self._update_ids = session.update_ids
+        self._query_ids = session.query_ids
 
     @staticmethod
     def user(user_id: int) -> User:

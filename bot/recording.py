@@ -88,6 +88,10 @@ class RecordingSession(BaseSession):
         self.messages: dict[tuple[int, int], Message] = {}
         # Chats whose user blocked the bot: sending or editing there answers 403, as Telegram.
         self.forbidden_chats: set[int] = set()
+        # Update and callback query ids, here so they keep counting across a driver's restart
+        # (Telegram never reuses a callback query id; a reused one is refused as answered).
+        self.update_ids = itertools.count(1)
+        self.query_ids = itertools.count(1)
         self._answered: set[str] = set()
         self._ids = itertools.count(1)
         # file_id -> bytes: what users uploaded (the driver's documents) and what the bot sent,
