@@ -19,10 +19,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("unsubscribe", "reminders.command.unsubscribe"),
     ("settings", "reminders.command.settings"),
     ("ask_staff", "ask.command"),
+    ("cancel", "commands.cancel"),
     ("help", "commands.help"),
 )
 
+# /cancel is in COMMANDS: it ends a staff flow too (handlers/staff/home.py, which runs first).
 STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
     ("staff", "staff.command"),
-    ("cancel", "staff.command_cancel"),
 )

@@ -11,13 +11,15 @@ import unicodedata
 from datetime import date
 
 from content.eligibility import age_on
+from content.form_input import is_question, label_variants, match_choice
 from content.idcard import InvalidIdNumber, birth_date_from_id, normalize_id_number
+from content.normalise import numerals_to_digits
 from content.schema_eligibility import CHOICES, EDUCATION_ALIASES
 from content.texts import Texts
 
 _DATE_PATTERNS = (
-    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})[-‐‑‒–—―−－](\d{1,2})[-‐‑‒–—―−－](\d{1,2})$"),
+    re.compile(r"^(\d{4}|\d{2})年(\d{1,2})月(\d{1,2})[日号]?$"),
     re.compile(r"^(\d{4})[./](\d{1,2})[./](\d{1,2})$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
@@ -34,18 +36,24 @@ class AnswerError(ValueError):
 
 
 def parse_birth_input(text: str, today: date) -> tuple[date, bool]:
-    """(birth date, whether it came from an ID number); the number itself is not returned."""
-    compact = normalize_id_number(unicodedata.normalize("NFKC", text))
+    """(birth date, whether it came from an ID number); the number itself is not returned.
+
+    Full-width digits, spaces and dashes inside an ID number, and Chinese numerals are read."""
+    folded = numerals_to_digits(unicodedata.normalize("NFKC", text))
+    compact = normalize_id_number(folded)
     if _ID_LIKE.match(compact):
         try:
             born = birth_date_from_id(compact, today=today)
         except InvalidIdNumber as error:
             raise AnswerError(f"eligibility.idcard.{error.code}") from None
         return _plausible(born, today), True
+    spaced = "".join(folded.split())
     for pattern in _DATE_PATTERNS:
-        match = pattern.match(compact)
+        match = pattern.match(spaced)
         if match:
             year, month, day = (int(g) for g in match.groups())
+            if year < 100:  # "98年3月15日"
+                year += 2000 if 2000 + year <= today.year else 1900
             try:
                 born = date(year, month, day)
             except ValueError:
@@ -71,17 +79,27 @@ def parse_major(text: str) -> str:
     return major
 
 
-def parse_choice(texts: Texts, field: str, text: str) -> str | bool | None:
-    """A typed answer to a button question: the value or its label; None when not one."""
-    typed = "".join(text.split())
+def choice_words(texts: Texts, field: str) -> dict[str | bool, list[str]]:
+    """Each value of a button question with what an applicant may type for it: its key, its
+    button's label and the label's parts (content/form_input.py), the synonyms the texts list
+    under ``eligibility.synonyms.<field>.<key>``, and the education aliases."""
     if field == "scope_includes_gp":
-        options: dict[str, str | bool] = {"yes": True, "no": False}
+        keys: dict[str, str | bool] = {"yes": True, "no": False}
     else:
-        options = {value: value for value in CHOICES[field]}
-    for key, value in options.items():
-        label = texts(f"eligibility.choice.{field}.{key}")
-        if typed in (key, "".join(label.split())):
-            return value
-    if field == "education" and typed in EDUCATION_ALIASES:
-        return EDUCATION_ALIASES[typed]
-    return None
+        keys = {value: value for value in CHOICES[field]}
+    words: dict[str | bool, list[str]] = {}
+    for key, value in keys.items():
+        names = [key, *label_variants(texts(f"eligibility.choice.{field}.{key}"))]
+        synonyms = f"eligibility.synonyms.{field}.{key}"
+        if synonyms in texts:
+            names += texts(synonyms).split("|")
+        if field == "education":
+            names += [alias for alias, level in EDUCATION_ALIASES.items() if level == value]
+        words[value] = names
+    return words
+
+
+def parse_choice(texts: Texts, field: str, text: str) -> str | bool | None:
+    """A typed answer to a button question: the value its label or a synonym names; None when
+    the text names none (or two). Within a question only the exact words count."""
+    return match_choice(text, choice_words(texts, field), contained=not is_question(text))

@@ -6,6 +6,8 @@ Error messages never contain the number: callers may log them.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
 
 # GB 11643-1999: weights 2^(17-i) mod 11 over the first 17 digits; the sum mod 11 picks the
@@ -21,6 +23,11 @@ PROVINCES = frozenset({
 })
 # Full-width digits and X, as Chinese input methods often produce them.
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９ＸｘX", "0123456789XXX")
+# What people put between groups of digits: spaces, dashes of every width, dots.
+SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−－_.·]")
+# 15 to 18 characters of an ID number, valid or not, maybe broken by single separators: what
+# must not stay in a chat.
+_ID_LIKE = re.compile(r"(?<![0-9])(?:[0-9][\s\-‐‑‒–—―−－_.·]?){14,17}[0-9Xx](?![0-9Xx])")
 
 
 class InvalidIdNumber(ValueError):
@@ -32,8 +39,15 @@ class InvalidIdNumber(ValueError):
 
 
 def normalize_id_number(text: str) -> str:
-    """Spaces removed, full-width characters folded, a trailing x upper-cased."""
-    return "".join(text.split()).translate(_FULL_WIDTH).upper()
+    """Spaces and dashes removed ("4201 0219 9001 0112 34", "420102-19900101-1234"),
+    full-width characters folded, a trailing x upper-cased."""
+    folded = unicodedata.normalize("NFKC", text.translate(_FULL_WIDTH))
+    return SEPARATORS.sub("", folded).upper()
+
+
+def looks_like_id_number(text: str) -> bool:
+    """Whether the text carries an ID number, valid or mistyped, however written."""
+    return bool(_ID_LIKE.search(unicodedata.normalize("NFKC", text.translate(_FULL_WIDTH))))
 
 
 def check_char(first17: str) -> str:

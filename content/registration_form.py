@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from content.form_input import is_question, label_variants, match_choice
 from content.idcard import birth_date_from_id
 from content.registration import (
     COMMON_MAJORS,
@@ -99,11 +100,20 @@ def choice_labels(field_name: str, campaign: Campaign) -> dict[str, str]:
     return labels
 
 
+def typed_choice(field_name: str, text: str, campaign: Campaign) -> str | None:
+    """The value a typed answer names: a button's label, a part of it ("大专" of "专科（高职高专、
+    大专）"), a name or alias, compared folded (content/form_input.py); None when none or two."""
+    options: dict[str, list[str]] = {}
+    for label, value in choice_labels(field_name, campaign).items():
+        options.setdefault(value, []).extend(label_variants(label))
+    return match_choice(text, options, contained=not is_question(text))
+
+
 def accept_text(field_name: str, text: str, answers: dict[str, Any], campaign: Campaign, *,
                 now: datetime) -> Accepted:
     """A typed answer; for a closed set, a button's label (or a known alias) typed out."""
     if field_name in CHOICE_FIELDS:
-        value = choice_labels(field_name, campaign).get(" ".join(text.split()))
+        value = typed_choice(field_name, text, campaign)
         if value is None:
             raise FieldError("registration.error.use_buttons")
         return accept_choice(field_name, value, answers, campaign)

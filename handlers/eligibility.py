@@ -24,8 +24,16 @@ from bot.clock import Clock
 from content.catalogue import Catalogue
 from content.dates import cn_date
 from content.eligibility import evaluate, missing_fields, parse_profile
-from content.eligibility_input import AnswerError, parse_birth_input, parse_choice, parse_major
+from content.eligibility_input import (
+    AnswerError,
+    choice_words,
+    parse_birth_input,
+    parse_choice,
+    parse_major,
+)
 from content.eligibility_render import question_text, render_verdict
+from content.form_input import known_majors
+from content.idcard import looks_like_id_number
 from content.schema import Campaign
 from content.texts import Texts
 from handlers.eligibility_keyboards import (
@@ -36,10 +44,13 @@ from handlers.eligibility_keyboards import (
     question_keyboard,
 )
 from handlers.flows import leave_flow
+from handlers.form_questions import answered_question
 from handlers.keyboards import chooser_keyboard
 from handlers.menu import show
 from storage.eligibility import save_check
 from storage.models import User
+
+TYPED_FIELDS = ("major", "birth_date")  # answered by typing; the others have buttons
 
 
 class EligibilityFlow(StatesGroup):
@@ -176,7 +187,8 @@ async def on_answer(query: CallbackQuery, callback_data: ElAnswer, state: FSMCon
     turn = Turn(state, texts, catalogue, clock, session, user)
     flow = await turn.flow()
     choices = options(texts, callback_data.field)
-    if flow is None or flow[3] != callback_data.field or callback_data.value >= len(choices):
+    if flow is None or flow[3] != callback_data.field \
+            or not 0 <= callback_data.value < len(choices):
         await query.answer(texts("eligibility.stale"), show_alert=True)
         return
     campaign, answers, history, field = flow
@@ -195,6 +207,21 @@ async def on_text(message: Message, state: FSMContext, texts: Texts, catalogue: 
         await message.answer(texts("eligibility.cancelled"))
         return
     campaign, answers, history, field = flow
+    typed = message.text or ""
+    if looks_like_id_number(typed):
+        # Valid or mistyped, an ID number must not linger in the chat; Telegram lets bots
+        # delete it in private chats for 48 hours, and a failure leaves only what the user sent.
+        with contextlib.suppress(TelegramBadRequest):
+            await message.delete()
+    chosen = field not in TYPED_FIELDS and parse_choice(texts, field, typed) is not None
+    known = ([w for words in choice_words(texts, field).values() for w in words]
+             if field not in TYPED_FIELDS else
+             [*known_majors(campaign), *texts("eligibility.major_choices").split("|")])
+    if not chosen and await answered_question(message, field, campaign, texts=texts, clock=clock,
+                                              session=session, user=user, known=known):
+        text, markup = await turn.question(campaign, answers, history)
+        await message.answer(text, reply_markup=markup)
+        return
     prefix = ""
     try:
         value, prefix = await _read(message, field, texts, clock)
@@ -216,10 +243,6 @@ async def _read(message: Message, field: str, texts: Texts, clock: Clock) -> tup
         born, from_id = parse_birth_input(typed, clock.now().date())
         if not from_id:
             return born.isoformat(), ""
-        # The number must not linger in the chat either; Telegram lets bots delete it in
-        # private chats for 48 hours, and a failure leaves only what the user sent.
-        with contextlib.suppress(TelegramBadRequest):
-            await message.delete()
         return born.isoformat(), texts("eligibility.from_id", date=cn_date(born))
     value = parse_choice(texts, field, typed)
     if value is None:
@@ -237,8 +260,7 @@ async def on_non_text(message: Message, state: FSMContext, texts: Texts, catalog
         await message.answer(texts("eligibility.cancelled"))
         return
     campaign, answers, history, field = flow
-    typed = field in ("major", "birth_date")
-    key = "eligibility.non_text" if typed else "eligibility.choose_button"
+    key = "eligibility.non_text" if field in TYPED_FIELDS else "eligibility.choose_button"
     text, markup = await turn.question(campaign, answers, history)
     await message.answer(f"{texts(key)}\n\n{text}", reply_markup=markup)
 

@@ -15,12 +15,17 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, Message
 
-from content.registration import FieldError, form_fields
+from content.form_input import known_majors, label_variants
+from content.idcard import looks_like_id_number
+from content.registration import COMMON_MAJORS, FieldError, form_fields
 from content.registration_form import (
+    CHOICE_FIELDS,
     accept_choice,
     accept_text,
+    choice_labels,
     next_field,
     previous_field,
+    typed_choice,
 )
 from content.registration_text import contacts_text, prefill_items
 from content.schema import Campaign
@@ -30,6 +35,7 @@ from handlers import (
     registration_my,
     registration_typed,
 )
+from handlers.form_questions import answered_question
 from handlers.keyboards import back_to_menu
 from handlers.menu import show
 from handlers.registration_flow import (
@@ -176,10 +182,23 @@ async def on_text(message: Message, **kwargs: Any) -> None:
         await turn.drop()
         await message.answer(turn.texts("registration.stale"))
         return
-    field = form["field"]
+    field, typed = form["field"], message.text or ""
     label = turn.texts("registration.button.prefill")
-    if field == "education" and (message.text or "").strip() in (label, label.lstrip("✅ ")):
+    if field == "education" and typed.strip() in (label, label.lstrip("✅ ")):
         await use_check(message.answer, turn, campaign, form)
+        return
+    if looks_like_id_number(typed):
+        # An ID number, valid or mistyped, at any step: it must not stay in the chat history
+        # (the summary shows it masked).
+        with contextlib.suppress(TelegramBadRequest):
+            await message.delete()
+    chosen = field in CHOICE_FIELDS and typed_choice(field, typed, campaign) is not None
+    known = ([w for label in choice_labels(field, campaign) for w in label_variants(label)]
+             if field in CHOICE_FIELDS else [*COMMON_MAJORS, *known_majors(campaign)])
+    if not chosen and await answered_question(
+            message, field, campaign, texts=turn.texts, clock=turn.clock, session=turn.session,
+            user=turn.user, known=known):
+        await ask(message.answer, turn, campaign, form)
         return
     try:
         accepted = accept_text(field, message.text or "", form.get("answers", {}), campaign,
@@ -187,14 +206,10 @@ async def on_text(message: Message, **kwargs: Any) -> None:
     except FieldError as error:
         await ask(message.answer, turn, campaign, form, error.message(turn.texts) + "\n\n")
         return
-    if field == "id_number":
-        # The number stays in the chat history otherwise; the summary shows it masked.
-        with contextlib.suppress(TelegramBadRequest):
-            await message.delete()
-        if await taken_by_other(turn, campaign, accepted.updates[field]):
-            taken = turn.texts("registration.taken", contacts=contacts_text(campaign, turn.texts))
-            await ask(message.answer, turn, campaign, form, f"{taken}\n")
-            return
+    if field == "id_number" and await taken_by_other(turn, campaign, accepted.updates[field]):
+        taken = turn.texts("registration.taken", contacts=contacts_text(campaign, turn.texts))
+        await ask(message.answer, turn, campaign, form, f"{taken}\n")
+        return
     await advance(message.answer, turn, campaign, form, accepted.updates, stay=accepted.stay,
                   notes=accepted.notes)
 

@@ -13,11 +13,12 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, Message
 
-from content.registration import check_material
+from content.registration import check_material, size_kb
 from content.registration_text import material_rule_text
 from content.schema import Campaign, MaterialRule
 from content.texts import Texts
 from handlers.flows import leave_flow
+from handlers.form_questions import answered_question
 from handlers.registration_flow import RegistrationFlow, Turn, sender, turn_of
 from handlers.registration_keyboards import RgCb, materials_keyboard
 from handlers.registration_my import owned
@@ -131,8 +132,7 @@ async def on_file(message: Message, **kwargs: Any) -> None:
         await message.answer(text + note, reply_markup=materials_keyboard(texts))
         return
     data["results"][rule.id], data["i"] = "ok", data["i"] + 1
-    size_kb = -(-(size or 0) // 1000)
-    passed = texts("registration.material.pass", name=rule.name, size_kb=size_kb)
+    passed = texts("registration.material.pass", name=rule.name, size_kb=size_kb(size or 0))
     await step(message.answer, turn, data, rules, f"{passed}{note}\n\n")
 
 
@@ -144,6 +144,10 @@ async def on_other(message: Message, **kwargs: Any) -> None:
         await message.answer(turn.texts("registration.stale"))
         return
     rule = found[1][found[0]["i"]]
+    campaign = turn.catalogue.get(found[0].get("slug"))
+    if message.text and campaign is not None:
+        await answered_question(message, "", campaign, texts=turn.texts, clock=turn.clock,
+                                session=turn.session, user=turn.user)
     await message.answer(turn.texts("registration.material.expect_file", name=rule.name),
                          reply_markup=materials_keyboard(turn.texts))
 

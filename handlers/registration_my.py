@@ -18,6 +18,7 @@ from content.idcard import birth_date_from_id
 from content.registration_text import summary_lines
 from content.schema import Campaign
 from content.texts import Raw, Texts
+from handlers.flows import row_id
 from handlers.menu import show
 from handlers.registration_flow import Turn, ask, sender, turn_of
 from handlers.registration_keyboards import RgCb, my_keyboard, yes_no
@@ -121,10 +122,10 @@ async def cmd_my(message: Message, **kwargs: Any) -> None:
 async def owned(query: CallbackQuery, turn: Turn, callback_data: RgCb
                 ) -> tuple[Registration, Campaign | None] | None:
     """The pressed button's pre-registration, if it is the presser's; else say it is stale."""
-    registration = None
-    if turn.user is not None and callback_data.value.isdigit():
+    registration, ref = None, row_id(callback_data.value)
+    if turn.user is not None and ref is not None:
         registration = await repo.get_for_user(turn.session, user_id=turn.user.id,
-                                               registration_id=int(callback_data.value))
+                                               registration_id=ref)
     if registration is None:
         await query.answer(turn.texts("registration.stale"), show_alert=True)
         return None

@@ -14,6 +14,7 @@ from aiogram.types import Message
 
 from content.registration_form import next_field
 from content.schema import Campaign
+from handlers.form_questions import answered_question
 from handlers.registration_flow import RegistrationFlow, Turn, ask, privacy_text, turn_of
 from handlers.registration_keyboards import consent_keyboard
 
@@ -33,6 +34,12 @@ async def _flow(message: Message, turn: Turn) -> tuple[Campaign, dict[str, Any]]
     return campaign, form
 
 
+async def _answered(message: Message, turn: Turn, campaign: Campaign) -> bool:
+    """A question typed instead of pressing ("这个要钱吗"): answered; the step then follows."""
+    return await answered_question(message, "", campaign, texts=turn.texts, clock=turn.clock,
+                                   session=turn.session, user=turn.user)
+
+
 async def on_consent_text(message: Message, **kwargs: Any) -> None:
     """同意 typed starts the form; anything else shows the notice again with its buttons."""
     turn = turn_of(kwargs)
@@ -43,6 +50,10 @@ async def on_consent_text(message: Message, **kwargs: Any) -> None:
     if _words(message.text) in turn.texts("registration.consent_words").split("|"):
         form["field"] = next_field(campaign, None)
         await ask(message.answer, turn, campaign, form)
+        return
+    if await _answered(message, turn, campaign):
+        await message.answer(turn.texts("registration.hint.consent"),
+                             reply_markup=consent_keyboard(turn.texts))
         return
     await message.answer(turn.texts("registration.hint.consent") + "\n\n"
                          + privacy_text(campaign, turn.texts),
@@ -57,6 +68,9 @@ async def on_summary_text(message: Message, **kwargs: Any) -> None:
         return
     campaign, form = flow
     form["field"] = None
+    if await _answered(message, turn, campaign):
+        await ask(message.answer, turn, campaign, form)
+        return
     hint = turn.texts("registration.hint.summary")
     await ask(message.answer, turn, campaign, form, f"{hint}\n\n")
 

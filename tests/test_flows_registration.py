@@ -75,7 +75,10 @@ async def test_no_offer_without_a_check(harness: Harness) -> None:
 async def test_typed_consent_starts_the_form(harness: Harness) -> None:
     await harness.send("/start xiaogan-2023")
     await harness.send("/register")
-    other = await harness.send("这个要钱吗")
+    other = await harness.send("这个要钱吗")  # a question: answered, then the step again
+    assert "费用" in other.texts[0] and "同意并开始" in other.texts[-1]
+    assert "✅ 同意并开始" in other.labels
+    other = await harness.send("嗯嗯")
     assert "同意并开始" in other.text and "隐私说明" in other.text
     calls = await harness.send("同意")
     assert "请输入<b>姓名</b>" in calls.text

@@ -96,7 +96,7 @@ async def test_materials_pre_check(harness: Harness) -> None:
     assert "身份证正反面" in asked.text and "1/3" in asked.text
     bad = await harness.send_content("document", file_name="id.png", mime_type="image/png",
                                      size=450_000)
-    assert "格式不符" in bad.text and "文件过大" in bad.text and "450KB" in bad.text
+    assert "格式不符" in bad.text and "文件过大" in bad.text and "440KB" in bad.text
     good = await harness.send_content("document", file_name="id.jpg", size=250_000)
     assert "✅ 身份证正反面" in good.text and "高职高专毕业证" in good.text
     photo = await harness.send_content("photo", size=120_000)
