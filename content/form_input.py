@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from content.hanzi import simplified_table
+from content.normalise import numerals_to_digits
 from content.qa import answer
 from content.qa_knowledge import StaffEntry
 from content.qa_menu import typed_menu
@@ -59,8 +60,8 @@ def is_question(text: str) -> bool:
 def fits_field(field: str, text: str, known: Iterable[str] = ()) -> bool:
     """Whether `text` has the shape of an answer to `field` (then a Q&A match does not count)."""
     folded = fold(text)
-    if field in NUMERIC_FIELDS:
-        return any(c.isdigit() for c in folded)
+    if field in NUMERIC_FIELDS:  # 二〇二二年 too
+        return any(c.isdigit() for c in numerals_to_digits(folded))
     words = {fold(k) for k in known}
     # A button's label or a known major, alone or within the text ("执业助理医师" where only the
     # buttons can say with or without 全科): an answer, maybe a vague one, not a question.
