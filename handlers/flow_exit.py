@@ -50,19 +50,29 @@ async def on_command(message: Message, state: FSMContext, texts: Texts,
     if command == "cancel":
         await on_cancel(message, state, texts, raw_state)
         return
+    line = await pause(state, texts, raw_state)
+    if line is not None:
+        await message.answer(line)
+    raise SkipHandler
+
+
+async def pause(state: FSMContext, texts: Texts, raw_state: str | None) -> str | None:
+    """Leave the open form or self-check, keeping its answers; the line saying how to go on
+    (None when no such flow is open)."""
+    flow = flow_of(raw_state)
     if flow == "registration":
         if raw_state == RegistrationFlow.consent.state:  # nothing typed yet: nothing to keep
             await leave_flow(state, "rg")
         else:  # the answers stay; /register (or a button of the form) goes on
             await state.set_state(None)
-        await message.answer(texts("flow.paused.registration"))
-    elif flow == "eligibility":
+        return texts("flow.paused.registration")
+    if flow == "eligibility":
         await state.set_state(None)  # the answers stay; /check goes on
-        await message.answer(texts("flow.paused.eligibility"))
-    else:
+        return texts("flow.paused.eligibility")
+    if flow == "materials":
         await leave_flow(state, "rg_mat")
-        await message.answer(texts("flow.left.materials"))
-    raise SkipHandler
+        return texts("flow.left.materials")
+    return None
 
 
 async def on_cancel(message: Message, state: FSMContext, texts: Texts,

@@ -17,6 +17,7 @@ from content.masking import mask_personal_numbers
 from content.schema import Campaign
 from content.texts import Texts
 from handlers import qa, reminders
+from handlers.flow_exit import pause
 from handlers.keyboards import CampaignCb, chooser_keyboard, menu_keyboard
 from handlers.menu import menu_text, send_menu, show
 from storage.models import User
@@ -63,6 +64,10 @@ async def on_choose(query: CallbackQuery, callback_data: CampaignCb, texts: Text
     if campaign is None or user is None:
         await query.answer(texts("fallback.stale_button"), show_alert=True)
         return
+    if campaign.slug != current:  # a form of the other campaign must not go on unseen
+        line = await pause(state, texts, await state.get_state())
+        if line is not None:
+            await query.bot.send_message(user.id, line)
     await choose(session, user, campaign)
     await query.answer(texts("campaign.chosen_short", name=campaign.name))
     await show(query, menu_text(texts, campaign), menu_keyboard(texts, campaign))

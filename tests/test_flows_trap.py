@@ -66,6 +66,21 @@ async def test_any_command_pauses_the_form_then_runs(harness: Harness, command: 
     assert "请输入<b>身份证号</b>" in resumed.text  # 张三 was kept: the next field is asked
 
 
+async def test_switching_campaign_with_an_old_chooser_button_pauses_the_form(
+        harness: Harness) -> None:
+    await at_name_step(harness)
+    await harness.send("张三")
+    calls = await harness.press_data("c:fujian-2023")  # a chooser further up the chat
+    assert calls.texts[0] == PAUSED_FORM + "。"
+    typed = await harness.send("报名时间")  # the Q&A of Fujian, not Xiaogan's ID step
+    assert "身份证号" not in typed.text and "福建" in typed.text
+    # Choosing the same campaign again leaves an open form alone.
+    await harness.send("/start xiaogan-2023")
+    await harness.send("/register")
+    calls = await harness.press_data("c:xiaogan-2023")
+    assert PAUSED_FORM not in calls.text
+
+
 async def test_register_in_the_form_resumes_without_a_pause_line(harness: Harness) -> None:
     await at_name_step(harness)
     calls = await harness.send("/register")
