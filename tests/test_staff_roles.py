@@ -266,3 +266,12 @@ async def test_env_admins_every_start_and_the_old_name(db_url: str, tmp_path, ca
     assert [(g.telegram_id, g.role) for g in active] == [(7002, ADMIN)]
     assert entries[0].action == "staff.revoke" and "7001" in entries[0].detail
     await h.close()
+
+
+async def test_a_staff_button_with_an_impossible_row_id_is_refused_as_stale(
+        staffed: Harness) -> None:
+    """A forged number beyond a 32-bit row id never reaches a query (PostgreSQL would refuse
+    it): the press gets exactly what an applicant gets for a button nobody knows."""
+    ordinary = await _ordinary(staffed, OUTSIDER, "zz:unknown")
+    for action in ("stop", "rec", "ibx", "prev"):
+        assert await _ordinary(staffed, ADMIN_ID, f"sf:{action}:{2**40}:") == ordinary

@@ -21,7 +21,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.catalogue import Catalogue
-from handlers.flows import leave_flow
+from handlers.flows import MAX_ROW_ID, leave_flow
 from handlers.staff.keyboards import StaffCb
 from storage import announcements as ann_repo
 from storage.audiences import AUDIENCES
@@ -103,6 +103,8 @@ async def callback_gate(query: CallbackQuery, session: AsyncSession, catalogue: 
         data = StaffCb.unpack(query.data or "")
     except (TypeError, ValueError):
         return False
+    if not 0 <= data.ann <= MAX_ROW_ID:
+        return False  # no row has such an id: a forged or garbled button
     access = await access_of(session, telegram_id=query.from_user.id)
     if access is None:
         return False
