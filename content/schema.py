@@ -222,6 +222,7 @@ class Campaign(Strict):
             (("plan", "bases"), "base ids", [b.id for b in self.plan.bases]),
             (("events",), "event ids", [e.id for e in self.events]),
             (("exports",), "export table ids", [t.id for t in self.exports]),
+            (("faq",), "FAQ ids", [f.id for f in self.faq]),
             (("registration", "materials"), "material ids",
              [m.id for m in self.registration.materials]),
         ]

@@ -103,3 +103,18 @@ def test_catalogue_collects_issues_of_all_files(tmp_path: Path) -> None:
 def test_catalogue_of_an_empty_directory_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ContentError, match="no campaign files"):
         load_catalogue(tmp_path)
+
+
+def test_an_faq_id_used_twice_is_refused(tmp_path: Path) -> None:
+    """A hand merge of `zhaolu faq export` output can repeat an id: check-content says so."""
+    import yaml
+
+    source = Path("content/campaigns/xiaogan-2023.yaml")
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    assert data["faq"], "the bundled campaign has FAQ entries"
+    data["faq"].append(dict(data["faq"][0], questions=["另一个说法？"]))
+    path = tmp_path / source.name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    issues = check_file(path).issues
+    assert any("FAQ ids used twice" in i.message and data["faq"][0]["id"] in i.message
+               for i in issues), [str(i) for i in issues]
