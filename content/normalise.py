@@ -50,6 +50,7 @@ class Lexicon:
     light_weight: float = 1.0
     light_grams: frozenset[str] = frozenset()
     atomic: dict[str, str] = field(default_factory=dict)
+    light_words: tuple[str, ...] = ()
 
     @classmethod
     def from_data(cls, groups: Iterable[list[str]], fillers: Iterable[str], light: str = "",
@@ -64,7 +65,8 @@ class Lexicon:
         grams = frozenset(g for word in light_words for g in ngrams(_fold(word)))
         units = {_fold(term): chr(_ATOMIC_BASE + i) for i, term in enumerate(atomic)}
         return cls(canonical, fill, _alternation(canonical), _alternation(fill),
-                   frozenset(_fold(light)), light_weight, grams, units)
+                   frozenset(_fold(light)), light_weight, grams, units,
+                   tuple(_fold(word) for word in light_words))
 
     def rewrite(self, text: str, atomic: bool = True) -> str:
         # Until stable: 招几个人 -> 招多少人 -> 名额, whichever variant the writer chose.

@@ -16,13 +16,27 @@ import re
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from content.normalise import normalise
+from content.normalise import default_lexicon, normalise
 from content.qa_builders import Part, render
+from content.qa_contacts import chosen, key_for
 from content.qa_knowledge import Entity, Intent, Knowledge, StaffEntry
 from content.qa_personal import personal_part
-from content.qa_reply import FALLBACK, Answer, ambiguous, compose, fallback
+from content.qa_reply import (
+    AMBIGUOUS,
+    ANSWERED,
+    CHAT,
+    FALLBACK,
+    MAX_CHARS,
+    Answer,
+    ambiguous,
+    compose,
+    cut,
+    fallback,
+    visible_length,
+)
+from content.qa_talk import MAX_PARTS, follow_up, is_english, questions, small_talk
 from content.schema import Campaign
-from content.texts import Texts, default_texts
+from content.texts import Raw, Texts, default_texts
 
 MAX_QUESTION = 300
 # Scores are 0..1 (content/matching.py); the figures were chosen on the dev and held-out sets.
@@ -43,6 +57,9 @@ _NOW_WORDS = tuple(normalise(w) for w in ("现在", "今天", "明天", "后天"
 _DATE = re.compile(r"\d+月\d+日|\d{4}年\d+月")
 NEAR = timedelta(days=7)
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块|万)")
+# A phone number in an answer: seven digits or more, dashes allowed (0591-83574579, 400-888-0052).
+_PHONE = re.compile(r"\d[\d-]{5,}\d")
+_PHONE_WORDS = (normalise("电话"),)
 
 _KNOWLEDGE: dict[tuple[int, bool], tuple[Campaign, tuple[StaffEntry, ...], Knowledge]] = {}
 
@@ -60,8 +77,12 @@ def knowledge(campaign: Campaign, staff: tuple[StaffEntry, ...] = ()) -> Knowled
 
 
 def answer(campaign: Campaign, question: str, now: datetime,
-           texts: Texts | None = None, staff: tuple[StaffEntry, ...] = ()) -> Answer:
-    """`staff`: the campaign's active staff FAQ entries, ranked like the YAML's FAQ."""
+           texts: Texts | None = None, staff: tuple[StaffEntry, ...] = (),
+           last: str | None = None) -> Answer:
+    """`staff`: the campaign's active staff FAQ entries, ranked like the YAML's FAQ.
+
+    `last`: the answer key of the user's previous answer, while it is recent (handlers/qa.py
+    keeps it): a follow-up ("那要多久") is read as being about it."""
     t = texts or default_texts()
     kn = knowledge(campaign, staff)
     stripped = question.strip()
@@ -70,6 +91,42 @@ def answer(campaign: Campaign, question: str, now: datetime,
     if len(stripped) > MAX_QUESTION:
         text = t("qa.too_long", length=len(stripped), limit=MAX_QUESTION)
         return Answer(text, "", "input:too_long", 0.0, FALLBACK)
+    talk = small_talk(stripped)
+    if talk is not None:
+        return Answer(t(f"qa.chat.{talk}"), "", f"input:{talk}", 1.0, CHAT)
+    if is_english(stripped):
+        return Answer(t("qa.chat.english"), "", "input:english", 1.0, CHAT)
+    asked = questions(stripped)
+    if len(asked) > 1:
+        return several(kn, asked, now, t)
+    reply = _single(kn, stripped, now, t)
+    leaning = follow_up(stripped)
+    # "那要多久": the previous topic and this question's frame; "那什么时候出结果" names its own.
+    if last and (leaning is not None or reply.kind == FALLBACK) and not (
+            reply.kind != FALLBACK and _own_topic(leaning or stripped)):
+        topic = render(kn, last, now, t)
+        if topic is not None:
+            again = _single(kn, f"{topic.title} {leaning or stripped}", now, t)
+            if again.kind != FALLBACK or reply.kind == FALLBACK:
+                return again
+    if leaning is not None and not _own_topic(stripped) and reply.kind != FALLBACK \
+            and not (reply.entry or "").startswith("eligibility:"):
+        # "那我咋办" with nothing before it: a frame alone matches anything; say so.
+        return fallback(kn, None, reply.score, t)
+    return reply
+
+
+def _own_topic(text: str) -> bool:
+    """Whether the question says what it is about, beyond its frame (多久, 怎么办, 什么时候)."""
+    lexicon = default_lexicon()
+    flat = normalise(text, atomic=False).replace(" ", "")
+    for word in sorted(lexicon.light_words, key=len, reverse=True):
+        flat = flat.replace(word, "")
+    return sum(1 for char in flat if char not in lexicon.light) >= 2
+
+
+def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
+    """One question, answered from the notice."""
     # "护理专业能报吗": the eligibility rules answer for the facts the question states.
     personal = personal_part(kn, normalise(stripped, atomic=False), now, t)
     if personal is not None:
@@ -79,19 +136,72 @@ def answer(campaign: Campaign, question: str, now: datetime,
     ranked = [(part, score) for part, score in _candidates(kn, rest, entity, now, t)]
     if not ranked or ranked[0][1] < HEDGE:
         best = ranked[0][1] if ranked else 0.0
-        return fallback(kn, None, best, t)
+        return fallback(kn, None, best, t, question=rest if _asks_phone(rest) else "")
     part, score = ranked[0]
+    if _asks_phone(normalised) and not _PHONE.search(" ".join(part.lines)):
+        # "技术支持电话多少": the number, not a clause that only says whom to call.
+        picked = render(kn, key_for(chosen(kn.campaign, rest), kn.campaign), now, t)
+        if picked is not None:
+            return compose(kn, picked, max(score, THRESHOLD), t)
+    asked = rest if _asks_phone(rest) else ""  # the contacts shown: those asked for, if any
     if not part.covered:
-        return fallback(kn, part, score, t)
+        return fallback(kn, part, score, t, question=asked)
     if score < THRESHOLD:
         # Near the topic but not sure: the closest clause, said to be a guess, and whom to ask.
-        return fallback(kn, part, score, t, lead=t("qa.hedge.lead"))
+        return fallback(kn, part, score, t, lead=t("qa.hedge.lead"), question=asked)
     if _asks_amount(kn, normalised) and not _MONEY.search(" ".join(part.lines)):
-        return fallback(kn, part, score, t, lead=t("qa.amount.lead"))
+        return fallback(kn, part, score, t, lead=t("qa.amount.lead"), question=asked)
     close = [p for p, s in ranked[1:2] if s >= THRESHOLD and score - s <= MARGIN]
     if close:
         return ambiguous(kn, [part, close[0]], score, t)
     return compose(kn, part, score, t)
+
+
+def several(kn: Knowledge, asked: list[str], now: datetime, t: Texts) -> Answer:
+    """A pasted paragraph: each question answered briefly, the parts the notice leaves out
+    named; more than MAX_PARTS questions: asked to send one at a time."""
+    if len(asked) > MAX_PARTS:
+        text = t("qa.multi.too_many", n=len(asked), first=asked[0][:40])
+        return Answer(text, "", "input:several", 0.0, FALLBACK)
+    replies = [_single(kn, question, now, t) for question in asked]
+    keys = {r.entry for r in replies}
+    if len(keys) == 1 and replies[0].kind != FALLBACK:
+        return replies[0]
+    covered = [(q, r) for q, r in zip(asked, replies, strict=True) if r.kind != FALLBACK]
+    missing = [q for q, r in zip(asked, replies, strict=True) if r.kind == FALLBACK]
+    if not covered:
+        return replies[0]
+    lead = t("qa.multi.lead", n=len(asked))
+    tail = [t("qa.multi.uncovered", parts=Raw("、".join(
+        t("qa.multi.uncovered_part", text=q[:30]) for q in missing)))] if missing else []
+    source = t("qa.multi.source_line", citation=kn.campaign.citation)
+    width = 160
+    while True:
+        lines = [lead]
+        for n, (_q, r) in enumerate(covered, 1):
+            title, body = _brief(r)
+            clause = r.source.removeprefix(kn.campaign.citation)
+            lines.append(t("qa.multi.item", n=n, title=Raw(title)))
+            lines.append(cut(body, width) + (t("qa.multi.source", clause=clause)
+                                             if clause else ""))
+        text = "\n".join([*lines, *tail, source])
+        if visible_length(text) <= MAX_CHARS or width <= 40:
+            break
+        width -= 20
+    score = min(r.score for _q, r in covered)
+    return Answer(text, covered[0][1].source, "several:" + "+".join(
+        str(r.entry) for _q, r in covered), score, ANSWERED)
+
+
+def _brief(reply: Answer) -> tuple[str, str]:
+    """The title (HTML) and the first lines of a composed answer, without its source line."""
+    lines = reply.text.split("\n")
+    title = re.sub(r"</?b>", "", lines[0]) if lines[0].startswith("<b>") else ""
+    body = [line for line in lines[1 if title else 0:-1]
+            if line and not line.startswith(("如果您想问", "可以咨询"))]
+    if reply.kind == AMBIGUOUS:
+        body = body[:-1] if body and body[-1].startswith("如果") else body
+    return title, " ".join(body[:3])
 
 
 def answer_key(campaign: Campaign, key: str, now: datetime,
@@ -185,14 +295,18 @@ def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> 
     if builder == "event":
         # Asked for a date: a fact on the topic answers only if it gives one.
         fact = kn.facts.best_on_topic(question, intent.topic)
-        dated = fact if fact is not None and _dated(kn, fact) else None
-        return kn.events.best_on_topic(question, intent.topic) or dated or otherwise
+        # "报名以后会审核吗" is not asking for a date: the notice's clause on the topic answers.
+        fits = fact is not None and (_dated(kn, fact) or _WHEN not in question)
+        return kn.events.best_on_topic(question, intent.topic) or (fact if fits else None) \
+            or otherwise
     if builder == "materials" and not campaign.registration.materials:
         return kn.facts.best_on_topic(question, intent.topic) or otherwise
     if builder == "quota":
         return f"quota:{base}" if base else "quota"
     if builder == "contacts":
-        return f"contacts:{entity.ref}" if entity else "contacts"
+        if entity:
+            return f"contacts:{entity.ref}"
+        return key_for(chosen(campaign, question), campaign)
     if builder == "bases" and base:
         return f"base:{base[5:]}"
     return builder
@@ -208,6 +322,11 @@ def _names_topic(question: str, intent: Intent) -> bool:
 def _topic_terms(intent: Intent) -> tuple[str, ...]:
     return tuple(normalise(term).replace(" ", "") for term in [*intent.topic.split(),
                                                                 intent.title])
+
+
+def _asks_phone(normalised: str) -> bool:
+    flat = normalised.replace(" ", "")
+    return any(word in flat for word in _PHONE_WORDS)
 
 
 def _asks_amount(kn: Knowledge, normalised: str) -> bool:

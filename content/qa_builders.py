@@ -137,6 +137,9 @@ def contact_lines(contacts: list[Contact], t: Texts, note: str | None = None) ->
 
 def named_contacts(campaign: Campaign, ref: str) -> list[Contact]:
     kind, _, ident = ref.partition(":")
+    if kind == "pick":  # the contacts that fit a question (content/qa_contacts.py)
+        ids = ident.split("+")
+        return [c for c in campaign.contacts if c.id in ids]
     if kind == "base":
         base = next((b for b in campaign.plan.bases if b.id == ident), None)
         ids = base.contact_ids if base else []
@@ -151,6 +154,8 @@ def _contacts(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
         return None
     key = f"contacts:{arg}" if arg else "contacts"
     lines = contact_lines(contacts, t, kn.campaign.phone_note)
+    if len(contacts) < len(kn.campaign.contacts):
+        lines.append(t("qa.contacts.others"))
     return Part(key, t("qa.contacts.title"), tuple(lines),
                 contacts[0].clause)
 
@@ -249,7 +254,10 @@ def _silent(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     intent = kn.table.intents.get(arg)
     if intent is None:
         return None
-    return Part(f"silent:{arg}", intent.title, (t("qa.silent", topic=intent.title),),
+    # An intent may have its own wording (qa.silent.age: 通知未规定年龄上限).
+    own = f"qa.silent.{arg}"
+    line = t(own) if own in t else t("qa.silent", topic=intent.title)
+    return Part(f"silent:{arg}", intent.title, (line,),
                 kn.campaign.contacts[0].clause, covered=False)
 
 

@@ -113,8 +113,12 @@ def personal_part(kn: Knowledge, text: str, now: datetime, t: Texts) -> Part | N
         lines += [_pending_line(kn, rule, t) for rule in result.pending]
         if "birth_date" in unsure and spec.reference_note:
             lines.append(t("qa.personal.age_edge", note=spec.reference_note))
-        if result.unrestricted:
-            fields = "、".join(t(f"qa.personal.field.{n}") for n in result.unrestricted)
+        # An age no rule reads: one wording wherever age is asked (content/qa.py says the same).
+        if "birth_date" in result.unrestricted:
+            lines.append(t("qa.age.no_limit"))
+        others = [n for n in result.unrestricted if n != "birth_date"]
+        if others:
+            fields = "、".join(t(f"qa.personal.field.{n}") for n in others)
             lines.append(t("qa.personal.unrestricted", fields=fields))
     lines.append(t("qa.personal.check"))
     lines = list(dict.fromkeys(lines))  # two open rules under one clause: its words once

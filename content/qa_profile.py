@@ -20,6 +20,9 @@ import yaml
 from content.qa_knowledge import INTENTS_PATH
 
 _AGE = re.compile(r"(超过|过了|大于|满)?(\d{2})岁(以上|以下|以内|之前|之后|前|后|左右)?")
+# "我37了", "今年36": an age said without 岁 (the whole message is about the asker).
+# (我 and 了 are fillers, gone from the normal form.)
+_BARE_AGE = re.compile(r"^(今年|都|已经|我今年|我)?(\d{2})(了)?$")
 _MAJOR = re.compile(r"([\u4e00-\u9fff]{2,12})专业")
 # Longest first: 学历护理 loses 学历, not 学.
 MAJOR_PREFIXES = ("学历", "学的", "读的", "念的", "毕业", "专科", "本科", "中专", "硕士", "博士",
@@ -29,6 +32,7 @@ NOT_A_MAJOR = ("什么", "哪", "其他", "非", "别", "相关", "对口", "要
 # Right after a major's name these make it a place or a department (中医院, 口腔科), not a major.
 _PLACE_AFTER = ("院", "科", "诊", "门诊", "医生", "医师")
 _NEGATION = ("没有", "没", "未", "无", "不是", "非")
+_FRAME_BEFORE = re.compile(r"可以|能不能|能否|可否|能|报名|报考|参加|申请|想|我|是|的|吗")
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,11 @@ def stated(text: str, today: date) -> Stated | None:
     """The facts of a personal question, or None when it is not one (or states nothing)."""
     flat = text.replace(" ", "")
     w = words()
-    if not w.asks.search(flat):
+    bare = _BARE_AGE.match(flat)
+    if bare:  # "我37了": a statement of age is a question whether that age may apply
+        age = bare.group(2)
+        flat = f"{age}岁"
+    elif not w.asks.search(flat):
         return None
     found = Stated()
     _age(flat, today, found)
@@ -125,7 +133,13 @@ def _major(text: str, w: Words, found: Stated) -> None:
         while any(name.startswith(p) and len(name) > len(p) for p in MAJOR_PREFIXES):
             prefix = next(p for p in MAJOR_PREFIXES if name.startswith(p) and len(name) > len(p))
             name = name[len(prefix):]
-        negated = _negated(text, match.start(1) + match.group(1).index(name))
+        # "可以报名护理专业": the frame before the name is not part of it.
+        known = next((m for m in w.majors if name.endswith(m)), None)
+        if known:
+            name = known
+        else:
+            name = _FRAME_BEFORE.split(name)[-1]
+        negated = _negated(text, match.start(1) + match.group(1).rindex(name))
         if negated or any(word in name for word in NOT_A_MAJOR) or len(name) < 2:
             return
     else:

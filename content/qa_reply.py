@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from content.qa_builders import Part, contact_lines, esc
+from content.qa_contacts import chosen
 from content.qa_knowledge import Knowledge
 from content.texts import Texts
 
@@ -16,6 +17,8 @@ MAX_CHARS = 600
 STAFF_MAX_CHARS = 4000
 
 ANSWERED, AMBIGUOUS, FALLBACK = "answered", "ambiguous", "fallback"
+# Small talk, English: a short reply, shown with the menu (handlers/qa.py).
+CHAT = "chat"
 
 
 @dataclass(frozen=True)
@@ -54,15 +57,19 @@ def _limit(part: Part) -> int:
 
 
 def fallback(kn: Knowledge, part: Part | None, score: float, t: Texts,
-              lead: str | None = None) -> Answer:
+              lead: str | None = None, question: str = "") -> Answer:
+    """`question` (normalised) chooses the two or three contacts shown (content/qa_contacts.py)."""
     campaign = kn.campaign
+    contacts = chosen(campaign, question)
     if lead is not None or part is None:
         lead = lead or esc(campaign.consultation_note or "") or t("qa.fallback.lead")
     head = [lead] if part is None else ([lead, t("qa.title", title=part.title)]
                                         if lead else [t("qa.title", title=part.title)])
     body = list(part.lines) if part else []
     body += [t("qa.fallback.contacts"),
-             *contact_lines(list(campaign.contacts), t, campaign.phone_note)]
+             *contact_lines(contacts, t, campaign.phone_note)]
+    if len(contacts) < len(campaign.contacts):
+        body.append(t("qa.contacts.others"))
     clause = part.clause if part else campaign.contacts[0].clause
     source, source_line = (cited(kn, part, t) if part and part.source else
                            (f"{campaign.citation}{clause}",
@@ -109,3 +116,9 @@ def fit(head: list[str], body: list[str], source: str, t: Texts,
 def _cut(line: str, size: int) -> str:
     plain = html.unescape(re.sub(r"<[^>]+>", "", line))
     return esc(plain[:size]) + "…"
+
+
+def cut(line: str, size: int) -> str:
+    """The line as plain escaped text, at most `size` visible characters (… when cut)."""
+    plain = html.unescape(re.sub(r"<[^>]+>", "", line))
+    return esc(plain) if len(plain) <= size else _cut(line, size - 1)

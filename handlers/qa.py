@@ -9,6 +9,8 @@ Answers the notice does not cover are logged for the content authors (storage/un
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -27,18 +29,21 @@ from content.masking import mask_personal_numbers
 from content.normalise import normalise
 from content.qa import answer, answer_key
 from content.qa_menu import MAIN_MENU, typed_menu
-from content.qa_reply import AMBIGUOUS, Answer
+from content.qa_reply import AMBIGUOUS, CHAT, FALLBACK, Answer
 from content.schema import Campaign
 from content.sections import render_section
 from content.texts import Texts
 from handlers.ask_staff import with_ask_button
-from handlers.keyboards import back_to_menu, chooser_keyboard
+from handlers.keyboards import back_to_menu, chooser_keyboard, menu_keyboard
 from handlers.menu import send_menu
 from storage.faq_overlay import staff_entries
 from storage.models import User
 from storage.unanswered import record_unanswered
 
 PENDING_KEY = "qa_pending"
+# The user's last answer, so a follow-up ("那要多久") is read as being about it for a while.
+LAST_KEY = "qa_last"
+FOLLOW_UP = timedelta(minutes=10)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -57,6 +62,8 @@ def _packed(slug: str, key: str) -> str | None:
 
 
 def reply_markup(texts: Texts, campaign: Campaign, reply: Answer) -> InlineKeyboardMarkup:
+    if reply.kind == CHAT:  # small talk, English: a short reply and the menu
+        return menu_keyboard(texts, campaign)
     if reply.kind != AMBIGUOUS:
         return back_to_menu(texts, campaign)
     rows = []
@@ -69,10 +76,12 @@ def reply_markup(texts: Texts, campaign: Campaign, reply: Answer) -> InlineKeybo
 
 
 async def reply_to(message: Message, question: str, *, campaign: Campaign, texts: Texts,
-                   clock: Clock, session: AsyncSession, user: User | None) -> Answer | None:
+                   clock: Clock, session: AsyncSession, user: User | None,
+                   state: FSMContext | None = None) -> Answer | None:
     """Answer `question` in the chat of `message`; log it when the notice did not cover it.
 
-    A menu word or a section's label typed as text shows that page instead (None)."""
+    A menu word or a section's label typed as text shows that page instead (None). With
+    `state`, the answer is kept for a follow-up question (LAST_KEY, FOLLOW_UP)."""
     now = clock.now()
     page = typed_menu(question, campaign, texts)
     if page == MAIN_MENU:
@@ -86,7 +95,11 @@ async def reply_to(message: Message, question: str, *, campaign: Campaign, texts
                              reply_markup=keyboard, link_preview_options=NO_PREVIEW)
         return None
     staff = await staff_entries(session, campaign_slug=campaign.slug)
-    reply = answer(campaign, question, now, texts, staff=staff)
+    last = await _last_topic(state, campaign, now) if state is not None else None
+    reply = answer(campaign, question, now, texts, staff=staff, last=last)
+    if state is not None and reply.kind not in (CHAT, FALLBACK) and reply.entry:
+        await state.update_data({LAST_KEY: {"slug": campaign.slug, "key": reply.entry,
+                                            "at": now.isoformat()}})
     kept_id = None
     if reply.unanswered:
         kept = mask_personal_numbers(question)  # an ID or phone number is never stored
@@ -100,6 +113,18 @@ async def reply_to(message: Message, question: str, *, campaign: Campaign, texts
         keyboard = with_ask_button(texts, keyboard, kept_id)
     await message.answer(reply.text, reply_markup=keyboard, link_preview_options=NO_PREVIEW)
     return reply
+
+
+async def _last_topic(state: FSMContext, campaign: Campaign, now: datetime) -> str | None:
+    """The answer key of the user's last answer in this campaign, while it is recent."""
+    kept = (await state.get_data()).get(LAST_KEY)
+    if not isinstance(kept, dict) or kept.get("slug") != campaign.slug:
+        return None
+    try:
+        at = datetime.fromisoformat(str(kept.get("at")))
+    except ValueError:
+        return None
+    return str(kept.get("key")) if timedelta(0) <= now - at <= FOLLOW_UP else None
 
 
 async def on_question(message: Message, texts: Texts, catalogue: Catalogue, clock: Clock,
@@ -117,7 +142,7 @@ async def on_question(message: Message, texts: Texts, catalogue: Catalogue, cloc
                              reply_markup=chooser_keyboard(catalogue.all(), None))
         return
     await reply_to(message, question, campaign=campaign, texts=texts, clock=clock,
-                   session=session, user=user)
+                   session=session, user=user, state=state)
 
 
 async def answer_pending(message: Message, *, state: FSMContext, campaign: Campaign,

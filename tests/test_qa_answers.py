@@ -239,7 +239,7 @@ def test_a_topic_the_notice_leaves_out_is_not_answered_by_another(fujian: Campai
     next-best clause."""
     reply = ask(fujian, "年纪大了是不是就报不了了", parse_moment("2023-07-10T10:00"))
     assert reply.kind == FALLBACK and reply.entry == "silent:age"
-    assert "没有写明" in reply.text and "83574579" in reply.text
+    assert "通知未规定年龄上限" in reply.text and "83574579" in reply.text
 
 
 def test_a_when_question_about_an_undated_event_says_the_notice_gives_no_date(

@@ -1,0 +1,71 @@
+"""The two or three contacts that fit a question, not every number of the notice.
+
+Each contact is matched by its organisation, person and purpose (招录政策咨询, 网络技术支持,
+学院联系方式 …) against the question: "学院老师电话" finds the college, "技术支持电话" the
+technical support line, "基地电话" the bases. When nothing in the question points to one, the
+contacts of the notice's first purpose (the ones it lists first for questions about the
+recruitment) are given, and the reply says where the others are.
+"""
+
+from __future__ import annotations
+
+from content.matching import Index
+from content.normalise import normalise
+from content.schema import Campaign, Contact
+
+MAX_SHOWN = 3
+# A contact fits when it scores this much, and at least this share of the best one.
+MIN_SCORE = 0.12
+NEAR_BEST = 0.6
+_INDEXES: dict[int, tuple[Campaign, Index]] = {}
+# Words every contact question has: they tell no contact apart.
+_FRAME = tuple(normalise(w) for w in ("电话", "联系人", "咨询", "多少", "方式", "找谁", "打"))
+
+
+def _without_frame(text: str) -> str:
+    for word in _FRAME:
+        text = text.replace(word, " ")
+    return " ".join(text.split())
+
+
+def _index(campaign: Campaign) -> Index:
+    cached = _INDEXES.get(id(campaign))
+    if cached is None or cached[0] is not campaign:
+        index = Index(background=f"{campaign.notice.title} {campaign.name}")
+        for contact in campaign.contacts:
+            index.add(contact.id, [_without_frame(normalise(text)) for text in (
+                contact.organisation, contact.purpose, contact.person or "")])
+        cached = _INDEXES[id(campaign)] = (campaign, index)
+    return cached[1]
+
+
+def fitting(campaign: Campaign, question: str) -> list[Contact]:
+    """The contacts the (normalised) question points to, at most MAX_SHOWN; [] when none."""
+    if not campaign.contacts:
+        return []
+    words = _without_frame(question)
+    ranked = _index(campaign).rank(words) if words.strip() else []
+    if not ranked or ranked[0][1] < MIN_SCORE:
+        return []
+    top = ranked[0][1]
+    ids = [key for key, score in ranked if score >= top * NEAR_BEST][:MAX_SHOWN]
+    return [c for c in campaign.contacts if c.id in ids]
+
+
+def default(campaign: Campaign) -> list[Contact]:
+    """The contacts of the notice's first purpose (at most MAX_SHOWN)."""
+    if not campaign.contacts:
+        return []
+    first = campaign.contacts[0].purpose
+    return [c for c in campaign.contacts if c.purpose == first][:MAX_SHOWN]
+
+
+def chosen(campaign: Campaign, question: str) -> list[Contact]:
+    return fitting(campaign, question) or default(campaign)
+
+
+def key_for(contacts: list[Contact], campaign: Campaign) -> str:
+    """The answer key naming these contacts ("contacts" when they are all of them)."""
+    if len(contacts) == len(campaign.contacts):
+        return "contacts"
+    return "contacts:pick:" + "+".join(c.id for c in contacts)

@@ -1,0 +1,98 @@
+"""What a message is before it is a question: small talk, English, several questions, a
+follow-up (content/qa.py decides what to do with each).
+
+Small talk and acknowledgements ("在吗", "谢谢", "好的", "1", "？？？") are recognised when
+nothing but such words, punctuation, digits or emoji is left of the message; English when it
+has Latin words and no Chinese at all. A pasted paragraph is cut into sentences; a statement
+("我是护理专业的。") is kept as the context of the question after it. A follow-up is a short
+question that leans on the previous one ("那我咋办", "那要多久").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+import yaml
+
+from content.qa_knowledge import INTENTS_PATH
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[a-z]{2,}")
+_SENTENCE_END = re.compile(r"[？?。！!；;\n]+")
+# A sentence asks something when it ends with a question mark or holds a question word.
+_ASKS = re.compile(r"吗|么|什么|怎|哪|几|多少|多久|多长|是否|能否|可否|可不可以|能不能|"
+                   r"有没有|是不是|会不会|要不要|谁|啥|咋|如何|为什么|呢")
+_NOISE = re.compile(r"[\W\d_]+", re.UNICODE)
+# Leans on what was asked before: starts with 那 / 那么 / 还有 …, or is only a question frame.
+_FOLLOW_START = re.compile(r"^(那|那么|那我|那要|那如果|如果|要是|还有|然后|另外|那这个|这个)")
+MAX_PARTS = 4
+
+
+@cache
+def _words() -> dict[str, tuple[str, ...]]:
+    data = yaml.safe_load(INTENTS_PATH.read_text(encoding="utf-8"))["smalltalk"]
+    return {kind: tuple(sorted((_fold(w) for w in words), key=len, reverse=True))
+            for kind, words in data.items()}
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower().strip()
+
+
+def small_talk(text: str) -> str | None:
+    """The kind of small talk ("greeting", "thanks", "ack", "noise"), or None for a question.
+
+    The message is small talk when its words are all small-talk words (好的谢谢老师), or when
+    it has no letters at all (1, ？？？, 👍)."""
+    folded = _fold(text)
+    if not _NOISE.sub("", folded):
+        return "noise"
+    rest, first = folded, None
+    found: list[tuple[int, str]] = []
+    for kind, words in _words().items():
+        if kind == "filler":
+            continue
+        for word in words:
+            at = rest.find(word)
+            if at >= 0:
+                found.append((at, kind))
+                rest = rest.replace(word, " ")
+    for word in _words().get("filler", ()):
+        rest = rest.replace(word, " ")
+    if _NOISE.sub("", rest) or not found:
+        return None
+    first = min(found)[1]
+    return first
+
+
+def is_english(text: str) -> bool:
+    folded = _fold(text)
+    return not _CJK.search(folded) and len(_LATIN_WORD.findall(folded)) >= 2
+
+
+def questions(text: str) -> list[str]:
+    """The questions of a paragraph, each with the statement just before it as context; one
+    item when the message holds one question (or none)."""
+    sentences = [s.strip(" ，,") for s in _SENTENCE_END.split(text) if s.strip(" ，,")]
+    found: list[str] = []
+    context = ""
+    for sentence in sentences:
+        if _ASKS.search(sentence) or not _CJK.search(sentence):
+            found.append(f"{context}，{sentence}" if context else sentence)
+            context = ""
+        else:
+            context = f"{context}，{sentence}" if context else sentence
+    if context and found:
+        found[-1] = f"{found[-1]}，{context}"
+    return found if len(found) > 1 else [text]
+
+
+def follow_up(text: str) -> str | None:
+    """The question without its leaning word when it leans on the previous one, else None."""
+    stripped = text.strip(" ？?。！!")
+    match = _FOLLOW_START.match(stripped)
+    if match and len(stripped) <= 12:
+        return stripped[match.end():] or stripped
+    return None
