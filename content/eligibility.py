@@ -18,6 +18,7 @@ from bot.clock import to_shanghai
 from content.dates import cn_date, cn_deadline, cn_span
 from content.idcard import birth_date_from_id
 from content.majors import in_major_group
+from content.promises import hours_label
 from content.schema import Campaign
 from content.schema_eligibility import FIELDS, Condition, EligibilitySpec, Profile, Rule
 from content.texts import Texts, default_texts
@@ -188,15 +189,20 @@ def _step_text(campaign: Campaign, kind: str, now: datetime, texts: Texts) -> st
         return texts("eligibility.next.other_batch").format(
             name=batch.name, text=batch.text, source=f"{campaign.citation}{batch.clause}")
     if kind == "contact":
-        return _contacts_text(campaign, texts)
+        return _contacts_text(campaign, texts, now)
     reg = campaign.registration
-    return texts(f"eligibility.next.pre_register.{reg.window.phase(now)}").format(
+    phase = reg.window.phase(now)
+    # /register is offered only while this campaign's pre-registration is open (issue 12 §2).
+    form_open = campaign.form is not None and campaign.form.is_open(now)
+    key = f"eligibility.next.pre_register.{phase}" + ("" if form_open or phase == "closed"
+                                                     else "_no_form")
+    return texts(key).format(
         window=cn_span(reg.window.opens, reg.window.closes), channel=reg.channel, url=reg.url,
         closes=cn_deadline(reg.window.closes))
 
 
 
-def _contacts_text(campaign: Campaign, texts: Texts) -> str:
+def _contacts_text(campaign: Campaign, texts: Texts, now: datetime) -> str:
     spec = campaign.eligibility
     assert spec is not None
     contacts = [c for i in spec.contact_ids if (c := campaign.contact(i))] or campaign.contacts
@@ -204,7 +210,8 @@ def _contacts_text(campaign: Campaign, texts: Texts) -> str:
     for contact in contacts:
         who = "".join(x for x in (contact.organisation, contact.person) if x)
         line = f"{who}：{'、'.join(contact.phones)}"
-        lines.append(f"{line}（{contact.hours}）" if contact.hours else line)
+        hours = hours_label(contact, now, texts)
+        lines.append(f"{line}（{hours}）" if hours else line)
     if campaign.phone_note:
         lines.append(campaign.phone_note)
     return "\n".join(lines)

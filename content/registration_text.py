@@ -109,6 +109,7 @@ def next_steps(campaign: Campaign, texts: Texts) -> str:
                       for i, step in enumerate(registration.steps, start=1))
     return texts(
         "registration.next_steps", channel=registration.channel, url=registration.url,
+        step=registration.step_name,
         window=window_text(campaign), steps=steps,
         materials=Raw(_materials_block(campaign, texts)), notes=Raw(_notes_block(campaign, texts)),
         citation=campaign.citation, clause=registration.clause,
@@ -167,6 +168,11 @@ def question_text(field: str, campaign: Campaign, answers: Mapping[str, Any], te
             question = f"{plan}\n{question}"
     elif field == "major":
         question = texts("registration.ask.major") + "\n" + texts("registration.major_hint")
+    elif field == "school":
+        # The example comes from the campaign's region, or none is named (issue 12 §2).
+        example = campaign.form.example_school if campaign.form is not None else None
+        question = (texts("registration.ask.school", example=example) if example
+                    else texts("registration.ask.school_plain"))
     else:
         question = texts(f"registration.ask.{field}")
     return f"{progress}{question}"

@@ -180,7 +180,13 @@ def reminder_problems(campaign: Campaign) -> list[str]:
     ids = [r.id for r in campaign.reminders]
     found += [f"reminders: id {i!r} is used twice" for i in sorted({i for i in ids
                                                                     if ids.count(i) > 1})]
+    window = campaign.registration.window
     for spec in campaign.reminders:
+        hourly = [o.text for o in spec.parsed_offsets
+                  if o.at is None and timedelta(0) < abs(o.delta) < timedelta(days=1)]
+        if hourly and spec.event.startswith("registration.") and not window.time_stated:
+            found.append(f"reminders.{spec.id}: offsets {hourly} count hours but the notice "
+                         "gives no hour (registration.window.time_stated is false)")
         if resolve_event(campaign, spec.event) is None:
             found.append(f"reminders.{spec.id}: event {spec.event!r} is not registration.opens, "
                          "registration.closes or a dated events id")

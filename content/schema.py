@@ -66,7 +66,18 @@ class Contact(Strict):
     phones: list[str] = Field(min_length=1)
     purpose: str = Field(description="What to call about: 招录政策咨询, 网络技术支持, …")
     hours: str | None = Field(default=None, description="When they answer, as the notice says.")
+    hours_end: datetime | None = Field(
+        default=None, description="When those hours end (their last day's close): after it the "
+                                  "hours are shown as over.")
     clause: str
+
+    @field_validator("hours_end")
+    @classmethod
+    def _shanghai(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else to_shanghai(value)
+
+    def hours_over(self, now: datetime) -> bool:
+        return self.hours_end is not None and now > self.hours_end
 
 
 class Base(Strict):
@@ -82,6 +93,9 @@ class Window(Strict):
     opens: datetime
     closes: datetime
     clause: str
+    time_stated: bool = Field(
+        default=True, description="false when the notice gives the days but no hour "
+                                  "(5月4日〜6月30日): reminders then count days, never hours.")
 
     @field_validator("opens", "closes")
     @classmethod
@@ -167,6 +181,9 @@ class Registration(Strict):
     materials: list[MaterialRule] = Field(default_factory=list)
     max_choices: int = Field(default=1, ge=1)
     asks_adjustment: bool = Field(default=False, description="是否接受调剂 is asked.")
+    step_name: str = Field(
+        default="正式报名", max_length=8,
+        description="What the notice calls the official online step (正式报名, 预报名 …).")
     clause: str
 
 
@@ -186,6 +203,10 @@ class Campaign(Strict):
         default_factory=dict,
         description="Menu labels for section keys without a content.section.* text.",
     )
+    institution_sections: list[str] = Field(
+        default_factory=lambda: ["work_requirements"],
+        description="Section keys addressed to institutions (工作要求): kept out of the "
+                    "applicant menu, still answered by the Q&A.")
     consultation_note: str | None = Field(
         default=None, description="What to say when the notice is silent, before the contacts."
     )

@@ -74,6 +74,10 @@ class FormSpec(Strict):
         min_length=1, description="Whom to call about a refused or duplicate pre-registration."
     )
     clause: str = Field(description="Clause the form's rules come from, e.g. 四、学员报名.")
+    example_school: str | None = Field(
+        default=None, max_length=30,
+        description="A school of the campaign's region shown as the example answer; none: no "
+                    "school is named (never one of another province).")
 
     @field_validator("opens", "closes")
     @classmethod

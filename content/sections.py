@@ -12,6 +12,7 @@ from datetime import datetime
 from html import escape
 
 from content.dates import cn_datetime, cn_deadline, cn_span, cn_when
+from content.promises import hours_label
 from content.schema import Campaign, Contact, Fact, MaterialRule
 from content.texts import Raw, Texts, default_texts
 
@@ -73,7 +74,7 @@ def _structured(campaign: Campaign, key: str, now: datetime, texts: Texts) -> li
         return _registration(campaign, now, texts)
     if key == "contacts":
         note = [escape(campaign.phone_note, quote=False)] if campaign.phone_note else []
-        return [*(_contact(contact, texts) for contact in campaign.contacts), *note]
+        return [*(_contact(contact, texts, now) for contact in campaign.contacts), *note]
     return []
 
 
@@ -157,7 +158,7 @@ def _material(rule: MaterialRule, texts: Texts) -> str:
                  detail=rule.note or "，".join(parts))
 
 
-def _contact(contact: Contact, texts: Texts) -> str:
+def _contact(contact: Contact, texts: Texts, now: datetime) -> str:
     who: str = contact.organisation
     if contact.person:
         # The template escapes its values: the result is HTML already.
@@ -165,7 +166,8 @@ def _contact(contact: Contact, texts: Texts) -> str:
                         person=contact.person))
     lines = [texts("content.contact.block", who=who, purpose=contact.purpose,
                    phones="，".join(contact.phones))]
-    if contact.hours:
-        lines.append(texts("content.contact.hours", hours=contact.hours))
+    hours = hours_label(contact, now, texts)
+    if hours:
+        lines.append(texts("content.contact.hours", hours=hours))
     lines.append(texts("content.cite", clause=contact.clause))
     return "\n".join(lines)

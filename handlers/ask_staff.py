@@ -240,7 +240,9 @@ async def submit(bot: Bot, session: AsyncSession, texts: Texts, clock: Clock, us
     base = next((b.name for b in campaign.plan.bases if b.id == base_id), None)
     who = texts("ask.who.base", base=base) if base else texts("ask.who.campaign",
                                                               campaign=campaign.name)
-    hours = list(dict.fromkeys(c.hours for c in campaign.contacts if c.hours))
+    # Hours that are over are not offered as when staff answer (issue 12 §2).
+    hours = list(dict.fromkeys(c.hours for c in campaign.contacts
+                               if c.hours and not c.hours_over(now)))
     hours_line = texts("ask.hours", hours="；".join(hours)) if hours else texts("ask.no_hours")
     lines = [texts("ask.forwarded", who=Raw(who), hours=Raw(hours_line))]
     if masked:

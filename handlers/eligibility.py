@@ -47,6 +47,7 @@ from handlers.flows import leave_flow
 from handlers.form_questions import answered_question
 from handlers.keyboards import chooser_keyboard
 from handlers.menu import show
+from handlers.paging import paged
 from storage.eligibility import save_check
 from storage.models import User
 
@@ -121,7 +122,9 @@ class Turn:
                              rules=[r.rule for r in verdict.reasons], now=now)
             text += "\n" + self.texts("eligibility.result.saved")
         await leave_flow(self.state, prefix="el_")
-        return text, after_keyboard(self.texts, campaign, again=True)
+        # One phone screen: a long verdict pages with 更多 (handlers/paging.py).
+        return await paged(self.state, self.texts, text,
+                           after_keyboard(self.texts, campaign, again=True))
 
 
 async def begin(send: Any, turn: Turn, campaign: Campaign | None, *, fresh: bool) -> None:

@@ -41,7 +41,9 @@ def chooser_keyboard(campaigns: list[Campaign], current: str | None) -> InlineKe
 
 
 def menu_keyboard(texts: Texts, campaign: Campaign) -> InlineKeyboardMarkup:
-    keys = [*SECTION_KEYS, *(k for k in campaign.sections if k not in SECTION_KEYS)]
+    # Sections addressed to institutions (工作要求) are not for applicants' menu (issue 12 §3).
+    keys = [k for k in [*SECTION_KEYS, *(k for k in campaign.sections if k not in SECTION_KEYS)]
+            if k not in campaign.institution_sections]
     buttons = [
         InlineKeyboardButton(text=section_title(campaign, key, texts),
                              callback_data=MenuCb(slug=campaign.slug, section=key).pack())

@@ -15,6 +15,7 @@ from content.schema import Campaign
 from content.sections import render_section
 from content.texts import Texts
 from handlers.keyboards import MenuCb, back_to_menu, chooser_keyboard, menu_keyboard
+from handlers.paging import section_view
 
 
 def menu_text(texts: Texts, campaign: Campaign) -> str:
@@ -44,16 +45,28 @@ async def on_menu_button(query: CallbackQuery, callback_data: MenuCb, texts: Tex
         await query.answer(texts("fallback.stale_button"), show_alert=True)
         return
     if callback_data.section:
-        text = render_section(campaign, callback_data.section, clock.now())
-        markup = back_to_menu(texts, campaign)
-        if section == "contacts":
-            from handlers.ask_staff import with_ask_button  # 💬 问老师 under the contacts
-
-            markup = with_ask_button(texts, markup)
+        view = section_page(texts, catalogue, clock, campaign.slug, section, 0)
+        assert view is not None  # the section exists: it has a first page
+        text, markup = view
     else:
         text, markup = menu_text(texts, campaign), menu_keyboard(texts, campaign)
     await query.answer()
     await show(query, text, markup)
+
+
+def section_page(texts: Texts, catalogue: Catalogue, clock: Clock, slug: str, section: str,
+                 page: int) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """Page `page` of a section, one phone screen (handlers/paging.py), or None if gone."""
+    campaign = catalogue.get(slug)
+    if campaign is None or section not in campaign.sections:
+        return None
+    text = render_section(campaign, section, clock.now())
+    markup = back_to_menu(texts, campaign)
+    if section == "contacts":
+        from handlers.ask_staff import with_ask_button  # 💬 问老师 under the contacts
+
+        markup = with_ask_button(texts, markup)
+    return section_view(texts, text, page, markup, slug, section)
 
 
 async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:

@@ -9,10 +9,12 @@ from typing import Any
 
 from aiogram.types import CallbackQuery
 
+from content.promises import PREREGISTERED, titles_text, upcoming_titles
 from content.registration_form import applicant_from, is_complete, judge, next_field
 from content.registration_text import contacts_text, receipt_text
 from content.schema import Campaign
 from content.texts import Raw
+from handlers.paging import paged
 from handlers.registration_flow import RegistrationFlow, Turn, ask, gate, sender, turn_of
 from handlers.registration_keyboards import materials_start, summary_keyboard
 from storage import registrations as repo
@@ -78,9 +80,13 @@ async def on_confirm(query: CallbackQuery, **kwargs: Any) -> None:
     if campaign.reminders:
         # Deadlines matter most to those who pre-registered; an earlier "no" still stands.
         await ensure_subscribed(turn.session, user_id=turn.user.id, slug=campaign.slug, now=now)
-        if await is_subscribed(turn.session, user_id=turn.user.id, slug=campaign.slug):
-            text += "\n\n" + texts("registration.reminders_on")
+        titles = upcoming_titles(campaign, now, PREREGISTERED, texts)
+        if titles and await is_subscribed(turn.session, user_id=turn.user.id,
+                                          slug=campaign.slug):
+            text += "\n\n" + texts("registration.reminders_on", events=titles_text(titles))
     markup = materials_start(texts, registration.id) if campaign.form.materials else None
+    # One phone screen: the official next steps page with 更多 (handlers/paging.py).
+    text, markup = await paged(turn.state, texts, text, markup)
     await send(text, reply_markup=markup)
 
 

@@ -141,8 +141,12 @@ def privacy_text(campaign: Campaign, texts: Texts) -> str:
         choices += texts("registration.privacy_choices_pick")
     if campaign.registration.asks_adjustment:
         choices += texts("registration.privacy_choices_adjustment")
+    # Materials are named only when this campaign's form pre-checks them (issue 12 §2).
+    materials = texts("registration.privacy_materials") if (
+        campaign.form is not None and campaign.form.materials) else ""
     return texts("registration.privacy", campaign=campaign.name,
                  channel=campaign.registration.channel, window=window_text(campaign),
+                 step=campaign.registration.step_name, materials=Raw(materials),
                  choices=Raw(choices), total=len(form_fields(campaign)))
 
 

@@ -15,6 +15,8 @@ from aiogram.types import CallbackQuery, Message
 
 from content.dates import cn_datetime
 from content.idcard import birth_date_from_id
+from content.promises import ADMITTED as ADMITTED_READERS
+from content.promises import contacts_line, reminds, whom_to_ask
 from content.registration_text import summary_lines
 from content.schema import Campaign
 from content.texts import Raw, Texts
@@ -220,8 +222,22 @@ async def on_my_result(query: CallbackQuery, callback_data: RgCb, **kwargs: Any)
     await query.answer()
     await repo.set_status(turn.session, registration=registration, status=after,
                           now=turn.clock.now())
-    await show(query, texts(f"registration.marked.{after}", receipt=registration.receipt_no),
-               None)
+    await show(query, marked_text(registration, campaign, after, texts, turn.clock.now()), None)
+
+
+def marked_text(registration: Registration, campaign: Campaign, status: str, texts: Texts,
+                now: datetime) -> str:
+    """The line after the applicant's own mark; 已录取 promises a report-in reminder only when
+    the campaign dates one that is still to come, else says whom to ask."""
+    if status != repo.ADMITTED:
+        return texts(f"registration.marked.{status}", receipt=registration.receipt_no)
+    if reminds(campaign, now, "report_in", ADMITTED_READERS):
+        after = texts("registration.marked.admitted_reminded")
+    else:
+        people = whom_to_ask(campaign, registration.base_choices or [])
+        after = texts("registration.marked.admitted_ask", contacts=contacts_line(people, texts))
+    return texts("registration.marked.admitted", receipt=registration.receipt_no,
+                 next=Raw(after))
 
 
 async def cmd_mydata(message: Message, **kwargs: Any) -> None:

@@ -7,7 +7,7 @@ under every reminder (`rm:off:<slug>`) stops that campaign's reminders and offer
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
+from datetime import UTC, datetime
 
 from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from content.catalogue import Catalogue
+from content.promises import NEWCOMER, titles_text, upcoming_titles
 from content.reminders import cn_moment, plan
 from content.schema import Campaign
 from content.texts import Texts
@@ -47,22 +48,40 @@ def _button(texts: Texts, key: str, action: str, slug: str) -> InlineKeyboardBut
                                 callback_data=ReminderCb(action=action, slug=slug).pack())
 
 
-def reminder_offer(texts: Texts, campaign: Campaign) -> tuple[str, InlineKeyboardMarkup]:
-    """The one-tap offer after a campaign is chosen: text and keyboard."""
-    return texts("reminders.offer"), InlineKeyboardMarkup(inline_keyboard=[[
+def reminder_offer(texts: Texts, campaign: Campaign,
+                   now: datetime | None = None) -> tuple[str, InlineKeyboardMarkup]:
+    """The one-tap offer after a campaign is chosen: text and keyboard. It names the events a
+    reminder still goes out for (issue 12 §2: no promise the campaign file cannot keep)."""
+    titles = upcoming_titles(campaign, now or datetime.min.replace(tzinfo=UTC), texts=texts)
+    return texts("reminders.offer", events=titles_text(titles)), InlineKeyboardMarkup(
+        inline_keyboard=[[
         _button(texts, "reminders.button.on", "on", campaign.slug),
         _button(texts, "reminders.button.later", "later", campaign.slug),
     ]])
 
 
 async def offer_if_undecided(session: AsyncSession, *, user_id: int, campaign: Campaign,
-                             texts: Texts) -> tuple[str, InlineKeyboardMarkup] | None:
-    """The offer, unless the user already said yes or no for this campaign."""
+                             texts: Texts, now: datetime | None = None,
+                             ) -> tuple[str, InlineKeyboardMarkup] | None:
+    """The offer, unless the user already said yes or no for this campaign, or no reminder is
+    still to come for a newcomer (every event has passed)."""
     if not campaign.reminders:
+        return None
+    if now is not None and not upcoming_titles(campaign, now, NEWCOMER, texts):
         return None
     if await get_subscription(session, user_id=user_id, slug=campaign.slug) is not None:
         return None
-    return reminder_offer(texts, campaign)
+    return reminder_offer(texts, campaign, now)
+
+
+async def subscribed_text(session: AsyncSession, *, user_id: int, campaign: Campaign,
+                          texts: Texts, now: datetime) -> str:
+    """Subscribed: the events still to be reminded of for this user, or that none are left."""
+    mine = await user_audiences(session, user_id=user_id, slug=campaign.slug)
+    titles = upcoming_titles(campaign, now, mine, texts)
+    if not titles:
+        return texts("reminders.subscribed_nothing_left", campaign=campaign.name)
+    return texts("reminders.subscribed", campaign=campaign.name, events=titles_text(titles))
 
 
 async def settings_view(session: AsyncSession, *, user_id: int, campaign: Campaign,
@@ -110,7 +129,8 @@ async def cmd_subscribe(message: Message, texts: Texts, session: AsyncSession,
         await message.answer(texts("reminders.already_subscribed", campaign=campaign.name))
         return
     await subscribe(session, user_id=user.id, slug=campaign.slug, now=clock.now())
-    await message.answer(texts("reminders.subscribed", campaign=campaign.name))
+    await message.answer(await subscribed_text(session, user_id=user.id, campaign=campaign,
+                                               texts=texts, now=clock.now()))
 
 
 async def cmd_unsubscribe(message: Message, texts: Texts, session: AsyncSession,
@@ -139,7 +159,8 @@ async def on_button(query: CallbackQuery, callback_data: ReminderCb, texts: Text
     if action == "on":
         await subscribe(session, user_id=user.id, slug=target.slug, now=now)
         await query.answer()
-        await show(query, texts("reminders.subscribed", campaign=target.name), None)
+        await show(query, await subscribed_text(session, user_id=user.id, campaign=target,
+                                                texts=texts, now=now), None)
     elif action in ("enable", "disable", "an_on", "an_off"):  # a settings toggle: show it again
         if action.startswith("an_"):
             await set_opt_out(session, user_id=user.id, slug=target.slug,

@@ -109,7 +109,7 @@ async def after_choice(message: Message, campaign: Campaign, *, texts: Texts, cl
     await qa.answer_pending(message, state=state, campaign=campaign, texts=texts, clock=clock,
                             session=session, user=user)
     offer = await reminders.offer_if_undecided(session, user_id=user.id, campaign=campaign,
-                                               texts=texts)
+                                               texts=texts, now=clock.now())
     if offer is not None:
         text, markup = offer
         await message.answer(text, reply_markup=markup)

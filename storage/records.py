@@ -32,6 +32,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.dates import cn_date
 from content.masking import mask_personal_numbers
+from content.promises import ADMITTED as ADMITTED_READERS
+from content.promises import PREREGISTERED, reminds
 from content.schema import Campaign
 from content.texts import Raw, Texts, default_texts
 from storage import audit, delivery
@@ -167,7 +169,7 @@ async def change_status(session: AsyncSession, *, registration: Registration, st
                + (" reason=given" if kept_reason else ""))
     added = await delivery.enqueue(
         session, key=f"status:{registration.id}:{entry.id}", kind=NOTICE_KIND,
-        text=notice_text(registration, campaign, texts), recipients=[registration.user_id],
+        text=notice_text(registration, campaign, texts, now), recipients=[registration.user_id],
         now=now, campaign_slug=registration.campaign_slug)
     return StatusChange(registration, old, status, kept_reason, notified=bool(added))
 
@@ -182,7 +184,10 @@ def _contacts(registration: Registration, campaign: Campaign, texts: Texts) -> s
                            phones="、".join(c.phones)) for c in found)
 
 
-def _next_step(registration: Registration, campaign: Campaign | None, texts: Texts) -> str:
+def _next_step(registration: Registration, campaign: Campaign | None, texts: Texts,
+               now: datetime | None) -> str:
+    """What comes next, promising a reminder only when the campaign dates one still to come
+    (content/promises.py, issue 12 §2)."""
     status = registration.status
     if campaign is None:
         return texts("records.notice.next_plain")
@@ -190,14 +195,20 @@ def _next_step(registration: Registration, campaign: Campaign | None, texts: Tex
         event = campaign.event("report_in")
         moment = event.end or event.start if event is not None else None
         if event is not None and moment is not None:
+            reminded = now is not None and reminds(campaign, now, "report_in", ADMITTED_READERS)
             return texts("records.notice.next_admitted_dated", date=cn_date(moment),
-                         text=event.text)
-        return texts("records.notice.next_admitted")
+                         text=event.text, promise=Raw(texts(
+                             "records.notice.report_in_reminded" if reminded
+                             else "records.notice.report_in_mark")))
+        return texts("records.notice.next_admitted",
+                     contacts=Raw(_contacts(registration, campaign, texts)))
     if status == REVIEW_PASSED:
         event = campaign.event("results")
         moment = event.start or event.end if event is not None else None
         if moment is not None:
-            return texts("records.notice.next_review_passed_dated", date=cn_date(moment))
+            reminded = now is not None and reminds(campaign, now, "results", PREREGISTERED)
+            key = "records.notice.next_review_passed_dated" + ("_reminded" if reminded else "")
+            return texts(key, date=cn_date(moment))
         return texts("records.notice.next_review_passed")
     if status in (REVIEW_FAILED, NOT_ADMITTED, GAVE_UP):
         return texts(f"records.notice.next_{status}",
@@ -206,7 +217,7 @@ def _next_step(registration: Registration, campaign: Campaign | None, texts: Tex
 
 
 def notice_text(registration: Registration, campaign: Campaign | None,
-                texts: Texts | None = None) -> str:
+                texts: Texts | None = None, now: datetime | None = None) -> str:
     """The applicant's message for the record's current status (HTML, phone width)."""
     texts = texts or default_texts()
     status = registration.status
@@ -215,7 +226,7 @@ def notice_text(registration: Registration, campaign: Campaign | None,
     return texts(f"records.notice.{status}",
                  campaign=campaign.name if campaign else registration.campaign_slug,
                  receipt=registration.receipt_no, reason=Raw(reason),
-                 next=Raw(_next_step(registration, campaign, texts)))
+                 next=Raw(_next_step(registration, campaign, texts, now)))
 
 
 _DIGITS = re.compile(r"^\d{1,6}$")

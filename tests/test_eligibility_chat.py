@@ -96,7 +96,9 @@ async def test_fujian_asks_no_age_and_sends_unit_staff_to_the_august_batch(
         await answer_one(harness, field, profile[field])
     assert asked == ["education", "major", "employment", "sponsorship"]
     text = harness.calls[-1].text
-    assert "有条件" in text and "8月" in text and "六、其他事项（一）" in text
+    assert "有条件" in text and "更多 ›（2/2）" in [b for b, _ in harness.calls[-1].buttons]
+    text += (await harness.press("更多 ›（2/2）")).text
+    assert "8月" in text and "六、其他事项（一）" in text
 
 
 async def answer_one(harness: Harness, field: str, value: Any) -> Calls:

@@ -78,9 +78,11 @@ async def test_fujian_refuses_unit_people_and_asks_adjustment(harness: Harness) 
     summary = await harness.press("不接受调剂")
     assert "接受调剂：否" in summary.text
     receipt = await harness.press("✅ 确认提交")
-    for needed in ("FJ2023-0001", "fjzlqk.wsglw.net", "7月12日 17:00", "300KB", "电脑"):
-        assert needed in receipt.text
     assert "📎 材料预检" in receipt.labels
+    more = await harness.press("更多 ›（2/2）")  # one phone screen a page (issue 12 §3)
+    for needed in ("FJ2023-0001", "fjzlqk.wsglw.net", "7月12日 17:00", "300KB", "电脑"):
+        assert needed in receipt.text + more.text
+    assert "📎 材料预检" in more.labels
     [row] = await registrations(harness)
     assert (row.person_type, row.accepts_adjustment, row.base_choices) == ("social", False, [])
 

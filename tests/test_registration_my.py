@@ -144,7 +144,9 @@ async def test_my_marks_the_result_once_it_is_out(harness: Harness) -> None:
     my = await harness.send("/my")
     assert {"🎉 我已被录取 XG2023-0001", "未被录取 XG2023-0001"} <= set(my.labels)
     marked = await harness.press("🎉 我已被录取 XG2023-0001")
-    assert "已录取" in marked.text and "提醒您按时报到" in marked.text
+    # Xiaogan dates no report-in: no reminder promised, whom to ask instead (issue 12 §2).
+    assert "已录取" in marked.text and "提醒" not in marked.text
+    assert "报到安排请咨询" in marked.text and "汉川市人民医院（胡老师） 8299245" in marked.text
     [row] = await registrations(harness)
     assert row.status == "admitted"
     # An old /my message's other button no longer applies.

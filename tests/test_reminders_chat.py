@@ -20,7 +20,8 @@ async def subscribed(harness: Harness, slug: str = XG) -> bool:
 
 async def test_offer_is_one_tap(harness: Harness) -> None:
     calls = await harness.send(f"/start {XG}")  # the start handler shows the offer
-    text, markup = reminder_offer(harness.services.texts, harness.services.catalogue.get(XG))
+    text, markup = reminder_offer(harness.services.texts, harness.services.catalogue.get(XG),
+                                  harness.clock.now())
     assert text in calls.texts
     assert [b.callback_data for row in markup.inline_keyboard for b in row] == [
         "rm:on:xiaogan-2023", "rm:later:xiaogan-2023"]

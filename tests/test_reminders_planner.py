@@ -92,9 +92,15 @@ def test_xiaogan_defaults() -> None:
         ("2023-06-27T09:00:00+08:00", "closes_official", "-3d@09:00"),
         ("2023-06-29T09:00:00+08:00", "closes", "-1d@09:00"),
         ("2023-06-29T09:00:00+08:00", "closes_official", "-1d@09:00"),
-        ("2023-06-30T21:59:59+08:00", "closes", "-2h"),
-        ("2023-06-30T21:59:59+08:00", "closes_official", "-2h"),
-    ]
+    ]  # the notice gives 6月30日 but no hour: no "还剩约2小时" (issue 12 §2)
+
+
+def test_hours_before_a_close_the_notice_gives_no_hour_for_are_refused() -> None:
+    campaign = with_reminders(XIAOGAN, spec(offsets=["-1d@09:00", "-2h"]))
+    assert reminder_problems(campaign) == [
+        "reminders.r: offsets ['-2h'] count hours but the notice gives no hour "
+        "(registration.window.time_stated is false)"]
+    assert reminder_problems(with_reminders(FUJIAN, spec(offsets=["-2h"]))) == []
 
 
 def test_fujian_defaults() -> None:
@@ -103,7 +109,9 @@ def test_fujian_defaults() -> None:
         ("2023-07-08T09:00:00+08:00", "opens_eve", "-1d@09:00"),
         ("2023-07-09T08:00:00+08:00", "opens", "0"),
         ("2023-07-11T09:00:00+08:00", "closes", "-1d@09:00"),
+        ("2023-07-11T09:00:00+08:00", "closes_official", "-1d@09:00"),
         ("2023-07-12T15:00:00+08:00", "closes", "-2h"),
+        ("2023-07-12T15:00:00+08:00", "closes_official", "-2h"),
         ("2023-07-15T09:00:00+08:00", "results", "0d@09:00"),
         ("2023-08-24T09:00:00+08:00", "report_in", "-7d@09:00"),
         ("2023-08-28T09:00:00+08:00", "report_in", "-3d@09:00"),
@@ -159,7 +167,7 @@ def test_report_in_goes_to_admitted_and_counts_down() -> None:
 
 def test_render_fills_dates_and_links_and_escapes() -> None:
     now = at("2023-07-12T15:00")
-    (occurrence,) = due_now(FUJIAN, now)
+    occurrence, _ = due_now(FUJIAN, now)  # closes and closes_official (who can use /my)
     text = render(FUJIAN, occurrence, now)
     assert "<b>2023年7月12日 17:00</b>" in text and "还剩约2小时" in text
     assert "fjzlqk.wsglw.net" in text and FUJIAN.name in text
