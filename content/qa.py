@@ -279,6 +279,8 @@ def _combine(scores: list[float]) -> float:
 def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> str | None:
     """The answer key a ranked entry stands for, in this campaign and for this question."""
     kind, _, ident = entry.partition(":")
+    if entry == "contacts":  # matched on the contacts' purposes: those that fit the question
+        return key_for(chosen(kn.campaign, question), kn.campaign)
     if kind != "intent":
         return entry
     intent = kn.table.intents[ident]
