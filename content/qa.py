@@ -56,7 +56,8 @@ _REGISTER = normalise("报名")
 _NOW_WORDS = tuple(normalise(w) for w in ("现在", "今天", "明天", "后天", "目前", "已经", "还可以"))
 _DATE = re.compile(r"\d+月\d+日|\d{4}年\d+月")
 NEAR = timedelta(days=7)
-_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块|万)")
+# A sum, or a share of one ("多少是发给学员的": 80%).
+_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块|万|%)|全部|全额")
 # A phone number in an answer: seven digits or more, dashes allowed (0591-83574579, 400-888-0052).
 _PHONE = re.compile(r"\d[\d-]{5,}\d")
 _PHONE_WORDS = (normalise("电话"),)

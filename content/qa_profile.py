@@ -21,6 +21,7 @@ from content.qa_knowledge import INTENTS_PATH
 
 _AGE = re.compile(r"(超过|过了|大于|满)?(\d{2})岁(以上|以下|以内|之前|之后|前|后|左右)?")
 # "我37了", "今年36": an age said without 岁 (the whole message is about the asker).
+_THIS_YEAR_AGE = re.compile(r"()今年(\d{2})(?![\d年月日号届级])()")
 # (我 and 了 are fillers, gone from the normal form.)
 _BARE_AGE = re.compile(r"^(今年|都|已经|我今年|我)?(\d{2})(了)?$")
 _MAJOR = re.compile(r"([\u4e00-\u9fff]{2,12})专业")
@@ -104,6 +105,8 @@ def birth_dates(age: int, today: date) -> tuple[date, date]:
 
 def _age(text: str, today: date, found: Stated) -> None:
     ages = [m for m in _AGE.finditer(text) if not m.group(3)]
+    if not ages:  # "我今年36了 还能报不": this year and a number, not a year or a class
+        ages = list(_THIS_YEAR_AGE.finditer(text))
     if len(ages) != 1:
         return
     age = int(ages[0].group(2)) + (1 if ages[0].group(1) in ("超过", "过了", "大于") else 0)
