@@ -31,7 +31,8 @@ MAJOR_PREFIXES = ("学历", "学的", "读的", "念的", "毕业", "专科", "�
 NOT_A_MAJOR = ("什么", "哪", "其他", "非", "别", "相关", "对口", "要求", "这", "那", "所有", "同",
                "一个", "任何", "各")
 # Right after a major's name these make it a place or a department (中医院, 口腔科), not a major.
-_PLACE_AFTER = ("院", "科", "诊", "门诊", "医生", "医师")
+# A scope of practice (全科医学范围) is not a major either.
+_PLACE_AFTER = ("院", "科", "诊", "门诊", "医生", "医师", "范围", "执业范围")
 _NEGATION = ("没有", "没", "未", "无", "不是", "非")
 _FRAME_BEFORE = re.compile(r"可以|能不能|能否|可否|能|报名|报考|参加|申请|想|我|是|的|吗")
 
