@@ -35,7 +35,8 @@ def render_section(
     heading = texts("content.heading", label=section_title(campaign, key, texts),
                     name=campaign.name)
     blocks = [*_structured(campaign, key, now, texts)]
-    blocks += [_fact(fact, texts) for fact in campaign.sections.get(key, [])]
+    blocks += [_over_hours(campaign, now, texts, _fact(fact, texts))
+               for fact in campaign.sections.get(key, [])]
     if not blocks:
         blocks.append(texts("content.empty"))
     footer = _source(campaign, texts)
@@ -54,6 +55,15 @@ def _fit(blocks: list[str], footer: str, truncated: str) -> str:
         kept.append(block)
         used += len(block) + 2
     return "\n\n".join([*kept, footer])
+
+
+def _over_hours(campaign: Campaign, now: datetime, texts: Texts, block: str) -> str:
+    """A fact quoting contact hours that are over says so (the notice's text, marked)."""
+    for contact in campaign.contacts:
+        label = hours_label(contact, now, texts)
+        if contact.hours and label != contact.hours:
+            block = block.replace(escape(contact.hours, quote=False), escape(label, quote=False))
+    return block
 
 
 def _fact(fact: Fact, texts: Texts) -> str:

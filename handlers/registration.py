@@ -81,7 +81,8 @@ async def begin(send: Any, turn: Turn, campaign: Campaign | None) -> None:
                                   status=turn.texts(f"registration.status.{active[0].status}")))
             return
     await turn.keep({"slug": campaign.slug, "answers": {}}, RegistrationFlow.consent)
-    await send(privacy_text(campaign, turn.texts), reply_markup=consent_keyboard(turn.texts))
+    await send(privacy_text(campaign, turn.texts, turn.clock.now()),
+               reply_markup=consent_keyboard(turn.texts))
 
 
 async def cmd_register(message: Message, **kwargs: Any) -> None:
@@ -142,7 +143,8 @@ async def on_back(query: CallbackQuery, **kwargs: Any) -> None:
         form["field"] = previous_field(campaign, field)
         if form["field"] is None:
             await turn.keep(form, RegistrationFlow.consent)
-            await show(query, privacy_text(campaign, turn.texts), consent_keyboard(turn.texts))
+            await show(query, privacy_text(campaign, turn.texts, turn.clock.now()),
+                       consent_keyboard(turn.texts))
             return
     await ask(editor(query), turn, campaign, form)
 

@@ -9,6 +9,7 @@ the table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aiogram.fsm.context import FSMContext
@@ -20,6 +21,7 @@ from bot.clock import Clock
 from bot.settings import Settings
 from content.catalogue import Catalogue
 from content.dates import cn_datetime
+from content.promises import PREREGISTERED, reminds
 from content.registration import form_fields
 from content.registration_form import FROM_CHECK, answers_from_check
 from content.registration_text import (
@@ -135,7 +137,7 @@ async def taken_by_other(turn: Turn, campaign: Campaign, id_number: str) -> bool
     return found is not None and (turn.user is None or found.user_id != turn.user.id)
 
 
-def privacy_text(campaign: Campaign, texts: Texts) -> str:
+def privacy_text(campaign: Campaign, texts: Texts, now: datetime) -> str:
     choices = ""
     if campaign.form is not None and campaign.form.base_choice == "pick":
         choices += texts("registration.privacy_choices_pick")
@@ -144,7 +146,10 @@ def privacy_text(campaign: Campaign, texts: Texts) -> str:
     # Materials are named only when this campaign's form pre-checks them (issue 12 §2).
     materials = texts("registration.privacy_materials") if (
         campaign.form is not None and campaign.form.materials) else ""
-    return texts("registration.privacy", campaign=campaign.name,
+    # Reminders are named as a use only while one is still to come (content/promises.py).
+    reminding = texts("registration.privacy_reminders") if reminds(
+        campaign, now, "registration.closes", PREREGISTERED, texts) else ""
+    return texts("registration.privacy", campaign=campaign.name, reminders=Raw(reminding),
                  channel=campaign.registration.channel, window=window_text(campaign),
                  step=campaign.registration.step_name, materials=Raw(materials),
                  choices=Raw(choices), total=len(form_fields(campaign)))

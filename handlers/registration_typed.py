@@ -56,7 +56,7 @@ async def on_consent_text(message: Message, **kwargs: Any) -> None:
                              reply_markup=consent_keyboard(turn.texts))
         return
     await message.answer(turn.texts("registration.hint.consent") + "\n\n"
-                         + privacy_text(campaign, turn.texts),
+                         + privacy_text(campaign, turn.texts, turn.clock.now()),
                          reply_markup=consent_keyboard(turn.texts))
 
 

@@ -52,7 +52,7 @@ def reminder_offer(texts: Texts, campaign: Campaign,
                    now: datetime | None = None) -> tuple[str, InlineKeyboardMarkup]:
     """The one-tap offer after a campaign is chosen: text and keyboard. It names the events a
     reminder still goes out for (issue 12 §2: no promise the campaign file cannot keep)."""
-    titles = upcoming_titles(campaign, now or datetime.min.replace(tzinfo=UTC), texts=texts)
+    titles = upcoming_titles(campaign, now or datetime.min.replace(tzinfo=UTC), NEWCOMER, texts)
     return texts("reminders.offer", events=titles_text(titles)), InlineKeyboardMarkup(
         inline_keyboard=[[
         _button(texts, "reminders.button.on", "on", campaign.slug),
