@@ -4,6 +4,8 @@ at most 600 visible characters (tags stripped, entities decoded); longer content
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from content.catalogue import Catalogue
@@ -39,3 +41,43 @@ def test_pages_cut_between_blocks_and_keep_tags_whole() -> None:
                for p in pages)
     assert all(p.startswith("<b>报名时间与方式</b>｜测试（续）") for p in pages[1:])
     assert split_pages("短消息") == ["短消息"]
+
+
+async def test_more_buttons_are_stale_safe(harness: Harness) -> None:
+    harness.clock.set(datetime.fromisoformat("2023-07-10T10:00:00+08:00"))
+    menu = await harness.send("/start fujian-2023")
+    assert "工作要求" not in menu.labels and "报名时间与方式" in menu.labels  # for institutions
+    first = await harness.press("报名时间与方式")
+    more = [label for label in first.labels if label.startswith("更多 ›")]
+    assert more and "（第 1/" in first.text and "« 返回菜单" in first.labels
+    second = await harness.press(more[0])
+    assert "（续）" in second.text and "‹ 上一页" in second.labels
+    back = await harness.press("‹ 上一页")
+    assert back.text == first.text
+    for data in ("mp:fujian-2023:registration:9", "mp:fujian-2023:nope:1",
+                 "mp:gone-2023:registration:1", "pg:0123456789:1", "pg:x:-1"):
+        stale = await harness.press_data(data)
+        assert stale.methods() == ["answerCallbackQuery"], data
+        assert stale[0].params.get("show_alert") and "失效" in stale[0].params["text"]
+    # 工作要求 is left out of the menu, not out of reach: an old button still opens it.
+    old = await harness.press_data("m:xiaogan-2023:work_requirements")
+    assert "湖北职业技术学院医学院" in old.text
+
+
+async def test_kept_pages_go_with_the_users_data(harness: Harness) -> None:
+    await harness.send("/start xiaogan-2023")
+    await harness.send("/check")
+    for label in ("本科", ):
+        await harness.press(label)
+    await harness.send("护理")
+    await harness.send("1980-01-01")
+    for label in ("都没有", "没有工作单位（应往届毕业生等）", "都不是"):
+        if label in harness.labels():
+            await harness.press(label)
+    verdict = harness.calls[-1]
+    more = [b for b, _ in verdict.buttons if b.startswith("更多 ›")]
+    assert more, verdict.text
+    await harness.send("/delete_my_data")
+    await harness.press("确定删除")
+    stale = await harness.press(more[0])
+    assert stale.methods() == ["answerCallbackQuery"] and stale[0].params.get("show_alert")
