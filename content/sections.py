@@ -59,9 +59,11 @@ def _fit(blocks: list[str], footer: str, truncated: str) -> str:
 
 def _over_hours(campaign: Campaign, now: datetime, texts: Texts, block: str) -> str:
     """A fact quoting contact hours that are over says so (the notice's text, marked)."""
+    done: set[str] = set()
     for contact in campaign.contacts:
         label = hours_label(contact, now, texts)
-        if contact.hours and label != contact.hours:
+        if contact.hours and label != contact.hours and contact.hours not in done:
+            done.add(contact.hours)  # two contacts share the hours: mark them once
             block = block.replace(escape(contact.hours, quote=False), escape(label, quote=False))
     return block
 

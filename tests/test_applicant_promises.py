@@ -97,8 +97,9 @@ def broken_promises(campaign: Campaign, seen: Seen) -> list[str]:
     for contact in campaign.contacts:
         if contact.hours and contact.hours_over(now):
             for match in re.finditer(re.escape(contact.hours), text):
-                if not text[match.end():match.end() + 6].startswith("（已结束）"):
-                    found.append(f"contact hours over but not said so: {contact.hours}")
+                after = text[match.end():match.end() + 10]
+                if not after.startswith("（已结束）") or after.startswith("（已结束）（已结束）"):
+                    found.append(f"contact hours over but not said so once: {contact.hours}")
     return found
 
 
