@@ -18,16 +18,11 @@ from bot.cmd_shell import settings_from
 
 async def _entries(url: str, campaign: str | None, since: Any, limit: int) -> list[Any]:
     from storage.audit import latest
-    from storage.engine import create_engine, make_sessionmaker, prepare_database
+    from storage.engine import one_session
 
-    engine = create_engine(url)
-    try:
-        await prepare_database(engine)
-        async with make_sessionmaker(engine)() as session:
-            return await latest(session, campaigns=[campaign] if campaign else None, since=since,
-                                limit=limit)
-    finally:
-        await engine.dispose()
+    async with one_session(url) as session:
+        return await latest(session, campaigns=[campaign] if campaign else None, since=since,
+                            limit=limit)
 
 
 def entry_row(entry: Any) -> dict[str, Any]:

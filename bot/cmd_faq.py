@@ -35,17 +35,11 @@ CLAUSE = "工作人员答复 {date}"
 
 
 async def _entries(url: str, slugs: list[str] | None, include_removed: bool) -> list[Any]:
-    from storage.engine import create_engine, make_sessionmaker, prepare_database
+    from storage.engine import one_session
     from storage.faq_overlay import list_entries
 
-    engine = create_engine(url)
-    try:
-        await prepare_database(engine)
-        async with make_sessionmaker(engine)() as session:
-            return await list_entries(session, campaign_slugs=slugs,
-                                      include_removed=include_removed)
-    finally:
-        await engine.dispose()
+    async with one_session(url) as session:
+        return await list_entries(session, campaign_slugs=slugs, include_removed=include_removed)
 
 
 def export_items(campaign: Campaign, entries: list[Any]) -> list[dict[str, Any]]:

@@ -26,20 +26,15 @@ async def _from_db(url: str, campaign: Campaign,
                    occurrences: list[Occurrence]) -> tuple[set[str], dict[tuple[str, ...], int]]:
     """Keys already in the ledger, and the audience sizes now."""
     from storage.delivery import existing_keys
-    from storage.engine import create_engine, make_sessionmaker, prepare_database
+    from storage.engine import one_session
     from storage.subscriptions import audience_user_ids
 
-    engine = create_engine(url)
-    try:
-        await prepare_database(engine)
-        async with make_sessionmaker(engine)() as session:
-            sent = await existing_keys(session, keys=[o.key for o in occurrences])
-            sizes: dict[tuple[str, ...], int] = {}
-            for audience in {tuple(o.reminder.audience) for o in occurrences}:
-                sizes[audience] = len(await audience_user_ids(
-                    session, slug=campaign.slug, audiences=audience))
-    finally:
-        await engine.dispose()
+    async with one_session(url) as session:
+        sent = await existing_keys(session, keys=[o.key for o in occurrences])
+        sizes: dict[tuple[str, ...], int] = {}
+        for audience in {tuple(o.reminder.audience) for o in occurrences}:
+            sizes[audience] = len(await audience_user_ids(
+                session, slug=campaign.slug, audiences=audience))
     return sent, sizes
 
 

@@ -30,15 +30,10 @@ T = TypeVar("T")
 
 
 async def _in_session(url: str, work: Callable[[Any], Awaitable[T]]) -> T:
-    from storage.engine import create_engine, make_sessionmaker, prepare_database
+    from storage.engine import one_session
 
-    engine = create_engine(url)
-    try:
-        await prepare_database(engine)
-        async with make_sessionmaker(engine)() as session, session.begin():
-            return await work(session)
-    finally:
-        await engine.dispose()
+    async with one_session(url) as session, session.begin():
+        return await work(session)
 
 
 def _scope_problem(args: argparse.Namespace, catalogue: Catalogue) -> tuple[str | None, str | None]:

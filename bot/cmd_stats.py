@@ -25,16 +25,11 @@ from storage.stats import Figures
 
 
 async def _figures(url: str, campaign: Campaign, now: datetime) -> Figures:
-    from storage.engine import create_engine, make_sessionmaker, prepare_database
+    from storage.engine import one_session
     from storage.stats import figures
 
-    engine = create_engine(url)
-    try:
-        await prepare_database(engine)
-        async with make_sessionmaker(engine)() as session:
-            return await figures(session, campaign=campaign, now=now)
-    finally:
-        await engine.dispose()
+    async with one_session(url) as session:
+        return await figures(session, campaign=campaign, now=now)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -20,16 +20,11 @@ from bot.settings import Settings
 
 
 async def _list(url: str, campaign: str | None, limit: int) -> list:
-    from storage.engine import create_engine, make_sessionmaker, prepare_database
+    from storage.engine import one_session
     from storage.unanswered import list_unanswered
 
-    engine = create_engine(url)
-    try:
-        await prepare_database(engine)
-        async with make_sessionmaker(engine)() as session:
-            return await list_unanswered(session, campaign=campaign, limit=limit)
-    finally:
-        await engine.dispose()
+    async with one_session(url) as session:
+        return await list_unanswered(session, campaign=campaign, limit=limit)
 
 
 def answered(group: Any) -> str:

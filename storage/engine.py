@@ -6,6 +6,8 @@ its ``session.execute`` is marked deprecated by SQLModel and warns.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +102,19 @@ async def prepare_database(engine: AsyncEngine) -> None:
     """Bring the schema to the head revision; a no-op when it is already there."""
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)
+
+
+@asynccontextmanager
+async def one_session(url: str) -> AsyncIterator[AsyncSession]:
+    """A command's database: the schema brought up to date, one session, the engine disposed
+    after (the commands run once and exit)."""
+    engine = create_engine(url)
+    try:
+        await prepare_database(engine)
+        async with make_sessionmaker(engine)() as session:
+            yield session
+    finally:
+        await engine.dispose()
 
 
 def head_revision() -> str | None:
