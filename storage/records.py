@@ -51,6 +51,7 @@ from storage.registrations import (
     WITHDRAWN,
     Registration,
 )
+from storage.subscriptions import is_subscribed
 
 STAFF_STATUSES = (REVIEW_PASSED, REVIEW_FAILED, ADMITTED, NOT_ADMITTED, REPORTED, GAVE_UP)
 REASON_REQUIRED = frozenset({REVIEW_FAILED, GAVE_UP})
@@ -167,9 +168,13 @@ async def change_status(session: AsyncSession, *, registration: Registration, st
         message_ref=registration.receipt_no,
         detail=f"{registration.receipt_no} {old}->{status} source={source}"
                + (" reason=given" if kept_reason else ""))
+    # A reminder is promised only to someone who gets reminders (content/promises.py).
+    reminded = await is_subscribed(session, user_id=registration.user_id,
+                                   slug=registration.campaign_slug)
     added = await delivery.enqueue(
         session, key=f"status:{registration.id}:{entry.id}", kind=NOTICE_KIND,
-        text=notice_text(registration, campaign, texts, now), recipients=[registration.user_id],
+        text=notice_text(registration, campaign, texts, now if reminded else None),
+        recipients=[registration.user_id],
         now=now, campaign_slug=registration.campaign_slug)
     return StatusChange(registration, old, status, kept_reason, notified=bool(added))
 
@@ -218,7 +223,8 @@ def _next_step(registration: Registration, campaign: Campaign | None, texts: Tex
 
 def notice_text(registration: Registration, campaign: Campaign | None,
                 texts: Texts | None = None, now: datetime | None = None) -> str:
-    """The applicant's message for the record's current status (HTML, phone width)."""
+    """The applicant's message for the record's current status (HTML, phone width); without
+    `now` (the applicant turned reminders off) no reminder is promised."""
     texts = texts or default_texts()
     status = registration.status
     reason = texts("records.notice.reason", reason=registration.status_reason) \

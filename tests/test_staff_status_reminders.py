@@ -97,3 +97,20 @@ async def test_closed_statuses_are_in_no_status_audience(staffed: Harness) -> No
         # 不通过 / 放弃 are not nagged to pre-register (22 only follows Fujian).
         assert await who("subscribers_not_preregistered") == [22]
         assert await who("all_subscribers") == [22, 41, 42, 43, 44, 45]
+
+
+async def test_a_reminder_is_promised_only_to_those_who_get_them(staffed: Harness) -> None:
+    """资格审核通过: "届时我们会提醒您" only to a subscriber (issue 12 §2); 42 never subscribed."""
+    h = staffed
+    h.clock.set(parse_moment("2023-07-12T10:00:00+08:00"))
+    await add_people(h, FUJIAN[:2], slug=FJ, prefix="FJ2023")
+    async with h.services.sessionmaker() as session, session.begin():
+        await subscribe(session, user_id=41, slug=FJ, now=h.clock.now())
+    await set_status(h, "FJ2023-0001", "✅ 资格审核通过")
+    await set_status(h, "FJ2023-0002", "✅ 资格审核通过")
+    told = await at(h, "2023-07-12T10:05:00+08:00")
+    [passed_41] = [t for t in told[41] if "资格审核" in t]
+    [passed_42] = [t for t in told[42] if "资格审核" in t]
+    assert "届时我们会提醒您" in passed_41
+    assert "录取结果预计 2023年7月15日 起可以查看" in passed_42
+    assert "提醒" not in passed_42
