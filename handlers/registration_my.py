@@ -13,7 +13,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from content.dates import cn_datetime
+from content.dates import cn_date, cn_datetime
 from content.idcard import birth_date_from_id
 from content.promises import ADMITTED as ADMITTED_READERS
 from content.promises import contacts_line, reminds, whom_to_ask
@@ -28,6 +28,7 @@ from storage import registrations as repo
 from storage.eligibility import checks_of_user
 from storage.registration_materials import materials_for
 from storage.registrations import Registration
+from storage.subscriptions import is_subscribed
 
 _EDITABLE = (repo.PRE_REGISTERED, repo.OFFICIALLY_REGISTERED)
 # The applicant's own marks once results are out: button action -> (from statuses, to status).
@@ -222,17 +223,24 @@ async def on_my_result(query: CallbackQuery, callback_data: RgCb, **kwargs: Any)
     await query.answer()
     await repo.set_status(turn.session, registration=registration, status=after,
                           now=turn.clock.now())
-    await show(query, marked_text(registration, campaign, after, texts, turn.clock.now()), None)
+    subscribed = await is_subscribed(turn.session, user_id=registration.user_id,
+                                     slug=campaign.slug)
+    await show(query, marked_text(registration, campaign, after, texts, turn.clock.now(),
+                                  subscribed=subscribed), None)
 
 
 def marked_text(registration: Registration, campaign: Campaign, status: str, texts: Texts,
-                now: datetime) -> str:
-    """The line after the applicant's own mark; 已录取 promises a report-in reminder only when
-    the campaign dates one that is still to come, else says whom to ask."""
+                now: datetime, *, subscribed: bool) -> str:
+    """The line after the applicant's own mark; 已录取 promises a report-in reminder only to a
+    subscriber of a campaign that dates one still to come, else says whom to ask."""
     if status != repo.ADMITTED:
         return texts(f"registration.marked.{status}", receipt=registration.receipt_no)
-    if reminds(campaign, now, "report_in", ADMITTED_READERS):
+    event = campaign.event("report_in")
+    moment = (event.end or event.start) if event is not None else None
+    if subscribed and reminds(campaign, now, "report_in", ADMITTED_READERS):
         after = texts("registration.marked.admitted_reminded")
+    elif moment is not None:
+        after = texts("registration.marked.admitted_dated", date=cn_date(moment))
     else:
         people = whom_to_ask(campaign, registration.base_choices or [])
         after = texts("registration.marked.admitted_ask", contacts=contacts_line(people, texts))

@@ -141,3 +141,32 @@ def test_the_checker_catches_each_kind(catalogue: Catalogue, slug: str, text: st
                                                     "subscribers_not_preregistered"}))
     problems = broken_promises(catalogue.get(slug), seen)
     assert any(says in p for p in problems), problems
+
+
+@pytest.mark.parametrize("promised", [True, False])
+async def test_admitted_hears_of_reminders_only_when_they_come(harness: Harness,
+                                                               promised: bool) -> None:
+    """Fujian dates the report-in: a subscriber is promised its reminder; one who turned
+    reminders off is given the date alone."""
+    from datetime import datetime
+
+    from tests.test_registration_chat import fill_common
+
+    harness.clock.set(datetime.fromisoformat("2023-07-10T10:00:00+08:00"))
+    await harness.send("/start fujian-2023")
+    await harness.send("/register")
+    await harness.press("✅ 同意并开始")
+    await fill_common(harness)
+    await harness.press("社会人")
+    await harness.press("接受调剂")
+    receipt = await harness.press("✅ 确认提交")
+    assert "📎 材料预检" in receipt.labels
+    if not promised:
+        assert "已关闭" in (await harness.send("/unsubscribe")).text
+    harness.clock.set(datetime.fromisoformat("2023-07-16T10:00:00+08:00"))
+    await harness.send("/my")
+    marked = await harness.press("🎉 我已被录取 FJ2023-0001")
+    assert "已录取" in marked.text
+    assert ("报到截止前我们会提醒您" in marked.text) is promised
+    if not promised:
+        assert "提醒" not in marked.text and "请于 <b>2023年8月31日</b> 前" in marked.text
