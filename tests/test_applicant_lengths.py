@@ -81,3 +81,25 @@ async def test_kept_pages_go_with_the_users_data(harness: Harness) -> None:
     await harness.press("确定删除")
     stale = await harness.press(more[0])
     assert stale.methods() == ["answerCallbackQuery"] and stale[0].params.get("show_alert")
+
+
+async def test_my_and_mydata_with_both_campaigns_fit(harness: Harness) -> None:
+    """One person pre-registered in both campaigns: /my and /mydata stay one screen a message."""
+    from tests.test_registration_chat import fill_common
+
+    for now, slug, steps in (("2023-05-10T10:00:00+08:00", "xiaogan-2023",
+                              ("应往届毕业生", "汉川市人民医院（6人）")),
+                             ("2023-07-10T10:00:00+08:00", "fujian-2023", ("社会人", "接受调剂"))):
+        harness.clock.set(datetime.fromisoformat(now))
+        await harness.send(f"/start {slug}")
+        await harness.send("/register")
+        await harness.press("✅ 同意并开始")
+        await fill_common(harness)
+        for label in steps:
+            await harness.press(label)
+        await harness.press("✅ 确认提交")
+    for command in ("/my", "/mydata"):
+        calls = await harness.send(command)
+        assert "XG2023-0001" in calls.text and "FJ2023-0001" in calls.text
+        assert all(visible_length(t) <= LIMIT for t in calls.texts), [
+            visible_length(t) for t in calls.texts]
