@@ -152,7 +152,8 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         return fallback(kn, part, score, t, lead=t("qa.hedge.lead"), question=asked)
     if _asks_amount(kn, normalised) and not _MONEY.search(" ".join(part.lines)):
         return fallback(kn, part, score, t, lead=t("qa.amount.lead"), question=asked)
-    close = [p for p, s in ranked[1:2] if s >= THRESHOLD and score - s <= MARGIN]
+    close = [p for p, s in ranked[1:2] if s >= THRESHOLD and score - s <= MARGIN
+             and not _restates(p, part)]
     if close:
         return ambiguous(kn, [part, close[0]], score, t)
     return compose(kn, part, score, t)
@@ -252,6 +253,15 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
             if len(parts) == 2:  # the answer, and its rival for an ambiguity check
                 break
     return parts
+
+
+def _restates(one: Part, other: Part) -> bool:
+    """Whether two answers cite one clause and one's words hold the other's (an event and the
+    fact it was written from): a button for it would say the same again."""
+    if not one.clause or one.clause != other.clause:
+        return False
+    mine, theirs = set(one.lines), set(other.lines)
+    return any(a in b or b in a for a in mine for b in theirs if min(len(a), len(b)) >= 10)
 
 
 def _dated(kn: Knowledge, key: str) -> bool:

@@ -80,6 +80,8 @@ async def test_a_follow_up_uses_the_last_topic_for_a_while(harness: Harness) -> 
     assert "资格审核" in first.text
     follow = await harness.send("那要多久")
     assert "7月9日" in follow.text and "资格审核" in follow.text
+    # The event and the fact it was written from are one answer, not a choice of two.
+    assert follow.labels == ["« 返回菜单"]
     # Another user asking the same at once has no topic to lean on.
     await harness.send("/start fujian-2023", user=2002)
     other = await harness.send("那要多久", user=2002)
