@@ -113,7 +113,7 @@ def answer(campaign: Campaign, question: str, now: datetime,
     if leaning is not None and not _own_topic(stripped) and reply.kind != FALLBACK \
             and not (reply.entry or "").startswith("eligibility:"):
         # "那我咋办" with nothing before it: a frame alone matches anything; say so.
-        return fallback(kn, None, reply.score, t)
+        return fallback(kn, None, reply.score, t, now=now)
     return reply
 
 
@@ -137,7 +137,8 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     ranked = [(part, score) for part, score in _candidates(kn, rest, entity, now, t)]
     if not ranked or ranked[0][1] < HEDGE:
         best = ranked[0][1] if ranked else 0.0
-        return fallback(kn, None, best, t, question=rest if _asks_phone(rest) else "")
+        return fallback(kn, None, best, t, question=rest if _asks_phone(rest) else "",
+                        now=now)
     part, score = ranked[0]
     if _asks_phone(normalised) and not _PHONE.search(" ".join(part.lines)):
         # "技术支持电话多少": the number, not a clause that only says whom to call.
@@ -146,12 +147,14 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
             return compose(kn, picked, max(score, THRESHOLD), t)
     asked = rest if _asks_phone(rest) else ""  # the contacts shown: those asked for, if any
     if not part.covered:
-        return fallback(kn, part, score, t, question=asked)
+        return fallback(kn, part, score, t, question=asked, now=now)
     if score < THRESHOLD:
         # Near the topic but not sure: the closest clause, said to be a guess, and whom to ask.
-        return fallback(kn, part, score, t, lead=t("qa.hedge.lead"), question=asked)
+        return fallback(kn, part, score, t, lead=t("qa.hedge.lead"), question=asked,
+                        now=now)
     if _asks_amount(kn, normalised) and not _MONEY.search(" ".join(part.lines)):
-        return fallback(kn, part, score, t, lead=t("qa.amount.lead"), question=asked)
+        return fallback(kn, part, score, t, lead=t("qa.amount.lead"), question=asked,
+                        now=now)
     close = [p for p, s in ranked[1:2] if s >= THRESHOLD and score - s <= MARGIN
              and not _restates(p, part)]
     if close:
@@ -215,7 +218,8 @@ def answer_key(campaign: Campaign, key: str, now: datetime,
     part = render(kn, key, now, t)
     if part is None:
         return None
-    return compose(kn, part, 1.0, t) if part.covered else fallback(kn, part, 1.0, t)
+    return compose(kn, part, 1.0, t) if part.covered else fallback(kn, part, 1.0, t,
+                                                                  now=now)
 
 
 def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: datetime,

@@ -123,14 +123,19 @@ def _quota(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     return Part("quota", t("qa.quota.title"), bases.lines, plan.clause)
 
 
-def contact_lines(contacts: list[Contact], t: Texts, note: str | None = None) -> list[str]:
-    """One line per contact, the hours, then the campaign's phone note (an area code)."""
+def contact_lines(contacts: list[Contact], t: Texts, note: str | None = None,
+                  now: datetime | None = None) -> list[str]:
+    """One line per contact, the hours (said to be over once they are, given `now`), then the
+    campaign's phone note (an area code)."""
+    from content.promises import hours_label
+
     lines = []
     for c in contacts:
         who = c.organisation + (f" {c.person}" if c.person else "")
         purpose = t("qa.contacts.purpose", purpose=c.purpose) if c.purpose else ""
         lines.append(t("qa.contacts.item", who=who, phones="、".join(c.phones)) + purpose)
-    hours = list(dict.fromkeys(c.hours for c in contacts if c.hours))
+    hours = list(dict.fromkeys(
+        (hours_label(c, now, t) if now is not None else c.hours) for c in contacts if c.hours))
     lines += [t("qa.contacts.hours", hours=h) for h in hours]
     return lines + ([esc(note)] if note else [])
 
@@ -153,7 +158,7 @@ def _contacts(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     if not contacts:
         return None
     key = f"contacts:{arg}" if arg else "contacts"
-    lines = contact_lines(contacts, t, kn.campaign.phone_note)
+    lines = contact_lines(contacts, t, kn.campaign.phone_note, now)
     if len(contacts) < len(kn.campaign.contacts):
         lines.append(t("qa.contacts.others"))
     return Part(key, t("qa.contacts.title"), tuple(lines),
@@ -168,7 +173,7 @@ def _base(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     if base.quota is not None:
         lines.append(t("qa.quota.base", name=base.name, quota=base.quota))
     lines += contact_lines(named_contacts(kn.campaign, f"base:{arg}"), t,
-                           kn.campaign.phone_note)
+                           kn.campaign.phone_note, now)
     return Part(f"base:{arg}", base.name, tuple(lines), base.clause)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from content.qa_builders import Part, contact_lines, esc
 from content.qa_contacts import chosen
@@ -57,7 +58,7 @@ def _limit(part: Part) -> int:
 
 
 def fallback(kn: Knowledge, part: Part | None, score: float, t: Texts,
-              lead: str | None = None, question: str = "") -> Answer:
+              lead: str | None = None, question: str = "", now: datetime | None = None) -> Answer:
     """`question` (normalised) chooses the two or three contacts shown (content/qa_contacts.py)."""
     campaign = kn.campaign
     contacts = chosen(campaign, question)
@@ -67,7 +68,7 @@ def fallback(kn: Knowledge, part: Part | None, score: float, t: Texts,
                                         if lead else [t("qa.title", title=part.title)])
     body = list(part.lines) if part else []
     body += [t("qa.fallback.contacts"),
-             *contact_lines(contacts, t, campaign.phone_note)]
+             *contact_lines(contacts, t, campaign.phone_note, now)]
     if len(contacts) < len(campaign.contacts):
         body.append(t("qa.contacts.others"))
     clause = part.clause if part else campaign.contacts[0].clause

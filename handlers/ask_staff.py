@@ -233,7 +233,7 @@ async def submit(bot: Bot, session: AsyncSession, texts: Texts, clock: Clock, us
             stored.unanswered_id = row.id
             session.add(stored)
         lines = [texts("ask.nobody"),
-                 *contact_lines(list(campaign.contacts), texts, campaign.phone_note)]
+                 *contact_lines(list(campaign.contacts), texts, campaign.phone_note, now)]
         await bot.send_message(user_id, "\n".join(lines),
                                reply_markup=back_to_menu(texts, campaign))
         return

@@ -176,3 +176,17 @@ async def test_age_with_a_limit_says_it(harness: Harness, question: str) -> None
     await harness.send("/start xiaogan-2023")
     calls = await harness.send(question)
     assert "35周岁" in calls.text and "不能报名" in calls.text
+
+
+@pytest.mark.parametrize("typed", ["联系电话是多少", "有问题打哪个电话"])
+async def test_contact_hours_in_an_answer_say_when_they_are_over(harness: Harness,
+                                                                typed: str) -> None:
+    """Fujian's consultation hours (7月9-12日) are quoted as they are while they last, and
+    said to be over after, in a Q&A answer as on the contacts page."""
+    harness.clock.set(FUJIAN_NOW)
+    await harness.send("/start fujian-2023")
+    during = await harness.send(typed)
+    harness.clock.set(FUJIAN_NOW + timedelta(days=5))
+    after = await harness.send(typed)
+    assert "咨询时间" in during.text and "已结束" not in during.text
+    assert "咨询时间" in after.text and "（已结束）" in after.text
