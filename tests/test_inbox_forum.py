@@ -17,7 +17,16 @@ from storage import inbox as repo
 from storage import inbox_groups as groups
 from storage.faq_overlay import FaqEntry
 from tests.harness import Calls, Harness
-from tests.staff_helpers import ADMIN, ANLU_STAFF, COORD, HANCHUAN_STAFF, OUTSIDER, XG, press_with
+from tests.staff_helpers import (
+    ADMIN,
+    ANLU_STAFF,
+    COORD,
+    HANCHUAN_STAFF,
+    OUTSIDER,
+    XG,
+    button_with,
+    press_with,
+)
 from tests.test_inbox_private import HANCHUAN_APPLICANT, NO_BASE_APPLICANT, ask, cards, to
 
 GROUP, OTHER_GROUP = -1001500, -1001600
@@ -39,18 +48,6 @@ def topic_of(calls: Calls) -> int:
     created = [c for c in calls if c.method == "createForumTopic"]
     assert len(created) == 1, calls.methods()
     return int(created[0].result.message_thread_id)
-
-
-def group_button(h: Harness, chat: int, fragment: str) -> tuple[object, str]:
-    found = sorted((m for (cid, _), m in h.session.messages.items()
-                    if cid == chat and m.reply_markup is not None),
-                   key=lambda m: m.message_id, reverse=True)
-    for message in found:
-        for row in message.reply_markup.inline_keyboard:
-            for b in row:
-                if fragment in b.text and b.callback_data:
-                    return message, b.callback_data
-    raise AssertionError(f"no button {fragment!r} in {chat}")
 
 
 async def test_forward_reply_relay_follow_up_in_a_topic(staffed: Harness) -> None:
@@ -179,7 +176,7 @@ async def test_save_as_faq_from_the_topic_answers_the_next_applicant(staffed: Ha
     calls = await ask(h, HANCHUAN_APPLICANT, "培训期间可以请假回家吗？")
     topic = topic_of(calls)
     await in_group(h, COORD, "可以，需提前向基地书面请假并经科室同意。", topic=topic)
-    message, data = group_button(h, GROUP, "存为问答")
+    message, data = button_with(h, "存为问答", GROUP)
     calls = h._checked(await h.driver.press_data(COORD, data, message))  # noqa: SLF001
     confirm = to(calls, COORD, "sendMessage")
     assert len(confirm) == 1 and "培训期间可以请假回家吗？" in confirm[0].text
@@ -204,7 +201,7 @@ async def test_close_from_the_topic(staffed: Harness) -> None:
     h = staffed
     await bind(h)
     await ask(h, HANCHUAN_APPLICANT, "不用回复了")
-    message, data = group_button(h, GROUP, "已处理")
+    message, data = button_with(h, "已处理", GROUP)
     calls = h._checked(await h.driver.press_data(HANCHUAN_STAFF, data, message))  # noqa: SLF001
     assert "已标记为已处理" in calls[0].params["text"]
     edited = [c for c in calls if c.method == "editMessageText"]
