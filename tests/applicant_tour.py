@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from content.eligibility_render import choice_label
 from content.promises import ADMITTED, NEWCOMER, PREREGISTERED
 from content.reminders import plan, render
@@ -192,8 +194,17 @@ class Tour:
                                   frozenset(readers)))
 
 
+# One tour per campaign and database kind in a test process: the promise and the length tests
+# read the same messages, and the tour is the slowest thing in the suite (≈10 s a campaign).
+_TOURS: dict[tuple[str, str], list[Seen]] = {}
+
+
 async def tour(harness: Harness, campaign: Campaign) -> list[Seen]:
-    trip = Tour(harness, campaign)
-    seen = await trip.run()
-    trip.every_reminder()
-    return seen
+    backend = make_url(harness.services.settings.effective_database_url).get_backend_name()
+    key = (backend, campaign.slug)
+    if key not in _TOURS:
+        trip = Tour(harness, campaign)
+        seen = await trip.run()
+        trip.every_reminder()
+        _TOURS[key] = seen
+    return list(_TOURS[key])
