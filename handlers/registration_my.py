@@ -6,15 +6,17 @@ pressed; edits and withdrawals are refused once the pre-registration period has 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from content.dates import cn_date, cn_datetime
 from content.idcard import birth_date_from_id
+from content.mydata import summary_text, unfinished_export
 from content.promises import ADMITTED as ADMITTED_READERS
 from content.promises import contacts_line, reminds, whom_to_ask
 from content.registration_text import summary_lines
@@ -22,11 +24,12 @@ from content.schema import Campaign
 from content.texts import Raw, Texts
 from handlers.flows import row_id
 from handlers.menu import show
+from handlers.paging import paged
 from handlers.registration_flow import Turn, ask, sender, turn_of
 from handlers.registration_keyboards import RgCb, my_keyboard, yes_no
 from storage import registrations as repo
-from storage.eligibility import checks_of_user
-from storage.registration_materials import materials_for
+from storage.crypto import VaultError
+from storage.personal_data import gather
 from storage.registrations import Registration
 from storage.subscriptions import is_subscribed
 
@@ -249,28 +252,33 @@ def marked_text(registration: Registration, campaign: Campaign, status: str, tex
 
 
 async def cmd_mydata(message: Message, **kwargs: Any) -> None:
-    """/mydata: what is stored about the user (ID numbers masked)."""
+    """/mydata: everything stored about the user, by category: a masked summary in the chat
+    (paged to phone screens) and the whole of it as a JSON document (their own full values)."""
     turn = turn_of(kwargs)
     texts, user = turn.texts, turn.user
     if user is None:
         return
-    mine = await repo.list_for_user(turn.session, user_id=user.id)
-    items = []
-    for registration in mine:
-        campaign = turn.catalogue.get(registration.campaign_slug)
-        lines = summary_lines(registration.model_dump(), campaign, texts) if campaign else ""
-        materials = await materials_for(turn.session, registration_id=registration.id)
-        items.append(texts(
-            "registration.mydata_item", campaign=campaign.name if campaign else
-            registration.campaign_slug, receipt=registration.receipt_no, lines=Raw(lines),
-            status=texts(f"registration.status.{registration.status}"),
-            materials=len(materials)))
-    chosen = turn.catalogue.get(user.campaign_slug)
-    checks = await checks_of_user(turn.session, user_id=user.id)
-    await message.answer(texts(
-        "registration.mydata", user_id=user.id, first_name=user.first_name,
-        campaign=chosen.name if chosen else texts("registration.mydata_no_campaign"),
-        count=len(mine), items=Raw("\n".join(items)), checks=len(checks)))
+    vault = turn.vault()
+
+    def decrypt(token: str) -> str:
+        try:
+            return vault.decrypt(token)
+        except VaultError:
+            return "?"
+
+    data = await gather(turn.session, user_id=user.id, decrypt=decrypt)
+    fsm = await turn.state.get_data()
+    summary = summary_text(data, fsm, texts, turn.catalogue)
+    data["unfinished"] = unfinished_export(await turn.state.get_state(), fsm, decrypt)
+    now = turn.clock.now()
+    document = {"format": "zhaolu-mydata/1", "generated_at": now.isoformat(),
+                "campaigns": {c.slug: c.name for c in turn.catalogue.all()}, **data}
+    text, markup = await paged(turn.state, texts, summary)
+    await message.answer(text, reply_markup=markup)
+    body = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    name = texts("mydata.file_name", date=now.strftime("%Y%m%d"))
+    await message.answer_document(BufferedInputFile(body, filename=name),
+                                  caption=texts("mydata.file_caption"))
 
 
 async def cmd_delete(message: Message, **kwargs: Any) -> None:

@@ -119,7 +119,7 @@ async def test_mydata_and_delete_my_data(harness: Harness) -> None:
     await register_xiaogan(harness, user=OTHER, id_text=id_number("42098119980505123"))
     data = await harness.send("/mydata")
     assert "XG2023-0001" in data.text and "4209**********" in data.text
-    assert "资格自查记录：0 条" in data.text
+    assert "三、资格自查（0 条）" in data.text
     assert id_number() not in data.text
     kept = await harness.send("/delete_my_data")
     assert "无法恢复" in kept.text
