@@ -59,11 +59,11 @@ def _run(args: argparse.Namespace) -> int:
     now = parse_moment(args.now) if args.now else datetime.now(SHANGHAI)
     data = _read_profile(args.profile)
     try:
-        profile = parse_profile(data)
+        profile = parse_profile(data, campaign.eligibility)
         verdict = evaluate(campaign, profile, now, texts)
     except MissingFields as missing:
         raise Refusal({"error": "missing_fields", "missing": missing.fields},
-                      to_plain(missing_text(texts, missing.fields))) from None
+                      to_plain(missing_text(texts, missing.fields, campaign.eligibility))) from None
     except InvalidProfile as invalid:
         problems = [{"field": field, "message": message} for field, message in invalid.problems]
         lines = [to_plain(texts("eligibility.plain.invalid"))]

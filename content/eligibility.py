@@ -20,7 +20,7 @@ from content.idcard import birth_date_from_id
 from content.majors import in_major_group
 from content.promises import hours_label
 from content.schema import Campaign
-from content.schema_eligibility import FIELDS, Condition, EligibilitySpec, Profile, Rule
+from content.schema_eligibility import Condition, EligibilitySpec, Profile, Rule
 from content.texts import Texts, default_texts
 
 __all__ = [
@@ -78,8 +78,19 @@ class Verdict(BaseModel):
         }
 
 
-def parse_profile(data: dict[str, Any]) -> Profile:
-    """A Profile from JSON-like data, or InvalidProfile naming each bad field."""
+def parse_profile(data: dict[str, Any], spec: EligibilitySpec | None = None) -> Profile:
+    """A Profile from JSON-like data, or InvalidProfile naming each bad field. With the
+    campaign's `spec`, its own questions are taken under their ids (``"study_mode": "非全日制"``),
+    each value one of the question's choices."""
+    data = dict(data)
+    questions = {q.id: q for q in spec.questions} if spec is not None else {}
+    own = {k: data.pop(k) for k in list(data) if k in questions}
+    wrong = [(k, f"must be one of: {', '.join(questions[k].values())}")
+             for k, v in own.items() if v not in questions[k].values()]
+    if wrong:
+        raise InvalidProfile(wrong)
+    if own:
+        data["conditions"] = own
     try:
         return Profile.model_validate(data)
     except ValidationError as error:
@@ -94,7 +105,7 @@ def age_on(birth: date, day: date) -> int:
 
 
 def _holds(spec: EligibilitySpec, name: str, condition: Condition, profile: Profile) -> bool | None:
-    value = getattr(profile, name)
+    value = profile.value(name)
     if value is None:
         return None
     checks: list[bool] = []
@@ -129,10 +140,10 @@ def _fires(spec: EligibilitySpec, rule: Rule, profile: Profile) -> bool | None:
 def missing_fields(spec: EligibilitySpec, profile: Profile | dict[str, Any]) -> list[str]:
     """Fields still needed for a verdict, in asking order (none: the verdict is decided)."""
     if isinstance(profile, dict):
-        profile = parse_profile(profile)
+        profile = parse_profile(profile, spec)
     needed = {name for rule in spec.rules if _fires(spec, rule, profile) is None
-              for name in rule.when if getattr(profile, name) is None}
-    return [name for name in FIELDS if name in needed]
+              for name in rule.when if profile.value(name) is None}
+    return [name for name in spec.order() if name in needed]
 
 
 def evaluate(campaign: Campaign, profile: Profile, now: datetime,

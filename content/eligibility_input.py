@@ -14,7 +14,7 @@ from content.eligibility import age_on
 from content.form_input import is_question, label_variants, match_choice
 from content.idcard import InvalidIdNumber, birth_date_from_id, normalize_id_number
 from content.normalise import numerals_to_digits
-from content.schema_eligibility import CHOICES, EDUCATION_ALIASES
+from content.schema_eligibility import CHOICES, EDUCATION_ALIASES, EligibilitySpec
 from content.texts import Texts
 
 _DATE_PATTERNS = (
@@ -79,10 +79,15 @@ def parse_major(text: str) -> str:
     return major
 
 
-def choice_words(texts: Texts, field: str) -> dict[str | bool, list[str]]:
+def choice_words(texts: Texts, field: str, spec: EligibilitySpec | None = None
+                 ) -> dict[str | bool, list[str]]:
     """Each value of a button question with what an applicant may type for it: its key, its
     button's label and the label's parts (content/form_input.py), the synonyms the texts list
-    under ``eligibility.synonyms.<field>.<key>``, and the education aliases."""
+    under ``eligibility.synonyms.<field>.<key>``, and the education aliases. A campaign's own
+    question (`spec`) gives its choices and their words."""
+    own = spec.question(field) if spec is not None else None
+    if own is not None:
+        return dict(own.words().items())
     if field == "scope_includes_gp":
         keys: dict[str, str | bool] = {"yes": True, "no": False}
     else:
@@ -99,7 +104,8 @@ def choice_words(texts: Texts, field: str) -> dict[str | bool, list[str]]:
     return words
 
 
-def parse_choice(texts: Texts, field: str, text: str) -> str | bool | None:
+def parse_choice(texts: Texts, field: str, text: str, spec: EligibilitySpec | None = None
+                 ) -> str | bool | None:
     """A typed answer to a button question: the value its label or a synonym names; None when
     the text names none (or two). Within a question only the exact words count."""
-    return match_choice(text, choice_words(texts, field), contained=not is_question(text))
+    return match_choice(text, choice_words(texts, field, spec), contained=not is_question(text))

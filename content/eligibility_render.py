@@ -12,7 +12,7 @@ import re
 from content.dates import cn_date
 from content.eligibility import Verdict
 from content.schema import Campaign
-from content.schema_eligibility import FIELDS, Profile
+from content.schema_eligibility import FIELDS, EligibilitySpec, Profile
 from content.texts import Raw, Texts
 
 _TAG = re.compile(r"</?[a-z][^>]*>")
@@ -25,8 +25,14 @@ def choice_label(texts: Texts, field: str, value: str | bool) -> str:
     return texts(key) if key in texts else str(value)
 
 
-def answers_text(texts: Texts, profile: Profile) -> str:
-    """学历：专科；专业：临床医学 … (plain text; the order of the questions)."""
+def field_label(texts: Texts, spec: EligibilitySpec | None, field: str) -> str:
+    """学历, 专业 … for a common field; the campaign's own label for one of its questions."""
+    question = spec.question(field) if spec is not None else None
+    return question.label if question is not None else texts(f"eligibility.field.{field}")
+
+
+def answers_text(texts: Texts, profile: Profile, spec: EligibilitySpec | None = None) -> str:
+    """学历：专科；专业：临床医学；学习形式：非全日制 … (plain text; the order of the questions)."""
     given = profile.answers()
     parts = []
     for name in FIELDS:
@@ -36,12 +42,17 @@ def answers_text(texts: Texts, profile: Profile) -> str:
         shown = (cn_date(value) if name == "birth_date"
                  else value if name == "major" else choice_label(texts, name, value))
         parts.append(f"{texts(f'eligibility.field.{name}')}：{shown}")
+    for name, value in profile.conditions.items():
+        parts.append(f"{field_label(texts, spec, name)}：{value}")
     return "；".join(parts)
 
 
 def question_text(texts: Texts, campaign: Campaign, field: str, step: int, total: int) -> str:
-    lines = [texts("eligibility.step", step=step, total=total), texts(f"eligibility.q.{field}")]
     spec = campaign.eligibility
+    own = spec.question(field) if spec is not None else None
+    asked = html.escape(own.text, quote=False) if own is not None \
+        else texts(f"eligibility.q.{field}")
+    lines = [texts("eligibility.step", step=step, total=total), asked]
     if field == "birth_date" and spec is not None and spec.reference_note:
         lines.append(texts("eligibility.q.birth_date_note", note=spec.reference_note))
     return "\n".join(lines)
@@ -51,7 +62,8 @@ def render_verdict(texts: Texts, campaign: Campaign, verdict: Verdict, profile: 
     """The result as Telegram HTML: verdict, reasons with sources, notes, next steps."""
     lines = [texts("eligibility.result.title", name=campaign.name),
              texts(f"eligibility.verdict.{verdict.verdict}"),
-             texts("eligibility.result.answers", answers=answers_text(texts, profile))]
+             texts("eligibility.result.answers",
+                   answers=answers_text(texts, profile, campaign.eligibility))]
     spec = campaign.eligibility
     if verdict.age is not None and spec is not None and spec.reference_date is not None:
         lines.append(texts("eligibility.result.age", date=cn_date(spec.reference_date),
@@ -76,6 +88,6 @@ def to_plain(text: str) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
-def missing_text(texts: Texts, fields: list[str]) -> str:
-    names = "、".join(f"{texts(f'eligibility.field.{f}')}（{f}）" for f in fields)
+def missing_text(texts: Texts, fields: list[str], spec: EligibilitySpec | None = None) -> str:
+    names = "、".join(f"{field_label(texts, spec, f)}（{f}）" for f in fields)
     return texts("eligibility.plain.missing", fields=Raw(names))

@@ -25,6 +25,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from content.schema_base import Id, Strict
+from content.schema_conditions import Question, Silence, problems, rule_problems
 
 FieldName = Literal[
     "education", "major", "birth_date", "qualification", "scope_includes_gp", "employment",
@@ -59,6 +60,8 @@ class Profile(Strict):
     scope_includes_gp: bool | None = None
     employment: Literal["无", "基层医疗卫生机构", "其他单位"] | None = None
     sponsorship: Literal["无", "农村订单定向", "在职选送"] | None = None
+    # The answers to the campaign's own questions (content/schema_conditions.py), by id.
+    conditions: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("education", mode="before")
     @classmethod
@@ -91,8 +94,15 @@ class Profile(Strict):
         return value
 
     def answers(self) -> dict[str, Any]:
-        """The given fields, JSON-ready (dates as YYYY-MM-DD)."""
-        return self.model_dump(mode="json", exclude_none=True)
+        """The given fields, JSON-ready (dates as YYYY-MM-DD); the campaign's own questions
+        under their ids, beside the common fields."""
+        given = self.model_dump(mode="json", exclude_none=True, exclude={"conditions"})
+        return {**given, **self.conditions}
+
+    def value(self, name: str) -> Any:
+        """A common field's value or the answer to the campaign's question `name` (None: not
+        known)."""
+        return getattr(self, name) if name in FIELDS else self.conditions.get(name)
 
 
 class Aliased(Strict):
@@ -130,7 +140,8 @@ ALLOWED_OPERATORS: dict[str, frozenset[str]] = {
 
 class Rule(Aliased):
     id: Id
-    when: dict[FieldName, Condition] = Field(min_length=1)
+    # A common field (FieldName) or the id of one of the campaign's questions.
+    when: dict[str, Condition] = Field(min_length=1)
     outcome: Literal["ineligible", "conditional"]
     message: str = Field(description="Plain text; {age}, {reference_date}, {major} allowed.")
     clause: str
@@ -142,6 +153,8 @@ class Rule(Aliased):
             ops = condition.operators()
             if not ops:
                 raise ValueError(f"rule {self.id}: condition on {name} has no operator")
+            if name not in FIELDS:
+                continue  # a campaign's own question: checked by EligibilitySpec
             wrong = set(ops) - ALLOWED_OPERATORS[name]
             if wrong:
                 shown = sorted(op.rstrip("_") for op in wrong)
@@ -200,6 +213,30 @@ class EligibilitySpec(Strict):
     other_batch: OtherBatch | None = None
     contact_ids: list[str] = Field(default_factory=list, description="Whom to ask about it.")
     examples: list[Example] = Field(default_factory=list)
+    questions: list[Question] = Field(
+        default_factory=list, description="The notice's own conditions: applicant questions its "
+                                          "rules need beyond the common fields.")
+    silent_on: list[Silence] = Field(
+        default_factory=list,
+        description="Fields the notice says nothing about (通知未对…作出规定).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _example_conditions(cls, data: Any) -> Any:
+        # An example's profile writes the campaign's own questions beside the common fields,
+        # as `zhaolu eligibility` takes them: {education: 专科, study_mode: 非全日制}.
+        if not isinstance(data, dict) or not isinstance(data.get("examples"), list):
+            return data
+        ids = {q.get("id") for q in data.get("questions") or () if isinstance(q, dict)}
+        examples = []
+        for example in data["examples"]:
+            profile = example.get("profile") if isinstance(example, dict) else None
+            if isinstance(profile, dict) and ids & set(profile):
+                own = {k: v for k, v in profile.items() if k in ids}
+                rest = {k: v for k, v in profile.items() if k not in ids}
+                example = {**example, "profile": {**rest, "conditions": own}}
+            examples.append(example)
+        return {**data, "examples": examples}
 
     @model_validator(mode="after")
     def _references(self) -> EligibilitySpec:
@@ -207,8 +244,18 @@ class EligibilitySpec(Strict):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"rule ids used twice: {dupes}")
+        asked = {q.id: q for q in self.questions}
+        found = problems(self.questions, self.silent_on, FIELDS,
+                         {name for rule in self.rules for name in rule.when})
         for rule in self.rules:
             for name, condition in rule.when.items():
+                if name not in FIELDS and name not in asked:
+                    found.append(f"rule {rule.id}: unknown field {name!r} (common fields: "
+                                 f"{', '.join(FIELDS)}; or declare it under questions)")
+                elif name in asked:
+                    values = [*(condition.in_ or ()), *(condition.not_in or ())]
+                    found += rule_problems(rule.id, name, values, condition.operators(),
+                                           asked[name])
                 unknown = set(condition.groups()) - set(self.major_groups)
                 if unknown:
                     raise ValueError(f"rule {rule.id}: unknown major group {sorted(unknown)}")
@@ -217,15 +264,31 @@ class EligibilitySpec(Strict):
             if "other_batch" in rule.next_steps and self.other_batch is None:
                 raise ValueError(f"rule {rule.id} points to other_batch, which is not described")
         for example in self.examples:
+            for name, value in example.profile.conditions.items():
+                if name in asked and value not in asked[name].values():
+                    found.append(f"example {example.name!r}: {name} has no value {value!r}")
             unknown = set(example.rules or ()) - set(ids)
             if unknown:
                 raise ValueError(f"example {example.name!r} names unknown rules {sorted(unknown)}")
+        if found:
+            raise ValueError("; ".join(found))
         return self
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
 
     def fields(self) -> list[str]:
-        """Profile fields the rules read, in asking order."""
+        """Profile fields the rules read, in asking order: the common ones, then the
+        campaign's own questions in their declared order."""
         used = {name for rule in self.rules for name in rule.when}
-        return [name for name in FIELDS if name in used]
+        return [name for name in self.order() if name in used]
+
+    def order(self) -> list[str]:
+        """Every field in asking order: the common ones, then the campaign's questions."""
+        return [*FIELDS, *(q.id for q in self.questions)]
+
+    def question(self, field: str) -> Question | None:
+        return next((q for q in self.questions if q.id == field), None)
+
+    def silence(self, field: str) -> Silence | None:
+        return next((s for s in self.silent_on if s.field == field), None)

@@ -62,6 +62,8 @@ class EligibilityFlow(StatesGroup):
     scope_includes_gp = State()
     employment = State()
     sponsorship = State()
+    condition = State()  # one of the campaign's own questions, named by el_field
+
 
 
 @dataclass
@@ -85,6 +87,8 @@ class Turn:
         if campaign is None or campaign.eligibility is None:
             return None
         field = current.split(":", 1)[1]
+        if current == EligibilityFlow.condition.state:
+            field = str(data.get("el_field", ""))
         return campaign, dict(data.get("el_answers", {})), list(data.get("el_history", [])), field
 
     async def paused(self) -> tuple[Campaign, dict[str, Any], list[str]] | None:
@@ -105,14 +109,17 @@ class Turn:
         if not missing:
             return await self.verdict(campaign, answers)
         field = missing[0]
-        await self.state.set_state(getattr(EligibilityFlow, field))
+        own = campaign.eligibility.question(field) is not None
+        await self.state.set_state(EligibilityFlow.condition if own
+                                   else getattr(EligibilityFlow, field))
+        await self.state.update_data(el_field=field)
         step, total = len(history) + 1, len(history) + len(missing)
         text = question_text(self.texts, campaign, field, step, total)
-        return text, question_keyboard(self.texts, field)
+        return text, question_keyboard(self.texts, field, campaign.eligibility)
 
     async def verdict(self, campaign: Campaign, answers: dict[str, Any]
                       ) -> tuple[str, InlineKeyboardMarkup]:
-        profile = parse_profile(answers)
+        profile = parse_profile(answers, campaign.eligibility)
         now = self.clock.now()
         verdict = evaluate(campaign, profile, now, self.texts)
         text = render_verdict(self.texts, campaign, verdict, profile)
@@ -189,7 +196,7 @@ async def on_answer(query: CallbackQuery, callback_data: ElAnswer, state: FSMCon
     """A button answer to the question being asked; an old question's button is stale."""
     turn = Turn(state, texts, catalogue, clock, session, user)
     flow = await turn.flow()
-    choices = options(texts, callback_data.field)
+    choices = options(texts, callback_data.field, flow[0].eligibility) if flow else []
     if flow is None or flow[3] != callback_data.field \
             or not 0 <= callback_data.value < len(choices):
         await query.answer(texts("eligibility.stale"), show_alert=True)
@@ -216,8 +223,9 @@ async def on_text(message: Message, state: FSMContext, texts: Texts, catalogue: 
         # delete it in private chats for 48 hours, and a failure leaves only what the user sent.
         with contextlib.suppress(TelegramBadRequest):
             await message.delete()
-    chosen = field not in TYPED_FIELDS and parse_choice(texts, field, typed) is not None
-    known = ([w for words in choice_words(texts, field).values() for w in words]
+    spec = campaign.eligibility
+    chosen = field not in TYPED_FIELDS and parse_choice(texts, field, typed, spec) is not None
+    known = ([w for words in choice_words(texts, field, spec).values() for w in words]
              if field not in TYPED_FIELDS else
              [*known_majors(campaign), *texts("eligibility.major_choices").split("|")])
     if not chosen and await answered_question(message, field, campaign, texts=texts, clock=clock,
@@ -227,7 +235,7 @@ async def on_text(message: Message, state: FSMContext, texts: Texts, catalogue: 
         return
     prefix = ""
     try:
-        value, prefix = await _read(message, field, texts, clock)
+        value, prefix = await _read(message, field, texts, clock, campaign)
     except AnswerError as error:
         text, markup = await turn.question(campaign, answers, history)
         await message.answer(f"{texts(error.key)}\n\n{text}", reply_markup=markup)
@@ -237,7 +245,8 @@ async def on_text(message: Message, state: FSMContext, texts: Texts, catalogue: 
     await message.answer(f"{prefix}\n\n{text}" if prefix else text, reply_markup=markup)
 
 
-async def _read(message: Message, field: str, texts: Texts, clock: Clock) -> tuple[Any, str]:
+async def _read(message: Message, field: str, texts: Texts, clock: Clock, campaign: Campaign
+                ) -> tuple[Any, str]:
     """(value, a line acknowledging it) from the typed text, or AnswerError."""
     typed = message.text or ""
     if field == "major":
@@ -247,7 +256,7 @@ async def _read(message: Message, field: str, texts: Texts, clock: Clock) -> tup
         if not from_id:
             return born.isoformat(), ""
         return born.isoformat(), texts("eligibility.from_id", date=cn_date(born))
-    value = parse_choice(texts, field, typed)
+    value = parse_choice(texts, field, typed, campaign.eligibility)
     if value is None:
         raise AnswerError("eligibility.choose_button")
     return value, ""

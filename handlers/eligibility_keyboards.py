@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from content.eligibility_render import choice_label
 from content.schema import Campaign
-from content.schema_eligibility import CHOICES
+from content.schema_eligibility import CHOICES, EligibilitySpec
 from content.texts import Texts
 from handlers.keyboards import MenuCb
 
@@ -30,8 +30,13 @@ class ElAnswer(CallbackData, prefix="el"):
     value: int
 
 
-def options(texts: Texts, field: str) -> list[tuple[str, Any]]:
-    """(label, value) of a question's buttons, in order; none for a typed date."""
+def options(texts: Texts, field: str, spec: EligibilitySpec | None = None
+            ) -> list[tuple[str, Any]]:
+    """(label, value) of a question's buttons, in order; none for a typed date. A campaign's
+    own question (`spec`) offers its choices."""
+    own = spec.question(field) if spec is not None else None
+    if own is not None:
+        return [(value, value) for value in own.values()]
     if field == "scope_includes_gp":
         return [(choice_label(texts, field, v), v) for v in (True, False)]
     if field == "major":
@@ -41,9 +46,10 @@ def options(texts: Texts, field: str) -> list[tuple[str, Any]]:
     return []
 
 
-def question_keyboard(texts: Texts, field: str) -> InlineKeyboardMarkup:
+def question_keyboard(texts: Texts, field: str, spec: EligibilitySpec | None = None
+                      ) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
-    for index, (label, _) in enumerate(options(texts, field)):
+    for index, (label, _) in enumerate(options(texts, field, spec)):
         button = InlineKeyboardButton(
             text=label, callback_data=ElAnswer(field=field, value=index).pack())
         pair = rows and len(rows[-1]) == 1 and len(rows[-1][0].text) <= SHORT_LABEL
