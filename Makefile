@@ -12,11 +12,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# `make run NOW=2023-05-10T10:00+08:00` (or `make shell NOW=…`): the shell at that moment.
+WITH_NOW = $(if $(NOW),ZHAOLU_NOW='$(NOW)' ,)
+
 run: $(STAMP)
-	$(BIN)/zhaolu run
+	$(WITH_NOW)$(BIN)/zhaolu run
 
 shell: $(STAMP)
-	$(BIN)/zhaolu shell
+	$(WITH_NOW)$(BIN)/zhaolu shell
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -147,8 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     module = importlib.import_module(f"bot.cmd_{args.command.replace('-', '_')}")
+    from bot.settings import SettingsError
+
     try:
         return int(module.main(args) or 0)
+    except SettingsError as error:
+        print(f"zhaolu {args.command}: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
-from bot.clock import SHANGHAI, parse_moment
+from bot.clock import SHANGHAI
+from bot.settings import settings_for
 from content.catalogue import Catalogue, load_catalogue
 from content.loader import ContentError
 from content.normalise import normalise
@@ -34,20 +33,17 @@ USAGE_ERROR = 2
 
 
 def main(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
     try:
-        catalogue = load_catalogue(Path(args.content) if args.content else None)
+        catalogue = load_catalogue(settings.content_dir)
     except ContentError as error:
         print(str(error), file=sys.stderr)
         return 1
     campaign = _pick(catalogue, args.campaign)
     if campaign is None:
         return USAGE_ERROR
-    try:
-        now = parse_moment(args.now) if args.now else datetime.now(SHANGHAI)
-    except ValueError:
-        print(f"--now: not an ISO-8601 moment: {args.now}", file=sys.stderr)
-        return USAGE_ERROR
-    db_url = args.db or os.environ.get("ZHAOLU_DATABASE_URL")
+    now = settings.now or datetime.now(SHANGHAI)
+    db_url = settings.database_url  # only when given: without one nothing is written
     staff = _staff_entries(db_url, campaign.slug) if db_url else ()
     unanswered: list[tuple[str, Answer, datetime]] = []
     for question in _questions(args):

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from bot.clock import parse_moment
-from bot.cmd_shell import settings_from
+from bot.settings import settings_for
 
 
 async def _entries(url: str, campaign: str | None, since: Any, limit: int) -> list[Any]:
@@ -33,7 +33,7 @@ def entry_row(entry: Any) -> dict[str, Any]:
 
 
 def main(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
+    settings = settings_for(args)
     try:
         since = parse_moment(args.since) if args.since else None
     except ValueError:

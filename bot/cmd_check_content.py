@@ -9,6 +9,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.settings import Settings
 from content.catalogue import check_catalogue
 from content.eligibility import check_examples
 from content.loader import ContentIssue, LoadedFile
@@ -20,7 +21,7 @@ ExampleCheck = Callable[[Campaign], list[str]]
 
 
 def main(args: argparse.Namespace) -> int:
-    target = Path(args.dir) if args.dir else None
+    target = Path(args.dir) if args.dir else Settings().content_dir  # ZHAOLU_CONTENT_DIR
     files, issues = check_catalogue(target)
     for loaded in files:
         issues += loaded.issues

@@ -14,7 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.clock import SHANGHAI, parse_moment
+from bot.clock import SHANGHAI
+from bot.settings import settings_for
 from content.catalogue import load_catalogue
 from content.eligibility import InvalidProfile, MissingFields, evaluate, parse_profile
 from content.eligibility_render import missing_text, render_verdict, to_plain
@@ -46,8 +47,9 @@ def main(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     texts = default_texts()
+    settings = settings_for(args)
     try:
-        catalogue = load_catalogue(Path(args.content) if args.content else None)
+        catalogue = load_catalogue(settings.content_dir)
     except ContentError as error:
         raise Refusal({"error": "content", "message": str(error)}, str(error)) from None
     campaign = catalogue.get(args.campaign)
@@ -56,7 +58,7 @@ def _run(args: argparse.Namespace) -> int:
         raise Refusal({"error": "campaign", "message": f"{what}: {args.campaign}",
                        "campaigns": catalogue.slugs}, f"{what}: {args.campaign} "
                       f"(campaigns: {', '.join(catalogue.slugs)})")
-    now = parse_moment(args.now) if args.now else datetime.now(SHANGHAI)
+    now = settings.now or datetime.now(SHANGHAI)
     data = _read_profile(args.profile)
     try:
         profile = parse_profile(data, campaign.eligibility)

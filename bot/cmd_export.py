@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import Clock
-from bot.settings import Settings
+from bot.settings import Settings, settings_for
 from content.schema import Campaign
 from content.texts import default_texts
 
@@ -100,9 +100,9 @@ def main(args: argparse.Namespace) -> int:
     from content.catalogue import load_catalogue
     from content.loader import ContentError
 
-    settings = Settings()
+    settings = settings_for(args)
     try:
-        catalogue = load_catalogue(Path(args.content) if args.content else settings.content_dir)
+        catalogue = load_catalogue(settings.content_dir)
     except ContentError as error:
         print(f"content error: {error}", file=sys.stderr)
         return 2
@@ -127,7 +127,7 @@ def main(args: argparse.Namespace) -> int:
             print(f"unknown table {args.table!r} in {campaign.slug} (xlsx only); tables: "
                   f"{known}", file=sys.stderr)
             return 2
-    url = args.db or settings.effective_database_url
+    url = settings.effective_database_url
     out = Path(args.out)
     if args.format == "csv":
         rows = asyncio.run(_rows(url, settings, campaign, base_id))

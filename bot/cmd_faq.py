@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from bot.clock import to_shanghai
-from bot.settings import Settings
+from bot.settings import settings_for
 from content.catalogue import load_catalogue
 from content.loader import ContentError
 from content.schema import Campaign
@@ -92,7 +92,7 @@ def export_yaml(campaign: Campaign, entries: list[Any]) -> str:
 
 def _export(args: argparse.Namespace, url: str) -> int:
     try:
-        catalogue = load_catalogue(Path(args.content) if args.content else None)
+        catalogue = load_catalogue(settings_for(args).content_dir)
     except ContentError as error:
         print(str(error), file=sys.stderr)
         return 1
@@ -140,5 +140,5 @@ def _list(args: argparse.Namespace, url: str) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
-    url = args.db or Settings().effective_database_url
+    url = settings_for(args).effective_database_url
     return _export(args, url) if args.action == "export" else _list(args, url)

@@ -29,16 +29,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.settings import Settings
+from bot.settings import Settings, settings_for
 
 
 def _load(args: argparse.Namespace) -> tuple[Any, Any, Any, bytes] | str:
     from content.catalogue import load_catalogue
     from content.loader import ContentError
 
-    settings = Settings()
+    settings = settings_for(args)
     try:
-        catalogue = load_catalogue(Path(args.content) if args.content else settings.content_dir)
+        catalogue = load_catalogue(settings.content_dir)
     except ContentError as error:
         return f"content error: {error}"
     campaign = catalogue.get(args.campaign)
@@ -52,7 +52,7 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any, Any, bytes] | str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from bot.clock import Clock, parse_moment
+    from bot.clock import Clock
     from bot.xlsx_export import columns_of
     from bot.xlsx_import import ImportFileError, read_file
     from bot.xlsx_report import plain
@@ -72,8 +72,8 @@ def main(args: argparse.Namespace) -> int:
     except ImportFileError as error:
         print(plain(texts(f"import.file.{error.code}", **error.values)), file=sys.stderr)
         return 2
-    now = parse_moment(args.now) if args.now else Clock().now()
-    url = args.db or settings.effective_database_url
+    now = settings.now or Clock().now()
+    url = settings.effective_database_url
     outcome = asyncio.run(_run(url, settings, campaign, parsed, texts, now, apply=args.apply))
     _print(args, Path(args.file).name, campaign.slug, outcome, texts)
     return 1 if outcome["refused"] else 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot.settings import Settings
+from bot.settings import settings_for
 
 
 async def _migrate(url: str) -> str | None:
@@ -20,7 +20,7 @@ async def _migrate(url: str) -> str | None:
 
 
 def main(args: argparse.Namespace) -> int:
-    url = args.db or Settings().effective_database_url
+    url = settings_for(args).effective_database_url
     revision = asyncio.run(_migrate(url))
     from sqlalchemy.engine import make_url
 

@@ -14,8 +14,8 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from bot.clock import Clock, parse_moment
-from bot.settings import Settings
+from bot.clock import Clock
+from bot.settings import settings_for
 from content.catalogue import load_catalogue
 from content.loader import ContentError
 from content.reminders import Occurrence, due_now, plan, states
@@ -74,9 +74,9 @@ def _print_table(campaign: Campaign, now: datetime, found: list[dict[str, Any]])
 
 
 def main(args: argparse.Namespace) -> int:
-    settings = Settings()
+    settings = settings_for(args)
     try:
-        catalogue = load_catalogue(args.content or settings.content_dir)
+        catalogue = load_catalogue(settings.content_dir)
     except ContentError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -85,8 +85,8 @@ def main(args: argparse.Namespace) -> int:
         known = ", ".join(c.slug for c in catalogue.all())
         print(f"unknown campaign {args.campaign!r}; known: {known}", file=sys.stderr)
         return 2
-    now = parse_moment(args.now) if args.now else Clock().now()
-    url = args.db or settings.database_url
+    now = settings.now or Clock().now()
+    url = settings.database_url
     if url is None and (settings.var_dir / "zhaolu.db").exists():
         url = settings.effective_database_url
     sent: set[str] = set()

@@ -6,19 +6,24 @@ import argparse
 import asyncio
 import sys
 
-from bot.cmd_shell import settings_from
 from bot.logs import setup_logging
+from bot.settings import SettingsError, settings_for
 
 
 def main(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
+    settings = settings_for(args)
     if settings.bot_token is None:
         setup_logging("WARNING")  # the chat is on this terminal: keep the logs out of it
         from bot.shell import run_shell
 
+        when = f", clock set to {settings.now.isoformat()}" if settings.now else ""
         print("ZHAOLU_BOT_TOKEN is not set: opening the local chat shell "
-              f"(database {settings.effective_database_url}).", file=sys.stderr)
-        return asyncio.run(run_shell(settings, user_id=1001, jsonl=False, now=None))
+              f"(database {settings.effective_database_url}{when}).", file=sys.stderr)
+        return asyncio.run(run_shell(settings, user_id=1001, jsonl=False, now=settings.now))
+    if settings.now is not None:
+        # Production never runs on a fake clock: reminders would go out on the wrong day.
+        raise SettingsError("ZHAOLU_NOW is for the local shell only; unset it (or unset "
+                            "ZHAOLU_BOT_TOKEN to try the bot at that moment in the shell)")
     from bot.polling import run_polling
 
     setup_logging(settings.log_level)

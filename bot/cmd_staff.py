@@ -20,9 +20,9 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from bot.clock import Clock, parse_moment
+from bot.clock import Clock
 from bot.cmd_export import find_base
-from bot.cmd_shell import settings_from
+from bot.settings import settings_for
 from content.catalogue import Catalogue, load_catalogue
 from content.loader import ContentError
 
@@ -149,9 +149,9 @@ def _revoke(args: argparse.Namespace, url: str, now: datetime) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
+    settings = settings_for(args)
     url = settings.effective_database_url
-    now = parse_moment(args.now) if getattr(args, "now", None) else Clock().now()
+    now = settings.now or Clock().now()
     if args.action == "list":
         return _list(args, url)
     if args.action == "revoke":

@@ -14,8 +14,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bot.clock import Clock, parse_moment
-from bot.cmd_shell import settings_from
+from bot.clock import Clock
+from bot.settings import settings_for
 from bot.stats_text import plain, render
 from content.catalogue import load_catalogue
 from content.loader import ContentError
@@ -33,7 +33,7 @@ async def _figures(url: str, campaign: Campaign, now: datetime) -> Figures:
 
 
 def main(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
+    settings = settings_for(args)
     try:
         catalogue = load_catalogue(settings.content_dir)
     except ContentError as exc:
@@ -44,11 +44,7 @@ def main(args: argparse.Namespace) -> int:
         known = ", ".join(c.slug for c in catalogue.all())
         print(f"unknown campaign {args.campaign!r}; known: {known}", file=sys.stderr)
         return 2
-    try:
-        now = parse_moment(args.now) if args.now else Clock().now()
-    except ValueError:
-        print(f"--now is not an ISO-8601 time: {args.now}", file=sys.stderr)
-        return 2
+    now = settings.now or Clock().now()
     found = asyncio.run(_figures(settings.effective_database_url, campaign, now))
     texts = default_texts()
     if args.out:

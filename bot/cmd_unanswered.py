@@ -16,7 +16,7 @@ import asyncio
 import json
 from typing import Any
 
-from bot.settings import Settings
+from bot.settings import settings_for
 
 
 async def _list(url: str, campaign: str | None, limit: int) -> list:
@@ -41,7 +41,7 @@ def group_row(group: Any) -> dict[str, Any]:
 
 
 def main(args: argparse.Namespace) -> int:
-    url = args.db or Settings().effective_database_url
+    url = settings_for(args).effective_database_url
     groups = asyncio.run(_list(url, args.campaign, max(1, args.limit)))
     if getattr(args, "jsonl", False):
         for group in groups:

@@ -29,6 +29,7 @@ from aiogram.types import (
 
 from bot.clock import Clock
 from bot.recording import Call, RecordingSession
+from content.form_input import same_label
 
 
 class ChatDriver:
@@ -139,14 +140,17 @@ class ChatDriver:
         return await self.feed(Update(update_id=next(self._update_ids), message=message))
 
     def button_data(self, user_id: int, label: str) -> tuple[Message, str] | None:
-        """The newest message with a button labelled `label`, and that button's data."""
+        """The newest message with a button labelled `label` (exactly, or as typed: without
+        its "✅ " or "🔔 ", see content.form_input.same_label), and that button's data."""
         chat = [m for (cid, _), m in self.session.messages.items()
                 if cid == user_id and m.reply_markup is not None]
         for message in sorted(chat, key=lambda m: m.message_id, reverse=True):
-            for row in message.reply_markup.inline_keyboard:
-                for button in row:
-                    if button.text == label and button.callback_data:
-                        return message, button.callback_data
+            buttons = [b for row in message.reply_markup.inline_keyboard for b in row
+                       if b.callback_data]
+            exact = [b for b in buttons if b.text == label]
+            named = exact or [b for b in buttons if same_label(label, b.text)]
+            if len(named) == 1 or exact:
+                return message, named[0].callback_data
         return None
 
     def latest_buttons(self, user_id: int) -> list[str]:

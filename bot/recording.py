@@ -8,7 +8,6 @@ that use the returned Message (its id, its chat) behave as on Telegram.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,18 +62,34 @@ class Call:
         return str(self.params.get("text") or self.params.get("caption") or shown or "")
 
     @property
-    def buttons(self) -> list[tuple[str, str]]:
-        """Every button as (label, callback_data or url or ''), row by row."""
+    def button_rows(self) -> list[list[tuple[str, str]]]:
+        """The keyboard as shown: rows of (label, callback_data or url or '')."""
         markup = self.params.get("reply_markup") or {}
         rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
-        return [
-            (b.get("text", ""), b.get("callback_data") or b.get("url") or "")
-            for row in rows
-            for b in row
-        ]
+        return [[(b.get("text", ""), b.get("callback_data") or b.get("url") or "") for b in row]
+                for row in rows]
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """Every button as (label, callback_data or url or ''), row after row, in one list."""
+        return [button for row in self.button_rows for button in row]
 
 
 Responder = Callable[[Call], Any]
+
+
+class Ids:
+    """An id counter that says the last id it gave (the shell saves it for the next process)."""
+
+    def __init__(self, last: int = 0) -> None:
+        self.last = last
+
+    def __iter__(self) -> Ids:
+        return self
+
+    def __next__(self) -> int:
+        self.last += 1
+        return self.last
 
 
 class RecordingSession(BaseSession):
@@ -90,16 +105,16 @@ class RecordingSession(BaseSession):
         self.forbidden_chats: set[int] = set()
         # Update and callback query ids, here so they keep counting across a driver's restart
         # (Telegram never reuses a callback query id; a reused one is refused as answered).
-        self.update_ids = itertools.count(1)
-        self.query_ids = itertools.count(1)
+        self.update_ids = Ids()
+        self.query_ids = Ids()
         self._answered: set[str] = set()
-        self._ids = itertools.count(1)
+        self.message_ids = Ids()
         # file_id -> bytes: what users uploaded (the driver's documents) and what the bot sent,
         # served by getFile + Bot.download as Telegram's file server would.
         self.files: dict[str, bytes] = {}
 
     def next_message_id(self) -> int:
-        return next(self._ids)
+        return next(self.message_ids)
 
     async def close(self) -> None:
         return None

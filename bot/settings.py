@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.clock import parse_moment
 
 BUNDLED_CONTENT = Path(__file__).resolve().parent.parent / "content" / "campaigns"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ZHAOLU_", env_file=None, extra="ignore")
+    # An empty variable (ZHAOLU_BOT_TOKEN="") counts as unset, as a shell user means it.
+    model_config = SettingsConfigDict(env_prefix="ZHAOLU_", env_file=None, extra="ignore",
+                                      env_ignore_empty=True)
 
     bot_token: SecretStr | None = Field(
         default=None, description="Telegram bot token; without one `zhaolu run` opens the shell."
@@ -42,6 +48,21 @@ class Settings(BaseSettings):
     )
     send_rate: float = Field(default=25.0, gt=0, description="Global messages per second.")
     log_level: str = Field(default="INFO")
+    now: datetime | None = Field(
+        default=None, description="Pretend it is this moment (ISO-8601): the shell and the CLI "
+                                  "only; `zhaolu run` refuses it with a bot token."
+    )
+
+    @field_validator("now", mode="before")
+    @classmethod
+    def _moment(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return parse_moment(value)
+            except ValueError:
+                raise ValueError(f"not an ISO-8601 moment: {value!r} "
+                                 "(e.g. 2023-05-10T10:00+08:00)") from None
+        return value
 
     @field_validator("admins", "coordinators", mode="before")
     @classmethod
@@ -67,3 +88,30 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.var_dir / 'zhaolu.db').as_posix()}"
+
+
+class SettingsError(Exception):
+    """A setting or option that cannot be used: one line naming it (the CLI prints it, exit 2)."""
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    """What every command reads: the environment (ZHAOLU_*), with the command's own options on
+    top — `--db` for ZHAOLU_DATABASE_URL, `--content` for ZHAOLU_CONTENT_DIR, `--now` for
+    ZHAOLU_NOW — so a variable means the same to `run`, `shell`, `ask` and the rest."""
+    overrides: dict[str, object] = {}
+    if getattr(args, "db", None):
+        overrides["database_url"] = args.db
+    if getattr(args, "content", None):
+        overrides["content_dir"] = Path(args.content)
+    if getattr(args, "now", None):
+        try:
+            overrides["now"] = parse_moment(args.now)
+        except ValueError:
+            raise SettingsError(f"--now: not an ISO-8601 moment: {args.now} "
+                                "(e.g. 2023-05-10T10:00+08:00)") from None
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        name = "ZHAOLU_" + "_".join(str(part) for part in problem["loc"][:1]).upper()
+        raise SettingsError(f"{name}: {problem['msg'].removeprefix('Value error, ')}") from None

@@ -69,9 +69,9 @@ def call_json(call: Call) -> dict[str, Any]:
         out.setdefault("text", call.shown.get("text", ""))
         if "file" in call.shown:
             out["file"] = call.shown["file"]
-    buttons = call.buttons
-    if buttons or "reply_markup" in params:
-        out["buttons"] = [list(b) for b in buttons]
+    rows = call.button_rows
+    if rows or "reply_markup" in params:  # rows of [label, data]: the layout on the phone
+        out["buttons"] = [[list(b) for b in row] for row in rows]
     for key, value in params.items():
         if key not in out and key not in SKIPPED_PARAMS:
             out[key] = value
@@ -115,6 +115,45 @@ class Shell:
         self.user_id = user_id
         self.jsonl = jsonl
         self.out = out
+        self._saved: dict[tuple[int, int], int] = {}  # message key -> id() of the saved object
+
+    async def restore(self) -> None:
+        """The buttons and id counters an earlier shell on this database left (see
+        storage/shell_memory.py): its buttons can be pressed here, as on the phone."""
+        from aiogram.types import Message
+
+        from storage import shell_memory
+
+        async with self.services.sessionmaker() as session:
+            rows, counters = await shell_memory.load(session)
+        for chat_id, message_id, body in rows:
+            message = Message.model_validate_json(body)
+            self.session.messages[(chat_id, message_id)] = message
+            self._saved[(chat_id, message_id)] = id(message)
+        self.session.message_ids.last = counters.get("message", 0)
+        self.session.update_ids.last = counters.get("update", 0)
+        self.session.query_ids.last = counters.get("query", 0)
+
+    async def remember(self) -> None:
+        """Save the bot's messages with buttons that are new or changed since the last line."""
+        from content.masking import mask_personal_numbers
+        from storage import shell_memory
+        from storage.shell_memory import COUNTERS
+
+        changed = []
+        for key, message in self.session.messages.items():
+            if self._saved.get(key) == id(message) or message.reply_markup is None or \
+                    message.from_user is None or not message.from_user.is_bot:
+                continue
+            shown = message.model_copy(update={
+                "text": mask_personal_numbers(message.text) if message.text else None,
+                "caption": mask_personal_numbers(message.caption) if message.caption else None})
+            changed.append((key[0], key[1], shown.model_dump_json(exclude_none=True)))
+            self._saved[key] = id(message)
+        ids = (self.session.message_ids, self.session.update_ids, self.session.query_ids)
+        counters = {name: ids_.last for name, ids_ in zip(COUNTERS, ids, strict=True)}
+        async with self.services.sessionmaker() as session, session.begin():
+            await shell_memory.save(session, changed, counters)
 
     async def handle_line(self, line: str) -> bool:
         """Handle one input line; False when the shell should stop."""
@@ -127,6 +166,7 @@ class Shell:
             if calls is None:
                 calls = await self.driver.send_text(self.user_id, line)
             self._print_calls(calls)
+        await self.remember()
         if self.jsonl:
             self._emit({"idle": True})
         self.out.flush()
@@ -265,6 +305,7 @@ async def run_shell(settings: Settings, *, user_id: int, jsonl: bool, now: datet
     services = await open_services(settings, clock)
     shell = Shell(services, user_id=user_id, jsonl=jsonl, out=out)
     try:
+        await shell.restore()
         interactive = stdin.isatty() and not jsonl
         if interactive:
             out.write("招录助手 shell — 输入消息或按钮文字，:help 查看命令，:quit 退出\n")

@@ -50,6 +50,14 @@ def fold(text: str) -> str:
     return _PUNCT.sub("", text)
 
 
+def same_label(typed: str, label: str) -> bool:
+    """Whether typed text names a button: its label with or without the decoration ("✅ ",
+    "🔔 ", "« ", " ›"), width, case, spaces and punctuation. The one comparison of typed text
+    with a button's label (the shell presses with it; the flows accept typed choices by it)."""
+    key = fold(typed)
+    return bool(key) and key == fold(label)
+
+
 def is_question(text: str) -> bool:
     """A question mark, a question word, or a question particle at the end."""
     stripped = unicodedata.normalize("NFKC", text).strip().rstrip("。.!！~～ ")

@@ -16,6 +16,7 @@ import storage.inbox  # noqa: F401
 import storage.inbox_groups  # noqa: F401
 import storage.models  # noqa: F401
 import storage.registrations  # noqa: F401
+import storage.shell_memory  # noqa: F401
 import storage.staff  # noqa: F401
 import storage.status_imports  # noqa: F401
 import storage.subscriptions  # noqa: F401

@@ -77,7 +77,7 @@ def test_refusals_are_clear(tmp_path: Path) -> None:
     done = zhaolu("stats", "--campaign", "nowhere-2023", "--db", db)
     assert done.returncode == 2 and "known: " in done.stderr and "xiaogan-2023" in done.stderr
     done = zhaolu("stats", "--campaign", XG, "--db", db, "--now", "yesterday")
-    assert done.returncode == 2 and "--now is not an ISO-8601 time" in done.stderr
+    assert done.returncode == 2 and "--now: not an ISO-8601 moment: yesterday" in done.stderr
     done = zhaolu("stats", "--campaign", XG, "--db", db, "--out", str(tmp_path / "no" / "x.png"))
     assert done.returncode == 2 and "cannot write" in done.stderr
 

@@ -47,7 +47,7 @@ def test_question_reply_and_faq_in_private_chats(monkeypatch, capsys, db_url) ->
     ]
     out = turns(shell(monkeypatch, capsys, db_url, second, "--jsonl"))
     found, ask, send = out[3], out[4], out[5]
-    assert "💬 问老师" in [b[0] for o in found for b in o.get("buttons", [])]
+    assert "💬 问老师" in [b[0] for o in found for row in o.get("buttons", []) for b in row]
     assert "138****5678" in ask[-1]["text"]
     card = to(send, BASE_STAFF)
     assert card and "王小明（预登记：汉川市人民医院）" in card[0]["text"]

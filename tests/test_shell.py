@@ -54,7 +54,10 @@ def test_jsonl_contract(monkeypatch, capsys, db_url) -> None:
     chooser, chosen, user, bad_now, now, empty, sticker, quit_ = turns(out)  # then it stops
     (greeting,) = chooser
     assert greeting["method"] == "sendMessage" and greeting["chat_id"] == 1001
-    assert ["孝感市 2023 助理全科医生培训（西医）", f"c:{XG}"] in greeting["buttons"]
+    # Rows of [label, data], as the phone lays them out: one campaign per row.
+    assert [["孝感市 2023 助理全科医生培训（西医）", f"c:{XG}"]] in greeting["buttons"]
+    assert all(isinstance(row, list) and all(len(b) == 2 for b in row)
+               for row in greeting["buttons"])
     # A line that is a button's label presses it: a callback answer, then the campaign.
     assert chosen[0]["method"] == "answerCallbackQuery" and "孝感" in chosen[0]["text"]
     assert chosen[1]["method"] == "editMessageText" and chosen[1]["chat_id"] == 1001
@@ -99,7 +102,7 @@ def test_a_season_replayed_sends_each_reminder_once_to_its_audience(monkeypatch,
     assert sorted(chat for chat, _ in got) == [1, 2]
     assert all("还剩约3天" in text and "6月30日" in text for _, text in got)
     assert [o["buttons"] for o in first if "buttons" in o] == [
-        [["🔕 不再提醒此项目", f"rm:stop:{XG}"]]] * 2
+        [[["🔕 不再提醒此项目", f"rm:stop:{XG}"]]]] * 2
     assert sends(second) == [] and "nothing new" in second[-1]["note"]
 
     # A new shell on the same database: nothing again, then the season goes on.

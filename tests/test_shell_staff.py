@@ -67,7 +67,7 @@ def test_a_coordinator_invited_in_the_chat_announces_to_one_base(monkeypatch, ca
     assert preview[1]["method"] == "copyMessage" and "目前 <b>1</b> 人" in preview[2]["text"]
     assert "人数：<b>1</b> 人" in now[-1]["text"]
     assert "已提交" in confirm[-1]["text"] and confirm[-1]["buttons"] == [
-        ["⏹ 停止发送", "sf:stop:1:"]]
+        [["⏹ 停止发送", "sf:stop:1:"]]]
     delivered = [o for o in tick if o.get("method") == "copyMessage"]
     assert [o["chat_id"] for o in delivered] == [11]
     assert delivered[0]["file"] == "资格审核安排.pdf"
