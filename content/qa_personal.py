@@ -2,8 +2,11 @@
 
 "护理专业能报吗" states one fact of the asker's profile (content/qa_profile.py). Only the rules
 whose fields are all stated are applied; a rule that may still apply but needs an unstated field
-is shown in the notice's own words ("还要看…"); a stated field no rule reads is said to be
-unrestricted. Nothing else is guessed, and the reply points to the full self-check. A loosely
+is shown in the notice's own words ("还要看…"). A stated field no rule reads is said to be left
+open by the notice ("通知未对…作出规定") only when the campaign declares the notice silent on it
+(``eligibility.silent_on``); otherwise the reply says it has no clause to go by and whom to ask,
+never "没有限制". The campaign's own questions (``eligibility.questions``) are read from their
+choices' words. Nothing else is guessed, and the reply points to the full self-check. A loosely
 stated fact (an age, not a birth date) is tried at each value it may stand for; when those
 disagree, the field counts as not known.
 """
@@ -21,7 +24,7 @@ from content.qa_builders import Part
 from content.qa_knowledge import Knowledge
 from content.qa_profile import Stated, stated
 from content.schema import Campaign
-from content.schema_eligibility import FIELDS, Profile, Rule
+from content.schema_eligibility import FIELDS, EligibilitySpec, Profile, Rule
 from content.texts import Texts
 
 # The generic intent (content/intents.yaml) whose topic names the notice's "who may apply".
@@ -41,7 +44,7 @@ _SAID = {("qualification", "执业医师"): "licensed",
 class Outcome:
     verdict: Verdict  # from the rules whose fields are all known
     pending: tuple[Rule, ...]  # may still apply: they need a field the question leaves out
-    unrestricted: tuple[str, ...]  # stated fields no rule reads
+    unread: tuple[str, ...]  # stated fields no rule reads
     checked: tuple[Rule, ...]  # the rules applied
 
     @property
@@ -62,7 +65,7 @@ def outcome(campaign: Campaign, profile: Profile, now: datetime,
     """What the rules say about a partial profile; `unsure` fields were stated but undecided."""
     spec = campaign.eligibility
     assert spec is not None
-    known = {name for name in FIELDS if getattr(profile, name) is not None}
+    known = {name for name in spec.order() if profile.value(name) is not None}
     decided = [r for r in spec.rules if set(r.when) <= known]
     partial = [r.model_copy(update={"when": {k: c for k, c in r.when.items() if k in known}})
                for r in spec.rules
@@ -72,7 +75,8 @@ def outcome(campaign: Campaign, profile: Profile, now: datetime,
     pending_ids = {r.rule for r in could.reasons} if could else set()
     used = {name for r in spec.rules for name in r.when}
     return Outcome(verdict, tuple(r for r in spec.rules if r.id in pending_ids),
-                   tuple(n for n in FIELDS if n in known and n not in used), tuple(decided))
+                   tuple(n for n in spec.order() if n in known and n not in used),
+                   tuple(decided))
 
 
 def settle(campaign: Campaign, found: Stated, now: datetime) -> tuple[Outcome, frozenset[str]]:
@@ -80,7 +84,7 @@ def settle(campaign: Campaign, found: Stated, now: datetime) -> tuple[Outcome, f
     options = dict(found.options)
     unsure: set[str] = set()
     while True:
-        results = [outcome(campaign, Profile(**dict(zip(options, values, strict=True))), now,
+        results = [outcome(campaign, _profile(dict(zip(options, values, strict=True))), now,
                            frozenset(unsure))
                    for values in product(*options.values())]
         if len({r.signature for r in results}) == 1:
@@ -91,42 +95,76 @@ def settle(campaign: Campaign, found: Stated, now: datetime) -> tuple[Outcome, f
         unsure.add(loose)
 
 
+def _profile(values: dict[str, object]) -> Profile:
+    """Common fields as such, the campaign's own questions under `conditions`."""
+    common = {k: v for k, v in values.items() if k in FIELDS}
+    return Profile(**common, conditions={k: str(v) for k, v in values.items()
+                                         if k not in FIELDS})
+
+
 def personal_part(kn: Knowledge, text: str, now: datetime, t: Texts) -> Part | None:
     """The reply to a personal question (`text` in its readable normal form), or None."""
     campaign = kn.campaign
     spec = campaign.eligibility
-    found = stated(text, to_shanghai(now).date()) if spec is not None else None
+    found = (stated(text, to_shanghai(now).date(), spec.questions) if spec is not None
+             else None)
     if spec is None or found is None:
         return None
     result, unsure = settle(campaign, found, now)
     verdict = result.verdict
     kind = verdict.verdict if verdict.verdict != "eligible" or not result.pending else "depends"
+    unknown = [n for n in result.unread
+               if spec.silence(n) is None and spec.left_open(n) is None]
+    if kind == "eligible" and not result.checked and len(unknown) == len(found.said):
+        kind = "unknown"  # nothing stated is read by a rule or declared left open
     lines = [t(f"qa.personal.lead.{kind}")]
-    if kind == "eligible":
-        lines += _basis(kn, text, t)
+    if kind == "eligible" and not any(spec.left_open(n) for n in result.unread):
+        lines += _basis(kn, text, t)  # (a field left open is said in the notice's words)
     lines += [t("qa.personal.reason", text=r.text, clause=r.clause) for r in verdict.reasons]
     if kind == "conditional" and spec.other_batch and any(
             s.kind == "other_batch" for s in verdict.next_steps):
         lines.append(t("qa.personal.reason", text=spec.other_batch.text,
                        clause=spec.other_batch.clause))
-    if kind in ("depends", "eligible"):
+    if kind in ("depends", "eligible", "unknown"):
         lines += [_pending_line(kn, rule, t) for rule in result.pending]
         if "birth_date" in unsure and spec.reference_note:
             lines.append(t("qa.personal.age_edge", note=spec.reference_note))
-        # An age no rule reads: one wording wherever age is asked (content/qa.py says the same).
-        if "birth_date" in result.unrestricted:
-            lines.append(t("qa.age.no_limit"))
-        others = [n for n in result.unrestricted if n != "birth_date"]
-        if others:
-            fields = "、".join(t(f"qa.personal.field.{n}") for n in others)
-            lines.append(t("qa.personal.unrestricted", fields=fields))
+        lines += _open_lines(spec, result.unread, t)
     lines.append(t("qa.personal.check"))
     lines = list(dict.fromkeys(lines))  # two open rules under one clause: its words once
     clauses = [r.clause for r in verdict.reasons] + [r.clause for r in result.pending]
     clauses += [r.clause for r in result.checked]
     clause = clauses[0] if clauses else (spec.eligible_note.clause if spec.eligible_note else "")
-    title = t(f"qa.personal.title.{kind}", facts=_said(found, t))
+    title = t(f"qa.personal.title.{kind}", facts=_said(found, spec, t))
     return Part(f"eligibility:{kind}", title, tuple(lines), clause)
+
+
+def _label(spec: EligibilitySpec, name: str, t: Texts) -> str:
+    silence, question = spec.silence(name), spec.question(name)
+    if silence is not None and silence.label:
+        return silence.label
+    return question.label if question is not None else t(f"qa.personal.field.{name}")
+
+
+def _open_lines(spec: EligibilitySpec, unread: tuple[str, ...], t: Texts) -> list[str]:
+    """Stated fields no rule reads: in the notice's words where it leaves them open, "通知未对…
+    作出规定" where the campaign declares it silent, else whom to ask (never "没有限制")."""
+    lines = [t("qa.personal.open", text=o.text, clause=o.clause) for o in spec.open_on
+             if o.field in unread]
+    silent = [n for n in unread if spec.silence(n) is not None]
+    unknown = [n for n in unread if spec.silence(n) is None and spec.left_open(n) is None]
+    # An age left open: one wording wherever age is asked (content/qa.py says the same).
+    age = spec.silence("birth_date")
+    if "birth_date" in silent and age is not None and age.label is None:
+        lines.append(t("qa.age.no_limit"))
+        silent = [n for n in silent if n != "birth_date"]
+    if silent:
+        lines.append(t("qa.personal.silent",
+                       fields="、".join(_label(spec, n, t) for n in silent)))
+    if unknown:
+        lines.append(t("qa.personal.unknown",
+                       fields="、".join(_label(spec, n, t) for n in unknown)))
+    return lines
 
 
 def _basis(kn: Knowledge, text: str, t: Texts) -> list[str]:
@@ -150,12 +188,18 @@ def _pending_line(kn: Knowledge, rule: Rule, t: Texts) -> str:
     return t("qa.personal.pending_fields", fields=fields, clause=rule.clause)
 
 
-def _said(found: Stated, t: Texts) -> str:
+def _said(found: Stated, spec: EligibilitySpec, t: Texts) -> str:
     parts = []
-    for name in FIELDS:
+    for name in spec.order():
         value = found.said.get(name)
-        if value is not None:
-            special = _SAID.get((name, value))
-            parts.append(t(f"qa.personal.said.{special}") if special
-                         else t(f"qa.personal.said.{name}", value=value))
+        question = spec.question(name)
+        if value is None:
+            continue
+        if question is not None:  # 非全日制; a yes or no with what it answers
+            parts.append(value if len(value) > 1
+                         else t("qa.personal.said.own", label=question.label, value=value))
+            continue
+        special = _SAID.get((name, value))
+        parts.append(t(f"qa.personal.said.{special}") if special
+                     else t(f"qa.personal.said.{name}", value=value))
     return "、".join(parts)

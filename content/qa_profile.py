@@ -10,6 +10,7 @@ personal only when it also asks whether the asker may apply (能报, 可以参�
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -17,7 +18,9 @@ from typing import Any
 
 import yaml
 
+from content.normalise import normalise
 from content.qa_knowledge import INTENTS_PATH
+from content.schema_conditions import Question
 
 _AGE = re.compile(r"(超过|过了|大于|满)?(\d{2})岁(以上|以下|以内|之前|之后|前|后|左右)?")
 # "我37了", "今年36": an age said without 岁 (the whole message is about the asker).
@@ -67,8 +70,10 @@ class Stated:
         return bool(self.options)
 
 
-def stated(text: str, today: date) -> Stated | None:
-    """The facts of a personal question, or None when it is not one (or states nothing)."""
+def stated(text: str, today: date, questions: Sequence[Question] = ()) -> Stated | None:
+    """The facts of a personal question, or None when it is not one (or states nothing).
+    `questions`: the campaign's own (content/schema_conditions.py), read from their choices'
+    words."""
     flat = text.replace(" ", "")
     w = words()
     bare = _BARE_AGE.match(flat)
@@ -86,7 +91,40 @@ def stated(text: str, today: date) -> Stated | None:
     if "订单定向" in flat and not _negated(flat, flat.index("订单定向")):
         found.options["sponsorship"] = ("农村订单定向",)
         found.said["sponsorship"] = "农村订单定向"
+    for question in questions:
+        _own(flat, question, found)
     return found or None
+
+
+def _own(text: str, question: Question, found: Stated) -> None:
+    """A choice of one of the campaign's questions, named by its value or one of its words
+    (folded like the question). Words are taken leftmost and longest first, so 非全日制 is not
+    read as 全日制. A negated word (不是全日制) names the other choice of a two-way question;
+    of more choices it says nothing certain."""
+    spans: list[tuple[int, int, str]] = []
+    for value, words in question.said_words().items():
+        for word in words:
+            folded = normalise(word, atomic=False).replace(" ", "")
+            start = text.find(folded)
+            while folded and start >= 0:
+                spans.append((start, start + len(folded), value))
+                start = text.find(folded, start + 1)
+    taken: list[tuple[int, int, str]] = []
+    for span in sorted(spans, key=lambda s: (s[0], s[0] - s[1])):
+        if not taken or span[0] >= taken[-1][1]:
+            taken.append(span)
+    values = set()
+    for start, _, value in taken:
+        if _negated(text, start):
+            others = [v for v in question.values() if v != value]
+            if len(others) != 1:
+                return
+            value = others[0]
+        values.add(value)
+    if len(values) == 1:
+        value = values.pop()
+        found.options[question.id] = (value,)
+        found.said[question.id] = value
 
 
 def _negated(text: str, at: int) -> bool:

@@ -223,19 +223,41 @@ class Judgement:
     reasons: list[str]
 
 
-def judge(campaign: Campaign, applicant: Applicant, now: datetime) -> Judgement:
-    """The campaign's eligibility rules applied to the answers; each reason cites its clause."""
-    from content.eligibility import evaluate
+def judge(campaign: Campaign, applicant: Applicant, now: datetime,
+          own: dict[str, Any] | None = None) -> Judgement:
+    """The campaign's eligibility rules applied to the answers; each reason cites its clause.
+
+    The form does not ask the campaign's own questions (content/schema_conditions.py): `own`
+    gives the answers of the applicant's stored self-check. A rule that still needs one of them
+    is not guessed: it makes the verdict conditional, with its question and clause."""
+    from content.eligibility import evaluate, missing_fields
+    from content.qa_personal import outcome
     from content.registration import profile_for
 
     # The template, formatted here without HTML escaping: reasons are stored as plain text.
-    template = default_texts()("registration.condition_item")
-    if campaign.eligibility is None:
+    texts = default_texts()
+    template = texts("registration.condition_item")
+    spec = campaign.eligibility
+    if spec is None:
         person = campaign.form.person_type(applicant.person_type) if campaign.form else None
         reasons = ([template.format(text=person.message,
                                     source=f"{campaign.citation}{person.clause}")]
                    if person is not None and person.message else [])
         return Judgement("unchecked", reasons)
-    verdict = evaluate(campaign, profile_for(applicant, campaign), now)
-    return Judgement(verdict.verdict,
-                     [template.format(text=r.text, source=r.source) for r in verdict.reasons])
+    answered = {k: str(v) for k, v in (own or {}).items()
+                if (q := spec.question(k)) is not None and str(v) in q.values()}
+    profile = profile_for(applicant, campaign).model_copy(update={"conditions": answered})
+    if not missing_fields(spec, profile):
+        verdict = evaluate(campaign, profile, now)
+        return Judgement(verdict.verdict, [template.format(text=r.text, source=r.source)
+                                           for r in verdict.reasons])
+    found = outcome(campaign, profile, now)
+    reasons = [template.format(text=r.text, source=r.source) for r in found.verdict.reasons]
+    for rule in found.pending:
+        asked = [q.text for name in rule.when if (q := spec.question(name)) is not None
+                 and name not in answered]
+        reasons.append(template.format(
+            text=texts("registration.condition_open").format(questions="".join(asked)),
+            source=f"{campaign.citation}{rule.clause}"))
+    name = found.verdict.verdict
+    return Judgement("conditional" if name == "eligible" and found.pending else name, reasons)

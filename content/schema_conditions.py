@@ -25,6 +25,7 @@ reads and not listed there is never described as unrestricted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -78,6 +79,11 @@ class Question(Strict):
         """Each value with what names it: the value, its words, and 是/否's common synonyms."""
         return {c.value: [c.value, *c.words, *YES_NO.get(c.value, ())] for c in self.choices}
 
+    def said_words(self) -> dict[str, list[str]]:
+        """What names a choice inside a question: its value (two characters or more: 是 and 否
+        are in every question) and its own words."""
+        return {c.value: [w for w in (c.value, *c.words) if len(w) >= 2] for c in self.choices}
+
 
 class Silence(Strict):
     """A field the notice says nothing about: the bot then says "通知未对{label}作出规定"."""
@@ -88,8 +94,17 @@ class Silence(Strict):
         description="What the notice is silent on, if not the field's own name: 年龄上限.")
 
 
+class Open(Strict):
+    """A field the notice explicitly leaves open (单位委派人员和社会人员均可报名): said in its
+    words."""
+
+    field: str = Field(description="A common profile field (employment …) or a question's id.")
+    text: str = Field(description="The notice's words: 单位委派人员和社会人员均可报名。")
+    clause: str
+
+
 def problems(questions: list[Question], silent: list[Silence], common: tuple[str, ...],
-             used: set[str]) -> list[str]:
+             used: set[str], open_on: Sequence[Open] = ()) -> list[str]:
     """What is inconsistent between the declared questions, the silences and the rules."""
     found: list[str] = []
     ids = [q.id for q in questions]
@@ -98,12 +113,16 @@ def problems(questions: list[Question], silent: list[Silence], common: tuple[str
     found += [f"question {i!r} has the name of a common field: choose another id"
               for i in ids if i in common]
     known = set(common) | set(ids)
-    for item in silent:
-        if item.field not in known:
-            found.append(f"silent_on: unknown field {item.field!r}")
-        elif item.field in used:
-            found.append(f"silent_on: {item.field!r} is read by a rule: the notice is not "
-                         f"silent on it")
+    for key, items in (("silent_on", silent), ("open_on", open_on)):
+        for item in items:
+            if item.field not in known:
+                found.append(f"{key}: unknown field {item.field!r}")
+            elif item.field in used:
+                found.append(f"{key}: {item.field!r} is read by a rule: the notice does not "
+                             f"leave it open")
+    both = sorted({s.field for s in silent} & {o.field for o in open_on})
+    found += [f"{f!r} is in silent_on and in open_on: the notice either says nothing on it or "
+              f"leaves it open" for f in both]
     found += [f"question {i!r} is read by no rule" for i in ids if i not in used]
     return found
 

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from content.schema_base import Id, Strict
-from content.schema_conditions import Question, Silence, problems, rule_problems
+from content.schema_conditions import Open, Question, Silence, problems, rule_problems
 
 FieldName = Literal[
     "education", "major", "birth_date", "qualification", "scope_includes_gp", "employment",
@@ -219,6 +219,9 @@ class EligibilitySpec(Strict):
     silent_on: list[Silence] = Field(
         default_factory=list,
         description="Fields the notice says nothing about (通知未对…作出规定).")
+    open_on: list[Open] = Field(
+        default_factory=list,
+        description="Fields the notice explicitly leaves open, with its words (均可报名).")
 
     @model_validator(mode="before")
     @classmethod
@@ -246,7 +249,7 @@ class EligibilitySpec(Strict):
             raise ValueError(f"rule ids used twice: {dupes}")
         asked = {q.id: q for q in self.questions}
         found = problems(self.questions, self.silent_on, FIELDS,
-                         {name for rule in self.rules for name in rule.when})
+                         {name for rule in self.rules for name in rule.when}, self.open_on)
         for rule in self.rules:
             for name, condition in rule.when.items():
                 if name not in FIELDS and name not in asked:
@@ -292,3 +295,6 @@ class EligibilitySpec(Strict):
 
     def silence(self, field: str) -> Silence | None:
         return next((s for s in self.silent_on if s.field == field), None)
+
+    def left_open(self, field: str) -> Open | None:
+        return next((o for o in self.open_on if o.field == field), None)

@@ -18,6 +18,7 @@ from handlers.paging import paged
 from handlers.registration_flow import RegistrationFlow, Turn, ask, gate, sender, turn_of
 from handlers.registration_keyboards import materials_start, summary_keyboard
 from storage import registrations as repo
+from storage.eligibility import latest_check
 from storage.subscriptions import ensure_subscribed, is_subscribed
 
 
@@ -57,7 +58,9 @@ async def on_confirm(query: CallbackQuery, **kwargs: Any) -> None:
         return
     vault, now = turn.vault(), turn.clock.now()
     applicant = applicant_from(answers, vault.decrypt(answers["id_cipher"]))
-    judgement = judge(campaign, applicant, now)
+    # The notice's own conditions are answered in the self-check, not in the form.
+    check = await latest_check(turn.session, user_id=turn.user.id, campaign_slug=campaign.slug)
+    judgement = judge(campaign, applicant, now, check.profile if check is not None else None)
     if judgement.verdict == "ineligible":
         reasons = "\n".join(texts("registration.reason", reason=r) for r in judgement.reasons)
         await send(texts("registration.ineligible", reasons=Raw(reasons),

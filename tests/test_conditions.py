@@ -227,3 +227,83 @@ async def test_typed_words_back_and_a_question_at_a_condition_step(chat: Harness
     assert "全日制还是非全日制" in calls.text and await asked(chat) == "study_mode"
     calls = await chat.send("我是统招全日制")
     assert await asked(chat) is None and "符合报名条件" in calls.text
+
+
+# Personal questions: the notice's own conditions read from the question, silence only declared.
+
+def ask(county: Campaign, question: str) -> str:
+    from content.qa import answer
+    return answer(county, question, parse_moment(OPEN)).text
+
+
+@pytest.mark.parametrize(("question", "says", "never"), [
+    ("非全日制大专能报吗", "须具备执业助理医师资格考试报名资格", "符合这几项要求"),
+    ("不是全日制的能报吗", "非全日制：还要看其他条件", "全日制普通高校"),
+    ("函授的，有执业助理医师证，能报吗", "非全日制：符合这几项要求", "不能报名"),
+    ("全日制护理专业能报吗", "不是临床医学专业", "可以报名。"),
+    ("全日制临床医学大专能报吗", "符合这几项要求", "不能报名"),
+    ("我38岁能报吗", "通知未规定年龄上限", "没有限制"),
+    ("我是在职的，能报名吗", "单位委派人员和社会人员均可报名。（一、招收对象）", "没有限制"),
+])
+def test_personal_questions_read_the_notices_own_conditions(county: Campaign, question: str,
+                                                            says: str, never: str) -> None:
+    text = ask(county, question)
+    assert says in text and never not in text, text
+
+
+def test_a_field_no_rule_reads_is_open_only_where_the_author_says_so(county: Campaign) -> None:
+    assert county.eligibility is not None
+    undeclared = county.model_copy(update={"eligibility": county.eligibility.model_copy(
+        update={"silent_on": [], "open_on": []})})
+    for question, label in (("我38岁能报吗", "年龄"), ("我是在职的，能报名吗", "工作单位")):
+        text = ask(undeclared, question)
+        assert f"关于{label}能否报名，请向招录单位确认" in text, text
+        assert "可以报名。" not in text and "没有限制" not in text and "未规定" not in text
+
+
+# The pre-registration form: the notice's own conditions come from the self-check.
+
+async def fill_form(h: Harness) -> str:
+    from tests.registration_helpers import id_number
+    await h.send("/register")
+    await h.press("✅ 同意并开始")
+    for typed in ("张三", id_number(), "138 1234 5678", "青溪卫生学校", "2022"):
+        await h.send(typed)
+    await h.press("专科（高职高专）")
+    await h.press("临床医学")
+    await h.press("未取得执业资格")
+    await h.press("社会人员")
+    await h.press("青溪县人民医院（7人）")
+    return (await h.press("✅ 确认提交")).text
+
+
+async def registered_verdict(h: Harness) -> str:
+    from sqlmodel import select
+
+    from storage.registrations import Registration
+    async with h.services.sessionmaker() as session:
+        [row] = (await session.exec(select(Registration))).all()
+    return row.verdict
+
+
+async def test_the_form_takes_the_conditions_from_the_self_check(chat: Harness) -> None:
+    await chat.send(f"/start {COUNTY}")
+    await chat.send("/check")
+    text, _ = await answer_all(chat, {**PART_TIME, "assistant_exam": "否"})
+    assert "不符合" in text
+    receipt = await fill_form(chat)
+    assert "须具备执业助理医师资格考试报名资格" in receipt and "一、招收对象（二）" in receipt
+    await chat.send("/check")
+    await answer_all(chat, {**PART_TIME, "assistant_exam": "是"})
+    resumed = await chat.send("/register")  # the form waits at its summary
+    assert "✅ 确认提交" in resumed.labels
+    receipt = (await chat.press("✅ 确认提交")).text
+    assert "QX2024-0001" in receipt and await registered_verdict(chat) == "eligible"
+
+
+async def test_without_a_self_check_the_form_says_what_to_confirm(chat: Harness) -> None:
+    await chat.send(f"/start {COUNTY}")
+    receipt = await fill_form(chat)
+    assert "QX2024-0001" in receipt
+    assert "您的专科学历是全日制还是非全日制？" in receipt and "预登记表没有问到" in receipt
+    assert await registered_verdict(chat) == "conditional"
