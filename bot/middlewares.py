@@ -10,7 +10,7 @@ from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 
 from storage.fsm import bind_session
-from storage.users import touch_user
+from storage.users import set_campaign, touch_user
 
 
 class DatabaseMiddleware(BaseMiddleware):
@@ -44,6 +44,11 @@ class DatabaseMiddleware(BaseMiddleware):
                 )
             data["user"] = user
             slug = user.campaign_slug if user is not None else None
+            only = catalogue.all()
+            if user is not None and slug is None and len(only) == 1:
+                # One campaign served (a county's own bot): it is everyone's, no chooser first.
+                slug = user.campaign_slug = only[0].slug
+                await set_campaign(session, user_id=user.id, slug=slug)
             data["campaign"] = catalogue.get(slug) if slug else None
             # FSM writes join this transaction: on SQLite a second connection would wait for
             # this one's write lock, and state and data should commit or roll back together.

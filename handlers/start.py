@@ -30,9 +30,15 @@ async def cmd_start(message: Message, command: CommandObject, texts: Texts,
     """/start: the chooser; /start <slug> (a deep link) selects that campaign directly."""
     payload = (command.args or "").strip()
     campaign = catalogue.get(payload) if payload else None
+    only = catalogue.all()
+    if campaign is None and not payload and len(only) == 1 and user is not None:
+        campaign = only[0]  # the one campaign served: the greeting names it, no chooser
+        await message.answer(texts("start.only_campaign", name=_display_name(message),
+                                   campaign=campaign.name))
+    elif campaign is not None and user is not None:
+        await message.answer(texts("campaign.chosen", name=campaign.name))
     if campaign is not None and user is not None:
         await choose(session, user, campaign)
-        await message.answer(texts("campaign.chosen", name=campaign.name))
         await send_menu(message, texts, campaign)
         await after_choice(message, campaign, texts=texts, clock=clock, state=state,
                            session=session, user=user)

@@ -157,3 +157,20 @@ def test_the_quickstart_demo_tours_the_applicant_side(tmp_path: Path) -> None:
     assert "⏰" in reminder and "还剩约1天" in reminder and "sent=1" in reminder
     # Every line was understood: no "please press a button" or "not understood" on the way.
     assert "请点击下面的按钮" not in out and "没有看懂" not in out and "不正确" not in out
+
+
+async def test_a_bot_serving_one_campaign_needs_no_chooser(db_url: str, tmp_path: Path) -> None:
+    """A county's own bot has one campaign: /start greets with it and shows its menu, and a
+    question typed first is answered at once, not sent to a chooser of one."""
+    only = tmp_path / "campaigns"
+    only.mkdir()
+    shutil.copy(ROOT / "content" / "campaigns" / "fujian-2023.yaml", only)
+    h = await Harness.create(db_url, var_dir=tmp_path / "var", content_dir=only)
+    try:
+        asked = await h.send("报名截止时间是什么时候", user=7)
+        assert "请先选择" not in asked.text and "7月12日" in asked.text
+        started = await h.send("/start")
+        assert "福建省 2023 助理全科医生培训（社会人）的报名者" in started[0].text
+        assert "报名条件" in started.labels and "请选择您关注的招录通知" not in started.text
+    finally:
+        await h.close()
