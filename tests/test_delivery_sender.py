@@ -270,7 +270,8 @@ async def test_no_call_starts_after_until(sessionmaker, session, time):
     until = NOW + timedelta(seconds=1.5)
     result = await Sender(make_bot(session), sessionmaker, rate=10, burst=1, batch=10,
                           until=until, now=wall, monotonic=time.monotonic, sleep=time.sleep).drain()
-    assert 10 <= result.sent < 40 and result.deferred == 80 - result.sent
+    # At most ~15 fit in 1.5 s at 10/s; a loaded machine sends fewer, never one after `until`.
+    assert 0 < result.sent < 40 and result.deferred == 80 - result.sent
     assert all(t - start < 1.5 for t in session.times)
     assert Counter((await statuses(sessionmaker, "b")).values()) == {
         ledger.SENT: result.sent, ledger.PENDING: 40 - result.sent}
