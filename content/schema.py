@@ -221,6 +221,11 @@ class Campaign(Strict):
     reminders: list[ReminderSpec] = Field(default_factory=list)
     exports: list[ExportTable] = Field(
         default_factory=list, description="Extra tables the notice asks bases for (汇总表).")
+    # Personal data of the campaign goes this many days after its last date (content/retention.py).
+    retention_days_after_close: int = Field(
+        default=365, ge=1, le=3650,
+        description="Days after the campaign's last date (window, form, events) before its "
+                    "personal data is deleted or anonymised by `zhaolu purge`.")
 
     @model_validator(mode="after")
     def _references(self) -> Campaign:

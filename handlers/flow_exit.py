@@ -20,8 +20,8 @@ from handlers.eligibility import EligibilityFlow
 from handlers.flows import leave_flow
 from handlers.registration_flow import RegistrationFlow
 
-FORM_STATES = (RegistrationFlow.consent.state, RegistrationFlow.asking.state,
-               RegistrationFlow.summary.state)
+FORM_STATES = (RegistrationFlow.consent.state, RegistrationFlow.sensitive.state,
+               RegistrationFlow.asking.state, RegistrationFlow.summary.state)
 OWN_COMMAND = {"registration": "register", "eligibility": "check"}
 
 
@@ -61,7 +61,8 @@ async def pause(state: FSMContext, texts: Texts, raw_state: str | None) -> str |
     (None when no such flow is open)."""
     flow = flow_of(raw_state)
     if flow == "registration":
-        if raw_state == RegistrationFlow.consent.state:  # nothing typed yet: nothing to keep
+        if raw_state in (RegistrationFlow.consent.state, RegistrationFlow.sensitive.state):
+            # nothing typed yet: nothing to keep (and no consent kept without the form)
             await leave_flow(state, "rg")
         else:  # the answers stay; /register (or a button of the form) goes on
             await state.set_state(None)

@@ -42,11 +42,13 @@ from handlers.registration_flow import (
     RegistrationFlow,
     Turn,
     ask,
+    consent_given,
     editor,
     from_check,
     gate,
     privacy_text,
     sender,
+    sensitive_given,
     taken_by_other,
     turn_of,
 )
@@ -64,7 +66,10 @@ async def begin(send: Any, turn: Turn, campaign: Campaign | None) -> None:
     form = await turn.form()
     current = turn.catalogue.get(form.get("slug"))
     same = current is not None and (campaign is None or current.slug == campaign.slug)
-    if same and await turn.state.get_state() != RegistrationFlow.consent.state:
+    consenting = (RegistrationFlow.consent.state, RegistrationFlow.sensitive.state)
+    # A form goes on only once both consents were given (or it edits a stored registration).
+    agreed = form.get("id_consented_at") or form.get("edit_id")
+    if same and agreed and await turn.state.get_state() not in consenting:
         await ask(send, turn, current, form)
         return
     refusal = await gate(turn, campaign)
@@ -107,14 +112,38 @@ async def _flow(query: CallbackQuery, turn: Turn) -> tuple[Campaign, dict[str, A
 
 
 async def on_consent(query: CallbackQuery, **kwargs: Any) -> None:
+    """同意并开始 under the notice: the ID number's own consent comes next."""
     turn = turn_of(kwargs)
     flow = await _flow(query, turn)
     if flow is None:
         return
     campaign, form = flow
     await query.answer()
-    form["field"] = next_field(campaign, None)
-    await ask(editor(query), turn, campaign, form)
+    await consent_given(editor(query), turn, campaign, form)
+
+
+async def on_sensitive(query: CallbackQuery, **kwargs: Any) -> None:
+    """同意提供身份证号: the form starts; a press without the notice agreed first is stale."""
+    turn = turn_of(kwargs)
+    flow = await _flow(query, turn)
+    if flow is None:
+        return
+    campaign, form = flow
+    if not form.get("consented_at"):
+        await query.answer(turn.texts("registration.stale"), show_alert=True)
+        return
+    await query.answer()
+    await sensitive_given(editor(query), turn, campaign, form)
+
+
+async def on_decline(query: CallbackQuery, **kwargs: Any) -> None:
+    """不同意 (the notice or the ID number): nothing is kept; Q&A and the self-check stay."""
+    turn = turn_of(kwargs)
+    campaign = turn.catalogue.get((await turn.form()).get("slug")) or kwargs.get("campaign")
+    await turn.drop()
+    await query.answer()
+    markup = back_to_menu(turn.texts, campaign) if campaign is not None else None
+    await show(query, turn.texts("privacy.declined"), markup)
 
 
 async def on_cancel(query: CallbackQuery, **kwargs: Any) -> None:
@@ -275,6 +304,8 @@ def build_router() -> Router:
     router.message.register(cmd_register, Command("register"))
     router.callback_query.register(on_start, F.data == START_DATA)
     router.callback_query.register(on_consent, RgCb.filter(F.action == "ok"))
+    router.callback_query.register(on_sensitive, RgCb.filter(F.action == "idok"))
+    router.callback_query.register(on_decline, RgCb.filter(F.action == "no"))
     router.callback_query.register(on_cancel, RgCb.filter(F.action == "cancel"))
     router.callback_query.register(on_back, RgCb.filter(F.action == "back"))
     router.callback_query.register(on_choice, RgCb.filter(F.action == "a"))

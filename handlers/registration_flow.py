@@ -20,10 +20,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.settings import Settings
 from content.catalogue import Catalogue
-from content.dates import cn_datetime
+from content.dates import cn_date, cn_datetime
 from content.promises import PREREGISTERED, reminds
 from content.registration import form_fields
-from content.registration_form import FROM_CHECK, answers_from_check
+from content.registration_form import FROM_CHECK, answers_from_check, next_field
 from content.registration_text import (
     contacts_text,
     prefill_text,
@@ -31,13 +31,20 @@ from content.registration_text import (
     summary_text,
     window_text,
 )
+from content.retention import UNFINISHED_DAYS, campaign_closes
 from content.schema import Campaign
 from content.texts import Raw, Texts
 from handlers.flows import leave_flow
 from handlers.keyboards import back_to_menu, chooser_keyboard
 from handlers.menu import show
-from handlers.registration_keyboards import field_keyboard, summary_keyboard, with_prefill
+from handlers.registration_keyboards import (
+    field_keyboard,
+    sensitive_keyboard,
+    summary_keyboard,
+    with_prefill,
+)
 from storage import registrations as repo
+from storage import staff
 from storage.crypto import Vault, vault_for
 from storage.eligibility import latest_check
 from storage.models import User
@@ -45,6 +52,7 @@ from storage.models import User
 
 class RegistrationFlow(StatesGroup):
     consent = State()
+    sensitive = State()  # the notice agreed; the ID number's own consent asked
     asking = State()
     summary = State()
     materials = State()
@@ -121,6 +129,20 @@ async def ask(send: Any, turn: Turn, campaign: Campaign, form: dict[str, Any],
     await send(f"{prefix}{text}", reply_markup=markup)
 
 
+async def consent_given(send: Any, turn: Turn, campaign: Campaign, form: dict[str, Any]) -> None:
+    """The notice agreed to (pressed or typed): ask the separate consent for the ID number."""
+    form.update(consented_at=turn.clock.now().isoformat(), id_consented_at=None)
+    await turn.keep(form, RegistrationFlow.sensitive)
+    await send(sensitive_text(turn.texts), reply_markup=sensitive_keyboard(turn.texts))
+
+
+async def sensitive_given(send: Any, turn: Turn, campaign: Campaign,
+                          form: dict[str, Any]) -> None:
+    """The ID number agreed to as well: the form's first question."""
+    form.update(id_consented_at=turn.clock.now().isoformat(), field=next_field(campaign, None))
+    await ask(send, turn, campaign, form)
+
+
 async def from_check(turn: Turn, campaign: Campaign) -> dict[str, Any]:
     """What the user's stored self-check of this campaign answers for the form (may be empty)."""
     if turn.user is None:
@@ -138,6 +160,8 @@ async def taken_by_other(turn: Turn, campaign: Campaign, id_number: str) -> bool
 
 
 def privacy_text(campaign: Campaign, texts: Texts, now: datetime) -> str:
+    """The notice PIPL asks for before collecting (Art. 17): who processes, what, why, who sees
+    it (the staff roles that exist, storage/staff.py), how long, the passage abroad (Art. 38–39)."""
     choices = ""
     if campaign.form is not None and campaign.form.base_choice == "pick":
         choices += texts("registration.privacy_choices_pick")
@@ -149,10 +173,27 @@ def privacy_text(campaign: Campaign, texts: Texts, now: datetime) -> str:
     # Reminders are named as a use only while one is still to come (content/promises.py).
     reminding = texts("registration.privacy_reminders") if reminds(
         campaign, now, "registration.closes", PREREGISTERED, texts) else ""
-    return texts("registration.privacy", campaign=campaign.name, reminders=Raw(reminding),
+    retention = texts("privacy.retention", closes=cn_date(campaign_closes(campaign)),
+                      days=campaign.retention_days_after_close, unfinished=UNFINISHED_DAYS)
+    return texts("privacy.notice", campaign=campaign.name, reminders=Raw(reminding),
                  channel=campaign.registration.channel, window=window_text(campaign),
                  step=campaign.registration.step_name, materials=Raw(materials),
-                 choices=Raw(choices), total=len(form_fields(campaign)))
+                 choices=Raw(choices), total=len(form_fields(campaign)),
+                 controller=campaign.notice.issuer, roles=Raw(roles_text(campaign, texts)),
+                 retention=retention)
+
+
+def roles_text(campaign: Campaign, texts: Texts) -> str:
+    """Who besides the applicant sees the data: each staff role, as storage/staff.py defines
+    them, that can exist in this campaign (base staff only where the notice lists bases)."""
+    # ROLES runs from the widest scope to the narrowest; the notice names the nearest first.
+    roles = [r for r in reversed(staff.ROLES) if r != staff.BASE_STAFF or campaign.plan.bases]
+    return "；".join(texts(f"privacy.role.{role}") for role in roles)
+
+
+def sensitive_text(texts: Texts) -> str:
+    """The separate consent for the ID number, sensitive personal information (Art. 28–30)."""
+    return texts("privacy.sensitive")
 
 
 def sender(query: CallbackQuery) -> Any:

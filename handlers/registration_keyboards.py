@@ -17,7 +17,8 @@ START_DATA = "rg:start"  # the main menu's button (handlers.keyboards.FEATURE_BU
 
 
 class RgCb(CallbackData, prefix="rg"):
-    """action: ok, cancel, back, a (answer), e (edit), confirm, my_*, mt_*, del."""
+    """action: ok, idok (the ID number's own consent), no (declined), cancel, back,
+    a (answer), e (edit), confirm, my_*, mt_*, del."""
 
     action: str
     field: str = ""
@@ -39,9 +40,18 @@ def nav_row(texts: Texts) -> list[InlineKeyboardButton]:
 
 
 def consent_keyboard(texts: Texts) -> InlineKeyboardMarkup:
+    """Under the privacy notice: agree, or decline (nothing kept; Q&A and /check stay)."""
     return InlineKeyboardMarkup(inline_keyboard=[
-        [_button(texts("registration.button.consent"), "ok")],
-        [_button(texts("registration.button.cancel"), "cancel")],
+        [_button(texts("privacy.button.consent"), "ok")],
+        [_button(texts("privacy.button.decline"), "no")],
+    ])
+
+
+def sensitive_keyboard(texts: Texts) -> InlineKeyboardMarkup:
+    """Under the separate consent for the ID number."""
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [_button(texts("privacy.button.sensitive"), "idok")],
+        [_button(texts("privacy.button.decline"), "no")],
     ])
 
 

@@ -12,11 +12,19 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.types import Message
 
-from content.registration_form import next_field
 from content.schema import Campaign
 from handlers.form_questions import answered_question
-from handlers.registration_flow import RegistrationFlow, Turn, ask, privacy_text, turn_of
-from handlers.registration_keyboards import consent_keyboard
+from handlers.registration_flow import (
+    RegistrationFlow,
+    Turn,
+    ask,
+    consent_given,
+    privacy_text,
+    sensitive_given,
+    sensitive_text,
+    turn_of,
+)
+from handlers.registration_keyboards import consent_keyboard, sensitive_keyboard
 
 
 def _words(text: str | None) -> str:
@@ -41,15 +49,15 @@ async def _answered(message: Message, turn: Turn, campaign: Campaign) -> bool:
 
 
 async def on_consent_text(message: Message, **kwargs: Any) -> None:
-    """同意 typed starts the form; anything else shows the notice again with its buttons."""
+    """同意 typed under the notice asks the ID number's consent; anything else shows the notice
+    again with its buttons."""
     turn = turn_of(kwargs)
     flow = await _flow(message, turn)
     if flow is None:
         return
     campaign, form = flow
-    if _words(message.text) in turn.texts("registration.consent_words").split("|"):
-        form["field"] = next_field(campaign, None)
-        await ask(message.answer, turn, campaign, form)
+    if _agrees(message, turn):
+        await consent_given(message.answer, turn, campaign, form)
         return
     if await _answered(message, turn, campaign):
         await message.answer(turn.texts("registration.hint.consent"),
@@ -58,6 +66,28 @@ async def on_consent_text(message: Message, **kwargs: Any) -> None:
     await message.answer(turn.texts("registration.hint.consent") + "\n\n"
                          + privacy_text(campaign, turn.texts, turn.clock.now()),
                          reply_markup=consent_keyboard(turn.texts))
+
+
+async def on_sensitive_text(message: Message, **kwargs: Any) -> None:
+    """同意 typed under the ID number's consent starts the form; else that consent again."""
+    turn = turn_of(kwargs)
+    flow = await _flow(message, turn)
+    if flow is None:
+        return
+    campaign, form = flow
+    if _agrees(message, turn) and form.get("consented_at"):
+        await sensitive_given(message.answer, turn, campaign, form)
+        return
+    hint = turn.texts("privacy.hint.sensitive")
+    if await _answered(message, turn, campaign):
+        await message.answer(hint, reply_markup=sensitive_keyboard(turn.texts))
+        return
+    await message.answer(hint + "\n\n" + sensitive_text(turn.texts),
+                         reply_markup=sensitive_keyboard(turn.texts))
+
+
+def _agrees(message: Message, turn: Turn) -> bool:
+    return _words(message.text) in turn.texts("registration.consent_words").split("|")
 
 
 async def on_summary_text(message: Message, **kwargs: Any) -> None:
@@ -79,4 +109,5 @@ def register(router: Router) -> None:
     # Commands pass through (/menu, /check …), as in the form's other steps.
     typed = (F.text, ~F.text.startswith("/"))
     router.message.register(on_consent_text, StateFilter(RegistrationFlow.consent), *typed)
+    router.message.register(on_sensitive_text, StateFilter(RegistrationFlow.sensitive), *typed)
     router.message.register(on_summary_text, StateFilter(RegistrationFlow.summary), *typed)

@@ -135,6 +135,7 @@ class Tour:
         if "✅ 同意并开始" not in calls.labels:
             return
         self.keep("form", await self.h.press("✅ 同意并开始", self.user), fresh)
+        self.keep("form", await self.h.press("✅ 同意提供身份证号", self.user), fresh)
         answers = ("张三", id_number(f"42090219990101{self.user % 1000:03d}"), "13812345678",
                    "某某卫生职业学院", "2022")
         for answer in answers:

@@ -94,6 +94,7 @@ async def test_my_and_mydata_with_both_campaigns_fit(harness: Harness) -> None:
         await harness.send(f"/start {slug}")
         await harness.send("/register")
         await harness.press("✅ 同意并开始")
+        await harness.press("✅ 同意提供身份证号")
         await fill_common(harness)
         for label in steps:
             await harness.press(label)

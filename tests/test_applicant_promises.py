@@ -156,6 +156,7 @@ async def test_admitted_hears_of_reminders_only_when_they_come(harness: Harness,
     await harness.send("/start fujian-2023")
     await harness.send("/register")
     await harness.press("✅ 同意并开始")
+    await harness.press("✅ 同意提供身份证号")
     await fill_common(harness)
     await harness.press("社会人")
     await harness.press("接受调剂")

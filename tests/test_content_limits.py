@@ -67,6 +67,7 @@ async def test_a_campaign_at_every_limit_makes_valid_buttons(limits: Harness) ->
     await limits.press("🔔 提醒设置")
     await limits.send("/register")
     await limits.press("✅ 同意并开始")
+    await limits.press("✅ 同意提供身份证号")
     for answer in ("张三", id_number(), "13812345678", "湖北职业技术学院", "2022"):
         await limits.send(answer)
     await limits.press("专科（高职高专）")

@@ -33,6 +33,7 @@ async def self_check(harness: Harness, *answers: str) -> None:
 async def form_to_education(harness: Harness) -> str:
     await harness.send("/register")
     await harness.press("✅ 同意并开始")
+    await harness.press("✅ 同意提供身份证号")
     for answer in ("张三", ID, "13812345678", "湖北职业技术学院"):
         await harness.send(answer)
     return (await harness.send("2022")).text
@@ -80,6 +81,10 @@ async def test_typed_consent_starts_the_form(harness: Harness) -> None:
     assert "✅ 同意并开始" in other.labels
     other = await harness.send("嗯嗯")
     assert "同意并开始" in other.text and "隐私说明" in other.text
+    sensitive = await harness.send("同意")
+    assert "单独同意" in sensitive.text and "请输入<b>姓名</b>" not in sensitive.text
+    other = await harness.send("嗯嗯")
+    assert "同意提供身份证号" in other.text and "敏感个人信息" in other.text
     calls = await harness.send("同意")
     assert "请输入<b>姓名</b>" in calls.text
 
@@ -109,6 +114,7 @@ async def test_an_id_number_taken_by_another_account_is_refused_at_its_step(
     await harness.send("/start xiaogan-2023", user=2002)
     await harness.send("/register", user=2002)
     await harness.press("✅ 同意并开始", user=2002)
+    await harness.press("✅ 同意提供身份证号", user=2002)
     await harness.send("李四", user=2002)
     calls = await harness.send(ID, user=2002)
     assert "已由另一个 Telegram 账号" in calls.text and "2349370" in calls.text

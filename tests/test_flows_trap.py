@@ -26,7 +26,8 @@ PAUSED_CHECK = "已暂停报名条件自查，发送 /check 可继续"
 async def at_name_step(harness: Harness) -> None:
     await harness.send("/start xiaogan-2023")
     await harness.send("/register")
-    calls = await harness.press("✅ 同意并开始")
+    await harness.press("✅ 同意并开始")
+    calls = await harness.press("✅ 同意提供身份证号")
     assert "请输入<b>姓名</b>" in calls.text
 
 
@@ -153,6 +154,7 @@ async def test_cancel_in_the_materials_check(harness: Harness) -> None:
     await harness.send("/start fujian-2023")
     await harness.send("/register")
     await harness.press("✅ 同意并开始")
+    await harness.press("✅ 同意提供身份证号")
     for answer in ("张三", ID, "13812345678", "福建卫生职业技术学院", "2022"):
         await harness.send(answer)
     for label in ("专科（高职高专）", "临床医学", "未取得执业资格", "社会人", "接受调剂",

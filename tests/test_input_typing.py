@@ -28,6 +28,7 @@ async def to_id_step(harness: Harness, slug: str = "xiaogan-2023") -> None:
     await harness.send(f"/start {slug}")
     await harness.send("/register")
     await harness.press("✅ 同意并开始")
+    await harness.press("✅ 同意提供身份证号")
     await harness.send("张三")
 
 
@@ -76,6 +77,7 @@ async def test_an_id_number_typed_at_another_step_is_deleted_too(harness: Harnes
     await harness.send("/start xiaogan-2023")
     await harness.send("/register")
     await harness.press("✅ 同意并开始")
+    await harness.press("✅ 同意提供身份证号")
     calls = await harness.send(ID)  # at the name step
     assert "deleteMessage" in calls.methods() and "请输入<b>姓名</b>" in calls.text
 

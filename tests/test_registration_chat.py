@@ -30,6 +30,7 @@ async def start_form(harness: Harness, slug: str, user: int = USER) -> None:
     calls = await harness.send("/register", user=user)
     assert "隐私说明" in calls.text and "/delete_my_data" in calls.text
     await harness.press("✅ 同意并开始", user=user)
+    await harness.press("✅ 同意提供身份证号", user=user)
 
 
 async def fill_common(harness: Harness, user: int = USER, id_text: str = ID) -> None:
@@ -151,6 +152,7 @@ async def test_back_and_cancel(harness: Harness) -> None:
     back = await harness.press("« 上一步")
     assert "隐私说明" in back.text
     await harness.press("✅ 同意并开始")
+    await harness.press("✅ 同意提供身份证号")
     cancelled = await harness.press("✖ 取消")
     assert "已取消预登记" in cancelled.text and cancelled.labels == ["« 返回菜单"]
     again = await harness.send("/register")

@@ -16,7 +16,7 @@ import pytest
 from tests.test_shell import shell, turns
 
 ADMIN, COORD = "1001", "2001"
-CONSENT = ["/start xiaogan-2023", "暂不需要", "📝 预登记", "✅ 同意并开始"]
+CONSENT = ["/start xiaogan-2023", "暂不需要", "📝 预登记", "✅ 同意并开始", "✅ 同意提供身份证号"]
 
 
 def pre_register(user: int, name: str, id_number: str, phone: str, base: str) -> list[str]:
