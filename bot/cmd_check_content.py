@@ -15,6 +15,7 @@ from content.eligibility import check_examples
 from content.loader import ContentIssue, LoadedFile
 from content.reminders import reminder_problems
 from content.schema import Campaign
+from content.silence import silence_problems
 from content.texts import default_texts
 
 ExampleCheck = Callable[[Campaign], list[str]]
@@ -33,11 +34,15 @@ def main(args: argparse.Namespace) -> int:
             if campaign.reminders:
                 issues += [ContentIssue(loaded.display, loaded.line_of(("reminders",)), message)
                            for message in reminder_problems(campaign)]
+            issues += [ContentIssue(loaded.display, loaded.line_of(loc), message)
+                       for loc, message in silence_problems(campaign)]
             if campaign.form is not None:
                 issues += [ContentIssue(loaded.display, loaded.line_of(("form",)), message)
                            for message in campaign.form.problems(campaign)]
     for issue in issues:
         print(issue)
+    for hint in (hint for loaded in files for hint in loaded.hints):
+        print(hint)
     if issues:
         broken = len({issue.file for issue in issues})
         print(f"{len(issues)} issue{'s' if len(issues) != 1 else ''} "

@@ -21,6 +21,7 @@ from content.majors import in_major_group
 from content.promises import hours_label
 from content.schema import Campaign
 from content.schema_eligibility import Condition, EligibilitySpec, Profile, Rule
+from content.silence import no_contacts, phones_text, where_to_register
 from content.texts import Texts, default_texts
 
 __all__ = [
@@ -208,8 +209,8 @@ def _step_text(campaign: Campaign, kind: str, now: datetime, texts: Texts) -> st
     key = f"eligibility.next.pre_register.{phase}" + ("" if form_open or phase == "closed"
                                                      else "_no_form")
     return texts(key).format(
-        window=cn_span(reg.window.opens, reg.window.closes), channel=reg.channel, url=reg.url,
-        closes=cn_deadline(reg.window.closes))
+        window=cn_span(reg.window.opens, reg.window.closes),
+        where=where_to_register(reg, texts), closes=cn_deadline(reg.window.closes))
 
 
 
@@ -218,9 +219,11 @@ def _contacts_text(campaign: Campaign, texts: Texts, now: datetime) -> str:
     assert spec is not None
     contacts = [c for i in spec.contact_ids if (c := campaign.contact(i))] or campaign.contacts
     lines = [texts("eligibility.next.contact")]
+    if not contacts:
+        lines.append(no_contacts(campaign, texts))
     for contact in contacts:
         who = "".join(x for x in (contact.organisation, contact.person) if x)
-        line = f"{who}：{'、'.join(contact.phones)}"
+        line = f"{who}：{phones_text(contact, texts)}"
         hours = hours_label(contact, now, texts)
         lines.append(f"{line}（{hours}）" if hours else line)
     if campaign.phone_note:

@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from content.schema import Campaign
+from content.schema_version import upgrade, upgrade_advice
 
 Loc = tuple[str | int, ...]
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -58,6 +59,8 @@ class LoadedFile:
     campaign: Campaign | None = None
     issues: list[ContentIssue] = field(default_factory=list)
     lines: dict[Loc, int] = field(default_factory=dict)
+    # Advice that does not make the file invalid (an older schema_version, read as today's).
+    hints: list[ContentIssue] = field(default_factory=list)
 
     @property
     def display(self) -> str:
@@ -114,6 +117,14 @@ def check_file(path: Path) -> LoadedFile:
         loaded.add(node.start_mark.line + 1, "expected a mapping of campaign fields at the top")
         return loaded
     _check_slug(loaded, data)
+    try:
+        declared, notes = upgrade(data)
+    except ValueError as exc:
+        loaded.add(loaded.line_of(("schema_version",)), str(exc))
+        return loaded
+    advice = upgrade_advice(declared, notes)
+    if advice:
+        loaded.hints.append(ContentIssue(loaded.display, 1, advice))
     try:
         loaded.campaign = Campaign.model_validate(data)
     except ValidationError as exc:

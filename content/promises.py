@@ -12,6 +12,7 @@ from datetime import datetime
 
 from content.reminders import plan
 from content.schema import Campaign, Contact
+from content.silence import no_contacts, phones_text
 from content.texts import Texts, default_texts
 
 # Who reads what: a fresh subscriber, a pre-registered applicant, an admitted one.
@@ -49,7 +50,8 @@ def titles_text(titles: list[str]) -> str:
 
 
 def whom_to_ask(campaign: Campaign, base_ids: Iterable[str] = ()) -> list[Contact]:
-    """The chosen bases' contacts, else the form's contacts, else the notice's first one."""
+    """The chosen bases' contacts, else the form's contacts, else the notice's first one (none
+    when the notice names no contact: content.silence.ask_line then names its issuer)."""
     chosen = set(base_ids)
     ids = [cid for base in campaign.plan.bases if base.id in chosen for cid in base.contact_ids]
     if not ids and campaign.form is not None:
@@ -57,11 +59,16 @@ def whom_to_ask(campaign: Campaign, base_ids: Iterable[str] = ()) -> list[Contac
     return [c for c in campaign.contacts if c.id in ids] or campaign.contacts[:1]
 
 
-def contacts_line(contacts: list[Contact], texts: Texts | None = None) -> str:
+def contacts_line(contacts: list[Contact], texts: Texts | None = None,
+                  campaign: Campaign | None = None) -> str:
+    """Whom to ask, one line; with `campaign`, never empty (its issuer when no contact)."""
     texts = texts or default_texts()
-    return "；".join(texts("promise.contact", organisation=c.organisation,
+    if not contacts and campaign is not None:
+        return no_contacts(campaign, texts)
+    return "；".join(texts("promise.contact" if c.phones else "promise.contact_silent",
+                          organisation=c.organisation,
                           person=f"（{c.person}）" if c.person else "",
-                          phones="、".join(c.phones)) for c in contacts)
+                          phones=phones_text(c, texts)) for c in contacts)
 
 
 def hours_label(contact: Contact, now: datetime, texts: Texts | None = None) -> str | None:

@@ -17,6 +17,7 @@ from bot.clock import to_shanghai
 from content.dates import cn_date, cn_datetime, cn_span
 from content.qa_knowledge import Knowledge
 from content.schema import Campaign, Contact, Event
+from content.silence import no_contacts, phones_text, where_to_register
 from content.texts import Raw, Texts, default_texts
 
 
@@ -49,21 +50,25 @@ def _window(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     phase = win.phase(now)
     status = (t("qa.window.before", opens=moment(win.opens)) if phase == "before"
               else t(f"qa.window.{phase}", closes=moment(win.closes)))
-    body = t("qa.window.body", span=cn_span(win.opens, win.closes), channel=reg.channel,
-             url=reg.url)
+    body = t("qa.window.body", span=cn_span(win.opens, win.closes),
+             where=where_to_register(reg, t))
     return Part("window", t("qa.window.title"), (status, body), win.clause)
 
 
 def _channel(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     reg = kn.campaign.registration
-    body = t("qa.channel.body", channel=reg.channel, url=reg.url,
+    body = t("qa.channel.body", where=where_to_register(reg, t),
              span=cn_span(reg.window.opens, reg.window.closes))
-    return Part("channel", t("qa.channel.title"), (body,), reg.clause)
+    given = bool(reg.channel or reg.url or reg.note)
+    return Part("channel", t("qa.channel.title"), (body,), reg.clause, covered=given)
 
 
 def _steps(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     reg = kn.campaign.registration
     lines = tuple(t("qa.steps.item", n=i, step=s) for i, s in enumerate(reg.steps, 1))
+    if not lines:
+        return Part("steps", t("qa.steps.title"), (t("qa.steps.none"),), reg.clause,
+                    covered=False)
     return Part("steps", t("qa.steps.title"), lines, reg.clause)
 
 
@@ -86,16 +91,22 @@ def _materials(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
 
 def _choices(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     reg = kn.campaign.registration
-    first = t("qa.choices.one") if reg.max_choices == 1 else t("qa.choices.many",
-                                                               n=reg.max_choices)
+    if reg.max_choices is None:
+        first = t("qa.choices.unknown")
+    else:
+        first = t("qa.choices.one") if reg.max_choices == 1 else t("qa.choices.many",
+                                                                   n=reg.max_choices)
     lines = [first] + ([t("qa.choices.adjustment")] if reg.asks_adjustment else [])
-    return Part("choices", t("qa.choices.title"), tuple(lines), reg.clause)
+    return Part("choices", t("qa.choices.title"), tuple(lines), reg.clause,
+                covered=reg.max_choices is not None or reg.asks_adjustment)
 
 
 def _bases(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     plan = kn.campaign.plan
     if not plan.bases:
-        return Part("bases", t("qa.bases.title"), (esc(plan.where_published or ""),), plan.clause)
+        return Part("bases", t("qa.bases.title"),
+                    (esc(plan.where_published or t("silence.no_bases")),), plan.clause,
+                    covered=bool(plan.where_published))
     lines = [t("qa.bases.count", n=len(plan.bases))]
     for base in plan.bases:
         key = "qa.bases.item" if base.quota is not None else "qa.bases.item_plain"
@@ -117,7 +128,8 @@ def _quota(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
         line = t("qa.quota.base", name=base.name, quota=base.quota)
         return Part(f"quota:{arg}", t("qa.quota.title"), (line,), base.clause)
     if plan.total_quota is None and not any(b.quota is not None for b in plan.bases):
-        lines = (t("qa.quota.unknown"), esc(plan.where_published or ""))
+        lines = (t("qa.quota.unknown"), *([esc(plan.where_published)] if plan.where_published
+                                          else []))
         return Part("quota", t("qa.quota.title"), lines, plan.clause, covered=False)
     bases = _bases(kn, "", now, t)
     return Part("quota", t("qa.quota.title"), bases.lines, plan.clause)
@@ -133,7 +145,7 @@ def contact_lines(contacts: list[Contact], t: Texts, note: str | None = None,
     for c in contacts:
         who = c.organisation + (f" {c.person}" if c.person else "")
         purpose = t("qa.contacts.purpose", purpose=c.purpose) if c.purpose else ""
-        lines.append(t("qa.contacts.item", who=who, phones="、".join(c.phones)) + purpose)
+        lines.append(t("qa.contacts.item", who=who, phones=phones_text(c, t)) + purpose)
     hours = list(dict.fromkeys(
         (hours_label(c, now, t) if now is not None else c.hours) for c in contacts if c.hours))
     lines += [t("qa.contacts.hours", hours=h) for h in hours]
@@ -155,6 +167,10 @@ def named_contacts(campaign: Campaign, ref: str) -> list[Contact]:
 
 def _contacts(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     contacts = named_contacts(kn.campaign, arg) if arg else list(kn.campaign.contacts)
+    if not contacts and not arg:  # the notice names no one: say so, and whom to ask
+        return Part("contacts", t("qa.contacts.title"),
+                    (t("qa.contacts.none", whom=no_contacts(kn.campaign, t)),), "",
+                    covered=False)
     if not contacts:
         return None
     key = f"contacts:{arg}" if arg else "contacts"
@@ -223,9 +239,12 @@ def _faq(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     if entry is None:
         return None
     reg = kn.campaign.registration
-    values = {"channel": reg.channel, "url": reg.url,
+    silent = t("silence.not_given")  # check-content refuses such placeholders: a last guard
+    values = {"channel": reg.channel or silent, "url": reg.url or silent,
               "window": cn_span(reg.window.opens, reg.window.closes),
-              "max_choices": reg.max_choices, "total_quota": kn.campaign.plan.total_quota}
+              "max_choices": silent if reg.max_choices is None else reg.max_choices,
+              "total_quota": silent if kn.campaign.plan.total_quota is None
+              else kn.campaign.plan.total_quota}
     text = entry.answer.format_map(_Missing(values)) if "{" in entry.answer else entry.answer
     return Part(f"faq:{arg}", entry.questions[0], (esc(text),), entry.clause)
 
@@ -247,8 +266,10 @@ def _staff(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
 
 def _notice(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     notice = kn.campaign.notice
-    lines = [t("qa.notice.body", citation=kn.campaign.citation, issuer=notice.issuer,
-               date=cn_date(notice.published))]
+    by = t("qa.notice.by", issuer=notice.issuer) if notice.issuer else ""
+    on = t("qa.notice.on", date=cn_date(notice.published)) if notice.published else ""
+    lines = [t("qa.notice.body", citation=kn.campaign.citation, by=Raw(by), on=Raw(on))
+             if by or on else t("qa.notice.bare", citation=kn.campaign.citation)]
     if notice.document_number:
         lines.append(t("qa.notice.number", number=notice.document_number))
     lines += [t("qa.notice.basis", basis=b) for b in notice.basis]
@@ -262,8 +283,8 @@ def _silent(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     # An intent may have its own wording (qa.silent.age: 通知未规定年龄上限).
     own = f"qa.silent.{arg}"
     line = t(own) if own in t else t("qa.silent", topic=intent.title)
-    return Part(f"silent:{arg}", intent.title, (line,),
-                kn.campaign.contacts[0].clause, covered=False)
+    clause = kn.campaign.contacts[0].clause if kn.campaign.contacts else ""
+    return Part(f"silent:{arg}", intent.title, (line,), clause, covered=False)
 
 
 class _Missing(dict):

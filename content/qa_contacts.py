@@ -31,10 +31,10 @@ def _without_frame(text: str) -> str:
 def _index(campaign: Campaign) -> Index:
     cached = _INDEXES.get(id(campaign))
     if cached is None or cached[0] is not campaign:
-        index = Index(background=f"{campaign.notice.title} {campaign.name}")
+        index = Index(background=f"{campaign.notice.title or ''} {campaign.name}")
         for contact in campaign.contacts:
             index.add(contact.id, [_without_frame(normalise(text)) for text in (
-                contact.organisation, contact.purpose, contact.person or "")])
+                contact.organisation, contact.purpose or "", contact.person or "")])
         cached = _INDEXES[id(campaign)] = (campaign, index)
     return cached[1]
 

@@ -88,7 +88,7 @@ class Knowledge:
         self.table = table or intent_table()
         self.staff = {entry.id: entry for entry in staff}
         # What every question about this notice shares (助理全科医生培训) tells no answer apart.
-        background = f"{campaign.notice.title} {campaign.name}"
+        background = f"{campaign.notice.title or ''} {campaign.name}"
         self.main = Index(background=background)
         self.facts = Index(background=background)
         self.events = Index(background=background)
@@ -124,7 +124,8 @@ class Knowledge:
         materials = campaign.registration.materials
         self.main.add("materials", [m.name for m in materials], KEYWORD_WEIGHT)
         self.main.add("materials", [m.note for m in materials if m.note], TEXT_WEIGHT)
-        self.main.add("contacts", [c.purpose for c in campaign.contacts], KEYWORD_WEIGHT)
+        self.main.add("contacts", [c.purpose for c in campaign.contacts if c.purpose],
+                      KEYWORD_WEIGHT)
 
     def _entity_variants(self) -> list[tuple[str, Entity]]:
         """(normalised name variant, entity), longest first; variants two entities share dropped."""

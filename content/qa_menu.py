@@ -7,8 +7,8 @@ question: the chat handler shows the page instead of a Q&A answer (handlers/qa.p
 from __future__ import annotations
 
 from content.normalise import normalise
-from content.schema import SECTION_KEYS, Campaign
-from content.sections import section_title
+from content.schema import Campaign
+from content.sections import menu_sections, section_title
 from content.texts import Texts
 
 MAIN_MENU = ""
@@ -26,6 +26,6 @@ def typed_menu(text: str, campaign: Campaign, texts: Texts) -> str | None:
         return None
     if typed in {_folded(word) for word in texts("qa.menu_words").split()}:
         return MAIN_MENU
-    keys = [*SECTION_KEYS, *(k for k in campaign.sections if k not in SECTION_KEYS)]
+    keys = menu_sections(campaign)
     return next((key for key in keys
                  if _folded(section_title(campaign, key, texts)) == typed), None)

@@ -11,6 +11,7 @@ from datetime import datetime
 from content.qa_builders import Part, contact_lines, esc
 from content.qa_contacts import chosen
 from content.qa_knowledge import Knowledge
+from content.silence import no_contacts
 from content.texts import Texts
 
 MAX_CHARS = 600
@@ -68,10 +69,11 @@ def fallback(kn: Knowledge, part: Part | None, score: float, t: Texts,
                                         if lead else [t("qa.title", title=part.title)])
     body = list(part.lines) if part else []
     body += [t("qa.fallback.contacts"),
-             *contact_lines(contacts, t, campaign.phone_note, now)]
+             *(contact_lines(contacts, t, campaign.phone_note, now) if contacts
+               else [esc(no_contacts(campaign, t))])]
     if len(contacts) < len(campaign.contacts):
         body.append(t("qa.contacts.others"))
-    clause = part.clause if part else campaign.contacts[0].clause
+    clause = part.clause if part else (campaign.contacts[0].clause if campaign.contacts else "")
     source, source_line = (cited(kn, part, t) if part and part.source else
                            (f"{campaign.citation}{clause}",
                             t("qa.source", citation=campaign.citation, clause=clause)))

@@ -171,8 +171,9 @@ def _base(value: str, chosen: list[str], campaign: Campaign) -> Accepted:
     if value not in {b.id for b in campaign.plan.bases}:
         raise FieldError("registration.error.use_buttons")
     chosen = [*chosen, value]
-    return Accepted({"base_choices": chosen},
-                    stay=len(chosen) < campaign.registration.max_choices)
+    # A notice silent on the number of choices lets one name every base of intent.
+    most = campaign.registration.max_choices or len(campaign.plan.bases)
+    return Accepted({"base_choices": chosen}, stay=len(chosen) < most)
 
 
 # The form's fields a stored self-check can answer, in form order.

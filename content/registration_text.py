@@ -11,6 +11,7 @@ from typing import Any
 from content.dates import cn_span
 from content.registration import form_fields, mask_phone
 from content.schema import Campaign, MaterialRule
+from content.silence import no_contacts, phones_text, where_to_register
 from content.texts import Raw, Texts
 
 # Field -> the answers key it reads.
@@ -23,13 +24,15 @@ def window_text(campaign: Campaign) -> str:
 
 
 def contacts_text(campaign: Campaign, texts: Texts) -> str:
+    """Whom to ask about the pre-registration (never empty: the issuer when no contact)."""
     ids = campaign.form.contact_ids if campaign.form else [c.id for c in campaign.contacts]
     parts = []
-    for contact in filter(None, map(campaign.contact, ids)):
+    for contact in filter(None, map(campaign.contact, ids or [c.id for c in campaign.contacts])):
         person = f"（{contact.person}）" if contact.person else ""
-        parts.append(texts("registration.contact", organisation=contact.organisation,
-                           person=person, phones="、".join(contact.phones)))
-    return "；".join(parts)
+        key = "registration.contact" if contact.phones else "registration.contact_silent"
+        parts.append(texts(key, organisation=contact.organisation,
+                           person=person, phones=phones_text(contact, texts)))
+    return "；".join(parts) or no_contacts(campaign, texts)
 
 
 def field_value(field: str, answers: Mapping[str, Any], campaign: Campaign, texts: Texts) -> str:
@@ -107,13 +110,26 @@ def next_steps(campaign: Campaign, texts: Texts) -> str:
     registration = campaign.registration
     steps = "\n".join(texts("registration.step_line", n=i, step=step)
                       for i, step in enumerate(registration.steps, start=1))
+    site = bool(registration.channel or registration.url)
+    if site or registration.note:
+        where = texts("registration.where" if site else "registration.where_note",
+                      where=where_to_register(registration, texts))
+    else:
+        where = texts("registration.where_none", whom=contacts_text(campaign, texts))
     return texts(
-        "registration.next_steps", channel=registration.channel, url=registration.url,
+        "registration.next_steps", where=Raw(where), official=official(campaign),
+        go=texts("registration.go_site" if site else "registration.go_notice"),
         step=registration.step_name,
         window=window_text(campaign), steps=steps,
         materials=Raw(_materials_block(campaign, texts)), notes=Raw(_notes_block(campaign, texts)),
         citation=campaign.citation, clause=registration.clause,
     )
+
+
+def official(campaign: Campaign) -> str:
+    """官网 when the notice names a site to register on, else nothing (报名 at an office)."""
+    registration = campaign.registration
+    return "官网" if registration.channel or registration.url else ""
 
 
 def receipt_text(receipt_no: str, answers: Mapping[str, Any], conditions: list[str],
@@ -152,8 +168,9 @@ def question_text(field: str, campaign: Campaign, answers: Mapping[str, Any], te
                          options=Raw(_options(campaign, field, answers, texts)))
     elif field == "bases":
         chosen = answers.get("base_choices") or []
+        most = campaign.registration.max_choices
         question = texts("registration.ask.bases", n=len(chosen) + 1,
-                         max=campaign.registration.max_choices,
+                         max=Raw(texts("registration.ask.bases_max", max=most) if most else ""),
                          options=Raw(_options(campaign, field, answers, texts)),
                          citation=campaign.citation, clause=campaign.plan.clause)
         if chosen:
@@ -163,8 +180,10 @@ def question_text(field: str, campaign: Campaign, answers: Mapping[str, Any], te
         note = form.adjustment_note if form is not None else None
         question = texts("registration.ask.adjustment", note=note or "")
         if form is not None and form.base_choice == "none":
-            plan = texts("registration.plan_none", plan=form.plan_text(campaign) or "",
-                         max=campaign.registration.max_choices)
+            most = campaign.registration.max_choices
+            plan = texts("registration.plan_none",
+                         plan=form.plan_text(campaign) or texts("silence.no_bases"),
+                         max=Raw(texts("registration.plan_none_max", max=most) if most else ""))
             question = f"{plan}\n{question}"
     elif field == "major":
         question = texts("registration.ask.major") + "\n" + texts("registration.major_hint")

@@ -22,6 +22,7 @@ from bot.clock import SHANGHAI, to_shanghai
 from content.dates import cn_date, cn_datetime, cn_span
 from content.schema import Campaign
 from content.schema_reminders import Offset, ReminderSpec
+from content.silence import where_to_register
 from content.texts import Raw, Texts, default_texts
 
 QUIET_START = time(22, 0)
@@ -216,8 +217,9 @@ def placeholder_values(campaign: Campaign, occurrence: Occurrence, now: datetime
     return {
         "campaign": campaign.name,
         "citation": campaign.citation,
-        "channel": campaign.registration.channel,
-        "url": campaign.registration.url,
+        # check-content refuses {channel}/{url} in a campaign without them: a last guard.
+        "channel": campaign.registration.channel or where_to_register(campaign.registration),
+        "url": campaign.registration.url or where_to_register(campaign.registration),
         "opens": cn_moment(window.opens),
         "closes": cn_moment(window.closes),
         "window": cn_span(window.opens, window.closes),

@@ -9,7 +9,7 @@ models in their own modules and are optional, so a new notice can start with fac
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -18,10 +18,14 @@ from content.schema_base import (
     MAX_SLUG,
     Id,
     LocatedError,
+    Phone,
     SectionKey,
     Strict,
+    WebAddress,
     dupes,
+    given,
     no_split_chinese,
+    nonblank,
 )
 from content.schema_eligibility import EligibilitySpec
 from content.schema_export import ExportTable
@@ -30,6 +34,19 @@ from content.schema_form import FormSpec
 from content.schema_reminders import ReminderSpec
 
 SECTION_KEYS = ("training", "applicants", "plan", "registration", "support", "contacts")
+# The version of the file format this code reads (content/schema_version.py upgrades older ones).
+SCHEMA_VERSION = 2
+
+_LEAVE_OUT = "通知没有这一项时删除这个键（或写 null）"
+Title = Annotated[str, given("标题", "通知没有标题时删除 title（或写 title: null）")]
+Issuer = Annotated[str, given("发文单位", "通知没有写发文单位时删除 issuer（或写 issuer: null）")]
+DocNumber = Annotated[str, given("文号", "通知没有文号时删除 document_number（或写 null）")]
+Channel = Annotated[str, given("报名渠道", "通知没有写报名渠道时删除 channel（或写 null）")]
+Organisation = Annotated[str, given("单位名称", "写通知里的单位名称，如“县卫健委科教股”")]
+Person = Annotated[str, given("联系人", "通知没有写联系人时删除 person")]
+Text = Annotated[str, nonblank("文字", _LEAVE_OUT)]
+
+
 class Fact(Strict):
     """One statement of the notice, in our words or quoted, with where it stands."""
 
@@ -47,10 +64,10 @@ class Fact(Strict):
 
 
 class Notice(Strict):
-    title: str = Field(description="Full title without 《》.")
-    issuer: str
-    document_number: str | None = None
-    published: date
+    title: Title | None = Field(default=None, description="Full title without 《》.")
+    issuer: Issuer | None = None
+    document_number: DocNumber | None = None
+    published: date | None = None
     region: str = Field(description="孝感市 / 福建省")
     source_url: str | None = None
     addressees: list[str] = Field(default_factory=list, description="主送: who it is addressed to.")
@@ -61,14 +78,18 @@ class Notice(Strict):
 
 class Contact(Strict):
     id: Id
-    organisation: str
-    person: str | None = None
-    phones: list[str] = Field(min_length=1)
-    purpose: str = Field(description="What to call about: 招录政策咨询, 网络技术支持, …")
-    hours: str | None = Field(default=None, description="When they answer, as the notice says.")
+    organisation: Organisation
+    person: Person | None = None
+    phones: list[Phone] = Field(
+        default_factory=list, description="As printed, quoted; none when the notice gives none.")
+    purpose: Text | None = Field(
+        default=None, description="What to call about: 招录政策咨询, 网络技术支持, …")
+    hours: Text | None = Field(default=None, description="When they answer, as the notice says.")
     hours_end: datetime | None = Field(
         default=None, description="When those hours end (their last day's close): after it the "
                                   "hours are shown as over.")
+    note: Text | None = Field(
+        default=None, description="What the notice says instead of a phone (到县卫健委科教股咨询).")
     clause: str
 
     @field_validator("hours_end")
@@ -155,15 +176,13 @@ class MaterialRule(Strict):
 class Plan(Strict):
     total_quota: int | None = Field(default=None, ge=0)
     bases: list[Base] = Field(default_factory=list)
-    where_published: str | None = Field(
+    where_published: Text | None = Field(
         default=None, description="When the notice lists no bases: where the plan is published."
     )
     clause: str
 
     @model_validator(mode="after")
     def _consistent(self) -> Plan:
-        if not self.bases and not self.where_published:
-            raise ValueError("a plan without bases must say where_published")
         quotas = [b.quota for b in self.bases]
         if self.total_quota is not None and quotas and None not in quotas:
             total = sum(q for q in quotas if q is not None)
@@ -174,20 +193,28 @@ class Plan(Strict):
 
 
 class Registration(Strict):
-    channel: str = Field(description="湖北卫生人才网 / 福建省助理全科医生培训网")
-    url: str
+    channel: Channel | None = Field(
+        default=None, description="湖北卫生人才网 / 福建省助理全科医生培训网")
+    url: WebAddress | None = Field(
+        default=None, description="As printed: https://www.hbwsrc.cn or fjzlqk.wsglw.net.")
     window: Window
-    steps: list[str] = Field(min_length=1)
+    steps: list[Text] = Field(default_factory=list)
     materials: list[MaterialRule] = Field(default_factory=list)
-    max_choices: int = Field(default=1, ge=1)
+    max_choices: int | None = Field(
+        default=None, ge=1,
+        description="How many bases (志愿) one may choose; none when the notice does not say.")
     asks_adjustment: bool = Field(default=False, description="是否接受调剂 is asked.")
     step_name: str = Field(
         default="正式报名", max_length=8,
         description="What the notice calls the official online step (正式报名, 预报名 …).")
+    note: Text | None = Field(
+        default=None, description="What the notice says instead of a site (到县卫健委现场报名).")
     clause: str
 
 
 class Campaign(Strict):
+    schema_version: int = Field(
+        default=SCHEMA_VERSION, description="The file format's version; 2 is the current one.")
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=MAX_SLUG)
     name: str = Field(description="Short display name: 孝感市 2023 助理全科医生培训")
     year: int
@@ -198,7 +225,8 @@ class Campaign(Strict):
     plan: Plan
     registration: Registration
     events: list[Event] = Field(default_factory=list)
-    contacts: list[Contact] = Field(min_length=1)
+    contacts: list[Contact] = Field(
+        default_factory=list, description="Every phone the notice gives; [] when it gives none.")
     section_titles: dict[str, str] = Field(
         default_factory=dict,
         description="Menu labels for section keys without a content.section.* text.",
@@ -235,9 +263,6 @@ class Campaign(Strict):
             if missing:
                 raise LocatedError(("plan", "bases", i, "contact_ids"),
                                    f"base {base.id} names unknown contacts: {sorted(missing)}")
-        missing_sections = [k for k in SECTION_KEYS if k not in self.sections]
-        if missing_sections:
-            raise LocatedError(("sections",), f"sections missing: {missing_sections}")
         self._unique_ids()
         return self
 
@@ -271,5 +296,7 @@ class Campaign(Strict):
 
     @property
     def citation(self) -> str:
-        """《title》 as answers cite it."""
-        return f"《{self.notice.title}》"
+        """《title》 as answers cite it; without a title, the notice described, never invented."""
+        if self.notice.title:
+            return f"《{self.notice.title}》"
+        return f"{self.notice.issuer or self.notice.region}{self.year}年招录通知"

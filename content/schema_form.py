@@ -71,8 +71,9 @@ class FormSpec(Strict):
         default_factory=list, description="ids of registration.materials that may be pre-checked."
     )
     contact_ids: list[str] = Field(
-        min_length=1, description="Whom to call about a refused or duplicate pre-registration."
-    )
+        default_factory=list,
+        description="Whom to ask about a refused or duplicate pre-registration (default: every "
+                    "contact; none in the notice: its issuer).")
     clause: str = Field(description="Clause the form's rules come from, e.g. 四、学员报名.")
     example_school: str | None = Field(
         default=None, max_length=30,
@@ -116,8 +117,6 @@ class FormSpec(Strict):
                   if campaign.contact(c) is None]
         if self.base_choice == "pick" and not campaign.plan.bases:
             found.append("form.base_choice is pick but plan.bases is empty")
-        if self.base_choice == "none" and not self.plan_text(campaign):
-            found.append("form.base_choice is none: give plan_note or plan.where_published")
         if self.closes > campaign.registration.window.closes:
             found.append("form.closes is after registration.window.closes")
         return found

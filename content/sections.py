@@ -13,10 +13,29 @@ from html import escape
 
 from content.dates import cn_datetime, cn_deadline, cn_span, cn_when
 from content.promises import hours_label
-from content.schema import Campaign, Contact, Fact, MaterialRule
+from content.schema import SECTION_KEYS, Campaign, Contact, Fact, MaterialRule
+from content.silence import ask_line, phones_text, where_to_register
 from content.texts import Raw, Texts, default_texts
 
 TELEGRAM_LIMIT = 4096
+
+
+# Sections built from the campaign's structure: they always have something to say (the plan or
+# that the notice lists no bases; the window; whom to ask), so they are always in the menu.
+STRUCTURED = ("plan", "registration", "contacts")
+
+
+def has_section(campaign: Campaign, key: str) -> bool:
+    return key in STRUCTURED or key in campaign.sections
+
+
+def menu_sections(campaign: Campaign) -> list[str]:
+    """The applicant menu's section keys: the usual ones first, then the campaign's own; a
+    section the notice says nothing about (no facts) is left out, and so are those addressed
+    to institutions (工作要求, issue 12 §3)."""
+    keys = [*SECTION_KEYS, *(k for k in campaign.sections if k not in SECTION_KEYS)]
+    return [k for k in keys if k not in campaign.institution_sections
+            and (k in STRUCTURED or campaign.sections.get(k))]
 
 
 def section_title(campaign: Campaign, key: str, texts: Texts | None = None) -> str:
@@ -86,6 +105,8 @@ def _structured(campaign: Campaign, key: str, now: datetime, texts: Texts) -> li
         return _registration(campaign, now, texts)
     if key == "contacts":
         note = [escape(campaign.phone_note, quote=False)] if campaign.phone_note else []
+        if not campaign.contacts:  # the notice names no one: say whom to ask, once
+            return [texts("content.contact.none", whom=ask_line(campaign, [], texts))]
         return [*(_contact(contact, texts, now) for contact in campaign.contacts), *note]
     return []
 
@@ -93,7 +114,8 @@ def _structured(campaign: Campaign, key: str, now: datetime, texts: Texts) -> li
 def _plan(campaign: Campaign, texts: Texts) -> str:
     plan = campaign.plan
     if not plan.bases:
-        lines = [texts("content.plan.where", text=plan.where_published or "")]
+        text = plan.where_published or texts("silence.no_bases")
+        lines = [texts("content.plan.where", text=text)]
         return "\n".join([*lines, texts("content.cite", clause=plan.clause)])
     lines = [texts("content.plan.bases")]
     for index, base in enumerate(plan.bases, 1):
@@ -104,17 +126,17 @@ def _plan(campaign: Campaign, texts: Texts) -> str:
                                quota=base.quota))
         for contact_id in base.contact_ids:
             contact = campaign.contact(contact_id)
-            if contact is not None:
-                lines.append(f"   {_person_phones(contact)}")
+            if contact is not None and (contact.phones or contact.person or contact.note):
+                lines.append(f"   {_person_phones(contact, texts)}")
     if plan.total_quota is not None:
         lines.append(texts("content.plan.total", total=plan.total_quota))
     lines.append(texts("content.cite", clause=plan.clause))
     return "\n".join(lines)
 
 
-def _person_phones(contact: Contact) -> str:
+def _person_phones(contact: Contact, texts: Texts) -> str:
     who = f"{contact.person}：" if contact.person else ""
-    return escape(f"{who}{'，'.join(contact.phones)}", quote=False)
+    return escape(f"{who}{phones_text(contact, texts)}", quote=False)
 
 
 def _registration(campaign: Campaign, now: datetime, texts: Texts) -> list[str]:
@@ -127,10 +149,10 @@ def _registration(campaign: Campaign, now: datetime, texts: Texts) -> list[str]:
     head = [
         texts("content.registration.window", span=cn_span(window.opens, window.closes)),
         status,
-        texts("content.registration.channel", channel=reg.channel, url=reg.url),
+        texts("content.registration.channel", where=where_to_register(reg, texts)),
         texts("content.cite", clause=window.clause),
     ]
-    blocks = ["\n".join(head), _steps(campaign, texts)]
+    blocks = ["\n".join(head), *_steps(campaign, texts)]
     if reg.materials:
         lines = [texts("content.registration.materials")]
         lines += [_material(rule, texts) for rule in reg.materials]
@@ -144,19 +166,22 @@ def _registration(campaign: Campaign, now: datetime, texts: Texts) -> list[str]:
     return blocks
 
 
-def _steps(campaign: Campaign, texts: Texts) -> str:
+def _steps(campaign: Campaign, texts: Texts) -> list[str]:
+    """The steps, the number of choices and the 调剂 question: each only when the notice says."""
     reg = campaign.registration
-    lines = [texts("content.registration.steps")]
+    lines = [texts("content.registration.steps")] if reg.steps else []
     lines += [texts("content.registration.step", index=i, text=step)
               for i, step in enumerate(reg.steps, 1)]
-    if reg.max_choices > 1:
+    if reg.max_choices is not None and reg.max_choices > 1:
         lines.append(texts("content.registration.choices", count=reg.max_choices))
-    else:
+    elif reg.max_choices == 1:
         lines.append(texts("content.registration.choice_one"))
     if reg.asks_adjustment:
         lines.append(texts("content.registration.adjustment"))
+    if not lines:
+        return []
     lines.append(texts("content.cite", clause=reg.clause))
-    return "\n".join(lines)
+    return ["\n".join(lines)]
 
 
 def _material(rule: MaterialRule, texts: Texts) -> str:
@@ -176,8 +201,9 @@ def _contact(contact: Contact, texts: Texts, now: datetime) -> str:
         # The template escapes its values: the result is HTML already.
         who = Raw(texts("content.contact.person", organisation=contact.organisation,
                         person=contact.person))
-    lines = [texts("content.contact.block", who=who, purpose=contact.purpose,
-                   phones="，".join(contact.phones))]
+    key = "content.contact.block" if contact.purpose else "content.contact.block_plain"
+    phones = "，".join(contact.phones) if contact.phones else phones_text(contact, texts)
+    lines = [texts(key, who=who, purpose=contact.purpose, phones=phones)]
     hours = hours_label(contact, now, texts)
     if hours:
         lines.append(texts("content.contact.hours", hours=hours))

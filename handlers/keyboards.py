@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from content.schema import SECTION_KEYS, Campaign
-from content.sections import section_title
+from content.schema import Campaign
+from content.sections import menu_sections, section_title
 from content.texts import Texts
 
 
@@ -41,17 +41,18 @@ def chooser_keyboard(campaigns: list[Campaign], current: str | None) -> InlineKe
 
 
 def menu_keyboard(texts: Texts, campaign: Campaign) -> InlineKeyboardMarkup:
-    # Sections addressed to institutions (工作要求) are not for applicants' menu (issue 12 §3).
-    keys = [k for k in [*SECTION_KEYS, *(k for k in campaign.sections if k not in SECTION_KEYS)]
-            if k not in campaign.institution_sections]
+    keys = menu_sections(campaign)
     buttons = [
         InlineKeyboardButton(text=section_title(campaign, key, texts),
                              callback_data=MenuCb(slug=campaign.slug, section=key).pack())
         for key in keys
     ]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    # A feature the campaign file does not have (no rules, no form, no reminders) has no button.
+    offered = {"el:start": campaign.eligibility is not None, "rg:start": campaign.form is not None,
+               "rm:settings:": bool(campaign.reminders)}
     features = [InlineKeyboardButton(text=texts(key), callback_data=data)
-                for key, data in FEATURE_BUTTONS]
+                for key, data in FEATURE_BUTTONS if offered.get(data, True)]
     rows += [features[i:i + 2] for i in range(0, len(features), 2)]
     rows.append([InlineKeyboardButton(text=texts("button.switch_campaign"),
                                       callback_data=CampaignCb().pack())])

@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.clock import Clock
 from content.catalogue import Catalogue
 from content.schema import Campaign
-from content.sections import render_section
+from content.sections import has_section, render_section
 from content.texts import Texts
 from handlers.keyboards import MenuCb, back_to_menu, chooser_keyboard, menu_keyboard
 from handlers.paging import section_view
@@ -41,7 +41,7 @@ async def on_menu_button(query: CallbackQuery, callback_data: MenuCb, texts: Tex
     """A menu page: the main menu (empty section) or one section, edited in place."""
     campaign = catalogue.get(callback_data.slug)
     section = callback_data.section
-    if campaign is None or (section and section not in campaign.sections):
+    if campaign is None or (section and not has_section(campaign, section)):
         await query.answer(texts("fallback.stale_button"), show_alert=True)
         return
     if callback_data.section:
@@ -58,7 +58,7 @@ def section_page(texts: Texts, catalogue: Catalogue, clock: Clock, slug: str, se
                  page: int) -> tuple[str, InlineKeyboardMarkup | None] | None:
     """Page `page` of a section, one phone screen (handlers/paging.py), or None if gone."""
     campaign = catalogue.get(slug)
-    if campaign is None or section not in campaign.sections:
+    if campaign is None or not has_section(campaign, section):
         return None
     text = render_section(campaign, section, clock.now())
     markup = back_to_menu(texts, campaign)

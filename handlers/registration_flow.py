@@ -26,6 +26,7 @@ from content.registration import form_fields
 from content.registration_form import FROM_CHECK, answers_from_check, next_field
 from content.registration_text import (
     contacts_text,
+    official,
     prefill_text,
     question_text,
     summary_text,
@@ -33,6 +34,7 @@ from content.registration_text import (
 )
 from content.retention import UNFINISHED_DAYS, campaign_closes
 from content.schema import Campaign
+from content.silence import where_to_register
 from content.texts import Raw, Texts
 from handlers.flows import leave_flow
 from handlers.keyboards import back_to_menu, chooser_keyboard
@@ -175,11 +177,15 @@ def privacy_text(campaign: Campaign, texts: Texts, now: datetime) -> str:
         campaign, now, "registration.closes", PREREGISTERED, texts) else ""
     retention = texts("privacy.retention", closes=cn_date(campaign_closes(campaign)),
                       days=campaign.retention_days_after_close, unfinished=UNFINISHED_DAYS)
+    issuer = campaign.notice.issuer
+    controller = (texts("privacy.controller", issuer=issuer) if issuer
+                  else texts("privacy.controller_unknown"))
     return texts("privacy.notice", campaign=campaign.name, reminders=Raw(reminding),
-                 channel=campaign.registration.channel, window=window_text(campaign),
+                 where=where_to_register(campaign.registration, texts),
+                 official=official(campaign), window=window_text(campaign),
                  step=campaign.registration.step_name, materials=Raw(materials),
                  choices=Raw(choices), total=len(form_fields(campaign)),
-                 controller=campaign.notice.issuer, roles=Raw(roles_text(campaign, texts)),
+                 controller=Raw(controller), roles=Raw(roles_text(campaign, texts)),
                  retention=retention)
 
 

@@ -246,7 +246,8 @@ def marked_text(registration: Registration, campaign: Campaign, status: str, tex
         after = texts("registration.marked.admitted_dated", date=cn_date(moment))
     else:
         people = whom_to_ask(campaign, registration.base_choices or [])
-        after = texts("registration.marked.admitted_ask", contacts=contacts_line(people, texts))
+        after = texts("registration.marked.admitted_ask",
+                      contacts=contacts_line(people, texts, campaign))
     return texts("registration.marked.admitted", receipt=registration.receipt_no,
                  next=Raw(after))
 

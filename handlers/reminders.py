@@ -98,6 +98,11 @@ async def settings_view(session: AsyncSession, *, user_id: int, campaign: Campai
                  state=texts("reminders.state.on" if on else "reminders.state.off"),
                  upcoming=line,
                  announcements=texts("reminders.state.off" if muted else "reminders.state.on"))
+    if not campaign.reminders and not on:  # the file has none: nothing to switch on
+        text = texts("reminders.settings", campaign=campaign.name,
+                     state=texts("reminders.state.none"), upcoming="",
+                     announcements=texts("reminders.state.off" if muted
+                                         else "reminders.state.on")).replace("\n\n", "\n")
     toggle = _button(texts, "reminders.button.off" if on else "reminders.button.on",
                      "disable" if on else "enable", campaign.slug)
     announcements = _button(texts, "reminders.button.announce_on" if muted else
@@ -105,7 +110,9 @@ async def settings_view(session: AsyncSession, *, user_id: int, campaign: Campai
                             campaign.slug)
     back = InlineKeyboardButton(text=texts("button.back_to_menu"),
                                 callback_data=MenuCb(slug=campaign.slug).pack())
-    return text, InlineKeyboardMarkup(inline_keyboard=[[toggle], [announcements], [back]])
+    rows = [[toggle], [announcements], [back]] if campaign.reminders or on else [
+        [announcements], [back]]
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def cmd_settings(message: Message, texts: Texts, session: AsyncSession,
@@ -127,6 +134,9 @@ async def cmd_subscribe(message: Message, texts: Texts, session: AsyncSession,
         return
     if await is_subscribed(session, user_id=user.id, slug=campaign.slug):
         await message.answer(texts("reminders.already_subscribed", campaign=campaign.name))
+        return
+    if not campaign.reminders:
+        await message.answer(texts("reminders.none", campaign=campaign.name))
         return
     await subscribe(session, user_id=user.id, slug=campaign.slug, now=clock.now())
     await message.answer(await subscribed_text(session, user_id=user.id, campaign=campaign,

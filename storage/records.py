@@ -35,6 +35,7 @@ from content.masking import mask_personal_numbers
 from content.promises import ADMITTED as ADMITTED_READERS
 from content.promises import PREREGISTERED, reminds
 from content.schema import Campaign
+from content.silence import no_contacts, phones_text
 from content.texts import Raw, Texts, default_texts
 from storage import audit, delivery
 from storage.registrations import (
@@ -184,9 +185,11 @@ def _contacts(registration: Registration, campaign: Campaign, texts: Texts) -> s
     ids = [cid for base in campaign.plan.bases if base.id in (registration.base_choices or [])
            for cid in base.contact_ids]
     found = [c for c in campaign.contacts if c.id in ids] or campaign.contacts[:1]
+    if not found:
+        return texts("records.notice.contact_none", whom=no_contacts(campaign, texts))
     return "\n".join(texts("records.notice.contact", organisation=c.organisation,
                            person=f"（{c.person}）" if c.person else "",
-                           phones="、".join(c.phones)) for c in found)
+                           phones=phones_text(c, texts)) for c in found)
 
 
 def _next_step(registration: Registration, campaign: Campaign | None, texts: Texts,

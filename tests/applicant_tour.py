@@ -146,7 +146,8 @@ class Tour:
         assert form is not None
         accepted = next(p for p in form.person_types if p.accepted)
         calls = self.keep("form", await self.h.press(accepted.label, self.user), fresh)
-        for _ in range(self.campaign.registration.max_choices + 2):
+        most = self.campaign.registration.max_choices or len(self.campaign.plan.bases)
+        for _ in range(most + 2):
             labels = [x for x in calls.labels if x not in ("« 上一步", "✖ 取消")]
             if "✅ 确认提交" in labels:
                 break

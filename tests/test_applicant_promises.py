@@ -44,8 +44,8 @@ PROVINCES = ["北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉
 
 def home_provinces(campaign: Campaign) -> set[str]:
     notice = campaign.notice
-    words = " ".join([notice.title, notice.issuer, notice.region or "", *notice.basis,
-                      *notice.addressees, campaign.registration.channel])
+    words = " ".join([notice.title or "", notice.issuer or "", notice.region, *notice.basis,
+                      *notice.addressees, campaign.registration.channel or ""])
     return {p for p in PROVINCES if p in words}
 
 

@@ -51,7 +51,7 @@ def test_issue_prints_as_file_colon_line(path: Path) -> None:
 
 def test_missing_key_points_at_nearest_parent() -> None:
     issue = check_file(FIXTURES / "broken" / "missing-key.yaml").issues[0]
-    assert issue.message == "notice: missing required key 'issuer'"
+    assert issue.message == "notice: missing required key 'region'"
 
 
 def test_unknown_key_suggests_the_right_one() -> None:

@@ -174,7 +174,7 @@ def test_fujian_eligible_applicants_are_told_the_grassroots_condition() -> None:
 
 @pytest.mark.parametrize(("now", "wording"), [
     ("2023-05-10T10:00:00+08:00", "请在2023年6月30日前"),
-    ("2023-05-01T10:00:00+08:00", "届时登录"),
+    ("2023-05-01T10:00:00+08:00", "届时报名"),
     ("2023-07-01T00:00:00+08:00", "已于2023年6月30日截止"),
 ])
 def test_the_pre_registration_step_follows_the_window(now: str, wording: str) -> None:
