@@ -66,7 +66,8 @@ def _section_labels(loaded: LoadedFile, campaign: Campaign) -> list[ContentIssue
     texts = default_texts()
     return [
         ContentIssue(loaded.display, loaded.line_of(("sections", key)),
-                     f"sections.{key}: no menu label; add it under section_titles")
+                     f"sections.{key}: no menu label（没有菜单名称）：在 section_titles 下写 "
+                     f"{key}: 菜单名称")
         for key in campaign.sections
         if f"content.section.{key}" not in texts and key not in campaign.section_titles
     ]

@@ -65,10 +65,13 @@ def check_catalogue(target: Path | None = None) -> tuple[list[LoadedFile], list[
     """Every file's outcome, plus issues with the target itself (missing, no files)."""
     target = Path(target) if target is not None else BUNDLED
     if not target.exists():
-        return [], [ContentIssue(display_path(target), None, "no such file or directory")]
+        return [], [ContentIssue(display_path(target), None,
+                                 "no such file or directory（没有这个文件或目录）")]
     files = [check_file(path) for path in campaign_files(target)]
     if not files:
-        return [], [ContentIssue(display_path(target), None, "no campaign files (*.yaml) here")]
+        return [], [ContentIssue(display_path(target), None,
+                                     "这里没有招录文件（*.yaml）：用 zhaolu new-campaign "
+                                     "SLUG 新建")]
     return files, []
 
 

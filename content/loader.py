@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from content.loader_messages import chinese
 from content.schema import Campaign
 from content.schema_version import upgrade, upgrade_advice
 
@@ -100,21 +101,23 @@ def check_file(path: Path) -> LoadedFile:
     try:
         text = loaded.path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        loaded.add(None, f"cannot read: {exc}")
+        loaded.add(None, f"无法读取：{exc}")
         return loaded
     try:
         node = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = mark.line + 1 if mark else None
-        loaded.add(where, f"YAML syntax error: {_yaml_problem(exc)}")
+        loaded.add(where, f"YAML 语法错误：{_yaml_problem(exc)}"
+                          "（检查缩进和冒号；以特殊字符开头的文字加引号）")
         return loaded
     if node is None:
-        loaded.add(1, "the file is empty")
+        loaded.add(1, "文件是空的：用 zhaolu new-campaign SLUG 生成骨架再填写")
         return loaded
     data = _Builder(loaded).build(node, ())
     if not isinstance(data, dict):
-        loaded.add(node.start_mark.line + 1, "expected a mapping of campaign fields at the top")
+        loaded.add(node.start_mark.line + 1,
+                   "顶层应为“键: 值”的映射（slug: …、name: …），不是列表或文字")
         return loaded
     _check_slug(loaded, data)
     try:
@@ -144,8 +147,8 @@ def _check_slug(loaded: LoadedFile, data: dict[str, Any]) -> None:
     slug = data.get("slug")
     if isinstance(slug, str) and slug != loaded.path.stem:
         loaded.add(loaded.line_of(("slug",)),
-                   f"slug '{slug}' does not match the file name '{loaded.path.name}' "
-                   f"(name the file {slug}.yaml)")
+                   f"slug “{slug}”与文件名 “{loaded.path.name}”不一致：把文件改名为 {slug}.yaml，"
+                   "或改 slug")
 
 
 class _Builder:
@@ -161,7 +164,8 @@ class _Builder:
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
         if id(node) in self.active:  # an alias inside its own anchor
-            self.loaded.add(node.start_mark.line + 1, "recursive alias")
+            self.loaded.add(node.start_mark.line + 1,
+                            "别名引用了自身（recursive alias）：删去这个 *别名")
             return None
         self.active.add(id(node))
         try:
@@ -177,7 +181,7 @@ class _Builder:
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
-            self.loaded.add(node.start_mark.line + 1, f"YAML value error: {exc.problem}")
+            self.loaded.add(node.start_mark.line + 1, f"YAML 取值错误：{exc.problem}")
             return node.value
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
@@ -186,14 +190,14 @@ class _Builder:
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
             if key_node.tag == _MERGE or not isinstance(key_node, yaml.ScalarNode):
-                self.loaded.add(line, "only plain keys are supported (no '<<' merges, no "
-                                      "complex keys)")
+                self.loaded.add(line,
+                                "只支持普通的键（不能用 '<<' 合并或复杂键）：把内容直接写出来")
                 continue
             # Raw text: `yes:` or `2023:` must stay the key the author typed.
             key = key_node.value
             if key in first_line:
-                self.loaded.add(line, f"duplicate key '{key}' (first at line {first_line[key]}); "
-                                      "YAML would silently keep only the last one")
+                self.loaded.add(line, f"重复的键 “{key}”（第一次在第 {first_line[key]} 行）："
+                                      "YAML 只会保留最后一个，请合并或删去一个")
             first_line.setdefault(key, line)
             self.loaded.lines[(*loc, key)] = line
             result[key] = self.build(value_node, (*loc, key))
@@ -207,18 +211,16 @@ def describe_error(error: Any) -> tuple[Loc, str]:
     loc = (*loc, *getattr(cause, "loc", ()))
     kind, message = error["type"], error["msg"]
     if kind == "missing":
-        return loc[:-1], f"{_dotted(loc[:-1]) or 'top level'}: missing required key '{loc[-1]}'"
+        return loc[:-1], (f"{_dotted(loc[:-1]) or '顶层'}：缺少必填键 “{loc[-1]}”，请照通知补上"
+                          "（各键的说明见 content/AUTHORING.md）")
     if kind == "extra_forbidden":
-        return loc, f"{_dotted(loc[:-1]) or 'top level'}: unknown key '{loc[-1]}'" + _hint(loc)
+        return loc, f"{_dotted(loc[:-1]) or '顶层'}：未知的键 “{loc[-1]}”" + _hint(loc)
+    value = error.get("input")
     if isinstance(cause, Exception):
         message = str(cause)
-    value = error.get("input")
-    if kind != "value_error" and isinstance(value, str | int | float | bool) and value != "":
-        message += f" (got {value!r})"
-    if kind == "string_type" and isinstance(value, int | float | bool):
-        # YAML reads 2839876 as a number and 0712 as octal: phone numbers must be quoted.
-        message += "; put it in quotes"
-    return loc, f"{_dotted(loc) or 'top level'}: {message}"
+    else:
+        message = chinese(kind, message, error.get("ctx"), value)
+    return loc, f"{_dotted(loc) or '顶层'}：{message}"
 
 
 def _dotted(loc: Loc) -> str:
@@ -232,8 +234,8 @@ def _hint(loc: Loc) -> str:
     known = _fields_at(loc[:-1])
     close = difflib.get_close_matches(str(loc[-1]), known, n=1)
     if close:
-        return f" (did you mean '{close[0]}'?)"
-    return f" (allowed: {', '.join(known)})" if known else ""
+        return f"：是不是想写 “{close[0]}”？"
+    return f"：这里可用的键有 {', '.join(known)}" if known else ""
 
 
 def _fields_at(loc: Loc) -> list[str]:

@@ -179,18 +179,19 @@ def reminder_problems(campaign: Campaign) -> list[str]:
     """References that do not resolve and ids used twice (for check-content)."""
     found: list[str] = []
     ids = [r.id for r in campaign.reminders]
-    found += [f"reminders: id {i!r} is used twice" for i in sorted({i for i in ids
+    found += [f"reminders：id {i!r} 用了两次，每个提醒的 id 要不同" for i in sorted({i for i in ids
                                                                     if ids.count(i) > 1})]
     window = campaign.registration.window
     for spec in campaign.reminders:
         hourly = [o.text for o in spec.parsed_offsets
                   if o.at is None and timedelta(0) < abs(o.delta) < timedelta(days=1)]
         if hourly and spec.event.startswith("registration.") and not window.time_stated:
-            found.append(f"reminders.{spec.id}: offsets {hourly} count hours but the notice "
-                         "gives no hour (registration.window.time_stated is false)")
+            found.append(f"reminders.{spec.id}：offsets {hourly} 按小时提前，但通知没有给出"
+                         "报名的具体时刻（registration.window.time_stated 为 false）：改用 "
+                         "-1d@09:00 这样按天的提前量")
         if resolve_event(campaign, spec.event) is None:
-            found.append(f"reminders.{spec.id}: event {spec.event!r} is not registration.opens, "
-                         "registration.closes or a dated events id")
+            found.append(f"reminders.{spec.id}：event {spec.event!r} 不是 registration.opens、"
+                         "registration.closes，也不是 events 里有日期的事件 id：改成其中之一")
     return found
 
 

@@ -126,7 +126,7 @@ class Window(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Window:
         if self.closes <= self.opens:
-            raise ValueError("closes must be after opens")
+            raise ValueError("closes 必须晚于 opens：核对报名开始和截止时间")
         return self
 
     def phase(self, now: datetime) -> Literal["before", "open", "closed"]:
@@ -157,9 +157,10 @@ class Event(Strict):
     @model_validator(mode="after")
     def _has_a_date(self) -> Event:
         if self.start is None and self.end is None:
-            raise ValueError("an event needs start, end or both")
+            raise ValueError("事件要有 start、end 或两者都有：通知没有给日期的事件不要写进 "
+                             "events，写成 sections 里的一条")
         if self.start and self.end and self.end < self.start:
-            raise ValueError("end must not be before start")
+            raise ValueError("end 不能早于 start：核对日期")
         return self
 
 
@@ -187,7 +188,8 @@ class Plan(Strict):
         if self.total_quota is not None and quotas and None not in quotas:
             total = sum(q for q in quotas if q is not None)
             if total != self.total_quota:
-                message = f"total_quota {self.total_quota} but the bases add up to {total}"
+                message = (f"total_quota 是 {self.total_quota}，但各基地名额加起来是 {total}："
+                           "核对通知；通知没写总数就写 total_quota: null")
                 raise LocatedError(("total_quota",), message)
         return self
 
@@ -262,24 +264,25 @@ class Campaign(Strict):
             missing = set(base.contact_ids) - contact_ids
             if missing:
                 raise LocatedError(("plan", "bases", i, "contact_ids"),
-                                   f"base {base.id} names unknown contacts: {sorted(missing)}")
+                                   f"基地 {base.id} 引用了不存在的联系人 {sorted(missing)}："
+                                   "写 contacts 里已有的 id")
         self._unique_ids()
         return self
 
     def _unique_ids(self) -> None:
         checks: list[tuple[tuple[str, ...], str, list[str]]] = [
-            (("sections",), "fact ids", [f.id for fs in self.sections.values() for f in fs]),
-            (("contacts",), "contact ids", [c.id for c in self.contacts]),
-            (("plan", "bases"), "base ids", [b.id for b in self.plan.bases]),
-            (("events",), "event ids", [e.id for e in self.events]),
-            (("exports",), "export table ids", [t.id for t in self.exports]),
-            (("faq",), "FAQ ids", [f.id for f in self.faq]),
-            (("registration", "materials"), "material ids",
+            (("sections",), "事实 id", [f.id for fs in self.sections.values() for f in fs]),
+            (("contacts",), "联系人 id", [c.id for c in self.contacts]),
+            (("plan", "bases"), "基地 id", [b.id for b in self.plan.bases]),
+            (("events",), "事件 id", [e.id for e in self.events]),
+            (("exports",), "导出表 id", [t.id for t in self.exports]),
+            (("faq",), "FAQ id", [f.id for f in self.faq]),
+            (("registration", "materials"), "材料 id",
              [m.id for m in self.registration.materials]),
         ]
         for loc, what, ids in checks:
             if twice := dupes(ids):
-                raise LocatedError(loc, f"{what} used twice: {twice}")
+                raise LocatedError(loc, f"{what}重复：{twice}：每个 id 在文件里只能用一次")
 
     def fact(self, fact_id: str) -> Fact | None:
         for facts in self.sections.values():

@@ -39,8 +39,8 @@ class LocatedError(ValueError):
 
 def no_split_chinese(value: str) -> str:
     if _SPLIT_CHINESE.search(value):
-        raise ValueError("space between Chinese characters (a folded `>` block?): "
-                         "write the text on one line")
+        raise ValueError("汉字之间有空格（space between Chinese characters，是不是用了折叠块 "
+                         "`>`？）：把这段文字写在一行里")
     return value
 
 

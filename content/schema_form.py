@@ -111,12 +111,15 @@ class FormSpec(Strict):
         """References into the rest of the campaign that do not resolve (for check-content)."""
         found: list[str] = []
         rule_ids = {m.id for m in campaign.registration.materials}
-        found += [f"form.materials: unknown material rule {m!r}" for m in self.materials
+        found += [f"form.materials：没有这个材料 {m!r}（unknown material rule）："
+                  "写 registration.materials 里的 id" for m in self.materials
                   if m not in rule_ids]
-        found += [f"form.contact_ids: unknown contact {c!r}" for c in self.contact_ids
-                  if campaign.contact(c) is None]
+        found += [f"form.contact_ids：没有这个联系人 {c!r}：写 contacts 里的 id"
+                  for c in self.contact_ids if campaign.contact(c) is None]
         if self.base_choice == "pick" and not campaign.plan.bases:
-            found.append("form.base_choice is pick but plan.bases is empty")
+            found.append("form.base_choice 是 pick，但 plan.bases 是空的："
+                         "通知没有列出基地就写 base_choice: none")
         if self.closes > campaign.registration.window.closes:
-            found.append("form.closes is after registration.window.closes")
+            found.append("form.closes 晚于 registration.window.closes："
+                         "预登记应在正式报名截止前结束")
         return found

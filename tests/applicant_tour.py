@@ -121,6 +121,13 @@ class Tour:
             if not state or not state.startswith("EligibilityFlow:"):
                 return calls
             field = state.split(":", 1)[1]
+            if field == "condition":  # one of the notice's own questions: its value is the label
+                field = str((await context.get_data()).get("el_field"))
+                value = profile.get(field)
+                # An example silent on the question: the first choice (the verdict still renders).
+                label = str(value) if value is not None else self.h.labels(self.user)[0]
+                calls = await self.h.press(label, self.user)
+                continue
             value = profile[field]
             if field in ("major", "birth_date"):
                 calls = await self.h.send(str(value), self.user)

@@ -31,8 +31,8 @@ def test_broken_directory_lists_every_issue(capsys: pytest.CaptureFixture[str]) 
     lines = capsys.readouterr().out.strip().splitlines()
     broken = sorted((FIXTURES / "broken").glob("*.yaml"))
     assert lines[-1] == f"{len(broken)} issues in {len(broken)} files"
-    assert any(line.endswith("wrong-type.yaml:47: plan.bases[0].quota: Input should be a valid "
-                             "integer, unable to parse string as an integer (got 'five')")
+    assert any(line.endswith("wrong-type.yaml:47: plan.bases[0].quota：应为整数（写阿拉伯数字，"
+                             "如 5；通知没写就写 null）（现在是 'five'）")
                for line in lines)
     for path in broken:
         assert any(f"{path.name}:" in line for line in lines[:-1])

@@ -51,17 +51,17 @@ def test_issue_prints_as_file_colon_line(path: Path) -> None:
 
 def test_missing_key_points_at_nearest_parent() -> None:
     issue = check_file(FIXTURES / "broken" / "missing-key.yaml").issues[0]
-    assert issue.message == "notice: missing required key 'region'"
+    assert issue.message.startswith("notice：缺少必填键 “region”，请照通知补上")
 
 
 def test_unknown_key_suggests_the_right_one() -> None:
     issue = check_file(FIXTURES / "broken" / "unknown-key.yaml").issues[0]
-    assert "did you mean 'title'" in issue.message
+    assert "是不是想写 “title”" in issue.message
 
 
 def test_duplicate_key_names_both_lines() -> None:
     issue = check_file(FIXTURES / "broken" / "duplicate-key.yaml").issues[0]
-    assert "first at line 7" in issue.message
+    assert "第一次在第 7 行" in issue.message
 
 
 def test_load_campaign_raises_with_issues() -> None:
@@ -86,8 +86,8 @@ def test_folded_chinese_text_is_refused(tmp_path: Path) -> None:
 def test_empty_and_non_mapping_files(tmp_path: Path) -> None:
     (tmp_path / "empty.yaml").write_text("# nothing\n", encoding="utf-8")
     (tmp_path / "list.yaml").write_text("- a\n- b\n", encoding="utf-8")
-    assert "empty" in check_file(tmp_path / "empty.yaml").issues[0].message
-    assert "mapping" in check_file(tmp_path / "list.yaml").issues[0].message
+    assert "文件是空的" in check_file(tmp_path / "empty.yaml").issues[0].message
+    assert "映射" in check_file(tmp_path / "list.yaml").issues[0].message
 
 
 def test_catalogue_collects_issues_of_all_files(tmp_path: Path) -> None:
@@ -101,7 +101,7 @@ def test_catalogue_collects_issues_of_all_files(tmp_path: Path) -> None:
 
 
 def test_catalogue_of_an_empty_directory_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(ContentError, match="no campaign files"):
+    with pytest.raises(ContentError, match="这里没有招录文件"):
         load_catalogue(tmp_path)
 
 
@@ -116,5 +116,5 @@ def test_an_faq_id_used_twice_is_refused(tmp_path: Path) -> None:
     path = tmp_path / source.name
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     issues = check_file(path).issues
-    assert any("FAQ ids used twice" in i.message and data["faq"][0]["id"] in i.message
+    assert any("FAQ id重复" in i.message and data["faq"][0]["id"] in i.message
                for i in issues), [str(i) for i in issues]

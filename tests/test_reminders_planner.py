@@ -80,8 +80,8 @@ def test_templates_are_checked_at_load() -> None:
         ReminderSpec.model_validate(spec(audience="everyone"))
     bad_event = with_reminders(FUJIAN, spec(event="interview"))
     assert reminder_problems(bad_event) == [
-        "reminders.r: event 'interview' is not registration.opens, registration.closes or a "
-        "dated events id"]
+        "reminders.r：event 'interview' 不是 registration.opens、registration.closes，也不是 "
+        "events 里有日期的事件 id：改成其中之一"]
 
 
 def test_xiaogan_defaults() -> None:
@@ -98,8 +98,8 @@ def test_xiaogan_defaults() -> None:
 def test_hours_before_a_close_the_notice_gives_no_hour_for_are_refused() -> None:
     campaign = with_reminders(XIAOGAN, spec(offsets=["-1d@09:00", "-2h"]))
     assert reminder_problems(campaign) == [
-        "reminders.r: offsets ['-2h'] count hours but the notice gives no hour "
-        "(registration.window.time_stated is false)"]
+        "reminders.r：offsets ['-2h'] 按小时提前，但通知没有给出报名的具体时刻"
+        "（registration.window.time_stated 为 false）：改用 -1d@09:00 这样按天的提前量"]
     assert reminder_problems(with_reminders(FUJIAN, spec(offsets=["-2h"]))) == []
 
 

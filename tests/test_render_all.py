@@ -29,7 +29,7 @@ from tests.test_applicant_promises import broken_promises
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # One list: campaign files (globs) whose every message is rendered and checked.
-RENDERED = [BUNDLED / "*.yaml", FIXTURES / "silent" / "*.yaml"]
+RENDERED = [BUNDLED / "*.yaml", FIXTURES / "silent" / "*.yaml", FIXTURES / "notices" / "*.yaml"]
 FILES = sorted({p for pattern in RENDERED for p in pattern.parent.glob(pattern.name)})
 
 # Questions every recruitment group asks, including about what a notice may leave out.
