@@ -40,8 +40,8 @@ async def _fill(url: str, settings: Any, campaign: Any) -> Any:
     from sqlalchemy import insert
 
     from content.idcard import mask_id_number
-    from storage.crypto import vault_for
     from storage.engine import create_engine, make_sessionmaker, prepare_database
+    from storage.keys import open_vault
     from storage.models import User
     from storage.registrations import Registration
 
@@ -51,7 +51,9 @@ async def _fill(url: str, settings: Any, campaign: Any) -> Any:
             await connection.exec_driver_sql("DROP SCHEMA public CASCADE")
             await connection.exec_driver_sql("CREATE SCHEMA public")
     await prepare_database(engine)
-    vault, now = vault_for(settings), datetime.now(UTC)
+    now = datetime.now(UTC)
+    async with make_sessionmaker(engine)() as session, session.begin():
+        vault = await open_vault(session, settings, now)  # a fresh key, as at a first start
     bases = [b.id for b in campaign.plan.bases]
     users, rows = [], []
     for n in range(1, ROWS + 1):

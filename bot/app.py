@@ -61,11 +61,25 @@ async def open_services(settings: Settings, clock: Clock) -> Services:
     for line in settings.deprecations():
         log.warning(line)
     engine = create_engine(settings.effective_database_url)
-    await prepare_database(engine)
-    sessionmaker = make_sessionmaker(engine)
+    try:
+        await prepare_database(engine)
+        sessionmaker = make_sessionmaker(engine)
+        await check_key(sessionmaker, settings, clock.now())
+    except BaseException:
+        await engine.dispose()
+        raise
     await bootstrap_admins(sessionmaker, settings.admin_ids, clock.now())
     return Services(settings=settings, clock=clock, catalogue=catalogue, texts=default_texts(),
                     engine=engine, sessionmaker=sessionmaker)
+
+
+async def check_key(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings,
+                    now: Any) -> None:
+    """The key fits the database's encrypted data, or the start stops here (KeyProblem)."""
+    from storage.keys import open_vault
+
+    async with sessionmaker() as session, session.begin():
+        await open_vault(session, settings, now)
 
 
 async def bootstrap_admins(sessionmaker: async_sessionmaker[AsyncSession], admin_ids: list[int],

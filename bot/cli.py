@@ -139,12 +139,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jsonl", action="store_true")
     _db(p)
 
+    p = sub.add_parser("keys", help="the key of personal data: generate, rotate, check")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = actions.add_parser("generate", help="write a new random key to FILE (mode 600)")
+    q.add_argument("file", metavar="FILE")
+    q = actions.add_parser("rotate", help="re-encrypt and re-hash every row with a new key")
+    q.add_argument("--new", metavar="FILE", required=True, help="file holding the new key")
+    q.add_argument("--old", metavar="FILE",
+                   help="file holding the old key (default: the key in use)")
+    _db(q)
+    q = actions.add_parser("check", help="the key in use against the database, every row")
+    _db(q)
+
     p = sub.add_parser("migrate", help="bring the database schema up to date")
     _db(p)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from storage.crypto import KEY_EXIT_CODE, KeyProblem
+
     args = build_parser().parse_args(argv)
     module = importlib.import_module(f"bot.cmd_{args.command.replace('-', '_')}")
     from bot.settings import SettingsError
@@ -154,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"zhaolu {args.command}: {error}", file=sys.stderr)
         return 2
+    except KeyProblem as problem:  # the key does not fit the data: a person must act
+        print(problem.line, file=sys.stderr)
+        return KEY_EXIT_CODE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

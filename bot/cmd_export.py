@@ -44,40 +44,34 @@ def find_base(campaign: Campaign, name: str) -> str | None:
 async def _build(url: str, settings: Settings, campaign: Campaign, base_id: str | None,
                  table: Any, now: datetime) -> Any:
     from bot.xlsx_export import export_file
-    from storage.crypto import vault_for
-    from storage.engine import create_engine, make_sessionmaker
+    from storage.engine import one_session
+    from storage.keys import open_vault
 
-    engine = create_engine(url)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            return await export_file(session, campaign=campaign, texts=default_texts(),
-                                     vault=vault_for(settings), table=table, only_base=base_id,
-                                     masked=False, now=now)
-    finally:
-        await engine.dispose()
+    async with one_session(url) as session:
+        vault = await open_vault(session, settings, now)
+        await session.commit()
+        return await export_file(session, campaign=campaign, texts=default_texts(), vault=vault,
+                                 table=table, only_base=base_id, masked=False, now=now)
 
 
 async def _rows(url: str, settings: Settings, campaign: Campaign,
-                base_id: str | None) -> list[list[Any]]:
+                base_id: str | None, now: datetime) -> list[list[Any]]:
     """The CSV's rows: the full list's columns, in receipt order."""
     from bot.xlsx_export import MAIN_FIELDS, field_values
-    from storage.crypto import vault_for
-    from storage.engine import create_engine, make_sessionmaker
+    from storage.engine import one_session
+    from storage.keys import open_vault
     from storage.registrations import active_for_export
 
-    vault, texts = vault_for(settings), default_texts()
-    engine = create_engine(url)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            found = await active_for_export(session, campaign_slug=campaign.slug, base_id=base_id)
-            rows = []
-            for r in found:
-                values = field_values(r, vault.decrypt(r.id_cipher), campaign, texts,
-                                      masked=False)
-                rows.append([values[f] for f in MAIN_FIELDS])
-            return rows
-    finally:
-        await engine.dispose()
+    texts = default_texts()
+    async with one_session(url) as session:
+        vault = await open_vault(session, settings, now)
+        await session.commit()
+        found = await active_for_export(session, campaign_slug=campaign.slug, base_id=base_id)
+        rows = []
+        for r in found:
+            values = field_values(r, vault.decrypt(r.id_cipher), campaign, texts, masked=False)
+            rows.append([values[f] for f in MAIN_FIELDS])
+        return rows
 
 
 def _private(path: Path) -> None:
@@ -130,7 +124,7 @@ def main(args: argparse.Namespace) -> int:
     url = settings.effective_database_url
     out = Path(args.out)
     if args.format == "csv":
-        rows = asyncio.run(_rows(url, settings, campaign, base_id))
+        rows = asyncio.run(_rows(url, settings, campaign, base_id, Clock().now()))
         write_csv(out, rows)
         count = len(rows)
     else:

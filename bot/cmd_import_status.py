@@ -83,14 +83,14 @@ async def _run(url: str, settings: Settings, campaign: Any, parsed: Any, texts: 
                now: datetime, *, apply: bool) -> dict[str, Any]:
     from bot.xlsx_import import Refusal, validate
     from storage import audit
-    from storage.crypto import vault_for
-    from storage.engine import create_engine, make_sessionmaker
+    from storage.engine import one_session
+    from storage.keys import open_vault
     from storage.status_imports import apply_changes, by_receipt
 
-    vault = vault_for(settings)
-    engine = create_engine(url)
-    try:
-        async with make_sessionmaker(engine)() as session, session.begin():
+    async with one_session(url) as session:
+        async with session.begin():
+            vault = await open_vault(session, settings, now)
+        async with session.begin():
             found = await by_receipt(session, campaign_slug=campaign.slug)
 
             def id_matches(registration: Any, cell: str) -> bool:
@@ -114,8 +114,6 @@ async def _run(url: str, settings: Settings, campaign: Any, parsed: Any, texts: 
                     detail=f"applied={applied} refused={len(refused)} "
                            f"unchanged={preview.unchanged} source=cli")
             statuses = {r: x.status for r, x in found.items()}
-    finally:
-        await engine.dispose()
     return {"changes": preview.changes, "refused": refused, "unchanged": preview.unchanged,
             "applied": applied, "statuses": statuses}
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 
 from bot.logs import setup_logging
 from bot.settings import SettingsError, settings_for
@@ -17,9 +16,10 @@ def main(args: argparse.Namespace) -> int:
         from bot.shell import run_shell
 
         when = f", clock set to {settings.now.isoformat()}" if settings.now else ""
-        print("ZHAOLU_BOT_TOKEN is not set: opening the local chat shell "
-              f"(database {settings.effective_database_url}{when}).", file=sys.stderr)
-        return asyncio.run(run_shell(settings, user_id=1001, jsonl=False, now=settings.now))
+        opened = ("ZHAOLU_BOT_TOKEN is not set: opening the local chat shell "
+                  f"(database {settings.effective_database_url}{when}).")
+        return asyncio.run(run_shell(settings, user_id=1001, jsonl=False, now=settings.now,
+                                     opened=opened))
     if settings.now is not None:
         # Production never runs on a fake clock: reminders would go out on the wrong day.
         raise SettingsError("ZHAOLU_NOW is for the local shell only; unset it (or unset "

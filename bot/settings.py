@@ -12,7 +12,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.clock import parse_moment
 
-BUNDLED_CONTENT = Path(__file__).resolve().parent.parent / "content" / "campaigns"
+CHECKOUT = Path(__file__).resolve().parent.parent
+BUNDLED_CONTENT = CHECKOUT / "content" / "campaigns"
+# The default var directory: `var` of the zhaolu checkout, whatever the working directory (the
+# key file must not move when the bot is started from elsewhere).
+DEFAULT_VAR_DIR = CHECKOUT / "var"
 
 
 class Settings(BaseSettings):
@@ -23,7 +27,9 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = Field(
         default=None, description="Telegram bot token; without one `zhaolu run` opens the shell."
     )
-    var_dir: Path = Field(default=Path("var"), description="Where embedded data lives.")
+    var_dir: Path = Field(default=DEFAULT_VAR_DIR,
+                          description="Where embedded data lives (SQLite file, key file); "
+                                      "absolute, default: var/ of the checkout.")
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: SQLite file var/zhaolu.db."
     )
@@ -34,7 +40,7 @@ class Settings(BaseSettings):
     )
     content_dir: Path = Field(default=BUNDLED_CONTENT, description="Campaign YAML directory.")
     secret_key: SecretStr | None = Field(
-        default=None, description="Key for personal data at rest; default: var/secret.key."
+        default=None, description="Key for personal data at rest; default: <var_dir>/secret.key."
     )
     admins: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="Telegram ids, comma-separated: admins at every start."
@@ -69,6 +75,15 @@ class Settings(BaseSettings):
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
+
+    @field_validator("var_dir", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        value = value.expanduser()
+        if not value.is_absolute():
+            raise ValueError(f"must be an absolute path (got {str(value)!r}): a relative one "
+                             "would move with the working directory")
         return value
 
     @property

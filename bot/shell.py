@@ -299,10 +299,14 @@ class Shell:
 
 
 async def run_shell(settings: Settings, *, user_id: int, jsonl: bool, now: datetime | None,
-                    stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+                    stdin: TextIO | None = None, out: TextIO | None = None,
+                    opened: str | None = None) -> int:
+    """The shell; `opened` is printed to stderr once the services are open (the key checked)."""
     stdin, out = stdin or sys.stdin, out or sys.stdout
     clock = Clock(now)
     services = await open_services(settings, clock)
+    if opened:
+        print(opened, file=sys.stderr)
     shell = Shell(services, user_id=user_id, jsonl=jsonl, out=out)
     try:
         await shell.restore()

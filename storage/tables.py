@@ -14,6 +14,7 @@ import storage.eligibility  # noqa: F401
 import storage.faq_overlay  # noqa: F401
 import storage.inbox  # noqa: F401
 import storage.inbox_groups  # noqa: F401
+import storage.keys  # noqa: F401
 import storage.models  # noqa: F401
 import storage.registrations  # noqa: F401
 import storage.shell_memory  # noqa: F401

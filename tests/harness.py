@@ -67,7 +67,8 @@ class Harness:
     async def create(cls, db_url: str, *, now: datetime | None = DEFAULT_NOW,
                      session: RecordingSession | None = None, **settings: Any) -> Harness:
         clock = Clock(now)
-        settings.setdefault("var_dir", Path(settings.pop("var_dir", "var")))
+        if "var_dir" in settings:
+            settings["var_dir"] = Path(settings["var_dir"])
         config = Settings(database_url=db_url, **settings)
         services = await open_services(config, clock)
         session = session or RecordingSession(clock)

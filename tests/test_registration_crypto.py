@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from storage.crypto import KEY_FILE_NAME, Vault, VaultError, vault_for
+from storage.crypto import (
+    KEY_FILE_NAME,
+    KeyProblem,
+    Vault,
+    VaultError,
+    create_key_file,
+    vault_for,
+)
 from tests.registration_helpers import id_number
 
 
@@ -39,17 +46,20 @@ def test_key_file_created_once_and_logged_without_the_key(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = Settings(var_dir=tmp_path / "var", secret_key=None)
+    with pytest.raises(KeyProblem, match="key missing"):
+        vault_for(settings)  # never makes a key: only a start checked against the data does
+    assert not (tmp_path / "var" / KEY_FILE_NAME).exists()
     with caplog.at_level(logging.DEBUG):
-        vault = vault_for(settings)
-        token = vault.encrypt(id_number())
+        token = Vault(create_key_file(settings)).encrypt(id_number())
     key_file = tmp_path / "var" / KEY_FILE_NAME
     key = key_file.read_text().strip()
     assert key_file.stat().st_mode & 0o077 == 0  # readable by the owner only
     assert str(key_file) in caplog.text and key not in caplog.text
     caplog.clear()
     with caplog.at_level(logging.DEBUG):
-        again = vault_for(Settings(var_dir=tmp_path / "var", secret_key=None))
+        again = Vault(create_key_file(Settings(var_dir=tmp_path / "var", secret_key=None)))
     assert again.decrypt(token) == id_number()
+    assert vault_for(settings).decrypt(token) == id_number()
     assert "created" not in caplog.text
 
 
