@@ -44,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check-content", help="validate campaign YAML files")
     p.add_argument("dir", nargs="?", metavar="DIR", help="directory or file (default: bundled)")
 
+    p = sub.add_parser("new-campaign", help="write a commented campaign skeleton to fill in")
+    p.add_argument("slug", metavar="SLUG", help="e.g. qingxi-2024 (also the file name)")
+    p.add_argument("--out", metavar="DIR|FILE",
+                   help="where to write it (default: the bundled content/campaigns/)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+
     p = sub.add_parser("ask", help="answer policy questions from a campaign")
     p.add_argument("--campaign", metavar="SLUG")
     p.add_argument("--jsonl", action="store_true")

@@ -120,6 +120,9 @@ def check_file(path: Path) -> LoadedFile:
                    "顶层应为“键: 值”的映射（slug: …、name: …），不是列表或文字")
         return loaded
     _check_slug(loaded, data)
+    for loc, blank in _blanks(data, ()):
+        loaded.add(loaded.line_of(loc), f"{_dotted(loc)}：还没填写 {blank}：换成通知里的内容"
+                                        "（标着“可删”的，通知没有就删掉这一行）")
     try:
         declared, notes = upgrade(data)
     except ValueError as exc:
@@ -132,10 +135,26 @@ def check_file(path: Path) -> LoadedFile:
         loaded.campaign = Campaign.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
+            if isinstance(error.get("input"), str) and BLANK in error["input"]:
+                continue  # reported once above, as a blank to fill in
             loc, message = describe_error(error)
             loaded.add(loaded.line_of(loc), message)
     loaded.issues.sort(key=lambda i: i.line or 0)
     return loaded
+
+
+BLANK = "【填写"  # the blanks of `zhaolu new-campaign`'s skeleton
+
+
+def _blanks(value: Any, loc: Loc) -> list[tuple[Loc, str]]:
+    """Every skeleton blank left in the file's values, with its path."""
+    if isinstance(value, str):
+        return [(loc, value)] if BLANK in value else []
+    if isinstance(value, dict):
+        return [b for k, v in value.items() for b in _blanks(v, (*loc, k))]
+    if isinstance(value, list):
+        return [b for i, v in enumerate(value) for b in _blanks(v, (*loc, i))]
+    return []
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
