@@ -39,7 +39,7 @@ def _id(n: int) -> str:
 async def _fill(url: str, settings: Any, campaign: Any) -> Any:
     from sqlalchemy import insert
 
-    from content.idcard import mask_id_number
+    from content.masking import mask_id_number
     from storage.engine import create_engine, make_sessionmaker, prepare_database
     from storage.keys import open_vault
     from storage.models import User

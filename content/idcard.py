@@ -1,4 +1,5 @@
-"""Resident identity card numbers (GB 11643-1999): validation, birth date, masking.
+"""Resident identity card numbers (GB 11643-1999): validation, birth date (masking:
+content/masking.py).
 
 Shared by the eligibility check (birth date only, the number is not kept) and pre-registration.
 Error messages never contain the number: callers may log them.
@@ -79,14 +80,6 @@ def birth_date_from_id(id_number: str, *, today: date | None = None) -> date:
     """The birth date encoded in a valid number (digits 7-14); validates the number first."""
     number = validate_id_number(id_number, today=today)
     return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-
-
-def mask_id_number(id_number: str) -> str:
-    """4209**********1234: enough to recognise one's own number, not to use it."""
-    number = normalize_id_number(id_number)
-    if len(number) <= 8:
-        return "*" * len(number)
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
 
 
 def _birth_date(number: str) -> date | None:

@@ -17,8 +17,7 @@ from pydantic import ValidationError
 from content.catalogue import Catalogue
 from content.dates import cn_datetime
 from content.eligibility_render import answers_text
-from content.masking import mask_personal_numbers
-from content.registration import mask_phone
+from content.masking import mask_personal_numbers, mask_phone
 from content.registration_text import summary_lines
 from content.schema_eligibility import Profile
 from content.texts import Raw, Texts

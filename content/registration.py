@@ -17,9 +17,9 @@ from content.idcard import (
     SEPARATORS,
     InvalidIdNumber,
     birth_date_from_id,
-    mask_id_number,
     validate_id_number,
 )
+from content.masking import mask_id_number
 from content.normalise import numerals_to_digits
 from content.schema import Campaign, MaterialRule
 from content.schema_eligibility import Profile
@@ -80,7 +80,7 @@ class Applicant:
     accepts_adjustment: bool | None = None
 
     def __repr__(self) -> str:
-        return f"Applicant(name=…, id_number={mask_id(self.id_number)}, …)"
+        return f"Applicant(name=…, id_number={mask_id_number(self.id_number)}, …)"
 
 
 def form_fields(campaign: Campaign) -> list[str]:
@@ -157,15 +157,6 @@ def parse_graduation_year(text: str, *, now: datetime, birth: date | None = None
     if year < earliest:
         raise FieldError("registration.error.year_past", earliest=earliest)
     return year
-
-
-def mask_id(id_number: str) -> str:
-    return mask_id_number(id_number)
-
-
-def mask_phone(phone: str) -> str:
-    """138****5678"""
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
 
 
 def profile_for(applicant: Applicant, campaign: Campaign) -> Profile:

@@ -13,6 +13,7 @@ from typing import Any
 
 from content.form_input import is_question, label_variants, match_choice
 from content.idcard import birth_date_from_id
+from content.masking import mask_id_number
 from content.registration import (
     COMMON_MAJORS,
     EDUCATION,
@@ -20,7 +21,6 @@ from content.registration import (
     Applicant,
     FieldError,
     form_fields,
-    mask_id,
     parse_graduation_year,
     parse_id_number,
     parse_major,
@@ -119,7 +119,7 @@ def accept_text(field_name: str, text: str, answers: dict[str, Any], campaign: C
         return accept_choice(field_name, value, answers, campaign)
     if field_name == "id_number":
         number = parse_id_number(text, now=now)
-        return Accepted({"id_number": number, "id_masked": mask_id(number),
+        return Accepted({"id_number": number, "id_masked": mask_id_number(number),
                          "birth": birth_date_from_id(number).isoformat()})
     if field_name == "graduation_year":
         year = parse_graduation_year(text, now=now, birth=_birth(answers))

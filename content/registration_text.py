@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from content.dates import cn_span
-from content.registration import form_fields, mask_phone
+from content.masking import mask_phone
+from content.registration import form_fields
 from content.schema import Campaign, MaterialRule
 from content.silence import no_contacts, phones_text, where_to_register
 from content.texts import Raw, Texts

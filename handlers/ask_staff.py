@@ -10,8 +10,6 @@ and the question stays in the unanswered list. /cancel and any other command lea
 
 from __future__ import annotations
 
-import re
-
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command
@@ -22,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from content.catalogue import Catalogue
-from content.masking import has_personal_numbers, mask_personal_numbers
+from content.masking import mask_personal_numbers, shows_masked
 from content.qa_builders import contact_lines
 from content.schema import Campaign
 from content.texts import Raw, Texts
@@ -36,7 +34,6 @@ from storage.registrations import ACTIVE_STATUSES, list_for_user
 from storage.unanswered import UnansweredQuestion, normalised_form, record_unanswered
 
 PREFIX = "ask_"
-MASKED = re.compile(r"[0-9]{4}\*{10}[0-9X]{4}|1[3-9][0-9]\*{4}[0-9]{4}")  # as masking.py writes
 SLUG_KEY, QID_KEY, ALBUM_KEY = "ask_slug", "ask_qid", "ask_album"
 
 
@@ -214,7 +211,7 @@ async def submit(bot: Bot, session: AsyncSession, texts: Texts, clock: Clock, us
     now = clock.now()
     text = mask_personal_numbers(content.plain)
     # A question kept as not found was masked then: it still says so to staff.
-    masked = has_personal_numbers(content.plain) or bool(MASKED.search(content.plain))
+    masked = shows_masked(content.plain)
     base_id, name = await _base_and_name(session, user_id, campaign.slug)
     label = person_label(name or (user.first_name if user else None),
                          None if name else (user.last_name if user else None),

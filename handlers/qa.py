@@ -102,10 +102,9 @@ async def reply_to(message: Message, question: str, *, campaign: Campaign, texts
                                             "at": now.isoformat()}})
     kept_id = None
     if reply.unanswered:
-        kept = mask_personal_numbers(question)  # an ID or phone number is never stored
-        row = await record_unanswered(
-            session, campaign_slug=campaign.slug, question=kept,
-            normalised=normalise(kept, atomic=False).replace(" ", ""),
+        row = await record_unanswered(  # it masks ID and phone numbers before storing
+            session, campaign_slug=campaign.slug, question=question,
+            normalised=normalise(question, atomic=False).replace(" ", ""),
             best_score=reply.score, asked_at=now, user_id=user.id if user else None)
         kept_id = row.id
     keyboard = reply_markup(texts, campaign, reply)

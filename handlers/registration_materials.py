@@ -120,7 +120,7 @@ async def on_file(message: Message, **kwargs: Any) -> None:
     file_id, unique_id, name, mime, size = _file_facts(message)
     problems = check_material(rule, name, mime, size)
     await add_material(turn.session, registration=registration, rule_id=rule.id,
-                            file_id=file_id, file_unique_id=unique_id, file_name=name,
+                            file_id=file_id, file_unique_id=unique_id,
                             mime_type=mime, size_bytes=size, problems=problems,
                             now=turn.clock.now())
     note = "\n" + texts("registration.material.photo_note") if message.photo else ""

@@ -19,6 +19,7 @@ from sqlalchemy import JSON, BigInteger, Text, func
 from sqlmodel import Field, SQLModel, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from content.masking import mask_personal_numbers
 from content.qa_knowledge import StaffEntry
 from storage.types import AwareDateTime, utc_now
 from storage.unanswered import forget_faq, mark_answered_by_faq
@@ -66,7 +67,7 @@ async def add_entry(
     thread_id: int | None = None,
 ) -> FaqEntry:
     """Save an entry; the campaign's unanswered questions that group with it become answered."""
-    question = " ".join(question.split())[:QUESTION_MAX]
+    question = " ".join(mask_personal_numbers(question).split())[:QUESTION_MAX]
     entry = FaqEntry(
         campaign_slug=campaign_slug, question=question, phrasings=[question],
         answer=answer.strip()[:ANSWER_MAX], author_id=author_id,

@@ -92,7 +92,7 @@ async def _registrations(session: AsyncSession, user_id: int, decrypt: Decrypt
             "conditions": list(row.conditions or []), "created_at": _at(row.created_at),
             "updated_at": _at(row.updated_at),
             "status_history": await _history(session, row),
-            "materials": [{"rule": m.rule_id, "file_name": m.file_name, "mime_type": m.mime_type,
+            "materials": [{"rule": m.rule_id, "mime_type": m.mime_type,
                            "size_bytes": m.size_bytes, "problems": list(m.problems or []),
                            "checked_at": _at(m.created_at)} for m in materials],
         })

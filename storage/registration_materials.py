@@ -1,5 +1,6 @@
 """Scans an applicant sent for pre-checking: Telegram's file ids and the check's findings only,
-never the file. Registered with the tables through storage/registrations.py, which imports it.
+never the file nor its name (a name may be its owner's ID number; the privacy text promises file
+ids only). Registered with the tables through storage/registrations.py, which imports it.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ class RegistrationMaterial(SQLModel, table=True):
     rule_id: str = Field(max_length=64)
     file_id: str = Field(max_length=255)
     file_unique_id: str = Field(max_length=64)
-    file_name: str | None = Field(default=None, max_length=255)
     mime_type: str | None = Field(default=None, max_length=128)
     size_bytes: int | None = None
     problems: list[str] = Field(default_factory=list, sa_type=JSON)
@@ -42,7 +42,6 @@ async def add_material(
     rule_id: str,
     file_id: str,
     file_unique_id: str,
-    file_name: str | None,
     mime_type: str | None,
     size_bytes: int | None,
     problems: Sequence[str],
@@ -50,7 +49,7 @@ async def add_material(
 ) -> RegistrationMaterial:
     material = RegistrationMaterial(
         registration_id=registration.id, rule_id=rule_id, file_id=file_id,
-        file_unique_id=file_unique_id, file_name=file_name, mime_type=mime_type,
+        file_unique_id=file_unique_id, mime_type=mime_type,
         size_bytes=size_bytes, problems=list(problems), created_at=now,
     )
     session.add(material)

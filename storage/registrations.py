@@ -21,7 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content.registration import Applicant, mask_id
+from content.masking import mask_id_number
+from content.registration import Applicant
 from storage.crypto import Vault
 from storage.engine import upsert_insert
 from storage.models import User
@@ -138,7 +139,7 @@ def _answers(applicant: Applicant, vault: Vault) -> dict[str, object]:
     }
     answers |= {
         "id_cipher": vault.encrypt(applicant.id_number), "id_hash": id_hash,
-        "active_id_hash": id_hash, "id_masked": mask_id(applicant.id_number),
+        "active_id_hash": id_hash, "id_masked": mask_id_number(applicant.id_number),
         "base_choices": list(applicant.base_choices),
     }
     return answers

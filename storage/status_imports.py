@@ -21,6 +21,7 @@ from sqlalchemy import JSON, BigInteger
 from sqlmodel import Field, SQLModel, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from content.masking import mask_personal_numbers
 from content.schema import Campaign
 from content.texts import Texts
 from storage import audit
@@ -59,7 +60,8 @@ async def create(session: AsyncSession, *, campaign_slug: str, actor_id: int,
                  scope_base: str | None, file_name: str, changes: list[dict[str, Any]],
                  refusals: list[dict[str, Any]], unchanged: int, now: datetime) -> StatusImport:
     row = StatusImport(campaign_slug=campaign_slug, actor_id=actor_id, scope_base=scope_base,
-                       file_name=file_name[:128], changes=changes, refusals=refusals,
+                       file_name=mask_personal_numbers(file_name)[:128], changes=changes,
+                       refusals=refusals,
                        unchanged=unchanged, created_at=now, expires_at=now + IMPORT_TTL)
     session.add(row)
     await session.flush()

@@ -6,7 +6,9 @@ One row per question asked. `list_unanswered` groups them: first by their normal
 staff replied to it (``answered_at``, set by the inbox through `mark_answered`) or when an FAQ
 entry staff saved covers it (``faq_id``, set by storage/faq_overlay.py). The user id is kept
 (nullable: `zhaolu ask` has no user) so a coordinator can follow up; the text is what the user
-typed, personal numbers masked. Repositories take the session keyword-first and never commit.
+typed, ID and mobile numbers masked here, whoever calls (content/masking.py), and NUL characters
+dropped (PostgreSQL's text cannot hold them). Repositories take the session keyword-first and
+never commit.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import BigInteger, Float, Text, func
 from sqlmodel import Field, SQLModel, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from content.masking import mask_personal_numbers
 from content.normalise import normalise
 from content.similarity import Form, cluster, matching
 from storage.types import AwareDateTime, utc_now
@@ -82,10 +85,12 @@ async def record_unanswered(
     asked_at: datetime,
     user_id: int | None = None,
 ) -> UnansweredQuestion:
+    question = mask_personal_numbers(question.replace("\x00", ""))
+    normalised = mask_personal_numbers((normalised or question).replace("\x00", ""))
     row = UnansweredQuestion(
         campaign_slug=campaign_slug,
         question=question[:QUESTION_MAX],
-        normalised=(normalised or question)[:NORMALISED_MAX],
+        normalised=normalised[:NORMALISED_MAX],
         best_score=best_score,
         user_id=user_id,
         asked_at=asked_at,

@@ -12,7 +12,6 @@ from content.idcard import (
     InvalidIdNumber,
     birth_date_from_id,
     check_char,
-    mask_id_number,
     validate_id_number,
 )
 from content.texts import default_texts
@@ -77,11 +76,6 @@ def test_every_single_digit_error_is_caught() -> None:
                 typo = number[:position] + digit + number[position + 1:]
                 with pytest.raises(InvalidIdNumber):
                     validate_id_number(typo)
-
-
-def test_masking_keeps_four_and_four() -> None:
-    assert mask_id_number(STANDARD) == "1101**********002X"
-    assert mask_id_number("123") == "***"
 
 
 @pytest.mark.parametrize("typed", ["1998-03-15", "1998-3-15", "1998年3月15日", "1998年03月15",

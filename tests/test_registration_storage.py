@@ -139,7 +139,7 @@ async def test_delete_user_data_erases_registrations_and_materials(
         mine = (await _create(session, 1)).registration
         await _create(session, 2, id_number=id_number("35010219970303123"))
         await add_material(session, registration=mine, rule_id="id_card", file_id="F",
-                                file_unique_id="U", file_name="a.jpg", mime_type="image/jpeg",
+                                file_unique_id="U", mime_type="image/jpeg",
                                 size_bytes=1000, problems=[], now=NOW)
         await session.commit()
     async with sessionmaker() as session:

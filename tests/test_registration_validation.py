@@ -11,8 +11,6 @@ from content.registration import (
     FieldError,
     check_material,
     form_fields,
-    mask_id,
-    mask_phone,
     parse_graduation_year,
     parse_id_number,
     parse_major,
@@ -94,11 +92,6 @@ def test_phones_accepted(raw: str) -> None:
 ])
 def test_phones_refused(raw: str, key: str) -> None:
     assert _error(parse_phone, raw) == f"registration.error.{key}"
-
-
-def test_masks() -> None:
-    assert mask_phone("13812345678") == "138****5678"
-    assert mask_id("420902199901011234") == "4209**********1234"
 
 
 @pytest.mark.parametrize(("raw", "year"), [
