@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check-content", help="validate campaign YAML files")
     p.add_argument("dir", nargs="?", metavar="DIR", help="directory or file (default: bundled)")
+    p.add_argument("--questions", action="store_true",
+                   help="also print what generic applicant questions would cite")
 
     p = sub.add_parser("new-campaign", help="write a commented campaign skeleton to fill in")
     p.add_argument("slug", metavar="SLUG", help="e.g. qingxi-2024 (also the file name)")

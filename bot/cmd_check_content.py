@@ -43,6 +43,8 @@ def main(args: argparse.Namespace) -> int:
         print(issue)
     for hint in (hint for loaded in files for hint in loaded.hints):
         print(hint)
+    if getattr(args, "questions", False):
+        _ask_questions([f.campaign for f in files if f.campaign is not None])
     if issues:
         broken = len({issue.file for issue in issues})
         print(f"{len(issues)} issue{'s' if len(issues) != 1 else ''} "
@@ -50,6 +52,14 @@ def main(args: argparse.Namespace) -> int:
         return 1
     print(f"ok: {len(files)} campaign{'s' if len(files) != 1 else ''}")
     return 0
+
+
+def _ask_questions(campaigns: list[Campaign]) -> None:
+    """--questions: what each generic question would cite (content/question_check.py)."""
+    from content.question_check import report
+
+    for campaign in campaigns:
+        print("\n".join(report(campaign)))
 
 
 def _examples(loaded: LoadedFile, campaign: Campaign, check: ExampleCheck) -> list[ContentIssue]:

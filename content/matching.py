@@ -8,6 +8,7 @@ is recorded in the README's Q&A section.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
@@ -23,6 +24,42 @@ TERM_MIN = 0.75
 # A fact that names the topic's terms more often leans to being about it (capped).
 MENTION_BONUS = 0.15
 MENTIONS_MAX = 4
+# "非全日制", "不是应届", "非本县": a qualified term is another category than its base term. The
+# two units after the prefix stand for the term (全日, 应届, 本县); 是不是 asks, it does not deny.
+_QUALIFIED = re.compile(r"(?<!是)(?:非|不是)((?:[\u4e00-\u9fff\ue000-\uf8ff]){2})")
+# An entry about the base term answers a question about the qualified one (or the reverse) only
+# when nothing else does: its score is scaled by this.
+QUALIFIED_PENALTY = 0.5
+
+
+def qualified_terms(flat: str) -> set[str]:
+    """The terms a text (without spaces) says with 非/不是 before them."""
+    return {m.group(1) for m in _QUALIFIED.finditer(flat)}
+
+
+def said_plainly(flat: str, term: str) -> bool:
+    """Whether the text says `term` somewhere without 非/不是 right before it."""
+    at = flat.find(term)
+    while at >= 0:
+        before = flat[:at]
+        qualified = (before.endswith("非") and not before.endswith("是非")) or (
+            before.endswith("不是") and not before.endswith("是不是"))
+        if not qualified:
+            return True
+        at = flat.find(term, at + 1)
+    return False
+
+
+def mismatched(question: str, qualified: set[str], texts: list[str]) -> bool:
+    """Whether a question (without spaces) and an entry (its texts, the terms they qualify)
+    disagree: the question says 非X and the entry only X, or the question says X and the entry
+    only 非X."""
+    asked = qualified_terms(question)
+    if any(term not in qualified and any(said_plainly(t, term) for t in texts)
+           for term in asked):
+        return True
+    return any(term not in asked and said_plainly(question, term)
+               and not any(said_plainly(t, term) for t in texts) for term in qualified)
 
 
 @lru_cache(maxsize=256)
@@ -48,6 +85,7 @@ class Index:
         # Grams made of the background's characters (a notice's title: 助理全科医生培训) are in
         # every question about it: light.
         self.background = frozenset(units(normalise(background, self.lexicon)))
+        self._background_text = normalise(background, self.lexicon).replace(" ", "")
         self._keys: list[str] = []
         self._grams: list[Counter[str]] = []
         self._weights: list[float] = []
@@ -57,6 +95,7 @@ class Index:
         self._idf = {}
         self._terms = {}
         self._texts: dict[str, list[str]] = {}
+        self._qualified = None
 
     def add(self, key: str, phrasings: Iterable[str], weight: float = 1.0) -> None:
         """Add an entry's phrasings; adding to an existing key adds more phrasings to it."""
@@ -75,6 +114,7 @@ class Index:
         self._df.update(seen - known)
         known |= seen
         self._postings = None
+        self._qualified: dict[str, set[str]] | None = None
         self._idf: dict[str, float] = {}
         self._terms: dict[str, list[tuple[str, float]]] = {}
 
@@ -132,6 +172,18 @@ class Index:
                 best[keys[i]] = value
         return sorted(best.items(), key=lambda kv: -kv[1])
 
+    def disagrees(self, question: str, key: str) -> bool:
+        """Whether the entry `key` and the (normalised) question disagree on a qualified term
+        (非全日制 / 全日制, 非本县 / 本县): then the entry is about another category."""
+        flat = question.replace(" ", "")
+        if self._qualified is None:
+            self._qualified = {k: terms for k, texts in self._texts.items()
+                               if (terms := set().union(*map(qualified_terms, texts)))}
+        terms = self._qualified.get(key, set())
+        if not terms and not _QUALIFIED.search(flat):
+            return False
+        return mismatched(flat, terms, self._texts.get(key, []))
+
     def _rank_bm25(self, query: Counter[str], weights: dict[str, float]) -> list[tuple[str, float]]:
         postings = self._prepare()
         shared: dict[int, list[str]] = {}
@@ -158,7 +210,9 @@ class Index:
 
         An entry is about the topic when it contains one of the topic's terms (nearly) whole; the
         more terms it holds, the more central it is."""
-        terms = topic.split()
+        # A term of the notice's own title (住院医师 in a 住院医师规范化培训 notice) is in every
+        # fact of it: it cannot mark one as being about the topic.
+        terms = [t for t in topic.split() if not self._in_background(t)] or topic.split()
         on_topic: dict[str, float] = {}
         for term in terms:
             for key, share in self.covering(term):
@@ -173,6 +227,10 @@ class Index:
         # (财政补助 three times in the clause on its use, once in the one on pay).
         return max(on_topic, key=lambda key: by_question[key] / top + on_topic[key]
                    + MENTION_BONUS * self._mentions(key, terms))
+
+    def _in_background(self, term: str) -> bool:
+        flat = normalise(term, self.lexicon).replace(" ", "")
+        return len(flat) > 1 and flat in self._background_text
 
     def _mentions(self, key: str, terms: list[str]) -> int:
         flat = [normalise(term, self.lexicon).replace(" ", "") for term in terms]

@@ -16,6 +16,7 @@ import re
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from content.matching import QUALIFIED_PENALTY
 from content.normalise import default_lexicon, normalise
 from content.qa_builders import Part, render
 from content.qa_contacts import chosen, key_for
@@ -229,6 +230,8 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
                                        and any(word in question for word in _NOW_WORDS))
     for entry, score in kn.main.rank(question)[:RESOLVE_TOP] if question else []:
         key = resolve(kn, entry, question, entity)
+        if key and kn.main.disagrees(question, key):
+            score *= QUALIFIED_PENALTY  # 非全日制 asked, a clause on 全日制 found (or the reverse)
         if key and asks_when and _dated(kn, key):
             score += WHEN_BONUS  # "什么时候…": the answer is a date, whatever else it shares
             if key == "window" and _near(kn, now):
