@@ -267,6 +267,7 @@ async def fill_form(h: Harness) -> str:
     from tests.registration_helpers import id_number
     await h.send("/register")
     await h.press("✅ 同意并开始")
+    await h.press("✅ 同意提供身份证号")
     for typed in ("张三", id_number(), "138 1234 5678", "青溪卫生学校", "2022"):
         await h.send(typed)
     await h.press("专科（高职高专）")
