@@ -20,6 +20,7 @@ from bot.clock import Clock, parse_moment
 from bot.driver import ChatDriver
 from bot.recording import Call, RecordingSession
 from bot.settings import Settings
+from storage.files import private_dir
 
 HELP = """shell commands:
   :user ID          switch the current user
@@ -242,8 +243,8 @@ class Shell:
         opened, edited and :upload-ed."""
         if not call.files or call.method not in ("sendDocument", "sendPhoto"):
             return
-        folder = self.services.settings.var_dir / "shell-files"
-        folder.mkdir(parents=True, exist_ok=True)
+        # Exports and other documents with personal data: owner only, as the var dir.
+        folder = private_dir(self.services.settings.var_dir / "shell-files")
         for data in call.files.values():
             name = call.result.document.file_name if call.result is not None and \
                 call.result.document is not None else "file"

@@ -2,6 +2,12 @@
 
 Sessions are SQLModel's `AsyncSession` (a subclass of SQLAlchemy's): use ``session.exec(...)``;
 its ``session.execute`` is marked deprecated by SQLModel and warns.
+
+Personal data (issue 14 findings 3–5): every engine hides SQL parameters from its errors and logs
+(``hide_parameters``: a failing insert would otherwise print the row, ID number included); a
+SQLite file and its -wal/-shm are 0600 in a 0700 directory whatever the umask
+(storage/files.py), and every SQLite connection overwrites deleted content (``secure_delete``:
+upstream's default leaves deleted rows readable in free pages of the file).
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.files import private_sqlite
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any constant will do; it only has to be the same in every process sharing the database.
@@ -49,16 +57,18 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
 def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     """An async engine; for SQLite, the file's directory is created and the pragmas set."""
     parsed = normalize_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         path = _sqlite_file(parsed)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite(path)
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         engine = create_async_engine(parsed, **kwargs)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
