@@ -4,12 +4,14 @@ migration."""
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -130,3 +132,17 @@ async def test_the_migration_masks_rows_stored_before(db_url: str) -> None:
     assert questions == [(mask_personal_numbers(TYPED), mask_personal_numbers(TYPED))]
     assert names == [("4209**********1234.xlsx",)]
     assert "file_name" not in columns
+
+
+async def test_a_question_with_a_nul_character_is_answered_and_kept_masked(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL's text cannot hold NUL: such a question failed the whole update (and its
+    error logged the row, ID number included); now the character is dropped."""
+    await harness.send("/start xiaogan-2023")
+    with caplog.at_level(logging.ERROR):
+        calls = await harness.send(f"宿舍有空调吗\x00{ID}")
+    assert calls.texts and not caplog.records
+    async with harness.services.sessionmaker() as session:
+        stored = await _dump(session, "unanswered_questions")
+    assert ID not in stored and "4209**********1234" in stored
