@@ -159,6 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     q = actions.add_parser("check", help="the key in use against the database, every row")
     _db(q)
 
+    p = sub.add_parser("purge", help="delete personal data past its retention period")
+    p.add_argument("--dry-run", action="store_true", help="count only, change nothing")
+    p.add_argument("--jsonl", action="store_true")
+    _now(p)
+    _db(p)
+    _content(p)
+
     p = sub.add_parser("migrate", help="bring the database schema up to date")
     _db(p)
     return parser

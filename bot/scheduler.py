@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,6 +36,7 @@ from bot.delivery_results import SendReport
 from bot.staff_menus import sync_menus
 from content.reminders import due_now, in_quiet_hours, quiet_hours_start, render, reply_markup
 from storage.delivery import enqueue, existing_keys, expire_stale
+from storage.retention import PurgeReport, run_purge
 from storage.subscriptions import audience_user_ids
 
 if TYPE_CHECKING:
@@ -44,6 +46,8 @@ log = logging.getLogger(__name__)
 TICK_JOB_ID = "zhaolu.tick"
 TICK_SECONDS = 30
 TICK_LOCK_ID = 0x7A686C7469636B  # "zhltick": any constant shared by every process
+PURGE_JOB_ID = "zhaolu.purge"
+PURGE_AT = {"hour": 3, "minute": 30}  # Asia/Shanghai, daily: the quietest hour
 
 
 @dataclass
@@ -160,6 +164,22 @@ async def _tick_job(services: Services, bot: Bot) -> None:
         log.info("tick: %s", summary)
 
 
+async def purge_job(services: Services) -> PurgeReport | None:
+    """Retention, daily (storage/retention.py; `zhaolu purge` by hand): counts only are logged."""
+    try:
+        report, _, unknown = await run_purge(services.sessionmaker, services.catalogue.all(),
+                                             services.clock.now())
+    except Exception:  # tomorrow's run tries again; nothing half-done (one transaction)
+        log.exception("purge failed")
+        return None
+    done = ", ".join(f"{t} {report.action(t)} {n}" for t, n in report.counts.items() if n)
+    if done:
+        log.info("purge: %s", done)
+    if unknown:
+        log.warning("purge: no campaign file for %s, their rows are kept", ", ".join(unknown))
+    return report
+
+
 def start_scheduler(services: Services, bot: Bot, *,
                     seconds: float = TICK_SECONDS) -> AsyncIOScheduler:
     """Start the one scheduler; call it inside the running event loop (it binds to that loop)."""
@@ -175,6 +195,12 @@ def start_scheduler(services: Services, bot: Bot, *,
         # First run at start: catch up whatever came due while the process was down.
         next_run_time=datetime.now(SHANGHAI),
     )
+    # Once at start (a process restarted every night would otherwise never reach 03:30), then
+    # daily; idempotent, so a run more or less changes nothing.
+    scheduler.add_job(
+        purge_job, CronTrigger(**PURGE_AT, timezone=SHANGHAI), args=(services,),
+        id=PURGE_JOB_ID, replace_existing=True, misfire_grace_time=None, coalesce=True,
+        max_instances=1, next_run_time=datetime.now(SHANGHAI))
     scheduler.start()
 
     def wake() -> None:

@@ -25,6 +25,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from aiogram.fsm.state import State
@@ -32,6 +33,7 @@ from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from content.retention import UNFINISHED_DAYS
 from storage.models import FsmRecord
 
 if TYPE_CHECKING:
@@ -207,6 +209,10 @@ def build_fsm_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
+        # Unfinished forms are kept 30 days (content/retention.py): in Redis by expiry, the
+        # database's rows by `zhaolu purge` and its daily job.
+        ttl = timedelta(days=UNFINISHED_DAYS)
         return RedisStorage.from_url(
-            settings.redis_url, key_builder=redis_key_builder(settings.redis_prefix))
+            settings.redis_url, key_builder=redis_key_builder(settings.redis_prefix),
+            state_ttl=ttl, data_ttl=ttl)
     return SqlStorage(engine)
