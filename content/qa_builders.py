@@ -276,13 +276,21 @@ def _notice(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     return Part("notice", t("qa.notice.title"), tuple(lines), "")
 
 
+# Intents whose own silent wording says the notice sets no limit, and the profile field it is on.
+_LIMITS = {"age": "birth_date"}
+
+
 def _silent(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     intent = kn.table.intents.get(arg)
     if intent is None:
         return None
-    # An intent may have its own wording (qa.silent.age: 通知未规定年龄上限).
+    # An intent may have its own wording (qa.silent.age: 通知未规定年龄上限); one that says the
+    # notice sets no limit is not said while an eligibility rule reads the field it limits.
     own = f"qa.silent.{arg}"
-    line = t(own) if own in t else t("qa.silent", topic=intent.title)
+    spec = kn.campaign.eligibility
+    ruled = _LIMITS.get(arg) in {name for rule in spec.rules for name in rule.when} \
+        if spec is not None else False
+    line = t(own) if own in t and not ruled else t("qa.silent", topic=intent.title)
     clause = kn.campaign.contacts[0].clause if kn.campaign.contacts else ""
     return Part(f"silent:{arg}", intent.title, (line,), clause, covered=False)
 

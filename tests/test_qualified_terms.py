@@ -74,3 +74,14 @@ def test_a_word_of_the_notices_title_marks_no_clause_as_on_topic(notices: dict[s
     # 住院医师 is a term of the pay topic and in every clause of a 住院医师规范化培训 notice.
     reply = answer(notices["hubei-2015"], "培训期间有工资吗", parse_moment("2015-05-05T10:00"))
     assert reply.kind == FALLBACK and "招录原则" not in reply.text, reply.text
+
+
+def test_no_limit_is_not_said_where_a_rule_sets_one(xiaogan: Campaign) -> None:
+    # Xiaogan's 35-year rule stays; its facts on age are taken out: the notice's words are gone,
+    # the rule is not, so "通知未规定年龄上限" would be false.
+    sections = {key: [f for f in facts if "岁" not in f.text] for key, facts in
+                xiaogan.sections.items()}
+    stripped = xiaogan.model_copy(update={"sections": sections, "faq": []})
+    reply = answer(stripped, "年龄有要求吗", parse_moment("2023-05-10T10:00"))
+    assert "未规定年龄上限" not in reply.text, reply.text
+    assert reply.kind == FALLBACK
