@@ -308,3 +308,32 @@ async def test_without_a_self_check_the_form_says_what_to_confirm(chat: Harness)
     assert "QX2024-0001" in receipt
     assert "您的专科学历是全日制还是非全日制？" in receipt and "预登记表没有问到" in receipt
     assert await registered_verdict(chat) == "conditional"
+
+
+COUNTY_BOUNDARIES = [
+    (FULL_TIME, "eligible"),
+    ({**FULL_TIME, "major": "护理"}, "ineligible"),
+    ({**PART_TIME, "assistant_exam": "是"}, "eligible"),
+    ({**PART_TIME, "qualification": "执业助理医师"}, "eligible"),
+    ({**PART_TIME, "assistant_exam": "否"}, "ineligible"),
+    ({**FULL_TIME, "education": "中专"}, "ineligible"),
+    ({**FULL_TIME, "education": "本科"}, "conditional"),
+]
+HEADLINE = {"eligible": "符合报名条件", "ineligible": "不符合本次招录条件",
+            "conditional": "有条件：需要满足下面的条件"}
+
+
+@pytest.mark.parametrize(("profile", "verdict"), COUNTY_BOUNDARIES)
+def test_each_county_boundary_in_the_cli(capsys: pytest.CaptureFixture[str],
+                                         profile: dict[str, Any], verdict: str) -> None:
+    code, out, _ = run(capsys, profile, "--jsonl")
+    assert code == 0 and json.loads(out)["verdict"] == verdict
+
+
+@pytest.mark.parametrize(("profile", "verdict"), COUNTY_BOUNDARIES)
+async def test_each_county_boundary_in_the_chat(chat: Harness, profile: dict[str, Any],
+                                                verdict: str) -> None:
+    await chat.send(f"/start {COUNTY}")
+    await chat.send("/check")
+    text, _ = await answer_all(chat, profile)
+    assert HEADLINE[verdict] in text, text
