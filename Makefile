@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench shell clean
+.PHONY: run test lint bench shell clean fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# 20,000 random updates (tests/fuzz.py) with a random seed, printed on failure; SEED=N repeats one.
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz --updates $(or $(UPDATES),20000) $(if $(SEED),--seed $(SEED))
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
