@@ -16,10 +16,10 @@ from pydantic import ValidationError
 
 from content.catalogue import Catalogue
 from content.dates import cn_datetime
+from content.eligibility import InvalidProfile, parse_profile
 from content.eligibility_render import answers_text
 from content.masking import mask_personal_numbers, mask_phone
 from content.registration_text import summary_lines
-from content.schema_eligibility import Profile
 from content.texts import Raw, Texts
 
 QUESTION_SHOWN = 40  # characters of a stored question shown in the chat
@@ -78,9 +78,11 @@ def _registration(row: Mapping[str, Any], texts: Texts, catalogue: Catalogue) ->
 
 
 def _check(check: Mapping[str, Any], texts: Texts, catalogue: Catalogue) -> str:
-    try:
-        answers = answers_text(texts, Profile.model_validate(check["answers"]))
-    except ValidationError:  # a field renamed since: show it as stored
+    campaign = catalogue.get(check["campaign"])
+    spec = campaign.eligibility if campaign is not None else None
+    try:  # the campaign's own questions (study_mode …) under their labels
+        answers = answers_text(texts, parse_profile(check["answers"], spec), spec)
+    except (ValidationError, InvalidProfile):  # a field renamed since: show it as stored
         answers = "；".join(f"{k}：{v}" for k, v in check["answers"].items())
     return texts("mydata.check", campaign=_campaign_name(catalogue, check["campaign"]),
                  answers=answers, verdict=texts(f"mydata.verdict.{check['verdict']}")

@@ -337,3 +337,12 @@ async def test_each_county_boundary_in_the_chat(chat: Harness, profile: dict[str
     await chat.send("/check")
     text, _ = await answer_all(chat, profile)
     assert HEADLINE[verdict] in text, text
+
+
+async def test_mydata_shows_the_conditions_under_their_labels(chat: Harness) -> None:
+    await chat.send(f"/start {COUNTY}")
+    await chat.send("/check")
+    await answer_all(chat, {**PART_TIME, "assistant_exam": "否"})
+    shown = await chat.send("/mydata")
+    assert "学习形式：非全日制" in shown.text and "助理医师考试资格：否" in shown.text, shown.text
+    assert "study_mode" not in shown.text
