@@ -69,10 +69,14 @@ def _registration(row: Mapping[str, Any], texts: Texts, catalogue: Catalogue) ->
         texts("mydata.material_item", rule=rules.get(m["rule"], m["rule"]),
               result=texts("mydata.material_ok" if not m["problems"] else "mydata.material_bad"))
         for m in row["materials"])
+    consents = texts("mydata.consents", notice=_when(row.get("consented_at")),
+                     id_number=_when(row.get("id_consented_at"))) if row.get(
+        "consented_at") and row.get("id_consented_at") else ""
     return texts("mydata.registration", campaign=_campaign_name(catalogue, row["campaign"]),
                  receipt=row["receipt"], status=texts(f"registration.status.{row['status']}"),
                  lines=Raw(lines), created=_when(row["created_at"]),
                  history=Raw(texts("mydata.history", items=Raw(history)) if history else ""),
+                 consents=Raw(consents),
                  materials=Raw(texts("mydata.materials", items=Raw(materials))
                                if materials else ""))
 

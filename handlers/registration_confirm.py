@@ -5,6 +5,7 @@ receipt; two accounts with one ID number are kept apart by the database (storage
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from aiogram.types import CallbackQuery
@@ -104,6 +105,20 @@ async def _store(turn: Turn, campaign: Campaign, form: dict[str, Any], applicant
                                                registration_id=int(edit_id))
         if registration is not None and registration.status in repo.ACTIVE_STATUSES:
             return await repo.update(turn.session, registration=registration, **common)
-    return await repo.create(turn.session, campaign_slug=campaign.slug,
-                             receipt_prefix=campaign.form.receipt_prefix,
-                             user_id=turn.user.id, **common)
+    outcome = await repo.create(turn.session, campaign_slug=campaign.slug,
+                                receipt_prefix=campaign.form.receipt_prefix,
+                                user_id=turn.user.id, **common)
+    if outcome.kind == "created" and outcome.registration is not None:
+        # The two consents given before the form (handlers/registration_flow.py), kept with it.
+        outcome.registration.consented_at = _moment(form.get("consented_at"))
+        outcome.registration.id_consented_at = _moment(form.get("id_consented_at"))
+        turn.session.add(outcome.registration)
+        await turn.session.flush()
+    return outcome
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

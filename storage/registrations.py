@@ -83,6 +83,10 @@ class Registration(SQLModel, table=True):
     status_reason: str | None = Field(default=None, sa_type=Text)
     status_changed_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
     status_changed_by: int | None = Field(default=None, sa_type=BigInteger)
+    # When the applicant agreed to the privacy notice and, separately, to giving the ID number
+    # (PIPL Art. 14, 29: consent the controller can show); None for rows from before.
+    consented_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    id_consented_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
 
 
 class ReceiptCounter(SQLModel, table=True):

@@ -104,3 +104,15 @@ async def test_declining_keeps_questions_and_the_self_check(harness: Harness) ->
     assert "35周岁" in (await harness.send("年龄有什么要求")).text
     # Coming back: the notice and both consents again.
     assert "隐私说明" in (await harness.send("/register")).text
+
+
+async def test_both_consents_are_kept_with_the_registration(harness: Harness) -> None:
+    from tests.test_registration_my import register_xiaogan
+
+    await register_xiaogan(harness)
+    async with harness.services.sessionmaker() as session:
+        [row] = (await session.exec(select(Registration))).all()
+    assert row.consented_at == row.id_consented_at == harness.clock.now()
+    mydata = await harness.send("/mydata")
+    assert "同意隐私说明：2023年5月10日 10:00；单独同意提供身份证号：2023年5月10日 10:00" in \
+        mydata.text
