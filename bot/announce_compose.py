@@ -32,9 +32,14 @@ def header(campaign: Campaign, sender_label: str) -> str:
 
 
 def sender_label(campaign: Campaign, base_id: str | None) -> str:
-    """Who an announcement is from: the base for base staff, else the notice's issuer."""
+    """Who an announcement is from: the base for base staff, else the notice's issuer (a notice
+    without one: its first contact's organisation, else the campaign's name)."""
     base = next((b for b in campaign.plan.bases if b.id == base_id), None)
-    return base.name if base is not None else campaign.notice.issuer
+    if base is not None:
+        return base.name
+    if campaign.notice.issuer:
+        return campaign.notice.issuer
+    return campaign.contacts[0].organisation if campaign.contacts else campaign.name
 
 
 def kind_of(message: Message) -> str | None:

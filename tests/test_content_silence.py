@@ -136,3 +136,12 @@ def test_a_newer_file_is_refused_with_the_fix(tmp_path: Path) -> None:
     issues = check_file(_write(tmp_path, data)).issues
     assert len(issues) == 1 and issues[0].line == 1
     assert "请更新 zhaolu" in issues[0].message
+
+
+def test_an_announcement_from_a_notice_without_issuer_names_someone() -> None:
+    from bot.announce_compose import sender_label
+    from content.catalogue import load_catalogue
+
+    catalogue = load_catalogue(FIXTURES / "silent")
+    assert sender_label(catalogue.get("silent-2024"), None) == "静县 2024 助理全科医生培训"
+    assert sender_label(catalogue.get("hushed-2024"), None) == "默县卫生健康局"
