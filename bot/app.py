@@ -128,12 +128,20 @@ def _isolation(storage: BaseStorage) -> Any:
     return SimpleEventIsolation()
 
 
+REQUEST_TIMEOUT = 10.0
+POLL_TIMEOUT = 5  # getUpdates long poll, seconds
+
+
 def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     token = settings.bot_token.get_secret_value() if settings.bot_token else "42:shell"
-    if session is None and settings.telegram_api_url:
+    if session is None:
         from aiogram.client.session.aiohttp import AiohttpSession
-        from aiogram.client.telegram import TelegramAPIServer
+        from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        api = TelegramAPIServer.from_base(settings.telegram_api_url) \
+            if settings.telegram_api_url else PRODUCTION
+        # Every request gives up after REQUEST_TIMEOUT s (aiogram's default is 60): a stalled
+        # connection is abandoned in seconds, a long poll after POLL_TIMEOUT + REQUEST_TIMEOUT.
+        session = AiohttpSession(api=api, timeout=REQUEST_TIMEOUT)
     return Bot(token=token, session=session,
                default=DefaultBotProperties(parse_mode=ParseMode.HTML))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 
 from bot.logs import setup_logging
 from bot.settings import SettingsError, settings_for
@@ -25,7 +26,17 @@ def main(args: argparse.Namespace) -> int:
         raise SettingsError("ZHAOLU_NOW is for the local shell only; unset it (or unset "
                             "ZHAOLU_BOT_TOKEN to try the bot at that moment in the shell)")
     from bot.polling import run_polling
+    from bot.startup import EXIT_STARTUP, StartupError, mask_token_in_logs, masked_token
 
     setup_logging(settings.log_level)
-    asyncio.run(run_polling(settings, scheduler=not args.no_scheduler))
+    mask_token_in_logs(settings)
+    try:
+        asyncio.run(run_polling(settings, scheduler=not args.no_scheduler))
+    except StartupError as error:
+        if settings.log_level.upper() == "DEBUG":
+            raise
+        token = settings.bot_token.get_secret_value()
+        line = str(error).replace(token, masked_token(token))
+        print(f"zhaolu run: cannot start: {line}", file=sys.stderr)
+        return EXIT_STARTUP
     return 0

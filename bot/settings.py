@@ -70,6 +70,13 @@ class Settings(BaseSettings):
                                  "(e.g. 2023-05-10T10:00+08:00)") from None
         return value
 
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https:// (e.g. http://127.0.0.1:8081)")
+        return value.rstrip("/") if value else value
+
     @field_validator("admins", "coordinators", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -204,15 +204,24 @@ def redis_key_builder(prefix: str = "fsm") -> DefaultKeyBuilder:
     )
 
 
+REDIS_POOL = 100  # connections per process
+REDIS_POOL_WAIT = 20.0  # seconds an update waits for one before it fails
+
+
 def build_fsm_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
     """aiogram's RedisStorage when ZHAOLU_REDIS_URL is set, else SqlStorage on `engine`."""
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
+        from redis.asyncio import BlockingConnectionPool, Redis
 
         # Unfinished forms are kept 30 days (content/retention.py): in Redis by expiry, the
         # database's rows by `zhaolu purge` and its daily job.
         ttl = timedelta(days=UNFINISHED_DAYS)
-        return RedisStorage.from_url(
-            settings.redis_url, key_builder=redis_key_builder(settings.redis_prefix),
-            state_ttl=ttl, data_ttl=ttl)
+        # A burst (a restart with updates queued) waits up to REDIS_POOL_WAIT s for a
+        # connection instead of failing at the pool's limit, as redis-py's default pool does.
+        pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=REDIS_POOL,
+                                               timeout=REDIS_POOL_WAIT)
+        return RedisStorage(Redis(connection_pool=pool),
+                            key_builder=redis_key_builder(settings.redis_prefix),
+                            state_ttl=ttl, data_ttl=ttl)
     return SqlStorage(engine)

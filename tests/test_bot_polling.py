@@ -20,10 +20,11 @@ TOKEN = "123456:TEST-token"
 class FakeTelegram:
     """Speaks just enough Bot API: getMe, getUpdates (one /start, then nothing), sendMessage."""
 
-    def __init__(self) -> None:
+    def __init__(self, webhook: str = "") -> None:
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.sent = asyncio.Event()
         self.handed_out = False
+        self.webhook = webhook  # a webhook left set by an earlier deployment
 
     async def handle(self, request: web.Request) -> web.Response:
         assert request.match_info["token"] == TOKEN
@@ -35,7 +36,14 @@ class FakeTelegram:
     async def result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return {"id": 123456, "is_bot": True, "first_name": "招录助手", "username": "zl_bot"}
+        if method == "getWebhookInfo":
+            return {"url": self.webhook, "has_custom_certificate": False,
+                    "pending_update_count": 0}
+        if method == "deleteWebhook":
+            self.webhook = ""
+            return True
         if method == "getUpdates":
+            assert not self.webhook, "getUpdates while a webhook is set: Telegram answers 409"
             if not self.handed_out:
                 self.handed_out = True
                 return [{"update_id": 1, "message": {
@@ -60,7 +68,7 @@ def _decode(value: Any) -> Any:
 
 
 async def test_run_with_a_token_polls_and_answers(tmp_path: Path) -> None:
-    fake = FakeTelegram()
+    fake = FakeTelegram(webhook="https://old.example.org/hook?secret=1")
     app = web.Application()
     app.router.add_post("/bot{token}/{method}", fake.handle)
     runner = web.AppRunner(app)
@@ -89,3 +97,11 @@ async def test_run_with_a_token_polls_and_answers(tmp_path: Path) -> None:
     for method, params in fake.requests:
         assert not problems(method, params), (method, params)
     assert process.returncode == 0, stderr.decode()[-2000:]
+    # The leftover webhook was deleted, with a line saying so (its query string not shown).
+    assert methods.index("deleteWebhook") < methods.index("getUpdates")
+    log = stderr.decode()
+    assert "deleted the webhook that was set (https://old.example.org/hook)" in log
+    assert "TEST-token" not in log and "secret=1" not in log
+    # The long poll is short: a stalled connection is abandoned in seconds.
+    polls = [p for m, p in fake.requests if m == "getUpdates"]
+    assert all(int(p.get("timeout", 0)) <= 5 for p in polls)
