@@ -101,6 +101,9 @@ async def test_my_and_mydata_with_both_campaigns_fit(harness: Harness) -> None:
         await harness.press("✅ 确认提交")
     for command in ("/my", "/mydata"):
         calls = await harness.send(command)
-        assert "XG2023-0001" in calls.text and "FJ2023-0001" in calls.text
+        # /my lists both; /mydata pages its message and sends everything as a JSON document.
+        files = [data.decode() for c in calls for data in (c.files or {}).values()]
+        shown = calls.text + "".join(files)
+        assert "XG2023-0001" in shown and "FJ2023-0001" in shown
         assert all(visible_length(t) <= LIMIT for t in calls.texts), [
             visible_length(t) for t in calls.texts]
