@@ -34,8 +34,8 @@ def at_the_limits(slug: str = SLUG, section: str = SECTION) -> str:
 
 
 @pytest.mark.parametrize(("slug", "section", "says"), [
-    (SLUG + "x", SECTION, "at most 32 characters"),
-    (SLUG, SECTION + "s", "at most 24 characters"),
+    (SLUG + "x", SECTION, "最多 32 个字符"),
+    (SLUG, SECTION + "s", "最多 24 个字符"),
 ])
 def test_too_long_for_a_button_is_refused(tmp_path: Path, slug: str, section: str,
                                           says: str) -> None:

@@ -131,7 +131,7 @@ def test_check_content_accepts_the_summary_table_and_names_an_unknown_field(
     capsys.readouterr()
     assert cli(["check-content", str(broken)]) == 1
     out = capsys.readouterr().out
-    assert "exports[0].columns[2].field" in out and "(got 'ethnicity')" in out
+    assert "exports[0].columns[2].field" in out and "（现在是 'ethnicity'）" in out
 
 
 def test_the_fast_reader_reads_what_openpyxl_reads(xiaogan: Campaign) -> None:
