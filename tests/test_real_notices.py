@@ -21,6 +21,7 @@ from content.qa_reply import FALLBACK
 from content.schema import Campaign
 from content.texts import default_texts
 from tests.harness import Harness
+from tests.test_conditions import asked
 
 NOTICES = Path(__file__).parent / "fixtures" / "notices"
 HUBEI = "hubei-2015"
@@ -113,15 +114,6 @@ async def chat(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
                              content_dir=NOTICES)
     yield h
     await h.close()
-
-
-async def asked(h: Harness) -> str | None:
-    context = h.dispatcher.fsm.get_context(bot=h.bot, chat_id=1001, user_id=1001)
-    state = await context.get_state()
-    if state is None:
-        return None
-    field = state.split(":", 1)[1]
-    return str((await context.get_data())["el_field"]) if field == "condition" else field
 
 
 async def check(h: Harness, profile: dict[str, Any]) -> tuple[str, list[str]]:
