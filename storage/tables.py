@@ -22,3 +22,4 @@ import storage.staff  # noqa: F401
 import storage.status_imports  # noqa: F401
 import storage.subscriptions  # noqa: F401
 import storage.unanswered  # noqa: F401
+import storage.update_inbox  # noqa: F401
