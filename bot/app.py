@@ -15,6 +15,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.metrics import UpdateMetricsMiddleware
 from bot.middlewares import DatabaseMiddleware
 from bot.settings import Settings
 from content.catalogue import Catalogue, load_catalogue
@@ -106,6 +107,7 @@ def build_dispatcher(services: Services, *, fsm_storage: BaseStorage | None = No
     storage = fsm_storage or build_fsm_storage(services.settings, services.engine)
     dispatcher = Dispatcher(storage=storage, events_isolation=_isolation(storage),
                             **services.as_data())
+    dispatcher.update.outer_middleware(UpdateMetricsMiddleware())  # first: it times the rest
     dispatcher.update.outer_middleware(DatabaseMiddleware())
     dispatcher.include_router(build_router())
     # The staff inbox's forum groups: the one router that reads group chats, beside the tree.

@@ -255,6 +255,16 @@ async def status_counts(session: AsyncSession, *, key_prefix: str | None = None,
     return {status: count for status, count in result.all()}
 
 
+async def counts_by_kind(session: AsyncSession) -> dict[tuple[str, str], int]:
+    """Rows of the ledger by (message kind, status): what /metrics shows, the same from any
+    worker since it is read from the shared database."""
+    statement = (select(OutMessage.kind, Delivery.status, func.count())
+                 .join(OutMessage, col(OutMessage.key) == col(Delivery.message_key))
+                 .group_by(col(OutMessage.kind), col(Delivery.status)))
+    result = await session.exec(statement)
+    return {(kind, status): count for kind, status, count in result.all()}
+
+
 async def deliveries_of(session: AsyncSession, *, key: str) -> list[Delivery]:
     result = await session.exec(select(Delivery).where(Delivery.message_key == key)
                                 .order_by(col(Delivery.user_id)))
