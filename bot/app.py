@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.metrics import UpdateMetricsMiddleware
 from bot.middlewares import DatabaseMiddleware
 from bot.settings import Settings
+from bot.update_session import commit_before_requests
 from content.catalogue import Catalogue, load_catalogue
 from content.texts import Texts, default_texts
 from storage.engine import create_engine, make_sessionmaker, prepare_database
@@ -117,16 +118,17 @@ def build_dispatcher(services: Services, *, fsm_storage: BaseStorage | None = No
 
 
 def _isolation(storage: BaseStorage) -> Any:
-    """Serialise updates per user, so a double tap is handled after the first tap finished."""
+    """Serialise updates per user, so a double tap is handled after the first tap finished:
+    across workers with a short renewed Redis lock (bot/user_lock.py), else in this process."""
     from aiogram.fsm.storage.base import DefaultKeyBuilder
     from aiogram.fsm.storage.memory import SimpleEventIsolation
+    from aiogram.fsm.storage.redis import RedisStorage
 
-    try:
-        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
-    except ImportError:  # redis is a dependency, but the isolation must not hinge on it
-        return SimpleEventIsolation()
+    from bot.user_lock import RenewedRedisIsolation
+
     if isinstance(storage, RedisStorage):
-        return RedisEventIsolation(storage.redis, key_builder=DefaultKeyBuilder(with_destiny=True))
+        return RenewedRedisIsolation(storage.redis,
+                                     key_builder=DefaultKeyBuilder(with_destiny=True))
     return SimpleEventIsolation()
 
 
@@ -145,5 +147,7 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
         # Every request gives up after REQUEST_TIMEOUT s (aiogram's default is 60): a stalled
         # connection is abandoned in seconds, a long poll after POLL_TIMEOUT + REQUEST_TIMEOUT.
         session = AiohttpSession(api=api, timeout=REQUEST_TIMEOUT)
-    return Bot(token=token, session=session,
-               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    bot = Bot(token=token, session=session,
+              default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    commit_before_requests(bot)  # no transaction open during a Bot API call
+    return bot

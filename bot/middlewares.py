@@ -9,15 +9,18 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 
+from bot.update_session import current_session
 from storage.fsm import bind_session
 from storage.users import set_campaign, touch_user
 
 
 class DatabaseMiddleware(BaseMiddleware):
-    """Opens the update's session, records the user, commits once after the handler.
+    """Opens the update's session, records the user, commits after the handler.
 
-    This is the one place that commits for handlers (see STYLE.md): a handler that raises leaves
-    nothing half-written.
+    This is the one place that commits for handlers (see STYLE.md), with one helper: the session
+    is also committed before each Bot API request the handler makes (bot/update_session.py), so
+    no transaction spans a Telegram round trip. A handler that raises before its first request
+    leaves nothing written; one that raises after it keeps what it wrote before that request.
     """
 
     async def __call__(
@@ -52,7 +55,7 @@ class DatabaseMiddleware(BaseMiddleware):
             data["campaign"] = catalogue.get(slug) if slug else None
             # FSM writes join this transaction: on SQLite a second connection would wait for
             # this one's write lock, and state and data should commit or roll back together.
-            with bind_session(session):
+            with bind_session(session), current_session(session):
                 result = await handler(event, data)
             await session.commit()
             return result

@@ -29,6 +29,16 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any constant will do; it only has to be the same in every process sharing the database.
 _MIGRATION_LOCK_ID = 0x7A68616F6C75  # "zhaolu"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Connection pools, per process. Transactions are short (never open across a Bot API call:
+# bot/update_session.py), so a connection is checked out for milliseconds per update.
+# SQLite: one writer at a time whatever the pool, and each aiosqlite connection is a thread of
+# its own; a few kept open (overflow ones are closed on return, and reopening costs a thread and
+# the pragmas) serve hundreds of updates a second. The FSM storage holds one for itself.
+SQLITE_POOL = {"pool_size": 10, "max_overflow": 5, "pool_timeout": 30}
+# PostgreSQL: at most 20 connections per process, waited for up to 30 s (then the update fails
+# into the error reply): 3 workers and the CLI stay well under PostgreSQL's default
+# max_connections (100). README "Deploying" says how to count them.
+POSTGRES_POOL = {"pool_size": 10, "max_overflow": 10, "pool_timeout": 30}
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -70,10 +80,14 @@ def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
         if path is not None:
             private_sqlite(path)
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        if path is not None:  # an in-memory database gets SQLAlchemy's single-connection pool
+            kwargs = {**SQLITE_POOL, **kwargs}
         engine = create_async_engine(parsed, **kwargs)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if parsed.get_backend_name() == "postgresql":
+        kwargs = {**POSTGRES_POOL, **kwargs}
     return create_async_engine(parsed, **kwargs)
 
 

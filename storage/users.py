@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.engine import upsert_insert
 from storage.models import User
+
+# last_seen is for retention (silent for 30 days) and /mydata: minutes do not matter, and not
+# writing it on every update lets most updates take no write lock at all (SQLite has one).
+LAST_SEEN_EVERY = timedelta(minutes=5)
 
 
 async def touch_user(
@@ -21,12 +25,17 @@ async def touch_user(
     username: str | None,
     now: datetime,
 ) -> User:
-    """Create or refresh a user from Telegram's view of them, in one round trip.
+    """Create or refresh a user from Telegram's view of them; a read only, when nothing changed.
 
-    Writing again means they have not (or no longer) blocked the bot, so blocked_at is cleared.
+    Written when the user is new, their names changed, they had blocked the bot (writing again
+    means they no longer do: blocked_at is cleared), or last_seen is LAST_SEEN_EVERY old.
     """
-    insert = upsert_insert(session.bind.dialect.name)
     fresh = {"first_name": first_name, "last_name": last_name, "username": username}
+    # Another object for this id may already sit in the session: refresh it.
+    user = await session.get(User, user_id, populate_existing=True)
+    if user is not None and _up_to_date(user, fresh, now):
+        return user
+    insert = upsert_insert(session.bind.dialect.name)
     statement = (
         insert(User)
         .values(id=user_id, first_seen=now, last_seen=now, blocked_at=None, **fresh)
@@ -34,11 +43,18 @@ async def touch_user(
             index_elements=[User.id], set_={**fresh, "last_seen": now, "blocked_at": None}
         )
         .returning(User)
-        # Another object for this id may already sit in the session: refresh it.
         .execution_options(populate_existing=True)
     )
     result = await session.exec(statement)
     return result.scalar_one()
+
+
+def _up_to_date(user: User, fresh: dict[str, str | None], now: datetime) -> bool:
+    """Nothing to write: same names, not blocked, seen recently (a clock set back counts as
+    not recent: the shell's and the tests' clocks move both ways)."""
+    recent = timedelta(0) <= now - user.last_seen < LAST_SEEN_EVERY
+    return recent and user.blocked_at is None and all(
+        getattr(user, name) == value for name, value in fresh.items())
 
 
 async def get_user(session: AsyncSession, *, user_id: int) -> User | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import event
+
 from storage.types import SHANGHAI
 from storage.users import (
     get_user,
@@ -87,3 +89,46 @@ async def test_blocked_users_are_not_reachable_until_they_write_again(sessionmak
         assert list(await reachable_user_ids(session, campaign_slug="fujian-2023")) == [1, 2]
         back = await get_user(session, user_id=2)
         assert back is not None and back.blocked_at is None and back.campaign_slug == "fujian-2023"
+
+
+async def test_last_seen_is_written_only_when_minutes_old(sessionmaker):
+    """Most updates write nothing (SQLite's one write lock stays free); a new user, new names,
+    a blocked user writing again and a last_seen LAST_SEEN_EVERY old are still written."""
+    from storage.users import LAST_SEEN_EVERY
+
+    async def stored_last_seen():
+        async with sessionmaker() as session:
+            return (await get_user(session, user_id=BIG_ID)).last_seen
+
+    async def touch_at(now, **names):
+        """The statements the touch ran."""
+        statements: list[str] = []
+        engine = sessionmaker.kw["bind"].sync_engine
+
+        def seen(_conn, _cursor, statement, *_args):
+            statements.append(statement.split()[0].upper())
+
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            async with sessionmaker() as session:
+                await _touch(session, now=now, **names)
+                await session.commit()
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        return statements
+
+    assert "INSERT" in await touch_at(T0)
+    soon = T0 + LAST_SEEN_EVERY - timedelta(seconds=1)
+    assert await touch_at(soon) == ["SELECT"]
+    assert await stored_last_seen() == T0
+    await touch_at(soon, first_name="小明明")
+    assert await stored_last_seen() == soon
+    async with sessionmaker() as session:
+        await mark_blocked(session, user_id=BIG_ID, now=soon)
+        await session.commit()
+    await touch_at(soon + timedelta(seconds=1), first_name="小明明")
+    async with sessionmaker() as session:
+        assert (await get_user(session, user_id=BIG_ID)).blocked_at is None
+    late = soon + timedelta(seconds=1) + LAST_SEEN_EVERY
+    await touch_at(late, first_name="小明明")
+    assert await stored_last_seen() == late
