@@ -1,0 +1,79 @@
+"""One update at a time per user across workers: a short Redis lock, renewed while it is held.
+
+aiogram's RedisEventIsolation takes a 60 s lock and never renews it (issue 15): a worker killed
+mid-update left that user waiting ~55 s, and a handler running past 60 s lost its lock, so two of
+the user's updates ran at once. Here the lock lives LOCK_SECONDS and a background task renews
+it every RENEW_EVERY while the handler runs: a dead worker's lock frees within LOCK_SECONDS, a
+live one keeps it however long it works. An update waits at most LOCK_WAIT for the user's lock
+(longer than a lifetime, so a dead holder never makes it fail); past that another worker is
+still busy with this user and the update fails into the polite error reply instead of running
+beside the other one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiogram.fsm.storage.base import BaseEventIsolation, KeyBuilder, StorageKey
+from redis.asyncio import Redis
+from redis.asyncio.lock import Lock
+from redis.exceptions import LockError, LockNotOwnedError, RedisError
+
+log = logging.getLogger(__name__)
+LOCK_SECONDS = 15.0
+RENEW_EVERY = LOCK_SECONDS / 3  # two renewals may fail (a Redis hiccup) before it lapses
+LOCK_WAIT = 2 * LOCK_SECONDS
+POLL = 0.05  # seconds between tries while another update of the user runs
+
+
+class UserBusy(LockError):
+    """The user's lock stayed taken for the whole wait: another worker is still at work."""
+
+
+class RenewedRedisIsolation(BaseEventIsolation):
+    """Per-user lock in Redis with a short lifetime, renewed in the background (module doc)."""
+
+    def __init__(self, redis: Redis, key_builder: KeyBuilder, *, lifetime: float = LOCK_SECONDS,
+                 wait: float = LOCK_WAIT) -> None:
+        self.redis = redis
+        self.key_builder = key_builder
+        self.lifetime = lifetime
+        self.wait = wait
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncIterator[None]:
+        name = self.key_builder.build(key, "lock")
+        held = Lock(self.redis, name, timeout=self.lifetime, sleep=POLL,
+                    blocking_timeout=self.wait, thread_local=False)
+        if not await held.acquire():
+            raise UserBusy(f"lock {name} still held after {self.wait:.0f} s")
+        renewer = asyncio.create_task(self._renew(held))
+        try:
+            yield
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+            try:
+                await held.release()
+            except LockError:  # lapsed (Redis unreachable for a lifetime): nothing to free
+                log.warning("user lock %s had lapsed before the update finished", name)
+
+    async def _renew(self, held: Lock) -> None:
+        """Reset the lock's lifetime every lifetime/3 until cancelled."""
+        while True:
+            await asyncio.sleep(self.lifetime / 3)
+            try:
+                await held.reacquire()
+            except LockNotOwnedError:
+                log.warning("user lock %s lapsed while its update ran", held.name)
+                return
+            except RedisError:  # the next renewal may still make it in time
+                log.warning("could not renew user lock %s", held.name, exc_info=True)
+
+    async def close(self) -> None:
+        """The Redis client belongs to the FSM storage, which closes it."""

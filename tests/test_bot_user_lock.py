@@ -1,0 +1,109 @@
+"""The per-user Redis lock (bot/user_lock.py) on a real Redis: a dead holder's lock frees within
+its lifetime, a long handler keeps it past many lifetimes, and the wait is bounded."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
+from redis.asyncio import Redis
+
+from bot.user_lock import RenewedRedisIsolation, UserBusy
+from tests.harness import Harness
+
+KEY = StorageKey(bot_id=42, chat_id=7001, user_id=7001)
+LIFETIME = 0.6
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+def _isolation(redis: Redis, prefix: str, *, wait: float = 5.0) -> RenewedRedisIsolation:
+    return RenewedRedisIsolation(redis, DefaultKeyBuilder(prefix=prefix, with_destiny=True),
+                                 lifetime=LIFETIME, wait=wait)
+
+
+async def test_a_lock_left_by_a_killed_process_frees_within_its_lifetime(
+        redis: Redis, redis_url: str, redis_prefix: str) -> None:
+    child = textwrap.dedent(f"""
+        import asyncio, os, signal
+        from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
+        from redis.asyncio import Redis
+        from bot.user_lock import RenewedRedisIsolation
+
+        async def main():
+            isolation = RenewedRedisIsolation(
+                Redis.from_url({redis_url!r}),
+                DefaultKeyBuilder(prefix={redis_prefix!r}, with_destiny=True), lifetime=1.5)
+            async with isolation.lock(StorageKey(bot_id=42, chat_id=7001, user_id=7001)):
+                os.kill(os.getpid(), signal.SIGKILL)  # mid-update, nothing released
+
+        asyncio.run(main())
+    """)
+    done = subprocess.run([sys.executable, "-c", child], cwd=Path(__file__).parent.parent,
+                          capture_output=True, timeout=30, check=False)
+    assert done.returncode == -9, done.stderr.decode()
+    name = DefaultKeyBuilder(prefix=redis_prefix, with_destiny=True).build(KEY, "lock")
+    left = await redis.pttl(name)
+    assert 0 < left <= 1500  # the dead worker's lock is there, with its short lifetime
+    begin = time.monotonic()
+    async with _isolation(redis, redis_prefix).lock(KEY):
+        waited = time.monotonic() - begin
+    assert left / 1000 - 0.5 < waited < left / 1000 + 0.5
+
+
+async def test_a_long_handler_keeps_its_lock_past_many_lifetimes(
+        redis: Redis, redis_prefix: str) -> None:
+    isolation = _isolation(redis, redis_prefix)
+    name = isolation.key_builder.build(KEY, "lock")
+    order: list[str] = []
+
+    async def long_handler() -> None:
+        async with isolation.lock(KEY):
+            order.append("first in")
+            for _ in range(8):  # 2.4 s, four lifetimes
+                await asyncio.sleep(LIFETIME / 2)
+                assert 0 < await redis.pttl(name) <= LIFETIME * 1000
+            order.append("first out")
+
+    async def double_tap() -> None:
+        await asyncio.sleep(0.1)
+        async with isolation.lock(KEY):
+            order.append("second in")
+
+    await asyncio.gather(long_handler(), double_tap())
+    assert order == ["first in", "first out", "second in"]
+    assert await redis.exists(name) == 0  # released, not left to expire
+
+
+async def test_the_wait_for_a_busy_user_is_bounded(redis: Redis, redis_prefix: str) -> None:
+    holder = _isolation(redis, redis_prefix)
+    impatient = _isolation(redis, redis_prefix, wait=0.3)
+    async with holder.lock(KEY):
+        begin = time.monotonic()
+        with pytest.raises(UserBusy):
+            async with impatient.lock(KEY):
+                pytest.fail("ran beside the holder")
+        assert time.monotonic() - begin < 1.0
+
+
+async def test_the_dispatcher_on_redis_uses_the_renewed_lock(
+        db_url: str, redis_url: str, redis_prefix: str, tmp_path: Path) -> None:
+    harness = await Harness.create(db_url, var_dir=tmp_path / "var", redis_url=redis_url,
+                                   redis_prefix=redis_prefix)
+    try:
+        assert isinstance(harness.dispatcher.fsm.events_isolation, RenewedRedisIsolation)
+        assert "招录助手" in (await harness.send("/start")).text
+    finally:
+        await harness.close()
