@@ -24,6 +24,11 @@ TERM_MIN = 0.75
 # A fact that names the topic's terms more often leans to being about it (capped).
 MENTION_BONUS = 0.15
 MENTIONS_MAX = 4
+# A fact headed by a term the question says (笔试 for "有笔试吗") is about it; one that only
+# mentions it (无须参加笔试 in the clause on postgraduates) is about something else.
+HEADING_BONUS = 0.5
+# When a question says some of a topic's terms, the others weigh this much in its centrality.
+UNNAMED_WEIGHT = 0.5
 # "非全日制", "不是应届", "非本县": a qualified term is another category than its base term. The
 # two units after the prefix stand for the term (全日, 应届, 本县); 是不是 asks, it does not deny.
 _QUALIFIED = re.compile(r"(?<!是)(?:非|不是)((?:[\u4e00-\u9fff\ue000-\uf8ff]){2})")
@@ -95,10 +100,15 @@ class Index:
         self._idf = {}
         self._terms = {}
         self._texts: dict[str, list[str]] = {}
+        self._headings: dict[str, str] = {}
         self._qualified = None
 
-    def add(self, key: str, phrasings: Iterable[str], weight: float = 1.0) -> None:
-        """Add an entry's phrasings; adding to an existing key adds more phrasings to it."""
+    def add(self, key: str, phrasings: Iterable[str], weight: float = 1.0,
+            heading: str = "") -> None:
+        """Add an entry's phrasings; adding to an existing key adds more phrasings to it.
+        `heading`: what the entry is about in a few words (a fact's title)."""
+        if heading:
+            self._headings[key] = heading
         seen: set[str] = set()
         for text in phrasings:
             normalised = normalise(text, self.lexicon)
@@ -204,20 +214,25 @@ class Index:
             found = self._terms[term] = self.rank(normalise(term, self.lexicon), coverage=True)
         return found
 
-    def best_on_topic(self, question: str, topic: str) -> str | None:
+    def best_on_topic(self, question: str, topic: str, core: str = "") -> str | None:
         """The entry that is about the topic (space-separated terms) and, among those, closest
         to the (normalised) question.
 
         An entry is about the topic when it contains one of the topic's terms (nearly) whole; the
-        more terms it holds, the more central it is."""
+        more terms it holds, the more central it is. When the question says some of the terms
+        itself (往届 in "往届生可以报吗"), the entry must hold them, not only another term of the
+        topic that many clauses share (毕业生); when no entry holds them, only the terms of the
+        topic's `core` (its name: 考试录取 for "有笔试吗") still mark an entry as about it."""
         # A term of the notice's own title (住院医师 in a 住院医师规范化培训 notice) is in every
         # fact of it: it cannot mark one as being about the topic.
         terms = [t for t in topic.split() if not self._in_background(t)] or topic.split()
-        on_topic: dict[str, float] = {}
-        for term in terms:
-            for key, share in self.covering(term):
-                if share >= TERM_MIN:
-                    on_topic[key] = on_topic.get(key, 0.0) + share / len(terms)
+        named = self._named(question, terms)
+        on_topic = self._central(terms, named)
+        if named:
+            # The core as written: synonyms may fold a name whole (考试录取 -> 笔试).
+            in_core = [t for t in terms if t in core] or self._named(self._flat(core), terms)
+            on_topic = self._holding(named, on_topic) or self._holding(in_core, on_topic,
+                                                                       share=0.0)
         if not on_topic:
             return None
         # Among them the question's own words tell them apart (执业医师 vs 执业助理医师).
@@ -225,8 +240,50 @@ class Index:
         top = max(by_question.values()) or 1.0
         # Of facts alike on both, the one that says the topic's terms more often is about it
         # (财政补助 three times in the clause on its use, once in the one on pay).
+        # A heading naming what the question says counts as far as the question's other words
+        # allow it ("生活补助按啥发放 没报到有吗" is about 报到 more than the clause on 生活补助).
         return max(on_topic, key=lambda key: by_question[key] / top + on_topic[key]
-                   + MENTION_BONUS * self._mentions(key, terms))
+                   + MENTION_BONUS * self._mentions(key, named or terms)
+                   + HEADING_BONUS * self._headed(key, named) * by_question[key] / top)
+
+    def _headed(self, key: str, terms: list[str]) -> bool:
+        """Whether the entry's heading says one of the terms as written: synonyms fold too
+        much for this (技能操作考试 would say 笔试)."""
+        heading = self._headings.get(key, "")
+        return any(term in heading for term in terms)
+
+    def _named(self, question: str, terms: list[str]) -> list[str]:
+        """The topic terms the (normalised) question says."""
+        flat = question.replace(" ", "")
+        return [t for t in terms if (norm := self._flat(t)) and norm in flat]
+
+    def _central(self, terms: list[str], named: list[str]) -> dict[str, float]:
+        """Entries holding one of the terms, the more terms the more central; when the question
+        says some of them, the others count less (录取 in a clause, for "有笔试吗")."""
+        weights = {t: 1.0 if not named or t in named else UNNAMED_WEIGHT for t in terms}
+        total = sum(weights.values())
+        on_topic: dict[str, float] = {}
+        for term in terms:
+            for key, share in self.covering(term):
+                if share >= TERM_MIN:
+                    on_topic[key] = on_topic.get(key, 0.0) + share * weights[term] / total
+        return on_topic
+
+    def _holding(self, terms: list[str], on_topic: dict[str, float],
+                 share: float = 0.5) -> dict[str, float]:
+        """Those of `on_topic` holding more than `share` of the terms' weight (any of them with
+        share 0), each term weighing by how rare it is among the entries: the rare word a
+        question turns on counts, a word many clauses share does not make up for it."""
+        held = {t: {k for k, s in self.covering(t) if s >= TERM_MIN} for t in terms}
+        rarity = {t: math.log(1 + (len(self._entries) + 1) / (len(keys) + 0.5))
+                  for t, keys in held.items()}
+        need = sum(rarity.values()) * share
+        return {key: centrality for key, centrality in on_topic.items()
+                if (weight := sum(rarity[t] for t, keys in held.items() if key in keys)) > 0
+                and weight >= need}
+
+    def _flat(self, term: str) -> str:
+        return normalise(term, self.lexicon).replace(" ", "")
 
     def _in_background(self, term: str) -> bool:
         flat = normalise(term, self.lexicon).replace(" ", "")

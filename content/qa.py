@@ -303,7 +303,7 @@ def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> 
         return entry
     intent = kn.table.intents[ident]
     campaign = kn.campaign
-    builder = intent.answer
+    builder, core = intent.answer, intent.title
     base = entity.ref if entity and entity.ref.startswith("base:") else None
     # A question plainly about a topic this notice leaves out gets "the notice does not say"
     # (or the intent's `otherwise`), not the next-best answer about something else.
@@ -311,16 +311,16 @@ def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> 
     if not _names_topic(question, intent):
         otherwise = None  # matched on the question's frame (能不能报名), not on its topic
     if builder in ("fact", "silent"):
-        return kn.facts.best_on_topic(question, intent.topic) or otherwise
+        return kn.facts.best_on_topic(question, intent.topic, core) or otherwise
     if builder == "event":
         # Asked for a date: a fact on the topic answers only if it gives one.
-        fact = kn.facts.best_on_topic(question, intent.topic)
+        fact = kn.facts.best_on_topic(question, intent.topic, core)
         # "报名以后会审核吗" is not asking for a date: the notice's clause on the topic answers.
         fits = fact is not None and (_dated(kn, fact) or _WHEN not in question)
-        return kn.events.best_on_topic(question, intent.topic) or (fact if fits else None) \
+        return kn.events.best_on_topic(question, intent.topic, core) or (fact if fits else None) \
             or otherwise
     if builder == "materials" and not campaign.registration.materials:
-        return kn.facts.best_on_topic(question, intent.topic) or otherwise
+        return kn.facts.best_on_topic(question, intent.topic, core) or otherwise
     if builder == "quota":
         return f"quota:{base}" if base else "quota"
     if builder == "contacts":

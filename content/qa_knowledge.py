@@ -111,14 +111,16 @@ class Knowledge:
                 self.main.add(key, fact.keywords, KEYWORD_WEIGHT)
                 self.main.add(key, [fact.text], TEXT_WEIGHT)
                 # One document per fact: how much of a topic a fact covers decides.
-                self.facts.add(key, [" ".join([fact.title, *fact.keywords, fact.text])])
+                self.facts.add(key, [" ".join([fact.title, *fact.keywords, fact.text])],
+                               heading=fact.title)
         self._build_structured()
 
     def _build_structured(self) -> None:
         """Structured parts are answers too, found by their own words (身份证正反面)."""
         campaign = self.campaign
         for event in campaign.events:
-            self.events.add(f"event:{event.id}", [f"{event.title} {event.text}"])
+            self.events.add(f"event:{event.id}", [f"{event.title} {event.text}"],
+                            heading=event.title)
             self.main.add(f"event:{event.id}", [event.title], TITLE_WEIGHT)
             self.main.add(f"event:{event.id}", [event.text], TEXT_WEIGHT)
         materials = campaign.registration.materials

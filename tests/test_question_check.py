@@ -52,3 +52,21 @@ def test_a_guess_names_the_closest_clause(capsys: pytest.CaptureFixture[str]) ->
     code, lines = run(capsys, str(NOTICES / "hubei-2015.yaml"), "--questions")
     quotas = next(line for line in lines if line.startswith("quotas\t"))
     assert quotas.split("\t")[2].startswith(f"{NOT_SAID}（最接近：")
+
+
+@pytest.mark.parametrize(("slug", "question", "cites"), [
+    # The county notice says nothing of 往届: its clause on 全日制毕业生 shares only 毕业生.
+    ("qingxi-2024", "graduates", None),
+    # Four Hubei clauses mention 笔试; the one headed 笔试 is about it, not the one on
+    # postgraduates (无须参加笔试), which also holds 录取, another word of the topic.
+    ("hubei-2015", "exam", ("三、招生程序（一）2", "笔试")),
+])
+def test_a_question_cites_the_clause_on_its_own_topic_word(
+        slug: str, question: str, cites: tuple[str, str] | None) -> None:
+    campaign = load_catalogue(NOTICES).get(slug)
+    assert campaign is not None
+    row = next(row for row in check_questions(campaign) if row.id == question)
+    if cites is None:
+        assert not row.said and row.line().endswith(NOT_SAID), row.line()
+    else:
+        assert row.said and (row.clause, row.title) == cites, row.line()
