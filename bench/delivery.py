@@ -139,15 +139,18 @@ async def _enqueue(sessionmaker: Any, key: str, count: int, copy: bool = False) 
 
 
 def _sender(base: str, sessionmaker: Any, rate: float = SEND_RATE) -> Any:
-    from aiogram import Bot
-    from aiogram.client.session.aiohttp import AiohttpSession
-    from aiogram.client.telegram import TelegramAPIServer
+    from dataclasses import replace
 
+    from bot.api_retry import LEDGER
+    from bot.app import build_bot
     from bot.delivery import Sender
+    from bot.settings import Settings
 
-    session = AiohttpSession(api=TelegramAPIServer.from_base(base))
-    bot = Bot("42:bench", session=session)
-    return Sender(bot, sessionmaker, rate=rate, max_in_flight=IN_FLIGHT, backoff=BACKOFF)
+    # The Bot as `zhaolu run` builds it, its retry middleware included: the sender's calls must
+    # pass through it once each.
+    bot = build_bot(Settings(bot_token="42:bench", telegram_api_url=base))
+    return Sender(bot, sessionmaker, rate=rate, max_in_flight=IN_FLIGHT,
+                  policy=replace(LEDGER, base=BACKOFF))
 
 
 async def _run(base: str, sessionmaker: Any, key: str, count: int, stop_at: int | None,

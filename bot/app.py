@@ -14,6 +14,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.api_retry import RetryMiddleware, RetryPolicy, UpdateContext, install_retry
 from bot.clock import Clock
 from bot.metrics import UpdateMetricsMiddleware
 from bot.middlewares import DatabaseMiddleware
@@ -109,6 +110,7 @@ def build_dispatcher(services: Services, *, fsm_storage: BaseStorage | None = No
     dispatcher = Dispatcher(storage=storage, events_isolation=_isolation(storage),
                             **services.as_data())
     dispatcher.update.outer_middleware(UpdateMetricsMiddleware())  # first: it times the rest
+    dispatcher.update.outer_middleware(UpdateContext())  # which update a Bot API call answers
     dispatcher.update.outer_middleware(DatabaseMiddleware())
     dispatcher.include_router(build_router())
     # The staff inbox's forum groups: the one router that reads group chats, beside the tree.
@@ -136,7 +138,9 @@ REQUEST_TIMEOUT = 10.0
 POLL_TIMEOUT = 5  # getUpdates long poll, seconds
 
 
-def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+def build_bot(settings: Settings, session: BaseSession | None = None, *,
+              retry: RetryMiddleware | None = None) -> Bot:
+    """The Bot, every call of which goes through the retry policy (`retry`: tests shorten it)."""
     token = settings.bot_token.get_secret_value() if settings.bot_token else "42:shell"
     if session is None:
         from aiogram.client.session.aiohttp import AiohttpSession
@@ -150,4 +154,8 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     bot = Bot(token=token, session=session,
               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     commit_before_requests(bot)  # no transaction open during a Bot API call
+    # Inside the commit: the retries of one call (up to ZHAOLU_REPLY_RETRY_SECONDS) hold no
+    # transaction either.
+    install_retry(session, retry or RetryMiddleware(
+        RetryPolicy(budget=settings.reply_retry_seconds)), replace=retry is not None)
     return bot

@@ -6,11 +6,15 @@ announcements); both share the one rate limit below.
 - a global token bucket (`rate` messages/s, `burst` in hand): in any second at most
   rate + burst requests, so a server enforcing a per-second cap sees no more (bot/limits.py);
 - at most one message per second per chat (https://core.telegram.org/bots/faq, "broadcasting");
-- 429: `retry_after` pauses ALL sends, not only the chat's (the limit is the bot's), and the
-  message is retried;
-- 5xx and network errors: retried with exponential backoff, up to `max_attempts`; a 5xx or a
-  429 leaves the chat's turn unspent (nothing reached it), a network error spends it (it may
-  have);
+- Telegram's answers are read by the one retry policy of every Bot API call (bot/api_retry.py,
+  `policy`, LEDGER by default); the sender applies it itself, across the rows it holds, ticks
+  and restarts, and makes each call once (`single_attempt`: the Bot's retry middleware leaves
+  it alone, so nothing is retried twice over);
+- 429: `retry_after` (policy's jitter added) pauses ALL sends, not only the chat's (the limit is
+  the bot's), and the message is retried;
+- 5xx and network errors: retried after the policy's jittered backoff, up to `max_attempts`; a
+  5xx or a 429 leaves the chat's turn unspent (nothing reached it), a network error spends it
+  (it may have);
 - 403: the user blocked the bot: the row is `blocked` and the user marked, no more sends to them;
 - other 4xx: `failed`, retrying cannot help; for a copy whose source message was deleted,
   the whole message stops (every other copy would fail the same way);
@@ -40,19 +44,13 @@ from typing import Any, TypeVar
 from weakref import WeakKeyDictionary, WeakSet
 
 from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramEntityTooLarge,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import metrics
+from bot.api_retry import LEDGER, RATE_LIMITED, SERVER, RetryPolicy, retry_reason, single_attempt
 from bot.clock import SHANGHAI
 from bot.delivery_results import GroupCommit, SendReport, describe
 from bot.limits import ChatPacer, Sleep, TokenBucket
@@ -78,15 +76,15 @@ class Sender:
     def __init__(self, bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], *,
                  rate: float = 25.0, burst: float = 2.0, per_chat_interval: float = 1.0,
                  max_in_flight: int = 4, batch: int = 100, max_attempts: int = 5,
-                 backoff: float = 1.0, max_backoff: float = 60.0,
-                 until: datetime | None = None, urgent_only: bool = False,
+                 policy: RetryPolicy = LEDGER, until: datetime | None = None,
+                 urgent_only: bool = False,
                  cancel_check_interval: float = 1.0,
                  now: Callable[[], datetime] = lambda: datetime.now(SHANGHAI),
                  monotonic: Callable[[], float] = time.monotonic,
                  sleep: Sleep = asyncio.sleep) -> None:
         self.bot, self.sessionmaker = bot, sessionmaker
         self.max_in_flight, self.batch, self.max_attempts = max_in_flight, batch, max_attempts
-        self.backoff, self.max_backoff, self.until = backoff, max_backoff, until
+        self.policy, self.until = policy, until
         self.urgent_only, self.cancel_check_interval = urgent_only, cancel_check_interval
         self._now, self._monotonic, self._sleep = now, monotonic, sleep
         self.bucket = TokenBucket(rate, burst, monotonic=monotonic, sleep=sleep)
@@ -229,35 +227,45 @@ class Sender:
                 reached = True  # unless Telegram says it refused the call
                 try:
                     message_id = await self._send(item.user_id, payload, markup)
-                except (TelegramRetryAfter, TelegramServerError):
-                    reached = False
+                except TelegramAPIError as exc:
+                    reached = retry_reason(exc) not in (RATE_LIMITED, SERVER)
                     raise
                 finally:
                     if reached:
                         self.pacer.sent(item.user_id)
-        except TelegramRetryAfter as exc:
-            self.bucket.pause(exc.retry_after)
-            self.report.rate_limited += 1
-            await self._record(item, ledger.SENDING, f"429: retry after {exc.retry_after}s")
-            self._queue.appendleft(item)
-        except TelegramForbiddenError as exc:
-            await self._blocked(item, exc)
-        except TelegramEntityTooLarge as exc:
-            await self._fail(item, exc)
-        except (TelegramServerError, TelegramNetworkError) as exc:
-            await self._retry_later(item, exc)
-        except TelegramBadRequest as exc:
-            if payload.copy_from is not None and "message to copy not found" in exc.message:
-                await self._source_gone(item, exc)
-            else:
-                await self._fail(item, exc)
-        except TelegramAPIError as exc:  # 404 …: the same request would fail again
-            await self._fail(item, exc)
+        except TelegramAPIError as exc:
+            await self._refused(item, payload, exc)
         else:
             self.report.sent += 1
             await self._record(item, ledger.SENT, None, message_id)
 
+    async def _refused(self, item: ledger.Claimed, payload: ledger.Payload,
+                       exc: TelegramAPIError) -> None:
+        """What Telegram's error means for the row, by the retry policy's reading of it."""
+        reason = retry_reason(exc)
+        if reason == RATE_LIMITED:
+            metrics.API_RETRIES.labels(reason).inc()
+            pause = self.policy.retry_after(exc)  # type: ignore[arg-type]
+            self.bucket.pause(pause)
+            self.report.rate_limited += 1
+            await self._record(item, ledger.SENDING, f"429: retry after {pause:.1f}s")
+            self._queue.appendleft(item)
+        elif reason is not None:  # 5xx, network
+            await self._retry_later(item, exc)
+        elif isinstance(exc, TelegramForbiddenError):
+            await self._blocked(item, exc)
+        elif (isinstance(exc, TelegramBadRequest) and payload.copy_from is not None
+              and "message to copy not found" in exc.message):
+            await self._source_gone(item, exc)
+        else:  # another 4xx, 413 …: the same request would fail again
+            await self._fail(item, exc)
+
     async def _send(self, chat_id: int, payload: ledger.Payload,
+                    markup: InlineKeyboardMarkup | None) -> int:
+        with single_attempt():
+            return await self._call(chat_id, payload, markup)
+
+    async def _call(self, chat_id: int, payload: ledger.Payload,
                     markup: InlineKeyboardMarkup | None) -> int:
         if payload.copy_from is None:
             sent = await self.bot.send_message(chat_id=chat_id, text=payload.text,
@@ -288,8 +296,9 @@ class Sender:
             await self._fail(item, exc)
             return
         self.report.retried += 1
+        metrics.API_RETRIES.labels(retry_reason(exc)).inc()
         await self._record(item, ledger.SENDING, describe(exc))
-        delay = min(self.max_backoff, self.backoff * 2 ** (failures - 1))
+        delay = self.policy.backoff(failures)
         heapq.heappush(self._retry, (self._monotonic() + delay, next(self._seq),
                                      replace(item, failures=failures)))
 

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
                                   "prints (the bot itself asks Telegram)."
     )
     send_rate: float = Field(default=25.0, gt=0, description="Global messages per second.")
+    reply_retry_seconds: float = Field(
+        default=30.0, ge=0, le=300,
+        description="How long a reply keeps being retried through 429s, 5xx and network errors "
+                    "before it is recorded as undelivered (bot/api_retry.py).")
     log_level: str = Field(default="INFO")
     now: datetime | None = Field(
         default=None, description="Pretend it is this moment (ISO-8601): the shell and the CLI "

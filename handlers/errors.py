@@ -6,9 +6,10 @@ import logging
 import re
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import CallbackQuery, ErrorEvent
 
+from bot.api_retry import retry_reason
 from content.texts import default_texts
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,10 @@ async def on_error(event: ErrorEvent, bot: Bot) -> bool:
     stale = update.callback_query is not None and number_out_of_range(event.exception)
     if stale:
         log.info("update %s: a button with a number out of range", update.update_id)
+    elif unreachable(event.exception):
+        log.warning("update %s: its reply could not be delivered (%s)", update.update_id,
+                    type(event.exception).__name__)
+        return True
     else:
         log.error("update %s failed", update.update_id, exc_info=event.exception)
     try:
@@ -37,6 +42,13 @@ async def on_error(event: ErrorEvent, bot: Bot) -> bool:
         log.warning("could not tell the user about the failure of update %s",
                     update.update_id, exc_info=True)
     return True
+
+
+def unreachable(error: BaseException) -> bool:
+    """A reply Telegram would not take: the retry policy tried until its budget ran out (and
+    recorded it as undelivered), or the user blocked the bot. An error reply would fare no
+    better, only hold the user's turn as long again."""
+    return retry_reason(error) is not None or isinstance(error, TelegramForbiddenError)
 
 
 def number_out_of_range(error: BaseException) -> bool:

@@ -16,6 +16,7 @@ from aiogram.exceptions import (
 )
 from sqlmodel import select
 
+from bot.api_retry import RetryPolicy
 from bot.delivery import Sender
 from storage import delivery as ledger
 from storage.models import User
@@ -136,7 +137,7 @@ async def test_5xx_and_network_errors_are_retried_with_backoff(sessionmaker, ses
     await enqueue(sessionmaker, "b", [1, 2])
     failures = {1: [TelegramServerError, TelegramNetworkError], 2: []}
     session.responders["sendMessage"] = failing_first(session, failures)
-    report = await sender(session, sessionmaker, time, backoff=2.0).drain()
+    report = await sender(session, sessionmaker, time, policy=RetryPolicy(base=2.0)).drain()
     assert report.sent == 2 and report.retried == 2
     assert Counter(int(c.chat_id) for c in session.calls) == {1: 3, 2: 1}
     assert 2.0 in time.sleeps or any(s >= 2.0 for s in time.sleeps)
@@ -152,7 +153,7 @@ async def test_a_refused_call_does_not_spend_the_chats_turn(sessionmaker, sessio
     await enqueue(sessionmaker, "b", [1, 2])
     failures = {1: [TelegramServerError], 2: [TelegramNetworkError]}
     session.responders["sendMessage"] = failing_first(session, failures)
-    report = await sender(session, sessionmaker, time, backoff=0.2).drain()
+    report = await sender(session, sessionmaker, time, policy=RetryPolicy(base=0.2)).drain()
     assert report.sent == 2 and report.retried == 2
     for chat, low, high in ((1, 0.2, 0.9), (2, 1.0, 1.9)):
         first, second = [t for c, t in zip(session.calls, session.times, strict=True)
