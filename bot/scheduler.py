@@ -7,7 +7,8 @@ there are no date jobs per reminder: one interval job wakes `tick`, which asks t
 due *now* (missed reminders still relevant are caught up after downtime, stale ones never go) and
 lets the ledger's unique keys refuse anything already planned. Exactly one process schedules;
 extra workers run `zhaolu run --no-scheduler`, and on PostgreSQL an advisory lock makes a second
-scheduler's tick a no-op instead of a second sender.
+scheduler's tick a no-op instead of a second sender; on a SQLite file a file lock beside it does
+the same (bot/scheduler_lock.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aiogram import Bot
+from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -33,6 +35,7 @@ from bot.announce_delivery import plan_scheduled, refresh_cards, watch_progress
 from bot.clock import SHANGHAI
 from bot.delivery import Sender
 from bot.delivery_results import SendReport
+from bot.scheduler_lock import SUFFIX, SchedulerFileLock, refused_line
 from bot.staff_menus import sync_menus
 from content.reminders import due_now, in_quiet_hours, quiet_hours_start, render, reply_markup
 from storage.delivery import enqueue, existing_keys, expire_stale
@@ -153,7 +156,9 @@ async def tick(services: Services, bot: Bot, now: datetime) -> TickSummary:
     return summary
 
 
-async def _tick_job(services: Services, bot: Bot) -> None:
+async def _tick_job(services: Services, bot: Bot, lock: SchedulerFileLock | None = None) -> None:
+    if not _scheduling(lock):
+        return
     try:
         summary = await tick(services, bot, services.clock.now())
     except Exception:  # the next tick tries again; the ledger keeps what was done
@@ -162,6 +167,23 @@ async def _tick_job(services: Services, bot: Bot) -> None:
     if summary.planned or summary.announcements or summary.finished or \
             str(summary.report) != str(SendReport()):
         log.info("tick: %s", summary)
+
+
+def _scheduling(lock: SchedulerFileLock | None) -> bool:
+    """Whether this process schedules: always on PostgreSQL (tick's advisory lock decides),
+    on a SQLite file while it holds the file lock, taken over when its holder stopped."""
+    if lock is None or lock.held:
+        return True
+    if lock.acquire():
+        log.info("scheduler: took the scheduling over for %s (its previous holder stopped)",
+                 lock.path.name.removesuffix(SUFFIX))
+        return True
+    return False
+
+
+async def _purge_job(services: Services, lock: SchedulerFileLock | None = None) -> None:
+    if _scheduling(lock):
+        await purge_job(services)
 
 
 async def purge_job(services: Services) -> PurgeReport | None:
@@ -182,10 +204,18 @@ async def purge_job(services: Services) -> PurgeReport | None:
 
 def start_scheduler(services: Services, bot: Bot, *,
                     seconds: float = TICK_SECONDS) -> AsyncIOScheduler:
-    """Start the one scheduler; call it inside the running event loop (it binds to that loop)."""
+    """Start the one scheduler; call it inside the running event loop (it binds to that loop).
+
+    On a SQLite file a second process's scheduler is refused (bot/scheduler_lock.py): one log
+    line, then its jobs do nothing until it can take the file lock over."""
     scheduler = AsyncIOScheduler(timezone=SHANGHAI)
+    lock = SchedulerFileLock.beside(services.engine)
+    if lock is not None:
+        if not lock.acquire():
+            log.warning(refused_line(lock))
+        scheduler.add_listener(lambda _event: lock.release(), EVENT_SCHEDULER_SHUTDOWN)
     scheduler.add_job(
-        _tick_job, IntervalTrigger(seconds=seconds, timezone=SHANGHAI), args=(services, bot),
+        _tick_job, IntervalTrigger(seconds=seconds, timezone=SHANGHAI), args=(services, bot, lock),
         id=TICK_JOB_ID, replace_existing=True,
         # A run delayed by a busy loop still runs (None = no grace limit), and runs piled up
         # while it was delayed collapse into one (coalesce): tick is idempotent, once is enough.
@@ -198,7 +228,7 @@ def start_scheduler(services: Services, bot: Bot, *,
     # Once at start (a process restarted every night would otherwise never reach 03:30), then
     # daily; idempotent, so a run more or less changes nothing.
     scheduler.add_job(
-        purge_job, CronTrigger(**PURGE_AT, timezone=SHANGHAI), args=(services,),
+        _purge_job, CronTrigger(**PURGE_AT, timezone=SHANGHAI), args=(services, lock),
         id=PURGE_JOB_ID, replace_existing=True, misfire_grace_time=None, coalesce=True,
         max_instances=1, next_run_time=datetime.now(SHANGHAI))
     scheduler.start()
