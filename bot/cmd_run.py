@@ -28,7 +28,7 @@ def main(args: argparse.Namespace) -> int:
     from bot.polling import run_polling
     from bot.startup import EXIT_STARTUP, StartupError, mask_token_in_logs, masked_token
 
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format)
     mask_token_in_logs(settings)
     try:
         asyncio.run(run_polling(settings, scheduler=not args.no_scheduler))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -58,6 +58,9 @@ class Settings(BaseSettings):
         description="How long a reply keeps being retried through 429s, 5xx and network errors "
                     "before it is recorded as undelivered (bot/api_retry.py).")
     log_level: str = Field(default="INFO")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text: one readable line a record; json: one JSON object "
+                                    "a line (time, level, logger, message, exception).")
     now: datetime | None = Field(
         default=None, description="Pretend it is this moment (ISO-8601): the shell and the CLI "
                                   "only; `zhaolu run` refuses it with a bot token."
@@ -73,6 +76,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"not an ISO-8601 moment: {value!r} "
                                  "(e.g. 2023-05-10T10:00+08:00)") from None
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("telegram_api_url")
     @classmethod
