@@ -73,6 +73,7 @@ async def start_sending(session: AsyncSession, *, announcement: repo.Announcemen
 async def plan_scheduled(services: Services, bot: Bot, now: datetime) -> list[int]:
     """Start the scheduled announcements whose time has come: their ids."""
     started = []
+    expired: list[repo.Announcement] = []  # their cards are edited after the commit
     async with services.sessionmaker() as session, session.begin():
         for announcement in await repo.due_scheduled(session, now=now):
             campaign = services.catalogue.get(announcement.campaign_slug)
@@ -85,8 +86,7 @@ async def plan_scheduled(services: Services, bot: Bot, now: datetime) -> list[in
                                    actor=audit.SYSTEM_ACTOR, campaign_slug=announcement.
                                    campaign_slug, base_id=announcement.base_id,
                                    message_ref=announcement.message_key)
-                await _edit(bot, announcement, services.texts("announce.card.expired",
-                                                              id=announcement.id), None)
+                expired.append(announcement)
                 continue
             if not await repo.move(session, announcement_id=announcement.id,
                                    from_statuses=[repo.SCHEDULED], to=repo.SENDING):
@@ -98,6 +98,9 @@ async def plan_scheduled(services: Services, bot: Bot, now: datetime) -> list[in
                                base_id=announcement.base_id, audience_size=size,
                                message_ref=announcement.message_key)
             started.append(announcement.id)
+    for announcement in expired:
+        await _edit(bot, announcement, services.texts("announce.card.expired",
+                                                      id=announcement.id), None)
     return started
 
 
@@ -131,25 +134,35 @@ async def refresh_cards(services: Services, bot: Bot, now: datetime, *,
     The ids finished now."""
     shown = shown if shown is not None else {}
     finished: list[int] = []
+    # Read and written in one transaction, sent after its commit: no transaction (on SQLite, no
+    # write lock) is held across a Bot API call, however long its retries take.
+    cards: list[tuple[repo.Announcement, str, InlineKeyboardMarkup | None]] = []
+    reports: list[tuple[int, str]] = []
     async with services.sessionmaker() as session, session.begin():
         for announcement in await repo.on_their_way(session):
             assert announcement.id is not None
             counts = await ledger.status_counts(session, key=announcement.message_key)
             text, done = card_text(services.texts, announcement, counts, now=now)
             if done:
-                await _finish(session, services.texts, bot, announcement, counts, now)
+                report = await _finish(session, services.texts, announcement, counts, now)
+                reports += [report] if report is not None else []
                 finished.append(announcement.id)
             if shown.get(announcement.id) != text:
                 shown[announcement.id] = text
                 markup = None if done or announcement.status == repo.CANCELLED else \
                     stop_markup(services.texts, announcement.id)
-                await _edit(bot, announcement, text, markup)
+                cards.append((announcement, text, markup))
+    for chat_id, report_text in reports:
+        with contextlib.suppress(TelegramAPIError):
+            await bot.send_message(chat_id, report_text)
+    for announcement, text, markup in cards:
+        await _edit(bot, announcement, text, markup)
     return finished
 
 
-async def _finish(session: AsyncSession, texts: Texts, bot: Bot,
-                  announcement: repo.Announcement, counts: dict[str, int],
-                  now: datetime) -> None:
+async def _finish(session: AsyncSession, texts: Texts, announcement: repo.Announcement,
+                  counts: dict[str, int], now: datetime) -> tuple[int, str] | None:
+    """Mark it done (or stopped) and audit it; the final report to send: (chat, text)."""
     assert announcement.id is not None
     figures = _figures(counts)
     status = announcement.status
@@ -162,10 +175,9 @@ async def _finish(session: AsyncSession, texts: Texts, bot: Bot,
                        audience_size=figures["total"], message_ref=announcement.message_key,
                        detail=" ".join(f"{k}={v}" for k, v in figures.items() if k != "total"))
     key = "announce.report.stopped" if status == repo.CANCELLED else "announce.report.done"
-    if announcement.card_chat_id is not None:
-        with contextlib.suppress(TelegramAPIError):
-            await bot.send_message(announcement.card_chat_id,
-                                   texts(key, id=announcement.id, **figures))
+    if announcement.card_chat_id is None:
+        return None
+    return announcement.card_chat_id, texts(key, id=announcement.id, **figures)
 
 
 async def _edit(bot: Bot, announcement: repo.Announcement, text: str,

@@ -7,9 +7,10 @@ trip: a select, or an ``INSERT … ON CONFLICT DO UPDATE`` (same text on SQLite 
 Where it runs:
 - While an update is handled, the per-update middleware binds its session with
   :func:`bind_session`: FSM calls then run on that session's connection, inside its transaction,
-  so they commit (or roll back) with the handler's other writes. On SQLite this is required as
-  soon as the update has written anything: a second connection would queue behind the update's
-  own open write transaction until the busy timeout.
+  so they commit (or roll back) with the handler's other writes (the session is committed
+  before each Bot API request and after the handler: bot/update_session.py). On SQLite this is
+  required as soon as the update has written anything: a second connection would queue behind
+  the update's own open write transaction until the busy timeout.
 - Otherwise (aiogram reading the state before the middleware runs, scripts, the benchmark), on
   a connection of the storage's own, held open in autocommit mode.
 

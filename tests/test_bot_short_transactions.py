@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiogram import Bot
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -16,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from bot.update_session import _current
 from tests.harness import USER, Harness
+from tests.staff_helpers import COORD, choose, compose, copies, send_now, tick
 
 
 class Probe:
@@ -100,3 +102,21 @@ async def test_a_failing_handler_keeps_only_what_preceded_its_requests(
         assert await harness.dispatcher.storage.get_state(key) == "demo:after"
     finally:
         await harness.close()
+
+
+async def test_the_tick_holds_no_write_lock_while_it_edits_cards(
+        staffed: Harness, db_url: str) -> None:
+    """An announcement's tick edits the sender's card and sends the final report after its
+    transaction committed (bot/announce_delivery.py), and the ledger's sends hold none either."""
+    if make_url(db_url).get_backend_name() != "sqlite":
+        pytest.skip("the write lock is SQLite's")
+    h = staffed
+    await compose(h, COORD)
+    await choose(h, COORD, "admitted")
+    await send_now(h, COORD)
+    probe = Probe(db_url)
+    h.bot.session.middleware(probe)
+    calls = await tick(h)
+    assert copies(calls) == [16, 17, 18]
+    assert {"CopyMessage", "EditMessageText", "SendMessage"} <= set(probe.seen)
+    assert probe.locked == []
