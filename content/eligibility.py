@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from bot.clock import to_shanghai
-from content.dates import cn_date, cn_deadline, cn_span
+from content.dates import cn_date, cn_deadline
 from content.idcard import birth_date_from_id
 from content.majors import in_major_group
 from content.promises import hours_label
@@ -209,7 +209,7 @@ def _step_text(campaign: Campaign, kind: str, now: datetime, texts: Texts) -> st
     key = f"eligibility.next.pre_register.{phase}" + ("" if form_open or phase == "closed"
                                                      else "_no_form")
     return texts(key).format(
-        window=cn_span(reg.window.opens, reg.window.closes),
+        window=reg.window.span,
         where=where_to_register(reg, texts), closes=cn_deadline(reg.window.closes))
 
 
@@ -238,7 +238,7 @@ def check_examples(campaign: Campaign) -> list[str]:
         return []
     problems = [f"eligibility: unknown contact {i!r}" for i in spec.contact_ids
                 if campaign.contact(i) is None]
-    now = campaign.registration.window.opens
+    now = campaign.registration_moment
     fired_somewhere: set[str] = set()
     for example in spec.examples:
         label = f"eligibility example {example.name!r}"

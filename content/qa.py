@@ -284,7 +284,9 @@ def _dated(kn: Knowledge, key: str) -> bool:
 
 def _near(kn: Knowledge, now: datetime) -> bool:
     window = kn.campaign.registration.window
-    return window.opens - NEAR <= now <= window.closes + NEAR
+    # No opening date: registration is on from the notice until its close.
+    opened = window.opens is None or window.opens - NEAR <= now
+    return opened and now <= window.closes + NEAR
 
 
 def _combine(scores: list[float]) -> float:

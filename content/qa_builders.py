@@ -48,17 +48,16 @@ def _window(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     reg = kn.campaign.registration
     win = reg.window
     phase = win.phase(now)
-    status = (t("qa.window.before", opens=moment(win.opens)) if phase == "before"
+    status = (t("qa.window.before", opens=moment(win.opens))
+              if phase == "before" and win.opens is not None
               else t(f"qa.window.{phase}", closes=moment(win.closes)))
-    body = t("qa.window.body", span=cn_span(win.opens, win.closes),
-             where=where_to_register(reg, t))
+    body = t("qa.window.body", span=win.span, where=where_to_register(reg, t))
     return Part("window", t("qa.window.title"), (status, body), win.clause)
 
 
 def _channel(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     reg = kn.campaign.registration
-    body = t("qa.channel.body", where=where_to_register(reg, t),
-             span=cn_span(reg.window.opens, reg.window.closes))
+    body = t("qa.channel.body", where=where_to_register(reg, t), span=reg.window.span)
     given = bool(reg.channel or reg.url or reg.note)
     return Part("channel", t("qa.channel.title"), (body,), reg.clause, covered=given)
 
@@ -241,7 +240,7 @@ def _faq(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     reg = kn.campaign.registration
     silent = t("silence.not_given")  # check-content refuses such placeholders: a last guard
     values = {"channel": reg.channel or silent, "url": reg.url or silent,
-              "window": cn_span(reg.window.opens, reg.window.closes),
+              "window": reg.window.span,
               "max_choices": silent if reg.max_choices is None else reg.max_choices,
               "total_quota": silent if kn.campaign.plan.total_quota is None
               else kn.campaign.plan.total_quota}

@@ -2,7 +2,8 @@
 each would cite, so an author sees misroutes before publishing.
 
 The questions (content/check_questions.yaml) are the same for every campaign. Each is answered
-by the Q&A exactly as the bot would (content/qa.py) at the moment the registration window opens,
+by the Q&A exactly as the bot would (content/qa.py) at the moment the registration window opens
+(Campaign.registration_moment: with no opening date, the notice's publication or the close),
 and summed up in one line: the clause and the answer's title it cites, or 通知未提及 when the
 reply says the notice does not say (with the closest clause when the reply offers one as a
 guess). The output format is documented in the README's authoring section.
@@ -54,7 +55,7 @@ def generic_questions() -> tuple[tuple[str, str], ...]:
 
 def check_questions(campaign: Campaign, now: datetime | None = None) -> list[Checked]:
     """Each generic question with what the campaign's Q&A answers it with."""
-    now = now or campaign.registration.window.opens
+    now = now or campaign.registration_moment
     rows = []
     for key, question in generic_questions():
         reply = answer(campaign, question, now)
@@ -74,6 +75,6 @@ def report(campaign: Campaign) -> list[str]:
     """The block printed for one campaign: a heading, then one line per question."""
     rows = check_questions(campaign)
     said = sum(row.said for row in rows)
-    head = (f"== {campaign.slug} ({campaign.registration.window.opens.isoformat()}): "
+    head = (f"== {campaign.slug} ({campaign.registration_moment.isoformat()}): "
             f"{said}/{len(rows)} answered from the notice")
     return [head, *(row.line() for row in rows)]

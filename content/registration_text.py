@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from content.dates import cn_span
 from content.masking import mask_phone
 from content.registration import form_fields
 from content.schema import Campaign, MaterialRule
@@ -20,8 +19,7 @@ _KEYS = {"id_number": "id_masked", "bases": "base_choices", "adjustment": "accep
 
 
 def window_text(campaign: Campaign) -> str:
-    window = campaign.registration.window
-    return cn_span(window.opens, window.closes)
+    return campaign.registration.window.span
 
 
 def contacts_text(campaign: Campaign, texts: Texts) -> str:

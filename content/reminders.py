@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.clock import SHANGHAI, to_shanghai
-from content.dates import cn_date, cn_datetime, cn_span
+from content.dates import cn_date, cn_datetime
 from content.schema import Campaign
 from content.schema_reminders import Offset, ReminderSpec
 from content.silence import where_to_register
@@ -83,6 +83,8 @@ def resolve_event(campaign: Campaign, ref: str, texts: Texts | None = None) -> E
     if ref in ("registration.opens", "registration.closes"):
         opens = ref.endswith("opens")
         at = window.opens if opens else window.closes
+        if at is None:
+            return None  # the notice gives no opening date: nothing to remind of
         title = texts("reminders.event.opens" if opens else "reminders.event.closes")
         return EventMoment(ref, title, "", at, at.date(), window.closes)
     event_id, _, part = ref.partition(".")
@@ -189,7 +191,10 @@ def reminder_problems(campaign: Campaign) -> list[str]:
             found.append(f"reminders.{spec.id}：offsets {hourly} 按小时提前，但通知没有给出"
                          "报名的具体时刻（registration.window.time_stated 为 false）：改用 "
                          "-1d@09:00 这样按天的提前量")
-        if resolve_event(campaign, spec.event) is None:
+        if spec.event == "registration.opens" and window.opens is None:
+            found.append(f"reminders.{spec.id}：通知没有写报名开始日期（registration.window 没有 "
+                         "opens），这个提醒发不出去：删去它，或改用 registration.closes")
+        elif resolve_event(campaign, spec.event) is None:
             found.append(f"reminders.{spec.id}：event {spec.event!r} 不是 registration.opens、"
                          "registration.closes，也不是 events 里有日期的事件 id：改成其中之一")
     return found
@@ -221,9 +226,10 @@ def placeholder_values(campaign: Campaign, occurrence: Occurrence, now: datetime
         # check-content refuses {channel}/{url} in a campaign without them: a last guard.
         "channel": campaign.registration.channel or where_to_register(campaign.registration),
         "url": campaign.registration.url or where_to_register(campaign.registration),
-        "opens": cn_moment(window.opens),
+        # check-content refuses {opens} without an opening date: a last guard.
+        "opens": cn_moment(window.opens) if window.opens else default_texts()("silence.not_given"),
         "closes": cn_moment(window.closes),
-        "window": cn_span(window.opens, window.closes),
+        "window": window.span,
         "event": event.title,
         "event_at": cn_moment(event.at),
         "event_date": cn_date(event.at),

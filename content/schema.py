@@ -8,12 +8,13 @@ models in their own modules and are optional, so a new notice can start with fac
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.clock import to_shanghai
+from bot.clock import SHANGHAI, to_shanghai
+from content.dates import cn_span, cn_when
 from content.schema_base import (
     MAX_SLUG,
     Id,
@@ -111,7 +112,9 @@ class Base(Strict):
 
 
 class Window(Strict):
-    opens: datetime
+    opens: datetime | None = Field(
+        default=None, description="None when the notice gives only the deadline "
+                                  "(5月31日前完成报名): registration is open until it.")
     closes: datetime
     clause: str
     time_stated: bool = Field(
@@ -120,20 +123,28 @@ class Window(Strict):
 
     @field_validator("opens", "closes")
     @classmethod
-    def _shanghai(cls, value: datetime) -> datetime:
-        return to_shanghai(value)
+    def _shanghai(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else to_shanghai(value)
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
-        if self.closes <= self.opens:
+        if self.opens is not None and self.closes <= self.opens:
             raise ValueError("closes 必须晚于 opens：核对报名开始和截止时间")
         return self
 
     def phase(self, now: datetime) -> Literal["before", "open", "closed"]:
-        """Where `now` stands: before the opening, open (the close included), or closed."""
-        if now < self.opens:
+        """Where `now` stands: before the opening, open (the close included), or closed.
+        Without an opening date it is open until the close: the notice sets no start."""
+        if self.opens is not None and now < self.opens:
             return "before"
         return "open" if now <= self.closes else "closed"
+
+    @property
+    def span(self) -> str:
+        """As the notice says it: 2023年5月4日至6月30日, or 2015年5月31日前 with no opening."""
+        if self.opens is None:
+            return cn_when(None, self.closes)
+        return cn_span(self.opens, self.closes)
 
 
 class Event(Strict):
@@ -296,6 +307,18 @@ class Campaign(Strict):
 
     def event(self, event_id: str) -> Event | None:
         return next((e for e in self.events if e.id == event_id), None)
+
+    @property
+    def registration_moment(self) -> datetime:
+        """A moment registration is on, to check answers and examples at: its opening; with
+        none, the notice's publication, or its close (the close is still open)."""
+        window = self.registration.window
+        if window.opens is not None:
+            return window.opens
+        if self.notice.published is not None:
+            published = datetime.combine(self.notice.published, time(0), tzinfo=SHANGHAI)
+            return min(published, window.closes)
+        return window.closes
 
     @property
     def citation(self) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from content.dates import cn_datetime, cn_deadline, cn_span, cn_when
+from content.dates import cn_datetime, cn_deadline, cn_when
 from content.promises import hours_label
 from content.schema import SECTION_KEYS, Campaign, Contact, Fact, MaterialRule
 from content.silence import ask_line, phones_text, where_to_register
@@ -144,10 +144,10 @@ def _registration(campaign: Campaign, now: datetime, texts: Texts) -> list[str]:
     window = reg.window
     phase = window.phase(now)
     status = (texts("content.registration.before", opens=cn_datetime(window.opens))
-              if phase == "before"
+              if phase == "before" and window.opens is not None
               else texts(f"content.registration.{phase}", closes=cn_deadline(window.closes)))
     head = [
-        texts("content.registration.window", span=cn_span(window.opens, window.closes)),
+        texts("content.registration.window", span=window.span),
         status,
         texts("content.registration.channel", where=where_to_register(reg, texts)),
         texts("content.cite", clause=window.clause),

@@ -69,13 +69,14 @@ def values_given(campaign: Campaign) -> dict[str, bool]:
     """Which template placeholders of campaign-written texts (FAQ answers, reminders) have a
     value: `{url}` in a text of a campaign without a URL would print nothing."""
     reg = campaign.registration
-    return {"channel": bool(reg.channel), "url": bool(reg.url),
+    return {"channel": bool(reg.channel), "url": bool(reg.url), "opens": bool(reg.window.opens),
             "max_choices": reg.max_choices is not None,
             "total_quota": campaign.plan.total_quota is not None}
 
 
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([a-z_]+)\}(?!\})")
 _FIX = {"channel": "registration.channel", "url": "registration.url",
+        "opens": "registration.window.opens",
         "max_choices": "registration.max_choices", "total_quota": "plan.total_quota"}
 
 

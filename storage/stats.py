@@ -177,9 +177,22 @@ def _bases(campaign: Campaign, regs: list[_Reg],
     return lines, no_base
 
 
+def _first_day(campaign: Campaign, regs: list[_Reg]) -> date:
+    """The chart's first day: the window's opening; a notice giving only the deadline starts
+    it with the pre-registration, the notice's publication or the first registration."""
+    window, form = campaign.registration.window, campaign.form
+    if window.opens is not None:
+        return to_shanghai(window.opens).date()
+    if form is not None:
+        return to_shanghai(form.opens).date()
+    known = [campaign.notice.published, *(r.created for r in regs)]
+    return min((d for d in known if d is not None), default=window.closes.date())
+
+
 def _days(campaign: Campaign, regs: list[_Reg], now: datetime) -> tuple[tuple[date, int], ...]:
     window = campaign.registration.window
-    first_day, last_day = window.opens.date(), min(window.closes.date(), to_shanghai(now).date())
+    first_day = _first_day(campaign, regs)
+    last_day = min(window.closes.date(), to_shanghai(now).date())
     per_day = Counter(r.created for r in regs if r.status != WITHDRAWN)
     span = (last_day - first_day).days + 1
     return tuple((d, per_day[d]) for d in (first_day + timedelta(days=i) for i in range(span)))
@@ -218,5 +231,5 @@ async def figures(session: AsyncSession, *, campaign: Campaign, now: datetime,
         outcomes={o: outcomes[o] for o in OUTCOMES}, bases=lines, no_base=no_base,
         total_quota=_total_quota(campaign) if bases_scope is None else None,
         quota_source=campaign.plan.where_published,
-        opens=window.opens.date(), closes=window.closes.date(),
+        opens=_first_day(campaign, regs), closes=window.closes.date(),
         days=_days(campaign, regs, now))

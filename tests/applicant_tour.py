@@ -48,8 +48,9 @@ def dates(campaign: Campaign) -> list[datetime]:
     """Before, during and after each window, around each dated event, after the last one."""
     hour, day = timedelta(hours=1), timedelta(days=1)
     window = campaign.registration.window
-    moments = [window.opens - 3 * day, window.opens + hour, window.closes - hour,
-               window.closes + day]
+    # No opening date (only a deadline): well before the close stands for "before".
+    start = window.opens or window.closes - 10 * day
+    moments = [start - 3 * day, start + hour, window.closes - hour, window.closes + day]
     if campaign.form is not None:
         moments += [campaign.form.opens - day, campaign.form.opens + hour]
     for event in campaign.events:

@@ -18,8 +18,13 @@ from content.catalogue import load_catalogue
 from content.eligibility_render import choice_label
 from content.qa import answer
 from content.qa_reply import FALLBACK
+from content.registration_text import next_steps, window_text
+from content.reminders import plan, reminder_problems
 from content.schema import Campaign
+from content.schema_reminders import ReminderSpec
+from content.silence import silence_problems
 from content.texts import default_texts
+from handlers.keyboards import MenuCb
 from tests.harness import Harness
 from tests.test_conditions import asked
 
@@ -147,3 +152,49 @@ async def test_hubei_self_check_in_the_chat(chat: Harness, changes: dict[str, An
     text, fields = await check(chat, {**FRESH, **changes})
     assert says in text, text
     assert never_asked is None or never_asked not in fields
+
+
+OPEN = ("报名正在进行，2015年5月31日截止。", "现在正在报名，截止到2015年5月31日")
+CLOSED = ("报名已于2015年5月31日截止。", "报名已于2015年5月31日截止")
+
+
+@pytest.mark.parametrize(("now", "says"), [
+    ("2015-04-20T10:00:00+08:00", OPEN),
+    ("2015-05-31T23:00:00+08:00", OPEN),
+    ("2015-06-01T09:00:00+08:00", CLOSED),
+])
+async def test_hubei_gives_only_a_deadline_and_is_never_said_to_open(
+        chat: Harness, now: str, says: tuple[str, str]) -> None:
+    """The notice says 5月31日前完成报名 and no start: the window has no opening date, the bot
+    says 2015年5月31日前; before the deadline registration is on, after it it is over."""
+    chat.clock.set(parse_moment(now))
+    await chat.send(f"/start {HUBEI}")
+    page = await chat.press_data(MenuCb(slug=HUBEI, section="registration").pack())
+    assert "报名时间</b>：2015年5月31日前" in page.text and says[0] in page.text, page.text
+    reply = await chat.send("报名截止到什么时候")
+    assert says[1] in reply.text and "2015年5月31日前" in reply.text, reply.text
+    for seen in (page.text, reply.text):
+        assert "尚未开始" not in seen and "5月1日" not in seen
+
+
+def reminder(ident: str, event: str, offset: str, text: str) -> ReminderSpec:
+    return ReminderSpec.model_validate({"id": ident, "event": event, "offsets": [offset],
+                                        "audience": ["subscribers_not_preregistered"],
+                                        "text": text})
+
+
+def test_no_reminder_of_an_opening_the_notice_does_not_give(hubei: Campaign) -> None:
+    opening = reminder("opens", "registration.opens", "0", "报名开始了")
+    closing = reminder("closes", "registration.closes", "-1d@09:00", "明天截止")
+    campaign = hubei.model_copy(update={"reminders": [opening, closing]})
+    assert [o.reminder.id for o in plan(campaign)[0]] == ["closes"]
+    problems = reminder_problems(campaign)
+    assert len(problems) == 1 and "没有 opens" in problems[0], problems
+    said = reminder("closes", "registration.closes", "-1d@09:00", "报名{opens}开始")
+    assert silence_problems(hubei.model_copy(update={"reminders": [said]}))
+
+
+def test_the_form_and_next_steps_read_a_deadline_only_window(hubei: Campaign) -> None:
+    assert window_text(hubei) == "2015年5月31日前"
+    assert hubei.registration_moment == hubei.registration.window.closes
+    assert "报名时间：<b>2015年5月31日前</b>" in next_steps(hubei, TEXTS)
