@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import announce_delivery
 from bot.announce_delivery import plan_scheduled, refresh_cards, watch_progress
+from bot.api_retry import record_undelivered_to
 from bot.clock import SHANGHAI
 from bot.delivery import Sender
 from bot.delivery_results import SendReport
@@ -208,6 +209,7 @@ def start_scheduler(services: Services, bot: Bot, *,
 
     On a SQLite file a second process's scheduler is refused (bot/scheduler_lock.py): one log
     line, then its jobs do nothing until it can take the file lock over."""
+    record_undelivered_to(bot, services.sessionmaker)  # the ticks' calls given up (api_retry)
     scheduler = AsyncIOScheduler(timezone=SHANGHAI)
     lock = SchedulerFileLock.beside(services.engine)
     if lock is not None:

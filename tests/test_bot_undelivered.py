@@ -1,0 +1,61 @@
+"""A Bot API call the retry policy gives up: recorded in undelivered_replies (never its text),
+logged once, counted; through a real Bot and Dispatcher and the loopback Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+from aiogram.exceptions import TelegramServerError
+
+from bot import metrics
+from bot.api_retry import RetryPolicy, record_undelivered_to
+from tests.db import sqlite_url
+from tests.live_bot import start
+
+
+async def test_a_reply_that_never_goes_is_recorded_logged_and_counted(
+        db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    short = RetryPolicy(base=0.05, cap=0.2, budget=1.0)
+    async for live in start(db_url, tmp_path, short):
+        before = metrics.UNDELIVERED.labels("sendMessage")._value.get()
+        live.telegram.fail(500, methods={"sendMessage"})
+        with caplog.at_level(logging.WARNING):
+            update_id = live.telegram.push_text(31, "/start xiaogan-2023")
+            for _ in range(100):
+                if await live.undelivered():
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3)
+        (row,) = await live.undelivered()
+        assert (row.method, row.chat_id, row.update_id) == ("sendMessage", 31, update_id)
+        assert row.attempts >= 3 and row.error == "TelegramServerError: Internal Server Error"
+        assert metrics.UNDELIVERED.labels("sendMessage")._value.get() == before + 1
+        attempts = [r for r in live.telegram.requests if r.method == "sendMessage"]
+        assert len(attempts) == row.attempts  # no error reply tried after the budget ran out
+        assert attempts[-1].at - attempts[0].at <= short.budget
+        given_up = [r for r in caplog.records if "given up" in r.getMessage()]
+        assert len(given_up) == 1 and given_up[0].levelno == logging.WARNING
+        line = given_up[0].getMessage()
+        assert "sendMessage" in line and "chat 31" in line and f"update {update_id}" in line
+        sent_text = attempts[0].params["text"]
+        assert sent_text[:10] not in caplog.text  # the reply's text is in no log line
+
+
+async def test_a_call_outside_any_update_is_recorded_where_the_bot_is_told(
+        tmp_path: Path) -> None:
+    """The scheduler's calls (cards, menus) answer no update: the Bot's own sessionmaker
+    (set by start_scheduler through record_undelivered_to) records them."""
+    short = RetryPolicy(base=0.05, cap=0.1, budget=0.3)
+    async for live in start(sqlite_url(tmp_path), tmp_path, short):
+        live.telegram.fail(502, methods={"editMessageText"})
+        with pytest.raises(TelegramServerError):
+            await live.bot.edit_message_text(text="进度", chat_id=-100, message_id=5)
+        assert await live.undelivered() == []  # no database known to the Bot: logged only
+        record_undelivered_to(live.bot, live.services.sessionmaker)
+        with pytest.raises(TelegramServerError):
+            await live.bot.edit_message_text(text="进度", chat_id=-100, message_id=5)
+        (row,) = await live.undelivered()
+        assert (row.method, row.chat_id, row.update_id) == ("editMessageText", -100, None)
