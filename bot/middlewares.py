@@ -9,7 +9,6 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 
-from bot.update_session import current_session
 from storage.fsm import bind_session
 from storage.users import set_campaign, touch_user
 
@@ -55,7 +54,8 @@ class DatabaseMiddleware(BaseMiddleware):
             data["campaign"] = catalogue.get(slug) if slug else None
             # FSM writes join this transaction: on SQLite a second connection would wait for
             # this one's write lock, and state and data should commit or roll back together.
-            with bind_session(session), current_session(session):
+            # The binding is also how the session is committed before each Bot API request.
+            with bind_session(session):
                 result = await handler(event, data)
             await session.commit()
             return result

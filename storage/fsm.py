@@ -48,26 +48,35 @@ _UPSERT = (
 )
 
 
-class _Binding:
-    """The bound session, and its driver connection for as long as its transaction lasts."""
+class Binding:
+    """The bound session, and its driver connection for as long as its transaction lasts.
+
+    `lock` is for whoever commits it from another task's request (bot/update_session.py):
+    requests sent at once (gather) must not commit it together."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.transaction: object | None = None
         self.raw: Any = None
+        self.lock = asyncio.Lock()
 
 
-_binding: ContextVar[_Binding | None] = ContextVar("zhaolu_fsm_session", default=None)
+_binding: ContextVar[Binding | None] = ContextVar("zhaolu_update_session", default=None)
 
 
 @contextmanager
 def bind_session(session: AsyncSession) -> Iterator[None]:
     """Route FSM calls made inside this block (this task and its children) through `session`."""
-    token = _binding.set(_Binding(session))
+    token = _binding.set(Binding(session))
     try:
         yield
     finally:
         _binding.reset(token)
+
+
+def bound() -> Binding | None:
+    """The binding of the update being handled in this task, if any."""
+    return _binding.get()
 
 
 def record_key(key: StorageKey) -> str:
@@ -128,7 +137,7 @@ class SqlStorage(BaseStorage):
         self._own_raw: Any = None
         self._lock = asyncio.Lock()  # a driver connection runs one statement at a time
 
-    async def _bound_raw(self, binding: _Binding) -> Any:
+    async def _bound_raw(self, binding: Binding) -> Any:
         transaction = binding.session.sync_session.get_transaction()
         if transaction is not None and transaction is binding.transaction:
             return binding.raw

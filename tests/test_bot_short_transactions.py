@@ -15,7 +15,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from sqlalchemy.engine import make_url
 
-from bot.update_session import _current
+from storage.fsm import bound
 from tests.harness import USER, Harness
 from tests.staff_helpers import COORD, choose, compose, copies, send_now, tick
 
@@ -34,7 +34,7 @@ class Probe:
     async def __call__(self, make_request: Any, bot: Bot, method: Any) -> Any:
         name = type(method).__name__
         self.seen.append(name)
-        opened = _current.get()
+        opened = bound()
         if opened is not None and opened.session.in_transaction():
             self.open_transactions.append(name)
         if self.sqlite and not self._write_lock_free():
