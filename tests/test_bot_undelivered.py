@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 
 import pytest
-from aiogram.exceptions import TelegramServerError
+from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
 
 from bot import metrics
 from bot.api_retry import RetryPolicy, record_undelivered_to
@@ -59,3 +60,18 @@ async def test_a_call_outside_any_update_is_recorded_where_the_bot_is_told(
             await live.bot.edit_message_text(text="进度", chat_id=-100, message_id=5)
         (row,) = await live.undelivered()
         assert (row.method, row.chat_id, row.update_id) == ("editMessageText", -100, None)
+
+
+async def test_a_429_longer_than_the_budget_is_given_up_at_once(tmp_path: Path) -> None:
+    """Waiting out a retry_after past the budget would only delay the same end."""
+    async for live in start(sqlite_url(tmp_path), tmp_path, RetryPolicy(budget=2.0)):
+        record_undelivered_to(live.bot, live.services.sessionmaker)
+        live.telegram.fail(429, retry_after=5, methods={"sendMessage"})
+        started = time.monotonic()
+        with pytest.raises(TelegramRetryAfter):
+            await live.bot.send_message(61, "稍后")
+        assert time.monotonic() - started < 1.0
+        assert len(live.telegram.calls("sendMessage")) == 0
+        assert [r.status for r in live.telegram.requests if r.method == "sendMessage"] == [429]
+        (row,) = await live.undelivered()
+        assert (row.chat_id, row.attempts) == (61, 1) and row.error.startswith("TelegramRetry")
