@@ -63,7 +63,7 @@ async def open_services(settings: Settings, clock: Clock) -> Services:
     catalogue = load_catalogue(settings.content_dir)
     for line in settings.deprecations():
         log.warning(line)
-    engine = create_engine(settings.effective_database_url)
+    engine = create_engine(settings.effective_database_url, **_named(settings))
     try:
         await prepare_database(engine)
         sessionmaker = make_sessionmaker(engine)
@@ -74,6 +74,16 @@ async def open_services(settings: Settings, clock: Clock) -> Services:
     await bootstrap_admins(sessionmaker, settings.admin_ids, clock.now())
     return Services(settings=settings, clock=clock, catalogue=catalogue, texts=default_texts(),
                     engine=engine, sessionmaker=sessionmaker)
+
+
+def _named(settings: Settings) -> dict[str, Any]:
+    """On PostgreSQL, connections say which worker they belong to (pg_stat_activity; /readyz
+    names the scheduler lock's holder by it)."""
+    if not settings.effective_database_url.startswith("postgresql"):
+        return {}
+    from bot.update_inbox import worker_name
+
+    return {"connect_args": {"server_settings": {"application_name": f"zhaolu {worker_name()}"}}}
 
 
 async def check_key(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings,

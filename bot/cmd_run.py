@@ -25,13 +25,13 @@ def main(args: argparse.Namespace) -> int:
         # Production never runs on a fake clock: reminders would go out on the wrong day.
         raise SettingsError("ZHAOLU_NOW is for the local shell only; unset it (or unset "
                             "ZHAOLU_BOT_TOKEN to try the bot at that moment in the shell)")
-    from bot.polling import run_polling
+    from bot.serve import serve
     from bot.startup import EXIT_STARTUP, StartupError, mask_token_in_logs, masked_token
 
     setup_logging(settings.log_level, settings.log_format)
     mask_token_in_logs(settings)
     try:
-        asyncio.run(run_polling(settings, scheduler=not args.no_scheduler))
+        asyncio.run(serve(settings, scheduler=not args.no_scheduler))
     except StartupError as error:
         if settings.log_level.upper() == "DEBUG":
             raise

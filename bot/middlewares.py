@@ -57,5 +57,11 @@ class DatabaseMiddleware(BaseMiddleware):
             # The binding is also how the session is committed before each Bot API request.
             with bind_session(session):
                 result = await handler(event, data)
+            # The inbox's row (bot/update_inbox.py) is marked handled in this same commit: a
+            # crash before it leaves the update to be handled again, never half-done.
+            entry = data.get("inbox_entry")
+            if entry is not None and not await entry.mark(session, clock.now()):
+                await session.rollback()  # another worker handled it meanwhile
+                return result
             await session.commit()
             return result

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.clock import parse_moment
@@ -17,6 +19,7 @@ BUNDLED_CONTENT = CHECKOUT / "content" / "campaigns"
 # The default var directory: `var` of the zhaolu checkout, whatever the working directory (the
 # key file must not move when the bot is started from elsewhere).
 DEFAULT_VAR_DIR = CHECKOUT / "var"
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -57,6 +60,18 @@ class Settings(BaseSettings):
         default=30.0, ge=0, le=300,
         description="How long a reply keeps being retried through 429s, 5xx and network errors "
                     "before it is recorded as undelivered (bot/api_retry.py).")
+    webhook_url: str | None = Field(
+        default=None, description="Public HTTPS URL Telegram posts updates to (webhook mode; "
+                                  "its path is the route served on ZHAOLU_HTTP_PORT); unset: "
+                                  "long polling.")
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Required with ZHAOLU_WEBHOOK_URL: 1-256 of A-Z a-z 0-9 _ -; "
+                                  "a request without it gets 401.")
+    http_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Port of /healthz, /readyz, /metrics and the "
+                                                  "webhook; unset: no HTTP server (polling).")
+    http_host: str = Field(default="127.0.0.1", description="Address the HTTP server listens "
+                                                            "on (0.0.0.0 in a container).")
     log_level: str = Field(default="INFO")
     log_format: Literal["text", "json"] = Field(
         default="text", description="text: one readable line a record; json: one JSON object "
@@ -88,6 +103,37 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https:// (e.g. http://127.0.0.1:8081)")
         return value.rstrip("/") if value else value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's "
+                             "rule for secret_token)")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook(self) -> Settings:
+        """A webhook needs its secret and a port, and Telegram takes HTTPS only (a self-hosted
+        Bot API server, ZHAOLU_TELEGRAM_API_URL, also posts to plain HTTP)."""
+        if self.webhook_url is None:
+            return self
+        if self.webhook_secret is None:
+            raise ValueError("ZHAOLU_WEBHOOK_SECRET: required with ZHAOLU_WEBHOOK_URL (Telegram "
+                             "sends it with every update; requests without it are refused)")
+        if self.http_port is None:
+            raise ValueError("ZHAOLU_HTTP_PORT: required with ZHAOLU_WEBHOOK_URL (the port the "
+                             "webhook is served on, behind the HTTPS proxy)")
+        schemes = ("https://", "http://") if self.telegram_api_url else ("https://",)
+        if not self.webhook_url.startswith(schemes):
+            raise ValueError("ZHAOLU_WEBHOOK_URL: must be a public https:// URL (e.g. "
+                             "https://bot.example.org/telegram)")
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        """The route the webhook is served on: the path of ZHAOLU_WEBHOOK_URL."""
+        return urlsplit(self.webhook_url or "").path or "/"
 
     @field_validator("admins", "coordinators", mode="before")
     @classmethod
@@ -147,5 +193,7 @@ def settings_for(args: argparse.Namespace) -> Settings:
         return Settings(**overrides)
     except ValidationError as error:
         problem = error.errors()[0]
+        if not problem["loc"]:  # a rule across settings: its message names them
+            raise SettingsError(problem["msg"].removeprefix("Value error, ")) from None
         name = "ZHAOLU_" + "_".join(str(part) for part in problem["loc"][:1]).upper()
         raise SettingsError(f"{name}: {problem['msg'].removeprefix('Value error, ')}") from None

@@ -153,6 +153,7 @@ class Outcome:
 
     registrations: int = 0
     forms: int = 0
+    updates: int = 0  # waiting in the inbox
     failures: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -190,10 +191,28 @@ async def rotate(session: AsyncSession, *, old: Vault, new: Vault, now: datetime
             continue
         session.add(record)
         outcome.forms += 1
+    await _recrypt_inbox(session, old, new, outcome)
     await session.flush()
     if not outcome.failures:
         await record_fingerprint(session, new, now)
     return outcome
+
+
+async def _recrypt_inbox(session: AsyncSession, old: Vault, new: Vault, outcome: Outcome) -> None:
+    """Updates waiting in the inbox (a stopped bot's) are readable with the new key."""
+    from storage.update_inbox import UpdateRecord
+
+    waiting = select(UpdateRecord).where(col(UpdateRecord.payload).is_not(None))
+    for record in (await session.exec(waiting)).all():
+        try:
+            payload = new.encrypt(old.decrypt(record.payload or ""))
+        except VaultError:
+            outcome.failures.append((f"update {record.update_id} in the inbox",
+                                     "does not decrypt with the old key"))
+        else:
+            record.payload = payload
+            session.add(record)
+            outcome.updates += 1
 
 
 async def check(session: AsyncSession, vault: Vault) -> Outcome:

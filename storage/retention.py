@@ -8,8 +8,9 @@ opt-outs, the delivery ledger (messages and their per-person rows) and held stat
 Audit entries stay (who did what stays accountable) with every receipt number in them made
 anonymous (XG2023-0012 → XG2023-****). Then conversation state (FSM) of anyone silent for 30 days
 goes, and the account rows of people silent for 30 days who chose no campaign or a purged one,
-hold nothing else and are not staff. Receipt counters and the FAQ entries staff wrote (masked)
-stay. One transaction; a dry run is the same transaction rolled back.
+hold nothing else and are not staff, and the inbox's rows of updates handled 3 days ago. Receipt
+counters and the FAQ entries staff wrote (masked) stay. One transaction; a dry run is the same
+transaction rolled back.
 Repositories take the session keyword-first and never commit.
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, exists, or_, select
@@ -40,13 +41,17 @@ from storage.staff import StaffGrant
 from storage.status_imports import StatusImport
 from storage.subscriptions import Subscription
 from storage.unanswered import UnansweredQuestion
+from storage.update_inbox import UpdateRecord, handled_before
 
 DELETED, ANONYMISED = "deleted", "anonymised"
 # The order rows go in (children first) and the order of the report.
 TABLES = ("registration_materials", "registrations", "eligibility_checks",
           "unanswered_questions", "inbox_copies", "inbox_messages", "inbox_threads",
           "subscriptions", "announcement_optouts", "deliveries", "messages", "status_imports",
-          "audit_log", "fsm_records", "users")
+          "audit_log", "fsm_records", "users", "update_inbox")
+# Handled updates stay this long for the inbox's duplicate check (Telegram resends an update
+# for at most a day), then go; their payload went already when they were handled.
+INBOX_KEEP = timedelta(days=3)
 _RECEIPT = re.compile(r"\b([A-Za-z]{1,8}\d{4})-\d{3,6}\b")
 
 
@@ -136,6 +141,8 @@ async def purge(session: AsyncSession, *, due: Sequence[str], now: datetime,
     report.counts["fsm_records"] = await _delete(
         session, FsmRecord, ~col(FsmRecord.user_id).in_(recent))
     report.counts["users"] = await _delete(session, User, _stale_users(due, silent_since))
+    report.counts["update_inbox"] = await _delete(session, UpdateRecord,
+                                                  handled_before(now - INBOX_KEEP))
     await session.flush()
     return report
 

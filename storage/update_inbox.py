@@ -13,11 +13,17 @@ for the duplicate check, then is purged.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import BigInteger, Text, exists, func, or_, select, update
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Field, SQLModel, col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.engine import upsert_insert
 from storage.types import AwareDateTime, utc_now
 
 
@@ -41,6 +47,15 @@ class UpdateRecord(SQLModel, table=True):
     handled_at: datetime | None = Field(default=None, sa_type=AwareDateTime, index=True)
 
 
+@dataclass(frozen=True)
+class NewUpdate:
+    """An update as recorded: its id, its user (None: none), its payload already encrypted."""
+
+    update_id: int
+    user_id: int | None
+    payload: str
+
+
 class UndeliveredReply(SQLModel, table=True):
     """A Bot API call that still failed after the retry policy gave up: never silently dropped.
 
@@ -57,3 +72,125 @@ class UndeliveredReply(SQLModel, table=True):
     error: str = Field(default="", max_length=500)
     attempts: int = Field(default=1)
     failed_at: datetime = Field(default_factory=utc_now, sa_type=AwareDateTime, index=True)
+
+
+# -- the inbox's queries (repositories take the session keyword-first and never commit) ---------
+
+_CHUNK = 200  # rows per insert: under SQLite's limit on bound parameters
+
+
+def _key(channel: str, update_id: int) -> ColumnElement[bool]:
+    return (col(UpdateRecord.channel) == channel) & (col(UpdateRecord.update_id) == update_id)
+
+
+def _first_of_its_user() -> ColumnElement[bool]:
+    """No earlier update of the same user is still unhandled: a user's updates go in order.
+    Updates without a user (user_id NULL) never wait for one another."""
+    earlier = aliased(UpdateRecord)
+    return ~exists().where(
+        earlier.channel == UpdateRecord.channel, earlier.user_id == UpdateRecord.user_id,
+        earlier.update_id < UpdateRecord.update_id, col(earlier.handled_at).is_(None))
+
+
+async def record(session: AsyncSession, *, channel: str, rows: Sequence[NewUpdate],
+                 now: datetime, worker: str | None, lease_until: datetime | None) -> set[int]:
+    """Insert the updates not seen before; the update_ids inserted (a duplicate is left as it
+    is). With `worker`, the new rows are leased to it: it handles them from memory."""
+    insert = upsert_insert(session.bind.dialect.name)
+    added: set[int] = set()
+    values = [{"channel": channel, "update_id": row.update_id, "user_id": row.user_id,
+               "payload": row.payload, "received_at": now, "worker": worker,
+               "lease_until": lease_until, "attempts": 1 if worker else 0} for row in rows]
+    for start in range(0, len(values), _CHUNK):
+        result = await session.exec(
+            insert(UpdateRecord).values(values[start:start + _CHUNK])
+            .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+            .returning(UpdateRecord.update_id))
+        added.update(result.scalars().all())
+    return added
+
+
+async def take(session: AsyncSession, *, channel: str, worker: str, now: datetime,
+               lease_until: datetime, limit: int, user_id: int | None = None
+               ) -> list[UpdateRecord]:
+    """Lease up to `limit` unhandled rows nobody holds (never leased, released, or their
+    worker's lease ran out), each the oldest unhandled row of its user; oldest first.
+    `user_id`: that user's next row only."""
+    free = or_(col(UpdateRecord.lease_until).is_(None), col(UpdateRecord.lease_until) < now)
+    pick = (select(UpdateRecord.update_id)
+            .where(col(UpdateRecord.channel) == channel, col(UpdateRecord.handled_at).is_(None),
+                   free, _first_of_its_user())
+            .order_by(col(UpdateRecord.update_id)).limit(limit))
+    if user_id is not None:
+        pick = pick.where(col(UpdateRecord.user_id) == user_id)
+    if session.bind.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    ids = list((await session.exec(pick)).scalars().all())
+    if not ids:
+        return []
+    result = await session.exec(
+        update(UpdateRecord)
+        .where(col(UpdateRecord.channel) == channel, col(UpdateRecord.update_id).in_(ids),
+               col(UpdateRecord.handled_at).is_(None), free)
+        .values(worker=worker, lease_until=lease_until, attempts=UpdateRecord.attempts + 1)
+        .returning(UpdateRecord))
+    return sorted(result.scalars().all(), key=lambda r: r.update_id)
+
+
+async def waits_for_earlier(session: AsyncSession, *, channel: str, user_id: int | None,
+                            update_id: int) -> bool:
+    """Whether an earlier update of this user is still unhandled (held elsewhere or left by
+    a worker that died): this one must wait for it."""
+    if user_id is None:
+        return False
+    found = await session.exec(select(UpdateRecord.update_id).where(
+        col(UpdateRecord.channel) == channel, col(UpdateRecord.user_id) == user_id,
+        col(UpdateRecord.update_id) < update_id, col(UpdateRecord.handled_at).is_(None),
+    ).limit(1))
+    return found.first() is not None
+
+
+async def renew(session: AsyncSession, *, channel: str, worker: str,
+                lease_until: datetime) -> int:
+    """Extend the lease of every unhandled row this worker holds."""
+    result = await session.exec(update(UpdateRecord).where(
+        col(UpdateRecord.channel) == channel, col(UpdateRecord.worker) == worker,
+        col(UpdateRecord.handled_at).is_(None)).values(lease_until=lease_until))
+    return result.rowcount or 0
+
+
+async def release(session: AsyncSession, *, channel: str, worker: str,
+                  update_ids: Sequence[int] | None = None) -> int:
+    """Give rows back unhandled (a stopping worker, or rows that must wait for an earlier one):
+    any worker may take them at once. None: every row this worker holds."""
+    where = [col(UpdateRecord.channel) == channel, col(UpdateRecord.worker) == worker,
+             col(UpdateRecord.handled_at).is_(None)]
+    if update_ids is not None:
+        if not update_ids:
+            return 0
+        where.append(col(UpdateRecord.update_id).in_(list(update_ids)))
+    result = await session.exec(update(UpdateRecord).where(*where)
+                                .values(worker=None, lease_until=None))
+    return result.rowcount or 0
+
+
+async def mark_handled(session: AsyncSession, *, channel: str, update_id: int,
+                       now: datetime) -> bool:
+    """Mark the row handled and drop its payload; False if it was handled already (another
+    worker took it over after this one's lease ran out)."""
+    result = await session.exec(
+        update(UpdateRecord)
+        .where(_key(channel, update_id), col(UpdateRecord.handled_at).is_(None))
+        .values(handled_at=now, payload=None, lease_until=None))
+    return bool(result.rowcount)
+
+
+async def unhandled_count(session: AsyncSession, *, channel: str) -> int:
+    found = await session.exec(select(func.count()).select_from(UpdateRecord).where(
+        col(UpdateRecord.channel) == channel, col(UpdateRecord.handled_at).is_(None)))
+    return int(found.scalar_one())
+
+
+def handled_before(moment: datetime) -> ColumnElement[bool]:
+    """Rows handled before `moment`: past the duplicate check's window, purged (retention)."""
+    return col(UpdateRecord.handled_at) < moment

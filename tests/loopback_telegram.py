@@ -8,7 +8,8 @@ that URL answers 2xx, in order, a few at a time, retrying after a pause, as Tele
 Every request is checked against the Bot API description (tests.bot_api): the problems found are
 kept in `violations`, so a test can assert there are none.
 
-Faults: `latency` delays every answer except long polls (Telegram answers in ~100 ms); `fail()`
+Faults: `latency` delays every answer except long polls (Telegram answers in ~100 ms), `delays`
+one method's answers (a slow reply while a worker stops); `fail()`
 answers the next requests (or those during some seconds) with 429 + retry_after, a 5xx, or no
 answer at all (a stalled connection).
 """
@@ -57,7 +58,7 @@ class Request:
     method: str
     params: dict[str, Any]
     at: float
-    status: int = 200
+    status: int = 0  # 0 until answered (a stalled request never is)
 
 
 @dataclass
@@ -71,9 +72,11 @@ class LoopbackTelegram:
     webhook_secret: str | None = None
     webhook_deliveries: int = 0  # POSTs made to the webhook, retries included
     retry_pause: float = 0.5  # Telegram waits longer; tests do not
+    delays: dict[str, float] = field(default_factory=dict)  # per method, instead of `latency`
 
     def __post_init__(self) -> None:
         self._pending: list[dict[str, Any]] = []  # not yet confirmed, in update_id order
+        self._history: dict[int, dict[str, Any]] = {}
         self._next_update_id = 1
         self._next_message_id = 1
         self._arrived = asyncio.Event()
@@ -89,8 +92,16 @@ class LoopbackTelegram:
         update_id = self._next_update_id
         self._next_update_id += 1
         self._pending.append({"update_id": update_id, **update})
+        self._history[update_id] = self._pending[-1]
         self._arrived.set()
         return update_id
+
+    def repeat(self, update_id: int) -> None:
+        """Send an update again, as Telegram does when its confirmation was lost (an offset not
+        advanced before a restart, a webhook answer that timed out)."""
+        self._pending.append(self._history[update_id])
+        self._pending.sort(key=lambda u: u["update_id"])
+        self._arrived.set()
 
     def push_text(self, user_id: int, text: str) -> int:
         message: dict[str, Any] = {
@@ -125,7 +136,8 @@ class LoopbackTelegram:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
+        # A stalled answer must not hold the test's end for aiohttp's default 60 s.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
@@ -170,8 +182,9 @@ class LoopbackTelegram:
                 return await self._fault(fault)
         if method == "getUpdates":
             return await self._get_updates(params)
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        delay = self.delays.get(method, self.latency)
+        if delay:
+            await asyncio.sleep(delay)
         return _ok(self._result(method, params))
 
     async def _fault(self, fault: Fault) -> web.StreamResponse:

@@ -22,6 +22,7 @@ from storage.crypto import KEY_EXIT_CODE, KeyProblem, Vault, VaultError, key_pat
 from storage.engine import create_engine, make_sessionmaker, prepare_database
 from storage.keys import KeyFingerprint, check, open_vault, rotate
 from storage.models import FsmRecord
+from storage.update_inbox import NewUpdate, UpdateRecord, record
 from storage.users import touch_user
 from tests.db import sqlite_url
 from tests.registration_helpers import applicant, id_number
@@ -204,8 +205,16 @@ async def test_rotate_re_encrypts_and_re_hashes_every_row_and_form(
     new = Vault(b"the brand new key, long enough")
     engine = create_engine(db_url)
     async with make_sessionmaker(engine)() as session, session.begin():
+        waiting = NewUpdate(7, 555, old.encrypt('{"update_id": 7}'))  # a stopped bot's inbox
+        await record(session, channel="telegram", rows=[waiting], now=NOW, worker=None,
+                     lease_until=None)
+    async with make_sessionmaker(engine)() as session, session.begin():
         outcome = await rotate(session, old=old, new=new, now=NOW)
     assert (outcome.registrations, outcome.forms, outcome.failures) == (2, 1, [])
+    async with make_sessionmaker(engine)() as session:
+        row = await session.get(UpdateRecord, ("telegram", 7))
+        assert outcome.updates == 1 and row is not None
+        assert new.decrypt(row.payload or "") == '{"update_id": 7}'
     after = await _rows(db_url)
     assert [new.decrypt(r["id_cipher"]) for r in after] == [id_number(), OTHER]
     assert [r["id_hash"] for r in after] == [new.hash_id(id_number()), new.hash_id(OTHER)]

@@ -1,0 +1,132 @@
+"""The worker's HTTP server (ZHAOLU_HTTP_PORT): /healthz, /readyz, /metrics and the webhook.
+
+/healthz says the process is alive (the event loop answers). /readyz asks the database, Redis and
+the Bot API, each within CHECK_TIMEOUT, and names who holds the scheduler's lock: 200 when all
+answer, else 503 naming the part that failed (and 503 while stopping, so a load balancer stops
+sending here before the process goes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aiogram import Bot
+from aiogram.fsm.storage.base import BaseStorage
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.update_inbox import worker_name
+
+if TYPE_CHECKING:
+    from bot.app import Services
+    from bot.webhook import WebhookReceiver
+
+CHECK_TIMEOUT = 2.0
+
+
+@dataclass
+class Health:
+    """What /readyz asks; `stopping` is set when the worker begins to stop."""
+
+    services: Services
+    bot: Bot
+    storage: BaseStorage
+    scheduler_here: bool
+    stopping: bool = False
+
+    async def readiness(self) -> tuple[bool, dict[str, Any]]:
+        checks: dict[str, Callable[[], Awaitable[Any]]] = {
+            "database": self._database, "bot_api": self._bot_api}
+        redis = getattr(self.storage, "redis", None)
+        if redis is not None:
+            checks["redis"] = redis.ping
+        results = await asyncio.gather(*(_within(check()) for check in checks.values()))
+        parts = dict(zip(checks, results, strict=True))
+        failing = [name for name, result in parts.items() if result != "ok"]
+        if self.stopping:
+            failing.insert(0, "stopping")
+        return not failing, {
+            "ready": not failing, "failing": failing, "worker": worker_name(), **parts,
+            "scheduler": await self._scheduler()}
+
+    async def _database(self) -> None:
+        async with self.services.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def _bot_api(self) -> None:
+        await self.bot.get_me(request_timeout=int(CHECK_TIMEOUT))
+
+    async def _scheduler(self) -> dict[str, Any]:
+        """Whether this worker runs a scheduler, and who holds the tick's lock right now."""
+        try:
+            holder = await asyncio.wait_for(tick_lock_holder(self.services.engine),
+                                            CHECK_TIMEOUT)
+        except Exception as error:  # noqa: BLE001 - the database part says what is wrong
+            holder = f"unknown ({type(error).__name__})"
+        if holder is None and self.scheduler_here and \
+                self.services.engine.dialect.name != "postgresql":
+            holder = worker_name()
+        return {"here": self.scheduler_here, "holder": holder}
+
+
+async def tick_lock_holder(engine: AsyncEngine) -> str | None:
+    """On PostgreSQL, the connection holding the tick's advisory lock (bot/scheduler.py): its
+    application_name, "zhaolu host:pid" (bot/app.py); None while no tick runs."""
+    if engine.dialect.name != "postgresql":
+        return None
+    from bot.scheduler import TICK_LOCK_ID
+
+    async with engine.connect() as connection:
+        found = (await connection.execute(_HOLDER, {
+            "hi": TICK_LOCK_ID >> 32, "lo": TICK_LOCK_ID & 0xFFFFFFFF})).first()
+    if found is None:
+        return None
+    name, pid = found
+    return name or f"PostgreSQL backend {pid}"
+
+
+_HOLDER = text(
+    "SELECT a.application_name, l.pid FROM pg_locks l LEFT JOIN pg_stat_activity a "
+    "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :hi "
+    "AND l.objid = :lo AND l.objsubid = 1")
+
+
+async def _within(check: Awaitable[Any]) -> str:
+    try:
+        await asyncio.wait_for(check, CHECK_TIMEOUT)
+    except TimeoutError:
+        return f"no answer within {CHECK_TIMEOUT:g} s"
+    except Exception as error:  # noqa: BLE001 - any failure is "not ready", named
+        return f"failed: {type(error).__name__}: {' '.join(str(error).split())[:200]}"
+    return "ok"
+
+
+def build_app(health: Health, webhook: WebhookReceiver | None, webhook_path: str
+              ) -> web.Application:
+    app = web.Application()
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"alive": True, "worker": worker_name()})
+
+    async def readyz(_: web.Request) -> web.Response:
+        ready, body = await health.readiness()
+        return web.json_response(body, status=200 if ready else 503,
+                                 dumps=lambda v: json.dumps(v, ensure_ascii=False))
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    if webhook is not None:
+        app.router.add_post(webhook_path, webhook.handle)
+    return app
+
+
+async def start_http(app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner

@@ -1,0 +1,179 @@
+"""`zhaolu run` with a token: the bot on Telegram (long polling, or a webhook), one scheduler.
+
+Start: every dependency answers (each within STARTUP_TIMEOUT) before anything is changed; then
+the inbox's worker, the scheduler, the HTTP server (ZHAOLU_HTTP_PORT), and updates: a webhook
+when ZHAOLU_WEBHOOK_URL is set, else long polling (a leftover webhook deleted).
+
+Stop (SIGTERM, SIGINT): updates stop coming in (the poll ends; the webhook answers 503, so
+Telegram delivers again later), the updates being handled and the scheduler's tick in progress
+finish (STOP_TIMEOUT together), then the HTTP server, the FSM storage, the Bot's session and the
+database close in that order. What was not started stays in the inbox for the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.app import Services, build_bot, build_dispatcher, open_services
+from bot.clock import Clock
+from bot.settings import Settings
+from bot.staff_menus import commands as bot_commands
+from bot.startup import (
+    STARTUP_TIMEOUT,
+    check_bot_api,
+    check_content,
+    check_database,
+    check_redis,
+    within,
+)
+from bot.update_inbox import UpdateInbox
+from bot.webhook import WebhookReceiver
+
+log = logging.getLogger(__name__)
+MIGRATION_TIMEOUT = 120.0  # reaching the database is checked first; migrating may take longer
+STOP_TIMEOUT = 20.0  # handlers in flight and the tick get this long to finish at a stop
+
+
+@dataclass
+class Worker:
+    """The running pieces, closed in reverse order of need."""
+
+    services: Services
+    bot: Bot
+    dispatcher: Dispatcher
+    inbox: UpdateInbox
+    jobs: AsyncIOScheduler | None = None
+    http: web.AppRunner | None = None
+    webhook: WebhookReceiver | None = None
+    health: Any = None
+
+
+async def serve(settings: Settings, *, scheduler: bool = True) -> None:
+    check_content(settings)
+    await check_database(settings, STARTUP_TIMEOUT)
+    await check_redis(settings, STARTUP_TIMEOUT)
+    bot = build_bot(settings)
+    try:
+        username = await check_bot_api(bot, settings, STARTUP_TIMEOUT)
+        services = await within(open_services(settings, Clock()), MIGRATION_TIMEOUT,
+                                "ZHAOLU_DATABASE_URL: preparing the database")
+    except BaseException:
+        await bot.session.close()
+        raise
+    dispatcher = build_dispatcher(services)
+    worker = Worker(services, bot, dispatcher, UpdateInbox(services, dispatcher, bot))
+    stopping = _stop_on_signals()
+    try:
+        log.info("running as @%s with %d campaigns (worker %s)", username,
+                 len(services.catalogue.all()), worker.inbox.worker)
+        await _start(worker, settings, scheduler)
+        await _receive(worker, settings, stopping)
+    finally:
+        await _stop(worker)
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, _on_signal, stopping, signum)
+    return stopping
+
+
+def _on_signal(stopping: asyncio.Event, signum: int) -> None:
+    if not stopping.is_set():
+        log.info("%s: stopping (updates in progress finish, at most %g s)",
+                 signal.Signals(signum).name, STOP_TIMEOUT)
+    stopping.set()
+
+
+async def _start(worker: Worker, settings: Settings, scheduler: bool) -> None:
+    await worker.bot.set_my_commands(bot_commands(worker.services.texts))
+    worker.inbox.start()
+    if scheduler:
+        from bot.scheduler import start_scheduler
+
+        worker.jobs = start_scheduler(worker.services, worker.bot)
+    if settings.webhook_url and settings.webhook_secret:
+        worker.webhook = WebhookReceiver(worker.inbox, worker.bot,
+                                         settings.webhook_secret.get_secret_value())
+    if settings.http_port:
+        from bot.http import Health, build_app, start_http
+
+        worker.health = Health(worker.services, worker.bot, worker.dispatcher.storage,
+                               scheduler_here=scheduler)
+        app = build_app(worker.health, worker.webhook, settings.webhook_path)
+        worker.http = await start_http(app, settings.http_host, settings.http_port)
+        log.info("HTTP server on %s:%d (/healthz, /readyz%s)", settings.http_host,
+                 settings.http_port, f", webhook {settings.webhook_path}" if worker.webhook
+                 else "")
+
+
+async def _receive(worker: Worker, settings: Settings, stopping: asyncio.Event) -> None:
+    """Take updates until a stop is asked: by webhook, or by polling."""
+    allowed = worker.dispatcher.resolve_used_update_types()
+    if worker.webhook is not None:
+        from bot.webhook import install_webhook
+
+        await install_webhook(worker.bot, settings, allowed)
+        await stopping.wait()
+        return
+    hook = await worker.bot.get_webhook_info()
+    if hook.url:  # getUpdates is refused (409) while a webhook is set
+        await worker.bot.delete_webhook()
+        log.warning("deleted the webhook that was set (%s): this process polls",
+                    hook.url.split("?", 1)[0])
+    from bot.polling import Poller
+
+    await Poller(worker.bot, worker.inbox, allowed).run(stopping)
+
+
+async def _stop(worker: Worker) -> None:
+    """Finish what is in flight (bounded), then close, each step whatever the previous did."""
+    started = time.monotonic()
+    if worker.health is not None:
+        worker.health.stopping = True
+    if worker.webhook is not None:
+        await worker.webhook.stop(STOP_TIMEOUT / 4)
+    left = max(STOP_TIMEOUT - (time.monotonic() - started), 1.0)
+    await asyncio.gather(worker.inbox.stop(left), _finish_tick(worker.jobs, left),
+                         return_exceptions=True)
+    steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
+        ("HTTP server", worker.http.cleanup if worker.http else _nothing),
+        ("FSM storage", worker.dispatcher.storage.close),
+        ("Bot session", worker.bot.session.close),
+        ("database", worker.services.close)]
+    for name, close in steps:
+        try:
+            await close()
+        except Exception:  # the next ones still close
+            log.exception("closing the %s failed", name)
+    log.info("stopped")
+
+
+async def _finish_tick(jobs: AsyncIOScheduler | None, timeout: float) -> None:
+    """No new run; a tick already running finishes (APScheduler's shutdown cancels it)."""
+    if jobs is None:
+        return
+    jobs.pause()
+    running = list(getattr(jobs._lookup_executor("default"), "_pending_futures", ()))
+    if running:
+        _, late = await asyncio.wait(running, timeout=timeout)
+        if late:
+            log.warning("the scheduler's tick did not finish within %g s; cancelled", timeout)
+    jobs.shutdown(wait=False)
+
+
+async def _nothing() -> None:
+    return None
+

@@ -1,0 +1,292 @@
+"""The transactional inbox at work: record updates before they are acknowledged, then handle them.
+
+Polling and the webhook hand every batch to `UpdateInbox.receive`, which writes the updates not
+seen before (storage/update_inbox.py, payload encrypted) and commits; only then is Telegram told
+(the next offset, a 200). The new rows are leased to this worker and queued in memory, one queue
+per user: a user's updates run one at a time, in update_id order, at most HANDLERS at once in all.
+Before an update runs, the database is asked whether an earlier update of the same user is still
+unhandled (held by another worker, or left by one that died): then this user's queue is given
+back, and the sweeper takes the user's oldest row when it is free. The sweeper also resumes rows
+left by a worker killed mid-way (its lease ran out), rows given back by a stopping worker, and
+rows recorded while this worker had enough in memory. Leases are renewed while the worker lives.
+
+An update is marked handled inside the handler's own transaction (bot/middlewares.py), so a crash
+before that commit leaves it to be handled again; one whose handler failed (the user got the
+error reply) is marked handled on its own, so a failure is not replayed at the user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import json
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
+from aiogram.types import Update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import update_inbox as rows
+from storage.crypto import VaultError, vault_for
+from storage.update_inbox import NewUpdate
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+HANDLERS = 32  # updates handled at once by one worker (each holds a database connection a while)
+BACKLOG = 1000  # updates kept in memory; beyond, they wait in the database for the sweeper
+LEASE = timedelta(seconds=10)  # a killed worker's rows are resumed by others this long after
+RENEW_SECONDS = 3.0
+SWEEP_SECONDS = 0.5
+
+
+def worker_name() -> str:
+    """host:pid, as the inbox's `worker` column and /readyz name this process."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+def user_of(update: Update) -> int | None:
+    """Whose update this is (aiogram's own answer, the one its FSM and isolation use)."""
+    return UserContextMiddleware.resolve_event_context(update).user_id
+
+
+@dataclass
+class InboxEntry:
+    """The update being handled, for the DatabaseMiddleware to mark in the handler's
+    transaction (passed to feed_update as `inbox_entry`)."""
+
+    channel: str
+    update_id: int
+    marked: bool = False
+
+    async def mark(self, session: AsyncSession, now: datetime) -> bool:
+        """Mark handled; False when another worker handled it meanwhile (this run's writes
+        must then be rolled back by the caller)."""
+        self.marked = await rows.mark_handled(session, channel=self.channel,
+                                              update_id=self.update_id, now=now)
+        if not self.marked:
+            log.warning("update %s was handled by another worker meanwhile; this run's "
+                        "changes are rolled back", self.update_id)
+        return self.marked
+
+
+@dataclass
+class _Queue:
+    """One user's updates in memory, oldest first."""
+
+    items: list[tuple[int, Update]] = field(default_factory=list)
+    ids: set[int] = field(default_factory=set)
+
+    def add(self, update: Update) -> None:
+        if update.update_id not in self.ids:
+            self.ids.add(update.update_id)
+            heapq.heappush(self.items, (update.update_id, update))
+
+    def pop(self) -> Update:
+        update_id, update = heapq.heappop(self.items)
+        self.ids.discard(update_id)
+        return update
+
+
+class UpdateInbox:
+    def __init__(self, services: Services, dispatcher: Dispatcher, bot: Bot, *,
+                 channel: str = CHANNEL, handlers: int = HANDLERS) -> None:
+        self.services = services
+        self.dispatcher = dispatcher
+        self.bot = bot
+        self.channel = channel
+        self.worker = worker_name()
+        self.handled = 0  # updates handled by this worker since start
+        self._slots = asyncio.Semaphore(handlers)
+        self._queues: dict[Any, _Queue] = {}
+        self._tasks: dict[Any, asyncio.Task[None]] = {}
+        self._running = 0
+        self._accepting = True
+        self._loops: list[asyncio.Task[None]] = []
+        self._sweep_now = asyncio.Event()
+
+    @property
+    def backlog(self) -> int:
+        """Updates in memory: queued or being handled."""
+        return sum(len(q.items) for q in self._queues.values()) + self._running
+
+    def now(self) -> datetime:
+        return self.services.clock.now()
+
+    def start(self) -> None:
+        self._loops = [asyncio.create_task(self._sweep_loop(), name="inbox sweeper"),
+                       asyncio.create_task(self._renew_loop(), name="inbox leases")]
+
+    # -- receiving --------------------------------------------------------------------------------
+
+    async def receive(self, updates: list[Update], raw: list[str] | None = None) -> int:
+        """Record the updates (a duplicate update_id is ignored) and commit; then queue the new
+        ones here. Returns how many were new. `raw`: the updates' JSON as it arrived."""
+        if not updates:
+            return 0
+        vault = vault_for(self.services.settings)
+        texts = raw or [u.model_dump_json(exclude_none=True) for u in updates]
+        new = [NewUpdate(u.update_id, user_of(u), vault.encrypt(text))
+               for u, text in zip(updates, texts, strict=True)]
+        keep = self._accepting and self.backlog < BACKLOG
+        now = self.now()
+        async with self.services.sessionmaker() as session, session.begin():
+            added = await rows.record(session, channel=self.channel, rows=new, now=now,
+                                      worker=self.worker if keep else None,
+                                      lease_until=now + LEASE if keep else None)
+        for update in updates:
+            if update.update_id in added:
+                if keep:
+                    self._enqueue(update)
+                else:
+                    self._sweep_now.set()
+        if len(added) < len(updates):
+            log.info("ignored %d update(s) already in the inbox", len(updates) - len(added))
+        return len(added)
+
+    def _enqueue(self, update: Update) -> None:
+        user = user_of(update)
+        key = user if user is not None else ("update", update.update_id)
+        self._queues.setdefault(key, _Queue()).add(update)
+        if key not in self._tasks:
+            self._tasks[key] = asyncio.create_task(self._drain(key, user))
+
+    # -- handling ---------------------------------------------------------------------------------
+
+    async def _drain(self, key: Any, user: int | None) -> None:
+        """Handle one user's queued updates in order, one at a time."""
+        queue = self._queues[key]
+        try:
+            while queue.items and self._accepting:
+                update = queue.pop()
+                async with self._slots:
+                    if not self._accepting:
+                        queue.add(update)  # stays leased; given back when the worker stops
+                        break
+                    self._running += 1
+                    try:
+                        if await self._must_wait(user, update.update_id):
+                            await self._give_back([update.update_id, *queue.ids])
+                            queue.items.clear()
+                            queue.ids.clear()
+                            break
+                        await self._handle(update)
+                    finally:
+                        self._running -= 1
+        finally:
+            self._tasks.pop(key, None)
+            if not queue.items:
+                self._queues.pop(key, None)
+
+    async def _must_wait(self, user: int | None, update_id: int) -> bool:
+        async with self.services.sessionmaker() as session:
+            return await rows.waits_for_earlier(session, channel=self.channel, user_id=user,
+                                                update_id=update_id)
+
+    async def _handle(self, update: Update) -> None:
+        entry = InboxEntry(self.channel, update.update_id)
+        try:
+            await self.dispatcher.feed_update(self.bot, update, inbox_entry=entry)
+        except Exception:  # the error handler answers first; this is what even it let through
+            log.exception("update %s failed", update.update_id)
+        if not entry.marked:
+            # The handler failed (its transaction rolled back; the user was told): marked on
+            # its own, not replayed at the user.
+            async with self.services.sessionmaker() as session, session.begin():
+                await rows.mark_handled(session, channel=self.channel,
+                                        update_id=update.update_id, now=self.now())
+        self.handled += 1
+
+    async def _give_back(self, update_ids: list[int]) -> None:
+        async with self.services.sessionmaker() as session, session.begin():
+            await rows.release(session, channel=self.channel, worker=self.worker,
+                               update_ids=update_ids)
+        self._sweep_now.set()
+
+    # -- the sweeper and the leases ---------------------------------------------------------------
+
+    async def _sweep_loop(self) -> None:
+        while self._accepting:
+            try:
+                taken = await self.sweep()
+            except Exception:  # the database is away: the next sweep tries again
+                log.exception("inbox sweep failed")
+                taken = 0
+            if not taken:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._sweep_now.wait(), SWEEP_SECONDS)
+                self._sweep_now.clear()
+
+    async def sweep(self) -> int:
+        """Take free rows (each its user's oldest unhandled) into memory, as room allows."""
+        room = min(BACKLOG - self.backlog, 100)
+        if room <= 0 or not self._accepting:
+            return 0
+        now = self.now()
+        async with self.services.sessionmaker() as session, session.begin():
+            taken = await rows.take(session, channel=self.channel, worker=self.worker, now=now,
+                                    lease_until=now + LEASE, limit=room)
+            parsed = [(record.update_id, self._parse(record)) for record in taken]
+            for update_id, update in parsed:
+                if update is None:  # never readable: not retried forever
+                    await rows.mark_handled(session, channel=self.channel,
+                                            update_id=update_id, now=now)
+        for _, update in parsed:
+            if update is not None:
+                self._enqueue(update)
+        if taken:
+            log.info("inbox: took %d unhandled update(s)", len(taken))
+        return len(taken)
+
+    def _parse(self, record: rows.UpdateRecord) -> Update | None:
+        try:
+            text = vault_for(self.services.settings).decrypt(record.payload or "")
+            return Update.model_validate(json.loads(text), context={"bot": self.bot})
+        except (VaultError, ValueError):
+            log.error("update %s in the inbox cannot be read with this key; dropped",
+                      record.update_id)
+            return None
+
+    async def _renew_loop(self) -> None:
+        while True:
+            await asyncio.sleep(RENEW_SECONDS)
+            try:
+                async with self.services.sessionmaker() as session, session.begin():
+                    await rows.renew(session, channel=self.channel, worker=self.worker,
+                                     lease_until=self.now() + LEASE)
+            except Exception:  # the lease still runs LEASE; the next renewal tries again
+                log.exception("inbox lease renewal failed")
+
+    # -- stopping ---------------------------------------------------------------------------------
+
+    async def stop(self, timeout: float) -> int:
+        """Start nothing new; let the updates being handled finish (within `timeout`), then give
+        every row still held back to the inbox for the next worker. Returns the rows given back."""
+        self._accepting = False
+        self._sweep_now.set()
+        running = [t for t in self._tasks.values() if not t.done()]
+        if running:
+            done, late = await asyncio.wait(running, timeout=timeout)
+            for task in late:
+                task.cancel()
+            if late:
+                log.warning("%d update(s) still running after %g s were stopped; they stay in "
+                            "the inbox", len(late), timeout)
+                await asyncio.gather(*late, return_exceptions=True)
+        for task in self._loops:
+            task.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        async with self.services.sessionmaker() as session, session.begin():
+            given = await rows.release(session, channel=self.channel, worker=self.worker)
+        if given:
+            log.info("inbox: %d update(s) left for the next start", given)
+        return given
