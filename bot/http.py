@@ -1,15 +1,17 @@
 """The worker's HTTP server (ZHAOLU_HTTP_PORT): /healthz, /readyz, /metrics and the webhook.
 
-/healthz says the process is alive (the event loop answers). /readyz asks the database, Redis and
-the Bot API, each within CHECK_TIMEOUT, and names who holds the scheduler's lock: 200 when all
-answer, else 503 naming the part that failed (and 503 while stopping, so a load balancer stops
-sending here before the process goes).
+/healthz says the process is alive (the event loop answers). /readyz asks the database, Redis
+and the Bot API, each within CHECK_TIMEOUT, and names who holds the scheduler's lock: 200 when
+all answer, else 503 naming the part that failed (and 503 while stopping, so a load balancer
+stops sending here before the process goes). /metrics is bot/metrics.py's Prometheus text (this
+worker's counters, the shared ledger's rows).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -68,17 +70,15 @@ class Health:
                                             CHECK_TIMEOUT)
         except Exception as error:  # noqa: BLE001 - the database part says what is wrong
             holder = f"unknown ({type(error).__name__})"
-        if holder is None and self.scheduler_here and \
-                self.services.engine.dialect.name != "postgresql":
-            holder = worker_name()
         return {"here": self.scheduler_here, "holder": holder}
 
 
 async def tick_lock_holder(engine: AsyncEngine) -> str | None:
-    """On PostgreSQL, the connection holding the tick's advisory lock (bot/scheduler.py): its
-    application_name, "zhaolu host:pid" (bot/app.py); None while no tick runs."""
+    """Who schedules. On PostgreSQL, the connection holding the tick's advisory lock
+    (bot/scheduler.py): its application_name, "zhaolu host:pid" (bot/app.py); None while no
+    tick runs. On a SQLite file, the process holding the file lock (bot/scheduler_lock.py)."""
     if engine.dialect.name != "postgresql":
-        return None
+        return _file_lock_holder(engine)
     from bot.scheduler import TICK_LOCK_ID
 
     async with engine.connect() as connection:
@@ -88,6 +88,19 @@ async def tick_lock_holder(engine: AsyncEngine) -> str | None:
         return None
     name, pid = found
     return name or f"PostgreSQL backend {pid}"
+
+
+def _file_lock_holder(engine: AsyncEngine) -> str | None:
+    from bot.scheduler_lock import SchedulerFileLock
+
+    lock = SchedulerFileLock.beside(engine)
+    if lock is None:
+        return None
+    if lock.acquire():  # free: nobody schedules (given back at once)
+        lock.release()
+        return None
+    pid = lock.holder()
+    return worker_name() if pid == str(os.getpid()) else f"pid {pid} on this host"
 
 
 _HOLDER = text(
@@ -118,8 +131,15 @@ def build_app(health: Health, webhook: WebhookReceiver | None, webhook_path: str
         return web.json_response(body, status=200 if ready else 503,
                                  dumps=lambda v: json.dumps(v, ensure_ascii=False))
 
+    async def metrics(_: web.Request) -> web.Response:
+        from bot.metrics import CONTENT_TYPE, render
+
+        body = await render(health.services.sessionmaker)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
     if webhook is not None:
         app.router.add_post(webhook_path, webhook.handle)
     return app

@@ -32,6 +32,11 @@ class DatabaseMiddleware(BaseMiddleware):
         clock = data["clock"]
         catalogue = data["catalogue"]
         async with sessionmaker() as session:
+            # The inbox's row (bot/update_inbox.py) is marked handled first, in the transaction
+            # that commits before the first reply: a crash before that replays the update.
+            entry = data.get("inbox_entry")
+            if entry is not None and not await entry.claim(session, clock.now()):
+                return None  # another worker handled it already
             data["session"] = session
             from_user: TelegramUser | None = data.get("event_from_user")
             user = None
@@ -57,11 +62,7 @@ class DatabaseMiddleware(BaseMiddleware):
             # The binding is also how the session is committed before each Bot API request.
             with bind_session(session):
                 result = await handler(event, data)
-            # The inbox's row (bot/update_inbox.py) is marked handled in this same commit: a
-            # crash before it leaves the update to be handled again, never half-done.
-            entry = data.get("inbox_entry")
-            if entry is not None and not await entry.mark(session, clock.now()):
-                await session.rollback()  # another worker handled it meanwhile
-                return result
             await session.commit()
+            if entry is not None:
+                entry.committed = True
             return result

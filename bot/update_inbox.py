@@ -10,9 +10,12 @@ back, and the sweeper takes the user's oldest row when it is free. The sweeper a
 left by a worker killed mid-way (its lease ran out), rows given back by a stopping worker, and
 rows recorded while this worker had enough in memory. Leases are renewed while the worker lives.
 
-An update is marked handled inside the handler's own transaction (bot/middlewares.py), so a crash
-before that commit leaves it to be handled again; one whose handler failed (the user got the
-error reply) is marked handled on its own, so a failure is not replayed at the user.
+An update is marked handled as the first write of the handler's own transaction
+(bot/middlewares.py), which commits before the handler's first Bot API request
+(bot/update_session.py) or at its end: a crash before that leaves the update unhandled, to be
+handled again with nothing of it written or sent; after it, the update counts as handled with
+what it wrote (what the user was told), never replayed. One whose handler failed (the user got
+the error reply) is marked handled on its own, so a failure is not replayed at the user either.
 """
 
 from __future__ import annotations
@@ -61,22 +64,22 @@ def user_of(update: Update) -> int | None:
 
 @dataclass
 class InboxEntry:
-    """The update being handled, for the DatabaseMiddleware to mark in the handler's
-    transaction (passed to feed_update as `inbox_entry`)."""
+    """The update being handled, for the DatabaseMiddleware (passed to feed_update as
+    `inbox_entry`): it marks the row handled as the first write of the update's transaction."""
 
     channel: str
     update_id: int
-    marked: bool = False
+    committed: bool = False  # the handler's transaction, mark included, committed at its end
 
-    async def mark(self, session: AsyncSession, now: datetime) -> bool:
-        """Mark handled; False when another worker handled it meanwhile (this run's writes
-        must then be rolled back by the caller)."""
-        self.marked = await rows.mark_handled(session, channel=self.channel,
-                                              update_id=self.update_id, now=now)
-        if not self.marked:
-            log.warning("update %s was handled by another worker meanwhile; this run's "
-                        "changes are rolled back", self.update_id)
-        return self.marked
+    async def claim(self, session: AsyncSession, now: datetime) -> bool:
+        """Mark the row handled in `session`'s transaction; False when it was handled already
+        (another worker took it over): then the update is not handled again. On PostgreSQL the
+        row stays locked until this transaction ends, so two workers never both go on."""
+        marked = await rows.mark_handled(session, channel=self.channel,
+                                         update_id=self.update_id, now=now)
+        if not marked:
+            log.info("update %s was handled by another worker already; skipped", self.update_id)
+        return marked
 
 
 @dataclass
@@ -198,9 +201,9 @@ class UpdateInbox:
             await self.dispatcher.feed_update(self.bot, update, inbox_entry=entry)
         except Exception:  # the error handler answers first; this is what even it let through
             log.exception("update %s failed", update.update_id)
-        if not entry.marked:
-            # The handler failed (its transaction rolled back; the user was told): marked on
-            # its own, not replayed at the user.
+        if not entry.committed:
+            # The handler failed (the user was told; what it wrote before its first reply is
+            # kept, the rest rolled back): marked on its own, not replayed at the user.
             async with self.services.sessionmaker() as session, session.begin():
                 await rows.mark_handled(session, channel=self.channel,
                                         update_id=update.update_id, now=self.now())

@@ -1,6 +1,6 @@
 """Webhook mode and the HTTP server through a real `zhaolu run` process against the loopback Bot
 API: the secret is checked on every request, an update is answered 200 once recorded and then
-handled, a duplicate update_id is handled once, /healthz and /readyz tell what they should."""
+handled, a duplicate update_id is handled once, /healthz, /readyz and /metrics answer."""
 
 from __future__ import annotations
 
@@ -61,6 +61,10 @@ async def test_webhook_secret_dedupe_and_health(tmp_path: Path) -> None:
             assert response.status == 200, ready
         assert (ready["database"], ready["bot_api"], ready["failing"]) == ("ok", "ok", [])
         assert ready["scheduler"] == {"here": True, "holder": ready["worker"]}
+        async with http.get(f"{base}/metrics") as response:
+            assert response.status == 200 and response.content_type == "text/plain"
+            exposition = await response.text()
+        assert 'zhaolu_updates_handled_total{outcome="handled"}' in exposition
         telegram.fail(500, methods={"getMe"}, seconds=5)  # the Bot API is down
         async with http.get(f"{base}/readyz") as response:
             down = await response.json()
