@@ -6,7 +6,7 @@ import importlib.util
 import subprocess
 import sys
 
-ORDER = ("shell", "fsm", "qa", "delivery", "announce", "xlsx", "deadline")
+ORDER = ("shell", "fsm", "qa", "delivery", "announce", "xlsx", "deadline", "storm")
 
 
 def main() -> int:

@@ -78,7 +78,7 @@ class RetryPolicy:
     conversation's bound; the ledger counts attempts instead, see bot/delivery.py)."""
 
     base: float = 0.5  # the first pause after a 5xx or a network error
-    cap: float = 8.0  # the longest pause before jitter
+    cap: float = 4.0  # the longest pause before jitter: an outage ends, replies follow soon
     jitter: float = 0.5  # a backoff pause is stretched by up to this fraction, at random
     retry_after_jitter: float = 0.5  # seconds at most added to a 429's retry_after
     budget: float = 30.0

@@ -102,14 +102,14 @@ async def test_the_ledger_under_429s_and_5xx_sends_every_row_once(live_sqlite: L
 def test_the_policy_reads_telegrams_answers() -> None:
     """Which answers are tried again, and after how long (jitter at its two ends)."""
     method = SendMessage(chat_id=1, text="x")
-    policy = RetryPolicy(base=0.5, cap=8.0, jitter=0.5, retry_after_jitter=0.5)
+    policy = RetryPolicy()  # the conversation's
     too_many = TelegramRetryAfter(method=method, message="Too Many Requests", retry_after=3)
     assert policy.pause(too_many, 1, lambda: 0.0) == 3.0
     assert policy.pause(too_many, 1, lambda: 1.0) == 3.5
     for error in (TelegramServerError(method=method, message="Bad Gateway"),
                   TelegramNetworkError(method=method, message="Request timeout error")):
-        assert [policy.pause(error, n, lambda: 0.0) for n in (1, 2, 3, 6)] == [0.5, 1, 2, 8]
-        assert policy.pause(error, 6, lambda: 1.0) == 12.0
+        assert [policy.pause(error, n, lambda: 0.0) for n in (1, 2, 3, 6)] == [0.5, 1, 2, 4]
+        assert policy.pause(error, 6, lambda: 1.0) == 6.0
     for final in (TelegramForbiddenError(method=method, message="bot was blocked by the user"),
                   TelegramBadRequest(method=method, message="message is not modified"),
                   TelegramEntityTooLarge(method=method, message="Request Entity Too Large")):
