@@ -166,33 +166,44 @@ class RetryMiddleware(BaseRequestMiddleware):
     async def __call__(self, make_request: Any, bot: Any, method: Any) -> Any:
         if _single_attempt.get() or method.__api_method__ in PASSED_THROUGH:
             return await make_request(bot, method)
-        started, attempt = self._monotonic(), 0
-        while True:
-            attempt += 1
-            try:
-                return await make_request(bot, method)
-            except TelegramAPIError as error:
-                pause = self.policy.pause(error, attempt, self._rng)
-                if pause is None:
-                    raise
-                if self._monotonic() + pause - started > self.policy.budget:
-                    await self._give_up(method, error, attempt, self._monotonic() - started)
-                    raise
-                metrics.API_RETRIES.labels(retry_reason(error)).inc()
-            await self._sleep(pause)
+        started, attempt, failed = self._monotonic(), 0, None
+        try:
+            while True:
+                attempt += 1
+                try:
+                    return await make_request(bot, method)
+                except TelegramAPIError as error:
+                    pause = self.policy.pause(error, attempt, self._rng)
+                    if pause is None:
+                        raise
+                    if self._monotonic() + pause - started > self.policy.budget:
+                        await self._give_up(method, error, attempt, started)
+                        raise
+                    failed = error
+                    metrics.API_RETRIES.labels(retry_reason(error)).inc()
+                await self._sleep(pause)
+        except asyncio.CancelledError:
+            # Stopped while retrying (a graceful stop that could not wait): the reply is lost
+            # all the same, and must not be lost silently.
+            if failed is not None:
+                await self._give_up(method, failed, attempt, started, stopped=True)
+            raise
 
     async def _give_up(self, method: Any, error: TelegramAPIError, attempts: int,
-                       seconds: float) -> None:
+                       started: float, *, stopped: bool = False) -> None:
         answering = _update.get() or _Answering(None, None, self.sessionmaker)
         update_id = answering.update_id
         chat_id = getattr(method, "chat_id", None)
         chat = chat_id if isinstance(chat_id, int) else answering.user_id
         name = method.__api_method__
         metrics.UNDELIVERED.labels(name).inc()
-        log.warning("Bot API %s to chat %s given up after %d attempt(s) in %.1f s (update %s): "
-                    "%s", name, chat, attempts, seconds, update_id, type(error).__name__)
+        why = "stopped while retrying, after" if stopped else "given up after"
+        log.warning("Bot API %s to chat %s %s %d attempt(s) in %.1f s (update %s): %s", name,
+                    chat, why, attempts, self._monotonic() - started, update_id,
+                    type(error).__name__)
+        error_text = describe(error) + (" (stopped while retrying)" if stopped else "")
         row = UndeliveredReply(method=name, chat_id=chat, update_id=update_id,
-                               error=mask_personal_numbers(describe(error))[:200],
+                               error=mask_personal_numbers(error_text)[:200],
                                attempts=attempts)
         answering.undelivered.append(row)
         if _update.get() is None:  # outside an update: nothing else holds the database

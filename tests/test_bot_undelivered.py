@@ -75,3 +75,19 @@ async def test_a_429_longer_than_the_budget_is_given_up_at_once(tmp_path: Path) 
         assert [r.status for r in live.telegram.requests if r.method == "sendMessage"] == [429]
         (row,) = await live.undelivered()
         assert (row.chat_id, row.attempts) == (61, 1) and row.error.startswith("TelegramRetry")
+
+
+async def test_a_call_stopped_while_retrying_is_recorded(tmp_path: Path) -> None:
+    """A stop that cannot wait for the retries (cancelled): the reply is lost, not silently."""
+    async for live in start(sqlite_url(tmp_path), tmp_path, RetryPolicy(base=0.05, cap=0.1)):
+        record_undelivered_to(live.bot, live.services.sessionmaker)
+        live.telegram.fail(502, methods={"sendMessage"})
+        call = asyncio.create_task(live.bot.send_message(62, "稍后"))
+        while sum(r.method == "sendMessage" for r in live.telegram.requests) < 2:
+            await asyncio.sleep(0.02)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        (row,) = await live.undelivered()
+        assert row.chat_id == 62 and row.attempts >= 2
+        assert row.error == "TelegramServerError: Bad Gateway (stopped while retrying)"
