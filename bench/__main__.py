@@ -6,7 +6,7 @@ import importlib.util
 import subprocess
 import sys
 
-ORDER = ("shell", "fsm", "qa", "delivery", "announce", "xlsx", "deadline", "storm")
+ORDER = ("shell", "fsm", "qa", "delivery", "announce", "xlsx", "deadline", "storm", "workers")
 
 
 def main() -> int:

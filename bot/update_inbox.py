@@ -26,6 +26,7 @@ import heapq
 import json
 import logging
 import os
+import secrets
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -52,9 +53,13 @@ RENEW_SECONDS = 3.0
 SWEEP_SECONDS = 0.5
 
 
+_NONCE = secrets.token_hex(2)
+
+
 def worker_name() -> str:
-    """host:pid, as the inbox's `worker` column and /readyz name this process."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+    """host:pid:nonce, as the inbox's `worker` column and /readyz name this process. The nonce
+    keeps two containers apart that share a hostname and a pid (host networking, pid 1 each)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{_NONCE}"
 
 
 def user_of(update: Update) -> int | None:

@@ -5,6 +5,7 @@ handled, a duplicate update_id is handled once, /healthz, /readyz and /metrics a
 from __future__ import annotations
 
 import json
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,20 @@ async def test_webhook_secret_dedupe_and_health(tmp_path: Path) -> None:
         async with http.get(f"{base}/readyz") as response:
             down = await response.json()
             assert response.status == 503 and down["failing"] == ["bot_api"], down
+        # A stop lets the update in flight finish; meanwhile new ones get 503 (Telegram
+        # delivers them again later, to another worker) and /readyz says it is stopping.
+        telegram.delays["sendMessage"] = 2.0
+        assert await post(text_update(903, 804, "/help"), SECRET) == 200
+        await until(lambda: any(r.params.get("chat_id") == 804 for r in telegram.requests
+                                if r.method == "sendMessage"), 20, "a reply in flight")
+        worker.send(signal.SIGTERM)
+        await worker.wait_log("SIGTERM: stopping")
+        assert await post(text_update(904, 805, "/help"), SECRET) == 503
+        async with http.get(f"{base}/readyz") as response:
+            assert response.status == 503 and (await response.json())["failing"][0] == "stopping"
         assert await worker.stop() == 0
-    assert not replies(telegram, 801)
+    assert [HELP in text for text in replies(telegram, 804)] == [True]
+    assert not replies(telegram, 801) and not replies(telegram, 805)
     assert [HELP in text for text in replies(telegram, 803)] == [True]
     assert "replacing the webhook that was set (https://old.example.org/hook)" in worker.log
     assert worker.log.count("without the right secret: refused (401)") == 2
