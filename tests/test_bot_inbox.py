@@ -1,5 +1,6 @@
 """Polling through the transactional inbox, in real `zhaolu run` processes against the loopback
-Bot API: a SIGTERM lets the update in flight finish, a 409 storm is one log line."""
+Bot API: a SIGTERM lets the update in flight finish, a 409 storm is one log line, Telegram's 5xx
+on getUpdates back off (1 s, 2 s) with one line."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ async def test_sigterm_lets_the_update_in_flight_finish(tmp_path: Path) -> None:
     assert not telegram.violations
 
 
-async def test_a_409_storm_is_one_warning(tmp_path: Path) -> None:
+async def test_a_409_storm_is_one_warning_and_errors_back_off(tmp_path: Path) -> None:
     async with LoopbackTelegram() as telegram:
         worker = await WorkerProcess(telegram, tmp_path).start()
         await until(lambda: any(r.method == "getUpdates" for r in telegram.requests), 30,
@@ -50,9 +51,22 @@ async def test_a_409_storm_is_one_warning(tmp_path: Path) -> None:
         await until(lambda: sum(r.status == 409 for r in telegram.requests) >= 2, 20,
                     "refused polls")
         telegram.webhook_url = ""
-        await worker.wait_log("getUpdates works again", 20)
         telegram.push_text(621, "/help")
         await until(lambda: replies(telegram, 621), 20, "polling again")
+        # Telegram's 5xx: one line, pauses of 1 s then 2 s (jittered), then on again.
+        telegram.fail(502, count=3, methods={"getUpdates"})
+        telegram.push_text(622, "/help")  # ends the long poll in progress
+        await until(lambda: sum(r.status == 502 for r in telegram.requests) == 3, 20,
+                    "three failed polls")
+        telegram.push_text(623, "/help")
+        await until(lambda: replies(telegram, 623), 20, "polling after the 502s")
         assert await worker.stop() == 0
-    warnings = [line for line in worker.log.splitlines() if "getUpdates refused" in line]
-    assert len(warnings) == 1 and " WARNING " in warnings[0], warnings
+    lines = worker.log.splitlines()
+    refused = [line for line in lines if "getUpdates refused" in line]
+    assert len(refused) == 1 and " WARNING " in refused[0], refused
+    assert sum("getUpdates works again" in line for line in lines) == 2
+    failed = [line for line in lines if "getUpdates failed" in line]
+    assert len(failed) == 1 and "TelegramServerError" in failed[0], failed
+    polls = [r.at for r in telegram.requests if r.method == "getUpdates" and r.status == 502]
+    pauses = [later - earlier for earlier, later in zip(polls, polls[1:], strict=False)]
+    assert len(pauses) == 2 and 0.7 < pauses[0] < 1.5 and 1.5 < pauses[1] < 3.0, pauses
