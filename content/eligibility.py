@@ -168,10 +168,10 @@ def evaluate(campaign: Campaign, profile: Profile, now: datetime,
     values = {"age": "" if age is None else age, "major": profile.major or "",
               "reference_date": cn_date(spec.reference_date) if spec.reference_date else ""}
     reasons = [Reason(rule=r.id, outcome=r.outcome, text=r.message.format(**values),
-                      clause=r.clause, source=f"{campaign.citation}{r.clause}") for r in fired]
+                      clause=r.clause, source=campaign.cite(r.clause)) for r in fired]
     notes = []
     if verdict != "ineligible" and spec.eligible_note is not None:
-        notes.append(f"{spec.eligible_note.text}（{campaign.citation}{spec.eligible_note.clause}）")
+        notes.append(f"{spec.eligible_note.text}（{campaign.cite(spec.eligible_note.clause)}）")
     if age is not None and spec.reference_note:
         notes.append(spec.reference_note)
     return Verdict(campaign=campaign.slug, verdict=verdict, reasons=reasons, notes=notes, age=age,
@@ -199,7 +199,7 @@ def _step_text(campaign: Campaign, kind: str, now: datetime, texts: Texts) -> st
         batch = spec.other_batch
         assert batch is not None  # the schema refuses other_batch without a description
         return texts("eligibility.next.other_batch").format(
-            name=batch.name, text=batch.text, source=f"{campaign.citation}{batch.clause}")
+            name=batch.name, text=batch.text, source=campaign.cite(batch.clause))
     if kind == "contact":
         return _contacts_text(campaign, texts, now)
     reg = campaign.registration

@@ -19,7 +19,7 @@ from content.dates import cn_datetime
 from content.eligibility import InvalidProfile, parse_profile
 from content.eligibility_render import answers_text
 from content.masking import mask_personal_numbers, mask_phone
-from content.registration_text import summary_lines
+from content.registration_text import status_text, summary_lines
 from content.texts import Raw, Texts
 
 QUESTION_SHOWN = 40  # characters of a stored question shown in the chat
@@ -60,8 +60,8 @@ def _registration(row: Mapping[str, Any], texts: Texts, catalogue: Catalogue) ->
         "mydata.registration_bare", name=row["name"], id_masked=row["id_masked"],
         phone=mask_phone(row["phone"])))
     history = "、".join(texts("mydata.history_item", at=_when(h["at"]),
-                             old=texts(f"registration.status.{h['from']}"),
-                             new=texts(f"registration.status.{h['to']}"))
+                             old=status_text(h["from"], campaign, texts),
+                             new=status_text(h["to"], campaign, texts))
                        for h in row["status_history"] if f"registration.status.{h['to']}" in texts
                        and f"registration.status.{h['from']}" in texts)
     rules = {m.id: m.name for m in campaign.registration.materials} if campaign else {}
@@ -73,7 +73,7 @@ def _registration(row: Mapping[str, Any], texts: Texts, catalogue: Catalogue) ->
                      id_number=_when(row.get("id_consented_at"))) if row.get(
         "consented_at") and row.get("id_consented_at") else ""
     return texts("mydata.registration", campaign=_campaign_name(catalogue, row["campaign"]),
-                 receipt=row["receipt"], status=texts(f"registration.status.{row['status']}"),
+                 receipt=row["receipt"], status=status_text(row["status"], campaign, texts),
                  lines=Raw(lines), created=_when(row["created_at"]),
                  history=Raw(texts("mydata.history", items=Raw(history)) if history else ""),
                  consents=Raw(consents),

@@ -103,19 +103,29 @@ def answer(campaign: Campaign, question: str, now: datetime,
         return several(kn, asked, now, t)
     reply = _single(kn, stripped, now, t)
     leaning = follow_up(stripped)
+    # A topic the notice is silent on, named by the question ("能报几个志愿"), is an answer: said
+    # so with whom to ask, not read as a follow-up of the previous topic (the contacts).
+    said = reply.kind != FALLBACK or _silence(reply)
     # "那要多久": the previous topic and this question's frame; "那什么时候出结果" names its own.
-    if last and (leaning is not None or reply.kind == FALLBACK) and not (
-            reply.kind != FALLBACK and _own_topic(leaning or stripped)):
+    if last and (leaning is not None or not said) and not (
+            said and _own_topic(leaning or stripped)):
         topic = render(kn, last, now, t)
         if topic is not None:
             again = _single(kn, f"{topic.title} {leaning or stripped}", now, t)
-            if again.kind != FALLBACK or reply.kind == FALLBACK:
+            if again.kind != FALLBACK or not said:
                 return again
     if leaning is not None and not _own_topic(stripped) and reply.kind != FALLBACK \
             and not (reply.entry or "").startswith("eligibility:"):
         # "那我咋办" with nothing before it: a frame alone matches anything; say so.
         return fallback(kn, None, reply.score, t, now=now)
     return reply
+
+
+def _silence(reply: Answer) -> bool:
+    """Whether a fallback reply says the notice leaves out a topic the question was matched to
+    with confidence (not a guess, not "no answer found")."""
+    entry = reply.entry or ""
+    return bool(entry) and not entry.startswith("input:") and reply.score >= THRESHOLD
 
 
 def _own_topic(text: str) -> bool:
@@ -186,7 +196,7 @@ def several(kn: Knowledge, asked: list[str], now: datetime, t: Texts) -> Answer:
         lines = [lead]
         for n, (_q, r) in enumerate(covered, 1):
             title, body = _brief(r)
-            clause = r.source.removeprefix(kn.campaign.citation)
+            clause = kn.campaign.clause_of(r.source)
             lines.append(t("qa.multi.item", n=n, title=Raw(title)))
             lines.append(cut(body, width) + (t("qa.multi.source", clause=clause)
                                              if clause else ""))
@@ -329,6 +339,9 @@ def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> 
         if entity:
             return f"contacts:{entity.ref}"
         return key_for(chosen(campaign, question), campaign)
+    if builder == "channel" and not campaign.registration.url and _asks(
+            question, kn.table.address_markers):
+        return "url"  # 报名网址: the notice gives no address, said plainly with whom to ask
     if builder == "bases" and base:
         return f"base:{base[5:]}"
     return builder
@@ -352,5 +365,9 @@ def _asks_phone(normalised: str) -> bool:
 
 
 def _asks_amount(kn: Knowledge, normalised: str) -> bool:
+    return _asks(normalised, kn.table.amount_markers)
+
+
+def _asks(normalised: str, markers: tuple[str, ...]) -> bool:
     flat = normalised.replace(" ", "")
-    return any(marker and marker in flat for marker in kn.table.amount_markers)
+    return any(marker and marker in flat for marker in markers)

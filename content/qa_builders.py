@@ -16,7 +16,7 @@ from datetime import datetime
 from bot.clock import to_shanghai
 from content.dates import cn_date, cn_datetime, cn_span
 from content.qa_knowledge import Knowledge
-from content.schema import Campaign, Contact, Event
+from content.schema import Campaign, Contact, Event, Registration
 from content.silence import no_contacts, phones_text, where_to_register
 from content.texts import Raw, Texts, default_texts
 
@@ -58,8 +58,23 @@ def _window(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
 def _channel(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     reg = kn.campaign.registration
     body = t("qa.channel.body", where=where_to_register(reg, t), span=reg.window.span)
-    given = bool(reg.channel or reg.url or reg.note)
-    return Part("channel", t("qa.channel.title"), (body,), reg.clause, covered=given)
+    given = bool(reg.online or reg.note)
+    return Part("channel", _where_title(reg, t), (body,), reg.clause, covered=given)
+
+
+def _url(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
+    """Asked for the address of a site the notice does not give: said plainly, with what the
+    notice does say about where to register (the fallback adds whom to ask)."""
+    reg = kn.campaign.registration
+    lines = [t("qa.url.none")]
+    if reg.channel or reg.note:
+        lines.append(t("qa.url.where", where=where_to_register(reg, t)))
+    lines.append(t("qa.url.window", span=reg.window.span))
+    return Part("url", _where_title(reg, t), tuple(lines), reg.clause, covered=False)
+
+
+def _where_title(reg: Registration, t: Texts) -> str:
+    return t("qa.channel.title" if reg.online else "qa.channel.title_offline")
 
 
 def _steps(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
@@ -267,8 +282,10 @@ def _notice(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     notice = kn.campaign.notice
     by = t("qa.notice.by", issuer=notice.issuer) if notice.issuer else ""
     on = t("qa.notice.on", date=cn_date(notice.published)) if notice.published else ""
-    lines = [t("qa.notice.body", citation=kn.campaign.citation, by=Raw(by), on=Raw(on))
-             if by or on else t("qa.notice.bare", citation=kn.campaign.citation)]
+    # An untitled notice is cited by its issuer and year: said once, that it has no title.
+    titled = "body" if notice.title else "untitled"
+    lines = [t(f"qa.notice.{titled}", citation=kn.campaign.citation, by=Raw(by), on=Raw(on))
+             if by or on else t(f"qa.notice.{titled}_bare", citation=kn.campaign.citation)]
     if notice.document_number:
         lines.append(t("qa.notice.number", number=notice.document_number))
     lines += [t("qa.notice.basis", basis=b) for b in notice.basis]
@@ -301,7 +318,7 @@ class _Missing(dict):
 
 Builder = Callable[[Knowledge, str, datetime, Texts], "Part | None"]
 BUILDERS: dict[str, Builder] = {
-    "window": _window, "channel": _channel, "steps": _steps, "materials": _materials,
+    "window": _window, "channel": _channel, "url": _url, "steps": _steps, "materials": _materials,
     "choices": _choices, "bases": _bases, "quota": _quota, "contacts": _contacts,
     "base": _base, "event": _event, "fact": _fact, "faq": _faq, "notice": _notice,
     "silent": _silent, "staff": _staff,

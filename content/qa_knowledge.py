@@ -46,6 +46,7 @@ class Intent:
 class IntentTable:
     intents: dict[str, Intent]
     amount_markers: tuple[str, ...]
+    address_markers: tuple[str, ...] = ()
 
 
 @cache
@@ -59,7 +60,8 @@ def intent_table(path: Path = INTENTS_PATH) -> IntentTable:
         for item in data["intents"]
     }
     markers = tuple(normalise(m) for m in data.get("amount_markers", []))
-    return IntentTable(intents, markers)
+    addresses = tuple(normalise(m) for m in data.get("address_markers", []))
+    return IntentTable(intents, markers, addresses)
 
 
 @dataclass(frozen=True)

@@ -130,13 +130,28 @@ def personal_part(kn: Knowledge, text: str, now: datetime, t: Texts) -> Part | N
         if "birth_date" in unsure and spec.reference_note:
             lines.append(t("qa.personal.age_edge", note=spec.reference_note))
         lines += _open_lines(spec, result.unread, t)
-    lines.append(t("qa.personal.check"))
+    lines.append(_check_line(spec, t))
     lines = list(dict.fromkeys(lines))  # two open rules under one clause: its words once
     clauses = [r.clause for r in verdict.reasons] + [r.clause for r in result.pending]
     clauses += [r.clause for r in result.checked]
     clause = clauses[0] if clauses else (spec.eligible_note.clause if spec.eligible_note else "")
     title = t(f"qa.personal.title.{kind}", facts=_said(found, spec, t))
     return Part(f"eligibility:{kind}", title, tuple(lines), clause)
+
+
+# The personal answer names this many of the conditions the rules read, as examples.
+CHECK_EXAMPLES = 3
+
+
+def _check_line(spec: EligibilitySpec, t: Texts) -> str:
+    """其他条件（学历、专业、年龄等）请完整自查: the conditions named are those the campaign's
+    rules read (a notice with no age rule is not said to have one)."""
+    read = {name for rule in spec.rules for name in rule.when}
+    order = [*FIELDS, *(q.id for q in spec.questions)]
+    names = [_label(spec, name, t) for name in order if name in read][:CHECK_EXAMPLES]
+    if not names:
+        return t("qa.personal.check_plain")
+    return t("qa.personal.check", fields="、".join(names))
 
 
 def _label(spec: EligibilitySpec, name: str, t: Texts) -> str:

@@ -43,8 +43,8 @@ def cited(kn: Knowledge, part: Part, t: Texts) -> tuple[str, str]:
     """(the source as data, the source line): the notice's clause, or a staff answer's date."""
     if part.source:
         return part.source, t("faq.source", citation=part.source)
-    return (f"{kn.campaign.citation}{part.clause}",
-            t("qa.source", citation=kn.campaign.citation, clause=part.clause))
+    source = kn.campaign.cite(part.clause)
+    return source, t("qa.source", source=source)
 
 
 def compose(kn: Knowledge, part: Part, score: float, t: Texts) -> Answer:
@@ -75,8 +75,7 @@ def fallback(kn: Knowledge, part: Part | None, score: float, t: Texts,
         body.append(t("qa.contacts.others"))
     clause = part.clause if part else (campaign.contacts[0].clause if campaign.contacts else "")
     source, source_line = (cited(kn, part, t) if part and part.source else
-                           (f"{campaign.citation}{clause}",
-                            t("qa.source", citation=campaign.citation, clause=clause)))
+                           (campaign.cite(clause), t("qa.source", source=campaign.cite(clause))))
     text = fit(head, body, source_line, t, limit=_limit(part) if part else MAX_CHARS)
     return Answer(text, source, part.key if part else None, round(min(score, 1.0), 3), FALLBACK)
 

@@ -59,7 +59,7 @@ def check_questions(campaign: Campaign, now: datetime | None = None) -> list[Che
     rows = []
     for key, question in generic_questions():
         reply = answer(campaign, question, now)
-        clause = reply.source.removeprefix(campaign.citation)
+        clause = campaign.clause_of(reply.source)
         titles = _TITLE.findall(reply.text)
         title = html.unescape(titles[0]) if titles else ""
         if reply.kind != FALLBACK:

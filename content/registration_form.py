@@ -154,12 +154,12 @@ def _person_type(value: str, campaign: Campaign) -> Accepted:
         raise FieldError("registration.error.use_buttons")
     if not person.accepted:
         raise FieldError("registration.error.person_refused", message=person.message,
-                         citation=campaign.citation, clause=person.clause,
+                         source=campaign.cite(person.clause),
                          contacts=contacts_text(campaign, default_texts()))
     notes = []
     if person.message:
         notes.append(default_texts()("registration.person_condition", message=person.message,
-                                     citation=campaign.citation, clause=person.clause))
+                                     source=campaign.cite(person.clause)))
     return Accepted({"person_type": person.id}, notes=notes)
 
 
@@ -242,7 +242,7 @@ def judge(campaign: Campaign, applicant: Applicant, now: datetime,
     if spec is None:
         person = campaign.form.person_type(applicant.person_type) if campaign.form else None
         reasons = ([template.format(text=person.message,
-                                    source=f"{campaign.citation}{person.clause}")]
+                                    source=campaign.cite(person.clause))]
                    if person is not None and person.message else [])
         return Judgement("unchecked", reasons)
     answered = {k: str(v) for k, v in (own or {}).items()
@@ -259,6 +259,6 @@ def judge(campaign: Campaign, applicant: Applicant, now: datetime,
                  and name not in answered]
         reasons.append(template.format(
             text=texts("registration.condition_open").format(questions="".join(asked)),
-            source=f"{campaign.citation}{rule.clause}"))
+            source=campaign.cite(rule.clause)))
     name = found.verdict.verdict
     return Judgement("conditional" if name == "eligible" and found.pending else name, reasons)

@@ -109,7 +109,7 @@ def next_steps(campaign: Campaign, texts: Texts) -> str:
     registration = campaign.registration
     steps = "\n".join(texts("registration.step_line", n=i, step=step)
                       for i, step in enumerate(registration.steps, start=1))
-    site = bool(registration.channel or registration.url)
+    site = registration.online
     if site or registration.note:
         where = texts("registration.where" if site else "registration.where_note",
                       where=where_to_register(registration, texts))
@@ -121,14 +121,25 @@ def next_steps(campaign: Campaign, texts: Texts) -> str:
         step=registration.step_name,
         window=window_text(campaign), steps=steps,
         materials=Raw(_materials_block(campaign, texts)), notes=Raw(_notes_block(campaign, texts)),
-        citation=campaign.citation, clause=registration.clause,
+        source=campaign.cite(registration.clause),
     )
+
+
+def by_channel(key: str, campaign: Campaign | None, texts: Texts) -> str:
+    """The text key for this campaign: its ``_offline`` variant, without 官网, when the notice
+    names no site to register on (on paper, at an office, or not said) and one is written."""
+    offline = campaign is not None and not campaign.registration.online
+    return f"{key}_offline" if offline and f"{key}_offline" in texts else key
+
+
+def status_text(status: str, campaign: Campaign | None, texts: Texts) -> str:
+    """已官网报名, or 已正式报名 for a campaign whose registration is not on a site."""
+    return texts(by_channel(f"registration.status.{status}", campaign, texts))
 
 
 def official(campaign: Campaign) -> str:
     """官网 when the notice names a site to register on, else nothing (报名 at an office)."""
-    registration = campaign.registration
-    return "官网" if registration.channel or registration.url else ""
+    return "官网" if campaign.registration.online else ""
 
 
 def receipt_text(receipt_no: str, answers: Mapping[str, Any], conditions: list[str],
@@ -171,7 +182,7 @@ def question_text(field: str, campaign: Campaign, answers: Mapping[str, Any], te
         question = texts("registration.ask.bases", n=len(chosen) + 1,
                          max=Raw(texts("registration.ask.bases_max", max=most) if most else ""),
                          options=Raw(_options(campaign, field, answers, texts)),
-                         citation=campaign.citation, clause=campaign.plan.clause)
+                         source=campaign.cite(campaign.plan.clause))
         if chosen:
             question += "\n" + texts("registration.ask.bases_more")
     elif field == "adjustment":
@@ -182,7 +193,8 @@ def question_text(field: str, campaign: Campaign, answers: Mapping[str, Any], te
             most = campaign.registration.max_choices
             plan = texts("registration.plan_none",
                          plan=form.plan_text(campaign) or texts("silence.no_bases"),
-                         max=Raw(texts("registration.plan_none_max", max=most) if most else ""))
+                         max=Raw(texts(by_channel("registration.plan_none_max", campaign, texts),
+                                       max=most) if most else ""))
             question = f"{plan}\n{question}"
     elif field == "major":
         question = texts("registration.ask.major") + "\n" + texts("registration.major_hint")
@@ -192,7 +204,7 @@ def question_text(field: str, campaign: Campaign, answers: Mapping[str, Any], te
         question = (texts("registration.ask.school", example=example) if example
                     else texts("registration.ask.school_plain"))
     else:
-        question = texts(f"registration.ask.{field}")
+        question = texts(by_channel(f"registration.ask.{field}", campaign, texts))
     return f"{progress}{question}"
 
 

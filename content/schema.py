@@ -224,6 +224,12 @@ class Registration(Strict):
         default=None, description="What the notice says instead of a site (到县卫健委现场报名).")
     clause: str
 
+    @property
+    def online(self) -> bool:
+        """Whether the notice names a site to register on (else on paper, at an office, or it
+        does not say): only then do texts speak of 官网."""
+        return bool(self.channel or self.url)
+
 
 class Campaign(Strict):
     schema_version: int = Field(
@@ -322,7 +328,22 @@ class Campaign(Strict):
 
     @property
     def citation(self) -> str:
-        """《title》 as answers cite it; without a title, the notice described, never invented."""
-        if self.notice.title:
-            return f"《{self.notice.title}》"
-        return f"{self.notice.issuer or self.notice.region}{self.year}年招录通知"
+        """《title》 as answers cite it; without a title, the notice described, never invented:
+        默县卫生健康局发布的2024年招录通知, or 湖北省2015年招录通知 without an issuer."""
+        notice = self.notice
+        if notice.title:
+            return f"《{notice.title}》"
+        if notice.issuer:
+            return f"{notice.issuer}发布的{self.year}年招录通知"
+        return f"{notice.region}{self.year}年招录通知"
+
+    def cite(self, clause: str) -> str:
+        """The citation with a clause: 《title》三、报名; a described notice is set apart from its
+        clause by a comma (湖北省2015年招录通知，三、报名), as it has no 《》 to end it."""
+        if not clause:
+            return self.citation
+        return f"{self.citation}{'' if self.notice.title else '，'}{clause}"
+
+    def clause_of(self, source: str) -> str:
+        """The clause of a source `cite` wrote (what follows the citation)."""
+        return source.removeprefix(self.citation).removeprefix("，")

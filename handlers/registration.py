@@ -27,7 +27,7 @@ from content.registration_form import (
     previous_field,
     typed_choice,
 )
-from content.registration_text import contacts_text, prefill_items
+from content.registration_text import contacts_text, prefill_items, status_text
 from content.schema import Campaign
 from handlers import (
     registration_confirm,
@@ -83,7 +83,7 @@ async def begin(send: Any, turn: Turn, campaign: Campaign | None) -> None:
         active = [r for r in mine if r.status in repo.ACTIVE_STATUSES]
         if active:
             await send(turn.texts("registration.already", receipt=active[0].receipt_no,
-                                  status=turn.texts(f"registration.status.{active[0].status}")))
+                                  status=status_text(active[0].status, campaign, turn.texts)))
             return
     await turn.keep({"slug": campaign.slug, "answers": {}}, RegistrationFlow.consent)
     await send(privacy_text(campaign, turn.texts, turn.clock.now()),

@@ -25,6 +25,7 @@ from content.promises import PREREGISTERED, reminds
 from content.registration import form_fields
 from content.registration_form import FROM_CHECK, answers_from_check, next_field
 from content.registration_text import (
+    by_channel,
     contacts_text,
     official,
     prefill_text,
@@ -101,7 +102,8 @@ async def gate(turn: Turn, campaign: Campaign | None) -> tuple[str, Any] | None:
     if form is None:
         return texts("registration.no_form", campaign=campaign.name), menu
     if now < form.opens:
-        return texts("registration.not_open_yet", campaign=campaign.name,
+        return texts(by_channel("registration.not_open_yet", campaign, texts),
+                     campaign=campaign.name,
                      opens=cn_datetime(form.opens), closes=cn_datetime(form.closes),
                      window=window_text(campaign)), menu
     if now > form.closes:
@@ -173,7 +175,7 @@ def privacy_text(campaign: Campaign, texts: Texts, now: datetime) -> str:
     materials = texts("registration.privacy_materials") if (
         campaign.form is not None and campaign.form.materials) else ""
     # Reminders are named as a use only while one is still to come (content/promises.py).
-    reminding = texts("registration.privacy_reminders") if reminds(
+    reminding = texts(by_channel("registration.privacy_reminders", campaign, texts)) if reminds(
         campaign, now, "registration.closes", PREREGISTERED, texts) else ""
     retention = texts("privacy.retention", closes=cn_date(campaign_closes(campaign)),
                       days=campaign.retention_days_after_close, unfinished=UNFINISHED_DAYS)

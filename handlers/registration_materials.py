@@ -14,7 +14,7 @@ from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, Message
 
 from content.registration import check_material, size_kb
-from content.registration_text import material_rule_text
+from content.registration_text import by_channel, material_rule_text
 from content.schema import Campaign, MaterialRule
 from content.texts import Texts
 from handlers.flows import leave_flow
@@ -62,7 +62,9 @@ async def step(send: Any, turn: Turn, data: dict[str, Any], rules: list[Material
         return
     items = "\n".join(texts(MARKS[data["results"].get(r.id, "skip")], name=r.name) for r in rules)
     await leave_flow(turn.state, "rg_mat")
-    await send(prefix + texts("registration.material.done", items=items))
+    campaign = turn.catalogue.get(data["slug"])
+    await send(prefix + texts(by_channel("registration.material.done", campaign, texts),
+                              items=items))
 
 
 async def on_start(query: CallbackQuery, callback_data: RgCb, **kwargs: Any) -> None:
@@ -76,7 +78,8 @@ async def on_start(query: CallbackQuery, callback_data: RgCb, **kwargs: Any) -> 
     rules = rules_of(campaign)
     if not rules or registration.status not in repo.ACTIVE_STATUSES:
         name = campaign.name if campaign else registration.campaign_slug
-        await sender(query)(turn.texts("registration.material.none", campaign=name))
+        key = by_channel("registration.material.none", campaign, turn.texts)
+        await sender(query)(turn.texts(key, campaign=name))
         return
     data = {"reg": registration.id, "slug": registration.campaign_slug, "i": 0, "results": {}}
     await step(sender(query), turn, data, rules)

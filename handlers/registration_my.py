@@ -19,7 +19,7 @@ from content.idcard import birth_date_from_id
 from content.mydata import summary_text, unfinished_export
 from content.promises import ADMITTED as ADMITTED_READERS
 from content.promises import contacts_line, reminds, whom_to_ask
-from content.registration_text import summary_lines
+from content.registration_text import by_channel, status_text, summary_lines
 from content.schema import Campaign
 from content.texts import Raw, Texts
 from handlers.flows import row_id
@@ -64,9 +64,9 @@ def results_out(campaign: Campaign | None, now: datetime) -> bool:
     return campaign.registration.window.phase(now) == "closed"
 
 
-def status_label(registration: Registration, texts: Texts) -> str:
+def status_label(registration: Registration, texts: Texts, campaign: Campaign | None) -> str:
     """资格审核不通过（原因：…）: the status, with the reason staff gave (kept masked)."""
-    label = texts(f"registration.status.{registration.status}")
+    label = status_text(registration.status, campaign, texts)
     if registration.status_reason:
         return texts("records.my_status_reason", status=label, reason=registration.status_reason)
     return label
@@ -76,10 +76,10 @@ def _item(registration: Registration, campaign: Campaign | None, texts: Texts) -
     if campaign is None:  # a campaign no longer served: its receipt and status still show
         return texts("registration.my_item", campaign=registration.campaign_slug,
                      receipt=registration.receipt_no, lines="",
-                     status=Raw(status_label(registration, texts)),
+                     status=Raw(status_label(registration, texts, None)),
                      created=cn_datetime(registration.created_at))
     return texts("registration.my_item", campaign=campaign.name, receipt=registration.receipt_no,
-                 status=Raw(status_label(registration, texts)),
+                 status=Raw(status_label(registration, texts, campaign)),
                  lines=Raw(summary_lines(registration.model_dump(), campaign, texts)),
                  created=cn_datetime(registration.created_at))
 
@@ -92,8 +92,8 @@ def _actions(registration: Registration, campaign: Campaign | None, texts: Texts
         actions += [(texts("registration.button.my_edit", receipt=receipt), "my_edit", reg_id),
                     (texts("registration.button.my_withdraw", receipt=receipt), "my_wd", reg_id)]
     if registration.status == repo.PRE_REGISTERED:
-        actions.append((texts("registration.button.my_official", receipt=receipt), "my_of",
-                        reg_id))
+        key = by_channel("registration.button.my_official", campaign, texts)
+        actions.append((texts(key, receipt=receipt), "my_of", reg_id))
     if results_out(campaign, now):
         for action, (before, _after) in _RESULT_MARKS.items():
             if registration.status in before:
@@ -196,17 +196,18 @@ async def on_my_official(query: CallbackQuery, callback_data: RgCb, **kwargs: An
     found = await owned(query, turn, callback_data)
     if found is None:
         return
-    registration, _ = found
+    registration, campaign = found
     await query.answer()
     texts = turn.texts
     if registration.status != repo.PRE_REGISTERED:
         await sender(query)(texts("registration.official_already",
                                   receipt=registration.receipt_no,
-                                  status=texts(f"registration.status.{registration.status}")))
+                                  status=status_text(registration.status, campaign, texts)))
         return
     await repo.set_status(turn.session, registration=registration,
                           status=repo.OFFICIALLY_REGISTERED, now=turn.clock.now())
-    await sender(query)(texts("registration.official_marked", receipt=registration.receipt_no))
+    await sender(query)(texts(by_channel("registration.official_marked", campaign, texts),
+                              receipt=registration.receipt_no))
 
 
 async def on_my_result(query: CallbackQuery, callback_data: RgCb, **kwargs: Any) -> None:
@@ -220,7 +221,7 @@ async def on_my_result(query: CallbackQuery, callback_data: RgCb, **kwargs: Any)
     texts = turn.texts
     if registration.status not in before or not results_out(campaign, turn.clock.now()):
         await query.answer(texts("registration.mark_refused", receipt=registration.receipt_no,
-                                 status=texts(f"registration.status.{registration.status}")),
+                                 status=status_text(registration.status, campaign, texts)),
                            show_alert=True)
         return
     await query.answer()

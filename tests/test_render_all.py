@@ -34,7 +34,11 @@ FILES = sorted({p for pattern in RENDERED for p in pattern.parent.glob(pattern.n
 
 # Questions every recruitment group asks, including about what a notice may leave out.
 QUESTIONS = ["报名网址是什么", "咨询电话多少", "能报几个志愿", "有哪些培训基地", "招多少人",
-             "报名步骤", "要交什么材料", "什么时候报到", "这个通知是哪个单位发的", "怎么报名"]
+             "报名步骤", "要交什么材料", "什么时候报到", "这个通知是哪个单位发的", "怎么报名",
+             "护理专业能报吗", "我35岁能报吗"]
+# What a notice leaves out, asked: the answer says so plainly and whom to ask.
+SILENT_ANSWERS = {"报名网址是什么": (lambda c: not c.registration.url, "通知未写明报名网址"),
+                  "能报几个志愿": (lambda c: c.registration.max_choices is None, "通知未写明")}
 
 EMPTY = [
     (re.compile(r"(网址|网站|电话|渠道|报名方式|联系人|咨询时间|出处|依据)[：:][ \t]*(\n|$|（|<)"),
@@ -58,6 +62,26 @@ def empty_values(campaign: Campaign, seen: Seen) -> list[str]:
         found.append("announces a number of choices the notice does not give")
     if not campaign.registration.url and "网址：" in seen.text:
         found.append("names a web address the notice does not give")
+    return found + wording(campaign, seen)
+
+
+def wording(campaign: Campaign, seen: Seen) -> list[str]:
+    """Words that must follow from the campaign's data: 官网 only for registration on a site;
+    an untitled notice's citation set apart from its clause; 年龄 named as a condition only
+    where a rule reads it; a silence asked about said plainly, with whom to ask."""
+    text, found = seen.text, []
+    if not campaign.registration.online and "官网" in text:
+        found.append("speaks of 官网 for a registration not on a website")
+    if not campaign.notice.title and re.search(re.escape(campaign.citation) + r"[^，。：；）\s<]",
+                                               text):
+        found.append("an untitled notice's citation runs into its clause")
+    spec = campaign.eligibility
+    ages = spec is not None and any("birth_date" in rule.when for rule in spec.rules)
+    if not ages and re.search(r"其他条件（[^）]*年龄", text):
+        found.append("names 年龄 as a condition the notice does not set")
+    silent, says = SILENT_ANSWERS.get(seen.what.removeprefix("answer "), (None, ""))
+    if silent is not None and silent(campaign) and (says not in text or "可以咨询" not in text):
+        found.append(f"does not say plainly that the notice leaves it out ({says})")
     return found
 
 
@@ -115,6 +139,9 @@ async def test_no_empty_value_or_unsupported_promise(
     ("电话：None", "None"),
     ("请登录{channel}报名", "placeholder"),
     ("<b>志愿</b>：选择1个培训基地", "number of choices"),
+    ("请在官网报名时上传这些文件。", "官网"),
+    ("（来源：静县2024年招录通知新闻稿第三段）", "runs into its clause"),
+    ("其他条件（学历、专业、年龄等）请完整自查", "年龄"),
     ("报名方式：\n出处：三、报名", "nothing after it"),
 ])
 def test_the_checker_catches_each_kind(text: str, says: str) -> None:
