@@ -146,8 +146,10 @@ async def _stop(worker: Worker) -> None:
     if worker.webhook is not None:
         await worker.webhook.stop(STOP_TIMEOUT / 4)
     left = max(STOP_TIMEOUT - (time.monotonic() - started), 1.0)
-    await asyncio.gather(worker.inbox.stop(left), _finish_tick(worker.jobs, left),
-                         return_exceptions=True)
+    for failed in await asyncio.gather(worker.inbox.stop(left), _finish_tick(worker.jobs, left),
+                                       return_exceptions=True):
+        if isinstance(failed, Exception):  # e.g. the database is away: the leases run out
+            log.error("stopping: %s: %s", type(failed).__name__, failed)
     steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
         ("HTTP server", worker.http.cleanup if worker.http else _nothing),
         ("FSM storage", worker.dispatcher.storage.close),

@@ -13,11 +13,13 @@ import hmac
 import logging
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
 
 from bot.settings import Settings
+from bot.startup import StartupError
 from bot.update_inbox import UpdateInbox
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,10 @@ async def install_webhook(bot: Bot, settings: Settings, allowed_updates: list[st
         log.warning("replacing the webhook that was set (%s) with %s",
                     found.url.split("?", 1)[0], url.split("?", 1)[0])
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    await bot.set_webhook(url, secret_token=secret, allowed_updates=allowed_updates,
-                          max_connections=CONNECTIONS)
+    try:
+        await bot.set_webhook(url, secret_token=secret, allowed_updates=allowed_updates,
+                              max_connections=CONNECTIONS)
+    except TelegramBadRequest as error:  # e.g. "bad webhook: HTTPS url must be provided"
+        raise StartupError(f"ZHAOLU_WEBHOOK_URL ({url.split('?', 1)[0]}): Telegram refused "
+                           f"the webhook: {error.message}") from None
     log.info("webhook set: Telegram posts updates to %s", url.split("?", 1)[0])

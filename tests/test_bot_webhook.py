@@ -90,3 +90,16 @@ async def test_webhook_secret_dedupe_and_health(tmp_path: Path) -> None:
     assert "deleteWebhook" not in [r.method for r in telegram.requests]  # others still serve
     assert SECRET not in worker.log and "x=1" not in worker.log
     assert not telegram.violations, json.dumps(telegram.violations, ensure_ascii=False)
+
+
+async def test_a_webhook_telegram_refuses_stops_the_start_with_one_line(tmp_path: Path) -> None:
+    async with LoopbackTelegram() as telegram:
+        telegram.fail(400, methods={"setWebhook"})  # as Telegram refuses a URL it cannot use
+        worker = await WorkerProcess(
+            telegram, tmp_path, ZHAOLU_WEBHOOK_URL="http://127.0.0.1:9/hook?x=1",
+            ZHAOLU_WEBHOOK_SECRET=SECRET, ZHAOLU_HTTP_PORT=str(free_port())).start()
+        assert await worker.exited() == 3
+    last = worker.log.strip().splitlines()[-1]
+    assert last.startswith("zhaolu run: cannot start: ZHAOLU_WEBHOOK_URL "
+                           "(http://127.0.0.1:9/hook): Telegram refused the webhook")
+    assert "Traceback" not in worker.log and "x=1" not in worker.log

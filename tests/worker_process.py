@@ -51,6 +51,13 @@ class WorkerProcess:
         assert self.process is not None
         self.process.send_signal(signum)
 
+    async def exited(self, timeout: float = 30) -> int:
+        """Wait for the process to end on its own; its exit code."""
+        assert self.process is not None
+        code = await asyncio.wait_for(self.process.wait(), timeout)
+        self._log.close()
+        return code
+
     async def stop(self, signum: int = signal.SIGTERM, timeout: float = 30) -> int:
         """Signal the process and wait for it to exit; its exit code."""
         assert self.process is not None
