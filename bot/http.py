@@ -22,7 +22,8 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.update_inbox import worker_name
+from bot.update_inbox import CHANNEL, UpdateInbox, worker_name
+from storage.update_inbox import unhandled_count
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -39,6 +40,7 @@ class Health:
     bot: Bot
     storage: BaseStorage
     scheduler_here: bool
+    inbox: UpdateInbox | None = None
     stopping: bool = False
 
     async def readiness(self) -> tuple[bool, dict[str, Any]]:
@@ -54,7 +56,20 @@ class Health:
             failing.insert(0, "stopping")
         return not failing, {
             "ready": not failing, "failing": failing, "worker": worker_name(), **parts,
-            "scheduler": await self._scheduler()}
+            "scheduler": await self._scheduler(), "inbox": await self._inbox()}
+
+    async def _inbox(self) -> dict[str, Any]:
+        """Updates waiting: in this worker's memory, and unhandled in the shared inbox."""
+        found: dict[str, Any] = {}
+        if self.inbox is not None:
+            found = {"here": self.inbox.backlog, "handled_here": self.inbox.handled}
+        try:
+            async with self.services.sessionmaker() as session:
+                found["unhandled"] = await asyncio.wait_for(
+                    unhandled_count(session, channel=CHANNEL), CHECK_TIMEOUT)
+        except Exception as error:  # noqa: BLE001 - the database part says what is wrong
+            found["unhandled"] = f"unknown ({type(error).__name__})"
+        return found
 
     async def _database(self) -> None:
         async with self.services.engine.connect() as connection:

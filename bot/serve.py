@@ -111,7 +111,7 @@ async def _start(worker: Worker, settings: Settings, scheduler: bool) -> None:
         from bot.http import Health, build_app, start_http
 
         worker.health = Health(worker.services, worker.bot, worker.dispatcher.storage,
-                               scheduler_here=scheduler)
+                               scheduler_here=scheduler, inbox=worker.inbox)
         app = build_app(worker.health, worker.webhook, settings.webhook_path)
         worker.http = await start_http(app, settings.http_host, settings.http_port)
         log.info("HTTP server on %s:%d (/healthz, /readyz%s)", settings.http_host,

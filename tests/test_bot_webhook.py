@@ -62,6 +62,7 @@ async def test_webhook_secret_dedupe_and_health(tmp_path: Path) -> None:
             assert response.status == 200, ready
         assert (ready["database"], ready["bot_api"], ready["failing"]) == ("ok", "ok", [])
         assert ready["scheduler"] == {"here": True, "holder": ready["worker"]}
+        assert ready["inbox"] == {"here": 0, "handled_here": 2, "unhandled": 0}
         async with http.get(f"{base}/metrics") as response:
             assert response.status == 200 and response.content_type == "text/plain"
             exposition = await response.text()
