@@ -168,12 +168,14 @@ async def _finish_tick(jobs: AsyncIOScheduler | None, timeout: float) -> None:
     if jobs is None:
         return
     jobs.pause()
+    await asyncio.sleep(0)  # AsyncIOScheduler applies pause and shutdown in the loop's next turn
     running = list(getattr(jobs._lookup_executor("default"), "_pending_futures", ()))
     if running:
         _, late = await asyncio.wait(running, timeout=timeout)
         if late:
             log.warning("the scheduler's tick did not finish within %g s; cancelled", timeout)
     jobs.shutdown(wait=False)
+    await asyncio.sleep(0)
 
 
 async def _nothing() -> None:
