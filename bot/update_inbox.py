@@ -51,6 +51,7 @@ BACKLOG = 1000  # updates kept in memory; beyond, they wait in the database for 
 LEASE = timedelta(seconds=10)  # a killed worker's rows are resumed by others this long after
 RENEW_SECONDS = 3.0
 SWEEP_SECONDS = 0.5
+MAX_ATTEMPTS = 5  # takes of one update by workers that then died, before it is dropped
 
 
 _NONCE = secrets.token_hex(2)
@@ -243,9 +244,9 @@ class UpdateInbox:
         async with self.services.sessionmaker() as session, session.begin():
             taken = await rows.take(session, channel=self.channel, worker=self.worker, now=now,
                                     lease_until=now + LEASE, limit=room)
-            parsed = [(record.update_id, self._parse(record)) for record in taken]
+            parsed = [(record.update_id, self._usable(record)) for record in taken]
             for update_id, update in parsed:
-                if update is None:  # never readable: not retried forever
+                if update is None:  # never readable, or a worker died with it each time
                     await rows.mark_handled(session, channel=self.channel,
                                             update_id=update_id, now=now)
         for _, update in parsed:
@@ -254,6 +255,16 @@ class UpdateInbox:
         if taken:
             log.info("inbox: took %d unhandled update(s)", len(taken))
         return len(taken)
+
+    def _usable(self, record: rows.UpdateRecord) -> Update | None:
+        """The update to handle, or None to drop it: unreadable, or taken MAX_ATTEMPTS times
+        already without being handled (each worker that took it died: an update that kills
+        workers must not take them all down in turn)."""
+        if record.attempts > MAX_ATTEMPTS:
+            log.error("update %s was taken %d times and never finished (its workers died); "
+                      "dropped", record.update_id, record.attempts - 1)
+            return None
+        return self._parse(record)
 
     def _parse(self, record: rows.UpdateRecord) -> Update | None:
         try:

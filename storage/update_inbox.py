@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Text, exists, func, or_, select, update
+from sqlalchemy import BigInteger, Text, case, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Field, SQLModel, col
@@ -162,15 +162,17 @@ async def renew(session: AsyncSession, *, channel: str, worker: str,
 async def release(session: AsyncSession, *, channel: str, worker: str,
                   update_ids: Sequence[int] | None = None) -> int:
     """Give rows back unhandled (a stopping worker, or rows that must wait for an earlier one):
-    any worker may take them at once. None: every row this worker holds."""
+    any worker may take them at once, and their take is not counted as an attempt. None: every
+    row this worker holds."""
     where = [col(UpdateRecord.channel) == channel, col(UpdateRecord.worker) == worker,
              col(UpdateRecord.handled_at).is_(None)]
     if update_ids is not None:
         if not update_ids:
             return 0
         where.append(col(UpdateRecord.update_id).in_(list(update_ids)))
-    result = await session.exec(update(UpdateRecord).where(*where)
-                                .values(worker=None, lease_until=None))
+    uncounted = case((col(UpdateRecord.attempts) > 0, UpdateRecord.attempts - 1), else_=0)
+    result = await session.exec(update(UpdateRecord).where(*where).values(
+        worker=None, lease_until=None, attempts=uncounted))
     return result.rowcount or 0
 
 
