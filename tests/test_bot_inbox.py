@@ -10,7 +10,11 @@ from pathlib import Path
 
 from content.texts import default_texts
 from tests.loopback_telegram import LoopbackTelegram
-from tests.worker_process import WorkerProcess, until
+from tests.worker_process import (
+    WorkerProcess,
+    no_leftover_workers,  # noqa: F401 - a fixture
+    until,
+)
 
 HELP = "招录助手使用说明"
 ERROR = default_texts()("fallback.error")

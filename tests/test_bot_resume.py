@@ -10,7 +10,11 @@ from pathlib import Path
 
 from tests.loopback_telegram import LoopbackTelegram
 from tests.test_bot_inbox import HELP, replies
-from tests.worker_process import WorkerProcess, until
+from tests.worker_process import (
+    WorkerProcess,
+    no_leftover_workers,  # noqa: F401 - a fixture
+    until,
+)
 
 
 def requested(telegram: LoopbackTelegram, chat_id: int) -> list[str]:

@@ -14,7 +14,12 @@ from aiohttp import ClientSession
 
 from tests.loopback_telegram import SECRET_HEADER, LoopbackTelegram
 from tests.test_bot_inbox import HELP, replies
-from tests.worker_process import WorkerProcess, free_port, until
+from tests.worker_process import (
+    WorkerProcess,
+    free_port,
+    no_leftover_workers,  # noqa: F401 - a fixture
+    until,
+)
 
 SECRET = "s3cret_for-tests"
 

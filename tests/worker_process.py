@@ -8,8 +8,10 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+
+import pytest
 
 from tests.loopback_telegram import TOKEN, LoopbackTelegram
 
@@ -38,6 +40,7 @@ class WorkerProcess:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", "run", env=self.env,
             stdout=self._log, stderr=self._log)
+        _started.append(self)
         return self
 
     @property
@@ -66,6 +69,20 @@ class WorkerProcess:
         code = await asyncio.wait_for(self.process.wait(), timeout)
         self._log.close()
         return code
+
+
+_started: list[WorkerProcess] = []
+
+
+@pytest.fixture(autouse=True)
+async def no_leftover_workers() -> AsyncIterator[None]:
+    """A test that fails half-way leaves no `zhaolu run` behind (import it in the module)."""
+    yield
+    while _started:
+        worker = _started.pop()
+        if worker.process is not None and worker.process.returncode is None:
+            worker.process.kill()
+            await worker.process.wait()
 
 
 async def until(condition: Callable[[], bool], timeout: float, what: str) -> None:
