@@ -83,6 +83,7 @@ async def no_leftover_workers() -> AsyncIterator[None]:
         if worker.process is not None and worker.process.returncode is None:
             worker.process.kill()
             await worker.process.wait()
+        worker._log.close()
 
 
 async def until(condition: Callable[[], bool], timeout: float, what: str) -> None:
