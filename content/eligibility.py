@@ -206,11 +206,14 @@ def _step_text(campaign: Campaign, kind: str, now: datetime, texts: Texts) -> st
     phase = reg.window.phase(now)
     # /register is offered only while this campaign's pre-registration is open (issue 12 §2).
     form_open = campaign.form is not None and campaign.form.is_open(now)
-    key = f"eligibility.next.pre_register.{phase}" + ("" if form_open or phase == "closed"
+    # No deadline in the notice: registration is on, without a date to do it by.
+    state = "open_no_close" if phase == "open" and reg.window.closes is None else phase
+    key = f"eligibility.next.pre_register.{state}" + ("" if form_open or phase == "closed"
                                                      else "_no_form")
+    closes = reg.window.closes
     return texts(key).format(
-        window=reg.window.span,
-        where=where_to_register(reg, texts), closes=cn_deadline(reg.window.closes))
+        window=reg.window.span, where=where_to_register(reg, texts),
+        closes=cn_deadline(closes) if closes is not None else "")
 
 
 

@@ -296,7 +296,7 @@ def _near(kn: Knowledge, now: datetime) -> bool:
     window = kn.campaign.registration.window
     # No opening date: registration is on from the notice until its close.
     opened = window.opens is None or window.opens - NEAR <= now
-    return opened and now <= window.closes + NEAR
+    return opened and (window.closes is None or now <= window.closes + NEAR)
 
 
 def _combine(scores: list[float]) -> float:

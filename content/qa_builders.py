@@ -50,7 +50,8 @@ def _window(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     phase = win.phase(now)
     status = (t("qa.window.before", opens=moment(win.opens))
               if phase == "before" and win.opens is not None
-              else t(f"qa.window.{phase}", closes=moment(win.closes)))
+              else t(f"qa.window.{phase}", closes=moment(win.closes)) if win.closes is not None
+              else t("qa.window.open_no_close"))
     body = t("qa.window.body", span=win.span, where=where_to_register(reg, t))
     return Part("window", t("qa.window.title"), (status, body), win.clause)
 

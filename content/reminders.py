@@ -86,7 +86,7 @@ def resolve_event(campaign: Campaign, ref: str, texts: Texts | None = None) -> E
         if at is None:
             return None  # the notice gives no opening date: nothing to remind of
         title = texts("reminders.event.opens" if opens else "reminders.event.closes")
-        return EventMoment(ref, title, "", at, at.date(), window.closes)
+        return EventMoment(ref, title, "", at, at.date(), window.closes or _end_of_day(at))
     event_id, _, part = ref.partition(".")
     event = campaign.event(event_id)
     if event is None:
@@ -194,6 +194,9 @@ def reminder_problems(campaign: Campaign) -> list[str]:
         if spec.event == "registration.opens" and window.opens is None:
             found.append(f"reminders.{spec.id}：通知没有写报名开始日期（registration.window 没有 "
                          "opens），这个提醒发不出去：删去它，或改用 registration.closes")
+        elif spec.event == "registration.closes" and window.closes is None:
+            found.append(f"reminders.{spec.id}：通知没有写报名截止日期（registration.window 没有 "
+                         "closes），这个提醒发不出去：删去它，或改用 registration.opens")
         elif resolve_event(campaign, spec.event) is None:
             found.append(f"reminders.{spec.id}：event {spec.event!r} 不是 registration.opens、"
                          "registration.closes，也不是 events 里有日期的事件 id：改成其中之一")
@@ -206,6 +209,10 @@ def cn_moment(moment: datetime) -> str:
     if (local.hour, local.minute) in ((23, 59), (0, 0)):
         return cn_date(local)
     return cn_datetime(local)
+
+
+def _moment_or_silence(moment: datetime | None) -> str:
+    return cn_moment(moment) if moment is not None else default_texts()("silence.not_given")
 
 
 def cn_left(delta: timedelta) -> str:
@@ -226,9 +233,9 @@ def placeholder_values(campaign: Campaign, occurrence: Occurrence, now: datetime
         # check-content refuses {channel}/{url} in a campaign without them: a last guard.
         "channel": campaign.registration.channel or where_to_register(campaign.registration),
         "url": campaign.registration.url or where_to_register(campaign.registration),
-        # check-content refuses {opens} without an opening date: a last guard.
-        "opens": cn_moment(window.opens) if window.opens else default_texts()("silence.not_given"),
-        "closes": cn_moment(window.closes),
+        # check-content refuses {opens}, {closes} without the date: a last guard.
+        "opens": _moment_or_silence(window.opens),
+        "closes": _moment_or_silence(window.closes),
         "window": window.span,
         "event": event.title,
         "event_at": cn_moment(event.at),

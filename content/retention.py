@@ -17,7 +17,7 @@ UNFINISHED_DAYS = 30
 
 def campaign_closes(campaign: Campaign) -> datetime:
     """The campaign's last date: nothing it describes happens after it."""
-    moments = [campaign.registration.window.closes]
+    moments = [campaign.registration.window.last]
     if campaign.form is not None:
         moments.append(campaign.form.closes)
     moments += [m for e in campaign.events for m in (e.start, e.end) if m is not None]

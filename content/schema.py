@@ -115,7 +115,9 @@ class Window(Strict):
     opens: datetime | None = Field(
         default=None, description="None when the notice gives only the deadline "
                                   "(5月31日前完成报名): registration is open until it.")
-    closes: datetime
+    closes: datetime | None = Field(
+        default=None, description="None when the notice gives only the start (5月2日起报名): "
+                                  "registration is open from it, with no deadline said.")
     clause: str
     time_stated: bool = Field(
         default=True, description="false when the notice gives the days but no hour "
@@ -128,23 +130,33 @@ class Window(Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
-        if self.opens is not None and self.closes <= self.opens:
+        if self.opens is None and self.closes is None:
+            raise ValueError("报名时间至少要写 opens 或 closes：写通知给出的开始或截止日期")
+        if self.opens is not None and self.closes is not None and self.closes <= self.opens:
             raise ValueError("closes 必须晚于 opens：核对报名开始和截止时间")
         return self
 
     def phase(self, now: datetime) -> Literal["before", "open", "closed"]:
         """Where `now` stands: before the opening, open (the close included), or closed.
-        Without an opening date it is open until the close: the notice sets no start."""
+        Without an opening date it is open until the close, without a close open from the
+        opening on: the notice sets no other bound."""
         if self.opens is not None and now < self.opens:
             return "before"
-        return "open" if now <= self.closes else "closed"
+        return "closed" if self.closes is not None and now > self.closes else "open"
 
     @property
     def span(self) -> str:
-        """As the notice says it: 2023年5月4日至6月30日, or 2015年5月31日前 with no opening."""
-        if self.opens is None:
-            return cn_when(None, self.closes)
+        """As the notice says it: 2023年5月4日至6月30日, 2015年5月31日前, 2024年5月2日起."""
+        if self.opens is None or self.closes is None:
+            return cn_when(self.opens, self.closes)
         return cn_span(self.opens, self.closes)
+
+    @property
+    def last(self) -> datetime:
+        """The window's last known moment: its close, or with none its opening."""
+        last = self.closes or self.opens
+        assert last is not None  # the validator wants one of them
+        return last
 
 
 class Event(Strict):
@@ -323,8 +335,8 @@ class Campaign(Strict):
             return window.opens
         if self.notice.published is not None:
             published = datetime.combine(self.notice.published, time(0), tzinfo=SHANGHAI)
-            return min(published, window.closes)
-        return window.closes
+            return min(published, window.last)
+        return window.last
 
     @property
     def citation(self) -> str:

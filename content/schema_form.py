@@ -119,7 +119,8 @@ class FormSpec(Strict):
         if self.base_choice == "pick" and not campaign.plan.bases:
             found.append("form.base_choice 是 pick，但 plan.bases 是空的："
                          "通知没有列出基地就写 base_choice: none")
-        if self.closes > campaign.registration.window.closes:
+        window_closes = campaign.registration.window.closes
+        if window_closes is not None and self.closes > window_closes:
             found.append("form.closes 晚于 registration.window.closes："
                          "预登记应在正式报名截止前结束")
         return found

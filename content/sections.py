@@ -145,7 +145,8 @@ def _registration(campaign: Campaign, now: datetime, texts: Texts) -> list[str]:
     phase = window.phase(now)
     status = (texts("content.registration.before", opens=cn_datetime(window.opens))
               if phase == "before" and window.opens is not None
-              else texts(f"content.registration.{phase}", closes=cn_deadline(window.closes)))
+              else texts(f"content.registration.{phase}", closes=cn_deadline(window.closes))
+              if window.closes is not None else texts("content.registration.open_no_close"))
     head = [
         texts("content.registration.window", span=window.span),
         status,

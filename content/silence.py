@@ -70,13 +70,14 @@ def values_given(campaign: Campaign) -> dict[str, bool]:
     value: `{url}` in a text of a campaign without a URL would print nothing."""
     reg = campaign.registration
     return {"channel": bool(reg.channel), "url": bool(reg.url), "opens": bool(reg.window.opens),
+            "closes": bool(reg.window.closes),
             "max_choices": reg.max_choices is not None,
             "total_quota": campaign.plan.total_quota is not None}
 
 
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([a-z_]+)\}(?!\})")
 _FIX = {"channel": "registration.channel", "url": "registration.url",
-        "opens": "registration.window.opens",
+        "opens": "registration.window.opens", "closes": "registration.window.closes",
         "max_choices": "registration.max_choices", "total_quota": "plan.total_quota"}
 
 

@@ -22,6 +22,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import to_shanghai
+from content.retention import campaign_closes
 from content.schema import Campaign
 from storage.eligibility import EligibilityCheck
 from storage.models import User
@@ -186,13 +187,20 @@ def _first_day(campaign: Campaign, regs: list[_Reg]) -> date:
     if form is not None:
         return to_shanghai(form.opens).date()
     known = [campaign.notice.published, *(r.created for r in regs)]
-    return min((d for d in known if d is not None), default=window.closes.date())
+    return min((d for d in known if d is not None), default=window.last.date())
+
+
+def _last_day(campaign: Campaign) -> date:
+    """The chart's last day: the window's close; a notice giving no deadline ends it with the
+    pre-registration, else with the campaign's last date."""
+    window, form = campaign.registration.window, campaign.form
+    closes = window.closes or (form.closes if form is not None else campaign_closes(campaign))
+    return to_shanghai(closes).date()
 
 
 def _days(campaign: Campaign, regs: list[_Reg], now: datetime) -> tuple[tuple[date, int], ...]:
-    window = campaign.registration.window
     first_day = _first_day(campaign, regs)
-    last_day = min(window.closes.date(), to_shanghai(now).date())
+    last_day = min(_last_day(campaign), to_shanghai(now).date())
     per_day = Counter(r.created for r in regs if r.status != WITHDRAWN)
     span = (last_day - first_day).days + 1
     return tuple((d, per_day[d]) for d in (first_day + timedelta(days=i) for i in range(span)))
@@ -224,12 +232,11 @@ async def figures(session: AsyncSession, *, campaign: Campaign, now: datetime,
         regs = [r for r in regs if r.first in bases_scope]
     outcomes = Counter(r.status for r in regs if r.status in OUTCOMES)
     lines, no_base = _bases(campaign, regs, bases_scope)
-    window = campaign.registration.window
     return Figures(
         slug=campaign.slug, campaign=campaign.name, now=to_shanghai(now), bases_scope=bases_scope,
         funnel=_funnel(chose, checks, regs, by_base=bases_scope is not None),
         outcomes={o: outcomes[o] for o in OUTCOMES}, bases=lines, no_base=no_base,
         total_quota=_total_quota(campaign) if bases_scope is None else None,
         quota_source=campaign.plan.where_published,
-        opens=_first_day(campaign, regs), closes=window.closes.date(),
+        opens=_first_day(campaign, regs), closes=_last_day(campaign),
         days=_days(campaign, regs, now))

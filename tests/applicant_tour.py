@@ -49,8 +49,10 @@ def dates(campaign: Campaign) -> list[datetime]:
     hour, day = timedelta(hours=1), timedelta(days=1)
     window = campaign.registration.window
     # No opening date (only a deadline): well before the close stands for "before".
-    start = window.opens or window.closes - 10 * day
-    moments = [start - 3 * day, start + hour, window.closes - hour, window.closes + day]
+    # Only a start (5月2日起): ten days on stands for the close.
+    start = window.opens or window.last - 10 * day
+    end = window.closes or window.last + 10 * day
+    moments = [start - 3 * day, start + hour, end - hour, end + day]
     if campaign.form is not None:
         moments += [campaign.form.opens - day, campaign.form.opens + hour]
     for event in campaign.events:
@@ -167,9 +169,11 @@ class Tour:
         # Once results are out (the results event, else the window's close): their own mark.
         now = self.h.clock.now()
         results = self.campaign.event("results")
-        out = (results.start or results.end) if results is not None else None
-        self.h.clock.set(max(now, (out or self.campaign.registration.window.closes)
-                             + timedelta(hours=1)))
+        out = ((results.start or results.end) if results is not None else None) or \
+            self.campaign.registration.window.closes
+        if out is None:
+            return  # no results date and no deadline: the bot cannot tell when results are out
+        self.h.clock.set(max(now, out + timedelta(hours=1)))
         my = self.keep("/my registered", await self.h.send("/my", self.user), PREREGISTERED)
         marks = [label for label in my.labels if label.startswith("🎉 我已被录取")]
         assert marks, my.labels

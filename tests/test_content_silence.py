@@ -145,3 +145,54 @@ def test_an_announcement_from_a_notice_without_issuer_names_someone() -> None:
     catalogue = load_catalogue(FIXTURES / "silent")
     assert sender_label(catalogue.get("silent-2024"), None) == "静县 2024 助理全科医生培训"
     assert sender_label(catalogue.get("hushed-2024"), None) == "默县卫生健康局"
+
+
+ONGOING = FIXTURES / "silent" / "ongoing-2024.yaml"
+
+
+def test_a_window_needs_a_start_or_a_close(tmp_path: Path) -> None:
+    data = _demo()
+    window = data["registration"]["window"]
+    window.pop("opens"), window.pop("closes")
+    issues = check_file(_write(tmp_path, data)).issues
+    assert len(issues) == 1 and "至少要写 opens 或 closes" in issues[0].message, issues
+
+
+def test_a_window_with_only_a_start_never_closes(tmp_path: Path) -> None:
+    """5月6日起报名，招满为止: open from the start on, no deadline said, no reminder on a close,
+    kept for the retention period after the campaign's last date (here the form's close)."""
+    from datetime import datetime
+
+    from content.reminders import reminder_problems
+    from content.retention import campaign_closes
+    from content.schema_reminders import ReminderSpec
+
+    campaign = check_file(ONGOING).campaign
+    assert campaign is not None and campaign.registration.window.closes is None
+    window = campaign.registration.window
+    assert window.span == "2024年5月6日起"
+    assert window.phase(datetime.fromisoformat("2024-05-05T10:00:00+08:00")) == "before"
+    assert window.phase(datetime.fromisoformat("2030-01-01T10:00:00+08:00")) == "open"
+    assert campaign.form is not None and campaign_closes(campaign) == campaign.form.closes
+    closing = ReminderSpec.model_validate({"id": "closes", "event": "registration.closes",
+                                           "offsets": ["-1d@09:00"], "text": "明天截止",
+                                           "audience": ["subscribers_not_preregistered"]})
+    problems = reminder_problems(campaign.model_copy(update={"reminders": [closing]}))
+    assert len(problems) == 1 and "没有 closes" in problems[0], problems
+
+
+async def test_a_window_with_only_a_start_in_the_chat(db_url: str, tmp_path: Path) -> None:
+    from bot.clock import parse_moment
+    from handlers.keyboards import MenuCb
+    from tests.harness import Harness
+
+    h = await Harness.create(db_url, now=parse_moment("2024-09-01T10:00:00+08:00"),
+                             var_dir=tmp_path / "var", content_dir=ONGOING.parent)
+    try:
+        await h.send("/start ongoing-2024")
+        page = await h.press_data(MenuCb(slug="ongoing-2024", section="registration").pack())
+        assert "2024年5月6日起" in page.text and "通知未写明截止时间" in page.text, page.text
+        reply = await h.send("报名截止到什么时候")
+        assert "通知未写明截止时间" in reply.text and "已截止" not in reply.text, reply.text
+    finally:
+        await h.close()
