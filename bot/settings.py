@@ -55,6 +55,16 @@ class Settings(BaseSettings):
         default=None, description="The bot's @username without @, for invitation links the CLI "
                                   "prints (the bot itself asks Telegram)."
     )
+    wechat_appid: str | None = Field(default=None, description="WeChat Official Account AppID: "
+                                     "with the secret and token, serves the account too.")
+    wechat_secret: SecretStr | None = Field(default=None, description="The account's AppSecret.")
+    wechat_token: SecretStr | None = Field(
+        default=None, description="The token set in the account's server configuration "
+                                  "(signs WeChat's callbacks).")
+    wechat_aes_key: SecretStr | None = Field(
+        default=None, description="EncodingAESKey, for the safe (encrypted) message mode.")
+    wechat_api_url: str = Field(default="https://api.weixin.qq.com",
+                                description="WeChat API base URL (tests: a loopback server).")
     send_rate: float = Field(default=25.0, gt=0, description="Global messages per second.")
     reply_retry_seconds: float = Field(
         default=30.0, ge=0, le=300,
@@ -135,6 +145,13 @@ class Settings(BaseSettings):
         """The route the webhook is served on: the path of ZHAOLU_WEBHOOK_URL."""
         return urlsplit(self.webhook_url or "").path or "/"
 
+    @field_validator("wechat_api_url")
+    @classmethod
+    def _wechat_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
     @field_validator("admins", "coordinators", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -162,6 +179,17 @@ class Settings(BaseSettings):
             return ["ZHAOLU_COORDINATORS is deprecated: it is read as ZHAOLU_ADMINS (admins of "
                     "every campaign); rename it to ZHAOLU_ADMINS."]
         return []
+
+    @property
+    def wechat(self) -> bool:
+        """Whether the WeChat channel is configured (all three of AppID, secret and token)."""
+        given = [self.wechat_appid, self.wechat_secret, self.wechat_token]
+        if any(given) and not all(given):
+            missing = [name for name, value in zip(
+                ("ZHAOLU_WECHAT_APPID", "ZHAOLU_WECHAT_SECRET", "ZHAOLU_WECHAT_TOKEN"), given,
+                strict=True) if not value]
+            raise SettingsError(f"{', '.join(missing)}: needed with the other WeChat settings")
+        return all(given)
 
     @property
     def effective_database_url(self) -> str:

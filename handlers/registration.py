@@ -86,7 +86,7 @@ async def begin(send: Any, turn: Turn, campaign: Campaign | None) -> None:
                                   status=status_text(active[0].status, campaign, turn.texts)))
             return
     await turn.keep({"slug": campaign.slug, "answers": {}}, RegistrationFlow.consent)
-    await send(privacy_text(campaign, turn.texts, turn.clock.now()),
+    await send(privacy_text(campaign, turn.texts, turn.clock.now(), turn.channel),
                reply_markup=consent_keyboard(turn.texts))
 
 
@@ -172,7 +172,7 @@ async def on_back(query: CallbackQuery, **kwargs: Any) -> None:
         form["field"] = previous_field(campaign, field)
         if form["field"] is None:
             await turn.keep(form, RegistrationFlow.consent)
-            await show(query, privacy_text(campaign, turn.texts, turn.clock.now()),
+            await show(query, privacy_text(campaign, turn.texts, turn.clock.now(), turn.channel),
                        consent_keyboard(turn.texts))
             return
     await ask(editor(query), turn, campaign, form)

@@ -51,6 +51,7 @@ from storage import staff
 from storage.crypto import Vault, vault_for
 from storage.eligibility import latest_check
 from storage.models import User
+from storage.wechat import is_wechat
 
 
 class RegistrationFlow(StatesGroup):
@@ -86,6 +87,10 @@ class Turn:
 
     def vault(self) -> Vault:
         return vault_for(self.settings)
+
+    @property
+    def channel(self) -> str:
+        return channel_of(self.user)
 
 
 def turn_of(kwargs: dict[str, Any]) -> Turn:
@@ -137,7 +142,8 @@ async def consent_given(send: Any, turn: Turn, campaign: Campaign, form: dict[st
     """The notice agreed to (pressed or typed): ask the separate consent for the ID number."""
     form.update(consented_at=turn.clock.now().isoformat(), id_consented_at=None)
     await turn.keep(form, RegistrationFlow.sensitive)
-    await send(sensitive_text(turn.texts), reply_markup=sensitive_keyboard(turn.texts))
+    await send(sensitive_text(turn.texts, turn.channel),
+               reply_markup=sensitive_keyboard(turn.texts))
 
 
 async def sensitive_given(send: Any, turn: Turn, campaign: Campaign,
@@ -163,9 +169,11 @@ async def taken_by_other(turn: Turn, campaign: Campaign, id_number: str) -> bool
     return found is not None and (turn.user is None or found.user_id != turn.user.id)
 
 
-def privacy_text(campaign: Campaign, texts: Texts, now: datetime) -> str:
+def privacy_text(campaign: Campaign, texts: Texts, now: datetime,
+                 channel: str = "telegram") -> str:
     """The notice PIPL asks for before collecting (Art. 17): who processes, what, why, who sees
-    it (the staff roles that exist, storage/staff.py), how long, the passage abroad (Art. 38–39)."""
+    it (the staff roles that exist, storage/staff.py), how long, and how it travels — abroad
+    through Telegram (Art. 38–39), or through WeChat — by the channel the applicant uses."""
     choices = ""
     if campaign.form is not None and campaign.form.base_choice == "pick":
         choices += texts("registration.privacy_choices_pick")
@@ -188,7 +196,7 @@ def privacy_text(campaign: Campaign, texts: Texts, now: datetime) -> str:
                  step=campaign.registration.step_name, materials=Raw(materials),
                  choices=Raw(choices), total=len(form_fields(campaign)),
                  controller=Raw(controller), roles=Raw(roles_text(campaign, texts)),
-                 retention=retention)
+                 retention=retention, transfer=Raw(texts(f"privacy.transfer.{channel}")))
 
 
 def roles_text(campaign: Campaign, texts: Texts) -> str:
@@ -199,9 +207,16 @@ def roles_text(campaign: Campaign, texts: Texts) -> str:
     return "；".join(texts(f"privacy.role.{role}") for role in roles)
 
 
-def sensitive_text(texts: Texts) -> str:
-    """The separate consent for the ID number, sensitive personal information (Art. 28–30)."""
-    return texts("privacy.sensitive")
+def sensitive_text(texts: Texts, channel: str = "telegram") -> str:
+    """The separate consent for the ID number, sensitive personal information (Art. 28–30); on
+    WeChat, which cannot delete a typed message, it says so before the number is asked for."""
+    undeletable = texts(f"privacy.undeletable.{channel}")
+    return texts("privacy.sensitive", undeletable=Raw(undeletable)).rstrip()
+
+
+def channel_of(user: User | None) -> str:
+    """The channel the applicant writes from: WeChat users have ids of their own range."""
+    return "wechat" if user is not None and is_wechat(user.id) else "telegram"
 
 
 def sender(query: CallbackQuery) -> Any:

@@ -64,7 +64,7 @@ async def on_consent_text(message: Message, **kwargs: Any) -> None:
                              reply_markup=consent_keyboard(turn.texts))
         return
     await message.answer(turn.texts("registration.hint.consent") + "\n\n"
-                         + privacy_text(campaign, turn.texts, turn.clock.now()),
+                         + privacy_text(campaign, turn.texts, turn.clock.now(), turn.channel),
                          reply_markup=consent_keyboard(turn.texts))
 
 
@@ -82,7 +82,7 @@ async def on_sensitive_text(message: Message, **kwargs: Any) -> None:
     if await _answered(message, turn, campaign):
         await message.answer(hint, reply_markup=sensitive_keyboard(turn.texts))
         return
-    await message.answer(hint + "\n\n" + sensitive_text(turn.texts),
+    await message.answer(hint + "\n\n" + sensitive_text(turn.texts, turn.channel),
                          reply_markup=sensitive_keyboard(turn.texts))
 
 

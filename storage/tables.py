@@ -23,3 +23,4 @@ import storage.status_imports  # noqa: F401
 import storage.subscriptions  # noqa: F401
 import storage.unanswered  # noqa: F401
 import storage.update_inbox  # noqa: F401
+import storage.wechat  # noqa: F401

@@ -1,0 +1,167 @@
+"""The Bot API as a WeChat user sees it: the handlers' calls rendered and delivered.
+
+WeChatSession answers every Bot API call the way Telegram would (it is a RecordingSession: a
+sent message comes back as a Message, a callback query can be answered once), and turns what
+the user should see into WeChat messages:
+
+- while a WeChat update is being handled, the messages for that user collect in the update's
+  Outbox; the callback endpoint sends them when the handler is done — as the passive reply when
+  they fit one text and came within WeChat's 5 seconds, else through the customer-service API,
+  merged into as few messages as the limits allow;
+- anything else (a reminder, an announcement, a coordinator's answer) goes out at once through
+  the customer-service API, inside the reply window WeChat granted the user (storage.wechat);
+  outside it, it is counted as unread and announced at the user's next message.
+
+WeChat cannot edit or delete a sent message: an edit is sent as a new message, a deletion does
+nothing (the privacy text says so before an ID number is asked for).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.recording import RecordingSession
+from bot.wechat.api import UserGone, WeChatApi, WindowClosed
+from bot.wechat.render import Out, merge, render, to_text
+from storage.wechat import by_user_id, window_left
+
+log = logging.getLogger(__name__)
+KEEP_MESSAGES = 5000  # the newest messages kept for copies and edits
+FILE_NOTE = "（此处原有一个文件，微信公众号无法发送文件；如需要，请在此留言，工作人员会另行提供。）"
+SILENT = {"deleteMessage", "sendChatAction", "setMyCommands", "getMe", "setChatMenuButton",
+          "deleteMyCommands", "pinChatMessage", "unpinChatMessage"}
+
+
+@dataclass
+class Outbox:
+    """What the handlers sent to the user of the update being handled."""
+
+    user_id: int
+    messages: list[Out] = field(default_factory=list)
+
+    def take(self) -> list[Out]:
+        taken, self.messages = merge(self.messages), []
+        return taken
+
+
+CURRENT: contextvars.ContextVar[Outbox | None] = contextvars.ContextVar("wechat_outbox",
+                                                                       default=None)
+
+
+def translate(method: str, params: dict[str, Any], shown: dict[str, str] | None) -> list[Out]:
+    """What the user sees of one Bot API call, as WeChat messages."""
+    if method in ("sendMessage", "editMessageText"):
+        return render(str(params.get("text", "")), params.get("reply_markup"))
+    if method == "editMessageReplyMarkup":
+        markup = params.get("reply_markup") or {}
+        return render("", markup) if markup.get("inline_keyboard") else []
+    if method == "answerCallbackQuery":
+        return [Out(to_text(str(params["text"])))] if params.get("text") else []
+    if method in ("sendDocument", "sendPhoto", "sendVideo", "sendAudio", "sendVoice"):
+        caption = to_text(str(params.get("caption", "")))
+        return render(f"{caption}\n{FILE_NOTE}".strip(), params.get("reply_markup"))
+    if method == "copyMessage":
+        text = (shown or {}).get("text", "")
+        note = f"\n{FILE_NOTE}" if (shown or {}).get("file") else ""
+        return render(f"{text}{note}".strip(), params.get("reply_markup"))
+    return []
+
+
+Deliver = Callable[[int, list[Out]], Awaitable[None]]
+
+
+class WeChatSession(RecordingSession):
+    def __init__(self, deliver: Deliver, clock: Clock | None = None) -> None:
+        super().__init__(clock)
+        self.deliver = deliver
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType],
+                           timeout: int | None = None) -> TelegramType:
+        result = await super().make_request(bot, method, timeout)
+        call = self.calls.pop()  # nothing is kept but the messages a copy or an edit may need
+        self._forget_old()
+        if call.method in SILENT:
+            return result
+        outs = translate(call.method, call.params, call.shown)
+        chat = call.params.get("chat_id")
+        user_id = int(chat) if chat is not None else None
+        outbox = CURRENT.get()
+        if outbox is not None and (user_id is None or user_id == outbox.user_id):
+            outbox.messages.extend(outs)
+        elif user_id is not None and outs:
+            await self.deliver(user_id, merge(outs))
+        return result
+
+    def _forget_old(self) -> None:
+        if len(self.messages) > KEEP_MESSAGES:
+            for key in sorted(self.messages, key=lambda k: k[1])[:len(self.messages) // 2]:
+                del self.messages[key]
+
+
+class CustomerService:
+    """Sends through the customer-service API inside the user's reply window.
+
+    The window's messages are reserved in one short transaction and the outcome recorded in
+    another: no transaction stays open while WeChat answers. What the window cannot carry is
+    counted as unread (announced at the user's next message).
+    """
+
+    def __init__(self, api: WeChatApi, sessionmaker: async_sessionmaker[AsyncSession],
+                 clock: Clock) -> None:
+        self.api = api
+        self.sessionmaker = sessionmaker
+        self.clock = clock
+
+    async def __call__(self, user_id: int, messages: list[Out]) -> None:
+        reserved = await self._reserve(user_id, len(messages))
+        if reserved is None:
+            log.warning("WeChat user %s unknown or gone: %d message(s) not sent", user_id,
+                        len(messages))
+            return
+        openid, allowed = reserved
+        sent, outcome = 0, None
+        for message in messages[:allowed]:
+            try:
+                await self.api.send(message.payload(openid))
+            except WindowClosed:
+                outcome = "closed"
+                break
+            except UserGone:
+                outcome = "gone"
+                break
+            sent += 1
+        if sent < len(messages):
+            await self._settle(user_id, unsent=len(messages) - sent, outcome=outcome)
+
+    async def _reserve(self, user_id: int, count: int) -> tuple[str, int] | None:
+        async with self.sessionmaker() as session, session.begin():
+            row = await by_user_id(session, user_id)
+            if row is None or row.gone_at is not None:
+                return None
+            allowed = min(count, window_left(row, self.clock.now()))
+            row.window_left -= allowed
+            return row.openid, allowed
+
+    async def _settle(self, user_id: int, *, unsent: int, outcome: str | None) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            row = await by_user_id(session, user_id)
+            if row is None:
+                return
+            if outcome == "gone":
+                row.gone_at = self.clock.now()
+                return
+            if outcome == "closed":
+                row.window_left = 0
+            row.unread += unsent
+            log.info("WeChat user %s: %d message(s) outside the reply window, kept as unread",
+                     user_id, unsent)

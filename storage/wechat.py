@@ -1,0 +1,80 @@
+"""WeChat users: an openid mapped to a user id of zhaolu's own, and the reply window WeChat
+allows for them.
+
+Telegram user ids have at most 52 significant bits (Bot API), so ids from 2**52 up can never be
+a Telegram user: a WeChat user gets WECHAT_BASE + a serial, stable for the openid, and FSM state,
+registrations, reminders and the staff inbox key on it like on any user id.
+
+WeChat lets an account write to a user only for a while after the user acted, and only a few
+messages: 5 within 48 hours of a message, 3 within a minute of a menu click, a follow or a QR
+scan (the customer-service rules since June 2023). The row keeps the current grant: until when,
+and how many messages are left of it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Field, SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.types import AwareDateTime, utc_now
+
+WECHAT_BASE = 2**52
+# What each user action grants: (messages, for how long).
+GRANTS = {"message": (5, timedelta(hours=48)), "click": (3, timedelta(minutes=1)),
+          "subscribe": (3, timedelta(minutes=1)), "scan": (3, timedelta(minutes=1))}
+
+
+def is_wechat(user_id: int) -> bool:
+    return user_id >= WECHAT_BASE
+
+
+class WeChatUser(SQLModel, table=True):
+    __tablename__ = "wechat_users"
+
+    serial: int | None = Field(default=None, primary_key=True)
+    openid: str = Field(max_length=64, unique=True)
+    first_seen: datetime = Field(default_factory=utc_now, sa_type=AwareDateTime)
+    # The reply grant of the user's last action: messages left, and until when.
+    window_until: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    window_left: int = Field(default=0)
+    # Messages that found the window closed, kept to be shown at the user's next message.
+    unread: int = Field(default=0)
+    # Set when WeChat says the user unfollowed (43004) or blocked the account.
+    gone_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+
+    @property
+    def user_id(self) -> int:
+        assert self.serial is not None
+        return WECHAT_BASE + self.serial
+
+
+async def user_for(session: AsyncSession, openid: str) -> WeChatUser:
+    """The openid's row, created on first contact (flushed, so its user id is known)."""
+    row = (await session.exec(select(WeChatUser).where(WeChatUser.openid == openid))).first()
+    if row is None:
+        row = WeChatUser(openid=openid)
+        session.add(row)
+        await session.flush()
+    return row
+
+
+async def by_user_id(session: AsyncSession, user_id: int) -> WeChatUser | None:
+    return await session.get(WeChatUser, user_id - WECHAT_BASE)
+
+
+def open_window(row: WeChatUser, action: str, now: datetime) -> None:
+    """The user acted: WeChat grants a fresh window; the larger grant wins while both run."""
+    count, length = GRANTS[action]
+    until = now + length
+    if row.window_until is not None and row.window_until > now and row.window_left >= count:
+        row.window_until = max(row.window_until, until)
+        return
+    row.window_until, row.window_left = until, count
+
+
+def window_left(row: WeChatUser, now: datetime) -> int:
+    if row.window_until is None or row.window_until <= now:
+        return 0
+    return row.window_left

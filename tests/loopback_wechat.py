@@ -1,0 +1,146 @@
+"""A loopback WeChat: the API server the account calls, and the callbacks WeChat makes.
+
+Server side (what zhaolu calls, through ZHAOLU_WECHAT_API_URL): the access token, the
+customer-service send (recorded), QR codes; error codes can be injected for the next calls
+(45015 window closed, 45047 quota spent, 40001 token invalid …) and the current token can be
+expired. Client side: XML callbacks as WeChat sends them, signed with the account's token, and
+in safe mode encrypted with the AES key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from wechatpy.crypto import WeChatCrypto
+
+APPID = "wx0123456789abcdef"
+SECRET = "loopback-secret"
+TOKEN = "loopbacktoken"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters, as WeChat gives
+ACCOUNT = "gh_loopback"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@dataclass
+class LoopbackWeChat:
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    token_fetches: int = 0
+    failures: list[tuple[str, int]] = field(default_factory=list)  # (endpoint, errcode)
+    scenes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._tokens = itertools.count(1)
+        self.token = ""
+        self.base_url = ""
+        self._runner: web.AppRunner | None = None
+
+    def fail(self, endpoint: str, errcode: int, times: int = 1) -> None:
+        self.failures.extend([(endpoint, errcode)] * times)
+
+    def expire_token(self) -> None:
+        self.token = "expired"
+
+    def to(self, openid: str) -> list[dict[str, Any]]:
+        return [m for m in self.sent if m["touser"] == openid]
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_get("/cgi-bin/token", self._token)
+        app.router.add_post("/cgi-bin/message/custom/send", self._send)
+        app.router.add_post("/cgi-bin/qrcode/create", self._qrcode)
+        app.router.add_get("/cgi-bin/showqrcode", self._show)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _token(self, request: web.Request) -> web.Response:
+        if request.query.get("appid") != APPID or request.query.get("secret") != SECRET:
+            return web.json_response({"errcode": 40125, "errmsg": "invalid appsecret"})
+        self.token_fetches += 1
+        self.token = f"token-{next(self._tokens)}"
+        return web.json_response({"access_token": self.token, "expires_in": 7200})
+
+    def _refused(self, request: web.Request, endpoint: str) -> web.Response | None:
+        if request.query.get("access_token") != self.token:
+            return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
+        for index, (where, code) in enumerate(self.failures):
+            if where == endpoint:
+                del self.failures[index]
+                return web.json_response({"errcode": code, "errmsg": f"injected {code}"})
+        return None
+
+    async def _send(self, request: web.Request) -> web.Response:
+        refused = self._refused(request, "send")
+        if refused is not None:
+            return refused
+        self.sent.append(json.loads(await request.text()))
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _qrcode(self, request: web.Request) -> web.Response:
+        refused = self._refused(request, "qrcode")
+        if refused is not None:
+            return refused
+        body = json.loads(await request.text())
+        scene = body["action_info"]["scene"]["scene_str"]
+        self.scenes.append(scene)
+        return web.json_response({"ticket": f"ticket-{scene}", "url": f"http://weixin.qq.com/q/{scene}"})
+
+    async def _show(self, request: web.Request) -> web.Response:
+        return web.Response(body=PNG, content_type="image/png")
+
+
+def signature(token: str, timestamp: str, nonce: str, *extra: str) -> str:
+    return hashlib.sha1("".join(sorted([token, timestamp, nonce, *extra])).encode()).hexdigest()
+
+
+_msgids = itertools.count(int(time.time()) * 1000)
+
+
+def callback_xml(openid: str, *, text: str | None = None, menu_id: str | None = None,
+                 event: str | None = None, event_key: str | None = None,
+                 kind: str | None = None, msgid: int | None = None) -> str:
+    """The XML WeChat posts: a text (or a menu click: text + bizmsgmenuid), or an event."""
+    fields = {"ToUserName": ACCOUNT, "FromUserName": openid,
+              "CreateTime": str(int(time.time()))}
+    if event is not None:
+        fields |= {"MsgType": "event", "Event": event}
+        if event_key is not None:
+            fields["EventKey"] = event_key
+    else:
+        fields |= {"MsgType": kind or "text", "MsgId": str(msgid or next(_msgids))}
+        if text is not None:
+            fields["Content"] = text
+        if menu_id is not None:
+            fields["bizmsgmenuid"] = menu_id
+    body = "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items())
+    return f"<xml>{body}</xml>"
+
+
+def signed(xml: str, *, token: str = TOKEN, safe: bool = False) -> tuple[dict[str, str], str]:
+    """Query parameters and body of a callback POST, as WeChat signs (and encrypts) it."""
+    timestamp, nonce = str(int(time.time())), "nonce42"
+    query = {"signature": signature(token, timestamp, nonce), "timestamp": timestamp,
+             "nonce": nonce, "openid": "x"}
+    if not safe:
+        return query, xml
+    crypto = WeChatCrypto(token, AES_KEY, APPID)
+    encrypted = crypto.encrypt_message(xml, nonce, timestamp)
+    import xmltodict
+
+    outer = xmltodict.parse(encrypted)["xml"]
+    query |= {"encrypt_type": "aes", "msg_signature": outer["MsgSignature"]}
+    return query, f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>" \
+                  f"<Encrypt><![CDATA[{outer['Encrypt']}]]></Encrypt></xml>"

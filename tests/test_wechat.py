@@ -1,0 +1,217 @@
+"""The WeChat channel end to end: signed callbacks in, the real Dispatcher, WeChat messages out
+(passive replies, or the customer-service API of a loopback WeChat)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import xmltodict
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import build_dispatcher, open_services
+from bot.clock import Clock
+from bot.recording import RecordingSession
+from bot.settings import Settings
+from bot.wechat import server as wechat_server
+from bot.wechat.assembly import WeChatChannel, wechat_channel
+from storage.wechat import WECHAT_BASE
+from tests.harness import DEFAULT_NOW
+from tests.loopback_wechat import APPID, SECRET, TOKEN, LoopbackWeChat, callback_xml, signed
+
+OPENID = "o_applicant_1"
+
+
+@dataclass
+class WeChat:
+    api: LoopbackWeChat
+    client: TestClient
+    channel: WeChatChannel
+    telegram: RecordingSession
+    clock: Clock
+
+    async def post(self, xml: str, *, safe: bool = False, token: str = TOKEN) -> web.Response:
+        query, body = signed(xml, token=token, safe=safe)
+        return await self.client.post("/wechat", params=query, data=body.encode())
+
+    async def say(self, text: str, openid: str = OPENID, **extra: Any) -> list[str]:
+        """What the user sees after sending `text`: the passive reply and/or the messages
+        sent through the API, in order, as plain strings (a menu: head + [item] lines)."""
+        before = len(self.api.to(openid))
+        response = await self.post(callback_xml(openid, text=text, **extra))
+        return await self._seen(response, openid, before)
+
+    async def click(self, label: str, openid: str = OPENID) -> list[str]:
+        """Click the menu item with this label in the newest menu message."""
+        menus = [m for m in self.api.to(openid) if m["msgtype"] == "msgmenu"]
+        items = {i["content"]: i["id"] for i in menus[-1]["msgmenu"]["list"]}
+        assert label in items, f"no item {label!r} in {list(items)}"
+        before = len(self.api.to(openid))
+        response = await self.post(callback_xml(openid, text=label, menu_id=items[label]))
+        return await self._seen(response, openid, before)
+
+    async def event(self, event: str, key: str | None = None,
+                    openid: str = OPENID) -> list[str]:
+        before = len(self.api.to(openid))
+        response = await self.post(callback_xml(openid, event=event, event_key=key))
+        return await self._seen(response, openid, before)
+
+    async def _seen(self, response: Any, openid: str, before: int) -> list[str]:
+        assert response.status == 200, await response.text()
+        body = await response.text()
+        await self.channel.endpoint.drain()
+        seen = []
+        if body != "success":
+            seen.append(xmltodict.parse(body)["xml"]["Content"])
+        for message in self.api.to(openid)[before:]:
+            if message["msgtype"] == "text":
+                seen.append(message["text"]["content"])
+            else:
+                menu = message["msgmenu"]
+                seen.append("\n".join([menu["head_content"],
+                                       *(f"[{i['content']}]" for i in menu["list"])]))
+        return seen
+
+
+@pytest.fixture
+async def wechat(db_url: str, tmp_path: Path) -> AsyncIterator[WeChat]:
+    api = LoopbackWeChat()
+    await api.start()
+    clock = Clock(DEFAULT_NOW)
+    settings = Settings(database_url=db_url, var_dir=tmp_path / "var", wechat_appid=APPID,
+                        wechat_secret=SECRET, wechat_token=TOKEN, wechat_api_url=api.base_url)
+    services = await open_services(settings, clock)
+    dispatcher = build_dispatcher(services)
+    telegram = RecordingSession(clock)
+    channel = wechat_channel(services, dispatcher, telegram)
+    app = web.Application()
+    app.add_routes(channel.endpoint.routes())
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    yield WeChat(api, client, channel, telegram, clock)
+    await channel.endpoint.drain()
+    await client.close()
+    await dispatcher.storage.close()
+    await services.close()
+    await api.stop()
+
+
+def text_of(seen: list[str]) -> str:
+    return "\n".join(seen)
+
+
+async def test_the_url_check_echoes_only_when_signed(wechat: WeChat) -> None:
+    query, _ = signed("")
+    ok = await wechat.client.get("/wechat", params={**query, "echostr": "e42"})
+    assert ok.status == 200 and await ok.text() == "e42"
+    forged = await wechat.client.get("/wechat", params={**query, "signature": "0" * 40,
+                                                         "echostr": "e42"})
+    assert forged.status == 403 and await forged.text() != "e42"
+
+
+async def test_a_forged_callback_is_refused_and_not_handled(wechat: WeChat) -> None:
+    response = await wechat.post(callback_xml(OPENID, text="报名时间"), token="not-the-token")
+    assert response.status == 403
+    await wechat.channel.endpoint.drain()
+    assert wechat.api.sent == []
+
+
+async def test_scanning_a_campaign_qr_code_opens_its_menu(wechat: WeChat) -> None:
+    seen = await wechat.event("subscribe", "qrscene_xiaogan-2023")
+    shown = text_of(seen)
+    assert "孝感" in shown
+    menu = wechat.api.to(OPENID)[-1]
+    assert menu["msgtype"] == "msgmenu"
+    labels = [i["content"] for i in menu["msgmenu"]["list"]]
+    assert labels and all(len(i["id"].encode()) <= 64 for i in menu["msgmenu"]["list"])
+    assert "<b>" not in shown and "&lt;" not in shown
+
+
+async def test_menu_clicks_run_the_same_handlers(wechat: WeChat) -> None:
+    await wechat.event("subscribe", "qrscene_xiaogan-2023")
+    menu = wechat.api.to(OPENID)[-1]["msgmenu"]["list"]
+    label = next(i["content"] for i in menu if "时间" in i["content"] or "报名" in i["content"])
+    seen = await wechat.click(label)
+    assert seen and "2023" in text_of(seen)
+
+
+async def test_a_question_gets_the_notices_answer(wechat: WeChat) -> None:
+    await wechat.event("subscribe", "qrscene_xiaogan-2023")
+    seen = await wechat.say("报名截止到什么时候")
+    assert "5月" in text_of(seen)
+
+
+async def test_a_repeated_callback_is_answered_once(wechat: WeChat) -> None:
+    await wechat.event("subscribe", "qrscene_xiaogan-2023")
+    xml = callback_xml(OPENID, text="报名截止到什么时候", msgid=777001)
+    first = await wechat._seen(await wechat.post(xml), OPENID, len(wechat.api.to(OPENID)))
+    again = await wechat._seen(await wechat.post(xml), OPENID, len(wechat.api.to(OPENID)))
+    assert first and again == []
+
+
+async def test_safe_mode_decrypts_and_encrypts(wechat: WeChat) -> None:
+    wechat.channel.endpoint.crypto = __import__("wechatpy.crypto", fromlist=["x"]).WeChatCrypto(
+        TOKEN, "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", APPID)
+    await wechat.event("subscribe", "qrscene_xiaogan-2023")
+    response = await wechat.post(callback_xml(OPENID, text="在吗"), safe=True)
+    body = await response.text()
+    assert response.status == 200
+    if body != "success":  # a passive reply, encrypted as the request was
+        assert "<Encrypt>" in body and "在" not in body
+
+
+async def test_a_slow_handler_is_answered_through_the_api_never_twice(
+        wechat: WeChat, monkeypatch: pytest.MonkeyPatch) -> None:
+    await wechat.event("subscribe", "qrscene_xiaogan-2023")
+    monkeypatch.setattr(wechat_server, "PASSIVE_BUDGET", 0.0)
+    before = len(wechat.api.to(OPENID))
+    response = await wechat.post(callback_xml(OPENID, text="报名截止到什么时候"))
+    assert await response.text() == "success"  # no passive reply …
+    await wechat.channel.endpoint.drain()
+    sent = wechat.api.to(OPENID)[before:]
+    assert len(sent) == 1 and "5月" in str(sent[0])  # … the answer once, through the API
+
+
+async def test_an_expired_token_is_refreshed_once(wechat: WeChat) -> None:
+    await wechat.event("subscribe", "qrscene_xiaogan-2023")
+    fetches = wechat.api.token_fetches
+    wechat.api.expire_token()
+    await wechat.channel.bot.send_message(WECHAT_BASE + 1, "通知：明天截止")
+    assert wechat.api.token_fetches == fetches + 1
+    assert "通知：明天截止" in str(wechat.api.to(OPENID)[-1])
+
+
+async def test_outside_the_window_messages_wait_as_unread(wechat: WeChat) -> None:
+    await wechat.event("subscribe", "qrscene_xiaogan-2023")
+    await wechat.say("你好")
+    wechat.clock.set(wechat.clock.now() + timedelta(hours=49))
+    user_id = WECHAT_BASE + 1
+    await wechat.channel.bot.send_message(user_id, "<b>提醒</b>：报名明天截止")
+    assert not any("报名明天截止" in str(m) for m in wechat.api.to(OPENID))
+    seen = await wechat.say("你好")
+    assert "1 条提醒或通知" in text_of(seen)
+
+
+async def test_the_window_quota_is_respected(wechat: WeChat) -> None:
+    await wechat.say("你好")
+    user_id = WECHAT_BASE + 1
+    before = len(wechat.api.to(OPENID))
+    for n in range(8):
+        await wechat.channel.bot.send_message(user_id, f"通知{n}")
+    assert len(wechat.api.to(OPENID)) - before <= 5
+
+
+
+async def test_the_privacy_texts_name_wechat_and_warn_before_the_id_number(
+        wechat: WeChat) -> None:
+    await wechat.event("subscribe", "qrscene_xiaogan-2023")
+    await wechat.click("暂不需要")
+    notice = text_of(await wechat.say("/register"))
+    assert "微信公众号" in notice and "Telegram" not in notice
+    consent = text_of(await wechat.click("✅ 同意并开始"))
+    assert "无法删除您发出的消息" in consent and "敏感个人信息" in consent
