@@ -166,6 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
     _db(p)
     _content(p)
 
+    p = sub.add_parser("wechat", help="the WeChat Official Account: poster QR codes")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = actions.add_parser("qrcode", help="a permanent QR code opening a campaign (PNG)")
+    q.add_argument("--campaign", metavar="SLUG", required=True)
+    q.add_argument("--out", metavar="FILE", required=True, help="where to write the PNG")
+    _content(q)
+
     p = sub.add_parser("migrate", help="bring the database schema up to date")
     _db(p)
     return parser

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+from asyncio.subprocess import PIPE
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -215,3 +219,26 @@ async def test_the_privacy_texts_name_wechat_and_warn_before_the_id_number(
     assert "微信公众号" in notice and "Telegram" not in notice
     consent = text_of(await wechat.click("✅ 同意并开始"))
     assert "无法删除您发出的消息" in consent and "敏感个人信息" in consent
+
+
+async def test_a_poster_qr_code_per_campaign(tmp_path: Path) -> None:
+    api = LoopbackWeChat()
+    await api.start()
+    env = {**os.environ, "ZHAOLU_WECHAT_APPID": APPID, "ZHAOLU_WECHAT_SECRET": SECRET,
+           "ZHAOLU_WECHAT_TOKEN": TOKEN, "ZHAOLU_WECHAT_API_URL": api.base_url}
+    out = tmp_path / "qr.png"
+    try:
+        done = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "wechat", "qrcode", "--campaign", "fujian-2023",
+            "--out", str(out), env=env, stdout=PIPE, stderr=PIPE)
+        stdout, stderr = await done.communicate()
+        unknown = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "wechat", "qrcode", "--campaign", "nowhere",
+            "--out", str(tmp_path / "x.png"), env=env, stdout=PIPE, stderr=PIPE)
+        _, refused = await unknown.communicate()
+    finally:
+        await api.stop()
+    assert done.returncode == 0, stderr.decode()
+    assert out.read_bytes().startswith(b"\x89PNG") and api.scenes == ["fujian-2023"]
+    assert unknown.returncode == 2 and "nowhere" in refused.decode()
+    assert len(refused.decode().strip().splitlines()) == 1
