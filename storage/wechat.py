@@ -65,13 +65,12 @@ async def by_user_id(session: AsyncSession, user_id: int) -> WeChatUser | None:
 
 
 def open_window(row: WeChatUser, action: str, now: datetime) -> None:
-    """The user acted: WeChat grants a fresh window; the larger grant wins while both run."""
+    """The user acted: as WeChat counts it, grants do not add up — the messages left become
+    the larger of what is left and the new grant, the window the longer of the two."""
     count, length = GRANTS[action]
-    until = now + length
-    if row.window_until is not None and row.window_until > now and row.window_left >= count:
-        row.window_until = max(row.window_until, until)
-        return
-    row.window_until, row.window_left = until, count
+    running = row.window_until is not None and row.window_until > now
+    row.window_left = max(row.window_left if running else 0, count)
+    row.window_until = max(row.window_until, now + length) if running else now + length  # type: ignore[type-var]
 
 
 def window_left(row: WeChatUser, now: datetime) -> int:

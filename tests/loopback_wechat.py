@@ -33,6 +33,8 @@ class LoopbackWeChat:
     token_fetches: int = 0
     failures: list[tuple[str, int]] = field(default_factory=list)  # (endpoint, errcode)
     scenes: list[str] = field(default_factory=list)
+    # openid -> (messages left, monotonic deadline): the customer-service rules, enforced.
+    windows: dict[str, tuple[int, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._tokens = itertools.count(1)
@@ -42,6 +44,20 @@ class LoopbackWeChat:
 
     def fail(self, endpoint: str, errcode: int, times: int = 1) -> None:
         self.failures.extend([(endpoint, errcode)] * times)
+
+    def grant(self, openid: str, action: str) -> None:
+        """What a user's action lets the account send, as WeChat counts it (not cumulative:
+        the larger count and the longer time win)."""
+        count, seconds = {"message": (5, 48 * 3600), "click": (3, 60), "subscribe": (3, 60),
+                          "scan": (3, 60)}[action]
+        left, until = self.windows.get(openid, (0, 0.0))
+        now = time.monotonic()
+        if until <= now:
+            left = 0
+        self.windows[openid] = (max(left, count), max(until, now + seconds))
+
+    def close_window(self, openid: str) -> None:
+        self.windows[openid] = (0, 0.0)
 
     def expire_token(self) -> None:
         self.token = "expired"
@@ -86,7 +102,14 @@ class LoopbackWeChat:
         refused = self._refused(request, "send")
         if refused is not None:
             return refused
-        self.sent.append(json.loads(await request.text()))
+        body = json.loads(await request.text())
+        left, until = self.windows.get(body["touser"], (0, 0.0))
+        if until <= time.monotonic():
+            return web.json_response({"errcode": 45015, "errmsg": "response out of time limit"})
+        if left <= 0:
+            return web.json_response({"errcode": 45047, "errmsg": "out of response count limit"})
+        self.windows[body["touser"]] = (left - 1, until)
+        self.sent.append(body)
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 
     async def _qrcode(self, request: web.Request) -> web.Response:

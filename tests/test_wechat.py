@@ -27,6 +27,7 @@ from bot.wechat.assembly import WeChatChannel, wechat_channel
 from storage.wechat import WECHAT_BASE
 from tests.harness import DEFAULT_NOW
 from tests.loopback_wechat import APPID, SECRET, TOKEN, LoopbackWeChat, callback_xml, signed
+from tests.registration_helpers import id_number
 
 OPENID = "o_applicant_1"
 
@@ -40,6 +41,12 @@ class WeChat:
     clock: Clock
 
     async def post(self, xml: str, *, safe: bool = False, token: str = TOKEN) -> web.Response:
+        data = xmltodict.parse(xml)["xml"]
+        action = {"subscribe": "subscribe", "SCAN": "scan"}.get(data.get("Event", ""))
+        if data.get("MsgType") != "event":
+            action = "click" if data.get("bizmsgmenuid") else "message"
+        if action and token == TOKEN:
+            self.api.grant(data["FromUserName"], action)
         query, body = signed(xml, token=token, safe=safe)
         return await self.client.post("/wechat", params=query, data=body.encode())
 
@@ -242,3 +249,30 @@ async def test_a_poster_qr_code_per_campaign(tmp_path: Path) -> None:
     assert out.read_bytes().startswith(b"\x89PNG") and api.scenes == ["fujian-2023"]
     assert unknown.returncode == 2 and "nowhere" in refused.decode()
     assert len(refused.decode().strip().splitlines()) == 1
+
+
+async def test_a_whole_pre_registration_over_wechat(wechat: WeChat) -> None:
+    await wechat.event("subscribe", "qrscene_xiaogan-2023")
+    await wechat.click("暂不需要")
+    await wechat.say("/register")
+    await wechat.click("✅ 同意并开始")
+    await wechat.click("✅ 同意提供身份证号")
+    for answer in ("张三", id_number(), "138 1234 5678", "湖北职业技术学院", "2022"):
+        await wechat.say(answer)
+    await wechat.click("专科（高职高专）")
+    await wechat.click("临床医学")
+    await wechat.click("未取得执业资格")
+    await wechat.click("应往届毕业生")
+    summary = text_of(await wechat.click("汉川市人民医院（6人）"))
+    assert "4209**********" in summary and "138****5678" in summary
+    receipt = text_of(await wechat.click("✅ 确认提交"))
+    assert "XG2023-0001" in receipt and "<code>" not in receipt
+    mine = text_of(await wechat.say("/my"))
+    assert "XG2023-0001" in mine
+    # Every message WeChat got keeps its limits.
+    for message in wechat.api.sent:
+        if message["msgtype"] == "text":
+            assert len(message["text"]["content"].encode()) <= 2048
+        else:
+            assert len(message["msgmenu"]["head_content"].encode()) <= 1024
+            assert len(message["msgmenu"]["list"]) <= 10
