@@ -117,7 +117,7 @@ async def test_an_id_number_taken_by_another_account_is_refused_at_its_step(
     await harness.press("✅ 同意提供身份证号", user=2002)
     await harness.send("李四", user=2002)
     calls = await harness.send(ID, user=2002)
-    assert "已由另一个 Telegram 账号" in calls.text and "2349370" in calls.text
+    assert "已由另一个账号" in calls.text and "2349370" in calls.text
     assert "请输入<b>身份证号</b>" in calls.text and "deleteMessage" in calls.methods()
     # The owner editing their own pre-registration keeps the number.
     await harness.send("/my")
