@@ -75,7 +75,7 @@ def main(args: argparse.Namespace) -> int:
     now = settings.now or Clock().now()
     url = settings.effective_database_url
     outcome = asyncio.run(_run(url, settings, campaign, parsed, texts, now, apply=args.apply))
-    _print(args, Path(args.file).name, campaign.slug, outcome, texts)
+    _print(args, Path(args.file).name, campaign, outcome, texts)
     return 1 if outcome["refused"] else 0
 
 
@@ -118,14 +118,14 @@ async def _run(url: str, settings: Settings, campaign: Any, parsed: Any, texts: 
             "applied": applied, "statuses": statuses}
 
 
-def _print(args: argparse.Namespace, name: str, slug: str, outcome: dict[str, Any],
+def _print(args: argparse.Namespace, name: str, campaign: Any, outcome: dict[str, Any],
            texts: Any) -> None:
     from bot.xlsx_report import plain, refusal_reason
 
     changes, refused = outcome["changes"], outcome["refused"]
 
     def why(refusal: Any) -> str:
-        return plain(refusal_reason(texts, refusal, outcome["statuses"]))
+        return plain(refusal_reason(texts, refusal, outcome["statuses"], campaign))
 
     if args.jsonl:
         for c in changes:
@@ -140,7 +140,7 @@ def _print(args: argparse.Namespace, name: str, slug: str, outcome: dict[str, An
                           "unchanged": outcome["unchanged"], "refused": len(refused),
                           "applied": outcome["applied"]}, ensure_ascii=False))
         return
-    print(f"import of {name} into {slug}: {len(changes)} to change, "
+    print(f"import of {name} into {campaign.slug}: {len(changes)} to change, "
           f"{outcome['unchanged']} unchanged, {len(refused)} refused")
     for c in changes:
         print(f"change   row {c.row} ({c.sheet}) {c.receipt} {c.old} -> {c.new}")

@@ -26,7 +26,7 @@ from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.ft2font import FT2Font  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from bot.stats_text import plain, when_label  # noqa: E402
+from bot.stats_text import plain, stage_label, when_label  # noqa: E402
 from content.texts import Texts  # noqa: E402
 from storage.stats import Figures  # noqa: E402
 
@@ -78,7 +78,7 @@ def _title(ax, title: str, left: float = LEFT) -> None:  # noqa: ANN001
 
 def _funnel(ax, texts: Texts, figures: Figures) -> None:  # noqa: ANN001
     stages = [(s, n) for s, n in figures.funnel if n is not None]
-    labels = [texts(f"stats.stage.{s}") for s, _ in stages]
+    labels = [stage_label(texts, figures, s) for s, _ in stages]
     counts = [n or 0 for _, n in stages]
     top = max(counts, default=0) or 1
     ax.barh(range(len(stages)), counts, color=BLUE, height=0.65)

@@ -17,6 +17,13 @@ LIMIT = 4096
 MARGIN = 96  # room for the "…另有 N 个基地" note
 
 
+def stage_label(texts: Texts, figures: Figures, stage: str) -> str:
+    """A funnel stage's name; 已正式报名 rather than 已官网报名 when the notice names no site."""
+    key = f"stats.stage.{stage}"
+    offline = f"{key}_offline"
+    return texts(offline if not figures.online and offline in texts else key)
+
+
 def day_label(texts: Texts, day: date) -> str:
     return texts("stats.day", month=day.month, day=day.day)
 
@@ -35,7 +42,7 @@ def _funnel(texts: Texts, figures: Figures) -> list[str]:
     for stage, count in figures.funnel:
         if count is None:
             continue
-        label = texts(f"stats.stage.{stage}")
+        label = stage_label(texts, figures, stage)
         if previous is None:
             lines.append(texts("stats.funnel.first", label=label, count=count))
         else:

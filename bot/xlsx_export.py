@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from content.registration_text import field_value
+from content.registration_text import field_value, status_text
 from content.schema import Campaign
 from content.schema_export import STATUS_IDS, ExportTable
 from content.texts import Texts
@@ -118,7 +118,7 @@ def field_values(registration: Any, id_number: str | None, campaign: Campaign, t
         "base": names.get(choices[0], choices[0]) if choices else "",
         "bases": show("bases") if choices else "",
         "adjustment": "" if registration.accepts_adjustment is None else show("adjustment"),
-        "status": texts(f"registration.status.{registration.status}"),
+        "status": status_text(registration.status, campaign, texts),
         "status_reason": getattr(registration, "status_reason", None) or "",
         "verdict": VERDICTS.get(registration.verdict, registration.verdict),
         "conditions": "；".join(registration.conditions),
@@ -170,7 +170,7 @@ def build_workbook(*, campaign: Campaign, texts: Texts, columns: Sequence[Column
 
     workbook = Workbook(write_only=True)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="FFF2CC")
-    labels = ",".join(texts(f"registration.status.{s}") for s in SETTABLE)
+    labels = ",".join(status_text(s, campaign, texts) for s in SETTABLE)
     fields = [c.field for c in columns]
     key_letter = get_column_letter(len(columns) + 1)
     for sheet in sheets:

@@ -217,8 +217,12 @@ def _sheet_rows(title: str, lines: Iterator[tuple[int, tuple[Any, ...]]],
 
 
 def status_labels(texts: Texts) -> dict[str, str]:
-    """Label → status id, for every status (a current label means: unchanged)."""
-    return {texts(f"registration.status.{s}"): s for s in STATUSES}
+    """Label → status id, for every status (a current label means: unchanged); both wordings
+    of a label (已官网报名 and 已正式报名), so a file exported for any campaign reads back."""
+    labels = {texts(f"registration.status.{s}"): s for s in STATUSES}
+    labels.update({texts(f"registration.status.{s}_offline"): s for s in STATUSES
+                   if f"registration.status.{s}_offline" in texts})
+    return labels
 
 
 def validate(parsed: ParsedFile, *, registrations: Mapping[str, Registration], texts: Texts,

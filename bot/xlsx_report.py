@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.xlsx_import import Preview, Refusal
 from content.dates import cn_datetime
+from content.registration_text import status_text
 from content.schema import Campaign
 from content.texts import Raw, Texts
 from storage.registrations import STATUSES
@@ -27,24 +28,24 @@ def plain(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
-def count_lines(texts: Texts, counts: Mapping[str, int]) -> str:
+def count_lines(texts: Texts, counts: Mapping[str, int], campaign: Campaign) -> str:
     ordered = [s for s in STATUSES if s in counts]
-    return "\n".join(texts("import.count_line", status=texts(f"registration.status.{s}"),
+    return "\n".join(texts("import.count_line", status=status_text(s, campaign, texts),
                            count=counts[s]) for s in ordered)
 
 
 def refusal_lines(texts: Texts, refusals: Iterable[Refusal | Mapping[str, Any]],
-                  statuses: Mapping[str, str]) -> list[str]:
+                  statuses: Mapping[str, str], campaign: Campaign) -> list[str]:
     out = []
     for r in refusals:
         refusal = r if isinstance(r, Refusal) else Refusal(**r)
-        out.append(refusal_line(texts, refusal, statuses))
+        out.append(refusal_line(texts, refusal, statuses, campaign))
     return out
 
 
 def preview_text(texts: Texts, campaign: Campaign, preview: Preview,
                  statuses: Mapping[str, str], now: datetime) -> str:
-    lines = refusal_lines(texts, preview.refusals[:SHOWN_REFUSALS], statuses)
+    lines = refusal_lines(texts, preview.refusals[:SHOWN_REFUSALS], statuses, campaign)
     more = len(preview.refusals) - len(lines)
     refused = ""
     if preview.refusals:
@@ -53,7 +54,7 @@ def preview_text(texts: Texts, campaign: Campaign, preview: Preview,
                         more=texts("import.preview.more", count=more) if more > 0 else "")
     if preview.changes:
         head = texts("import.preview.changes", count=len(preview.changes),
-                     lines=Raw(count_lines(texts, preview.counts())))
+                     lines=Raw(count_lines(texts, preview.counts(), campaign)))
         tail = texts("import.preview.confirm")
     else:
         head, tail = texts("import.preview.nothing"), ""
@@ -78,7 +79,7 @@ def result_text(texts: Texts, campaign: Campaign, item: Any, changed: list[dict[
     counts: dict[str, int] = {}
     for change in changed:
         counts[change["new"]] = counts.get(change["new"], 0) + 1
-    lines = refusal_lines(texts, item.refusals, statuses)
+    lines = refusal_lines(texts, item.refusals, statuses, campaign)
     attachment = None
     shown = lines
     if len(lines) > REPORT_LIMIT:
@@ -91,23 +92,25 @@ def result_text(texts: Texts, campaign: Campaign, item: Any, changed: list[dict[
                     more=texts("import.result.more", count=len(lines) - len(shown))
                     if attachment else "") if lines else ""
     text = texts("import.result", campaign=campaign.name, count=len(changed),
-                 lines=Raw(count_lines(texts, counts)), unchanged=item.unchanged,
+                 lines=Raw(count_lines(texts, counts, campaign)), unchanged=item.unchanged,
                  refused=Raw(refused))
     return text, attachment
 
 
-def refusal_reason(texts: Texts, refusal: Refusal, statuses: Mapping[str, str]) -> str:
+def refusal_reason(texts: Texts, refusal: Refusal, statuses: Mapping[str, str],
+                   campaign: Campaign) -> str:
     """Why one row was refused (HTML-escaped text); `statuses`: receipt → current status."""
     old = statuses.get(refusal.receipt, "")
     detail = refusal.detail
     if refusal.code in ("transition", "reason", "changed_since") and detail in STATUSES:
-        detail = texts(f"registration.status.{detail}")
+        detail = status_text(detail, campaign, texts)
     return texts(f"import.refused.{refusal.code}", label=detail or "（空）",
-                 old=texts(f"registration.status.{old}") if old else "")
+                 old=status_text(old, campaign, texts) if old else "")
 
 
-def refusal_line(texts: Texts, refusal: Refusal, statuses: Mapping[str, str]) -> str:
+def refusal_line(texts: Texts, refusal: Refusal, statuses: Mapping[str, str],
+                 campaign: Campaign) -> str:
     """第 5 行（汉川市人民医院）XG2023-0003：… (HTML-escaped text)."""
     return texts("import.refusal_line", sheet=refusal.sheet, row=refusal.row,
                  receipt=refusal.receipt or "—",
-                 why=Raw(refusal_reason(texts, refusal, statuses)))
+                 why=Raw(refusal_reason(texts, refusal, statuses, campaign)))

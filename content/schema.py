@@ -286,8 +286,39 @@ class Campaign(Strict):
         description="Days after the campaign's last date (window, form, events) before its "
                     "personal data is deleted or anonymised by `zhaolu purge`.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _form_dates(cls, data: object) -> object:
+        """form.opens and form.closes left out: the notice's publication (or the official
+        window's opening) and the official window's close, as the notice gives them."""
+        if not isinstance(data, dict) or not isinstance(data.get("form"), dict):
+            return data
+        form = dict(data["form"])
+        registration = data.get("registration")
+        window = registration.get("window") if isinstance(registration, dict) else None
+        window = window if isinstance(window, dict) else {}
+        notice = data.get("notice") if isinstance(data.get("notice"), dict) else {}
+        if form.get("opens") is None:
+            published = notice.get("published")
+            if isinstance(published, date) and not isinstance(published, datetime):
+                form["opens"] = datetime.combine(published, time(0), tzinfo=SHANGHAI)
+            elif isinstance(published, str) and len(published) == 10:
+                form["opens"] = f"{published}T00:00:00+08:00"
+            else:
+                form["opens"] = window.get("opens")
+        if form.get("closes") is None:
+            form["closes"] = window.get("closes")
+        return {**data, "form": form}
+
     @model_validator(mode="after")
     def _references(self) -> Campaign:
+        if self.form is not None and self.form.opens is None:
+            raise LocatedError(("form", "opens"), "通知没有发布日期，也没有报名开始时间："
+                                                  "写 form.opens（预登记开始时间），"
+                                                  "或写 notice.published")
+        if self.form is not None and self.form.closes is None:
+            raise LocatedError(("form", "closes"), "通知没有报名截止时间：写 form.closes"
+                                                   "（预登记截止时间）")
         contact_ids = {c.id for c in self.contacts}
         for i, base in enumerate(self.plan.bases):
             missing = set(base.contact_ids) - contact_ids

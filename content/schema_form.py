@@ -49,8 +49,13 @@ class PersonType(Strict):
 
 
 class FormSpec(Strict):
-    opens: datetime = Field(description="Pre-registration opens: the notice's publication.")
-    closes: datetime = Field(description="Pre-registration closes: the official window's close.")
+    # Left out, both are taken from the notice when the campaign is loaded (Campaign fills them):
+    # on a loaded campaign they are never None.
+    opens: datetime | None = Field(
+        default=None, description="Pre-registration opens; left out: the notice's publication, "
+                                  "or the official window's opening.")
+    closes: datetime | None = Field(
+        default=None, description="Pre-registration closes; left out: the official window's close.")
     receipt_prefix: str = Field(
         pattern=r"^[A-Z][A-Z0-9]{1,15}$", description="XG2023 gives receipts XG2023-0001 …"
     )
@@ -82,13 +87,13 @@ class FormSpec(Strict):
 
     @field_validator("opens", "closes")
     @classmethod
-    def _shanghai(cls, value: datetime) -> datetime:
-        return to_shanghai(value)
+    def _shanghai(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else to_shanghai(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> FormSpec:
-        if self.closes <= self.opens:
-            raise ValueError("form.closes must be after form.opens")
+        if self.opens is not None and self.closes is not None and self.closes <= self.opens:
+            raise ValueError("form.closes 必须晚于 form.opens：核对预登记的开始和截止时间")
         ids = [p.id for p in self.person_types]
         if len(set(ids)) != len(ids):
             raise ValueError("form.person_types lists a type twice")
@@ -98,6 +103,7 @@ class FormSpec(Strict):
 
     def is_open(self, now: datetime) -> bool:
         """Open from `opens` up to and including `closes`."""
+        assert self.opens is not None and self.closes is not None  # filled by Campaign
         return self.opens <= now <= self.closes
 
     def person_type(self, type_id: str) -> PersonType | None:

@@ -142,7 +142,7 @@ async def consent_given(send: Any, turn: Turn, campaign: Campaign, form: dict[st
     """The notice agreed to (pressed or typed): ask the separate consent for the ID number."""
     form.update(consented_at=turn.clock.now().isoformat(), id_consented_at=None)
     await turn.keep(form, RegistrationFlow.sensitive)
-    await send(sensitive_text(turn.texts, turn.channel),
+    await send(sensitive_text(turn.texts, campaign, turn.channel),
                reply_markup=sensitive_keyboard(turn.texts))
 
 
@@ -207,11 +207,18 @@ def roles_text(campaign: Campaign, texts: Texts) -> str:
     return "；".join(texts(f"privacy.role.{role}") for role in roles)
 
 
-def sensitive_text(texts: Texts, channel: str = "telegram") -> str:
+def sensitive_text(texts: Texts, campaign: Campaign, channel: str = "telegram") -> str:
     """The separate consent for the ID number, sensitive personal information (Art. 28–30); on
-    WeChat, which cannot delete a typed message, it says so before the number is asked for."""
+    WeChat, which cannot delete a typed message, it says so before the number is asked for.
+    The birth date is named as a purpose only when the campaign's rules have an age limit."""
     undeletable = texts(f"privacy.undeletable.{channel}")
-    return texts("privacy.sensitive", undeletable=Raw(undeletable)).rstrip()
+    age = texts("privacy.sensitive_age") if has_age_rule(campaign) else ""
+    return texts("privacy.sensitive", undeletable=Raw(undeletable), age=age).rstrip()
+
+
+def has_age_rule(campaign: Campaign) -> bool:
+    spec = campaign.eligibility
+    return spec is not None and any("birth_date" in rule.when for rule in spec.rules)
 
 
 def channel_of(user: User | None) -> str:

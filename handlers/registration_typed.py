@@ -82,7 +82,7 @@ async def on_sensitive_text(message: Message, **kwargs: Any) -> None:
     if await _answered(message, turn, campaign):
         await message.answer(hint, reply_markup=sensitive_keyboard(turn.texts))
         return
-    await message.answer(hint + "\n\n" + sensitive_text(turn.texts, turn.channel),
+    await message.answer(hint + "\n\n" + sensitive_text(turn.texts, campaign, turn.channel),
                          reply_markup=sensitive_keyboard(turn.texts))
 
 

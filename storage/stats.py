@@ -89,6 +89,7 @@ class Figures:
     opens: date
     closes: date
     days: tuple[tuple[date, int], ...]  # each window day up to today, zero days included
+    online: bool = True  # registration on a site (已官网报名) or not (已正式报名)
 
     @property
     def daily_total(self) -> int:
@@ -239,4 +240,4 @@ async def figures(session: AsyncSession, *, campaign: Campaign, now: datetime,
         total_quota=_total_quota(campaign) if bases_scope is None else None,
         quota_source=campaign.plan.where_published,
         opens=_first_day(campaign, regs), closes=_last_day(campaign),
-        days=_days(campaign, regs, now))
+        days=_days(campaign, regs, now), online=campaign.registration.online)

@@ -196,3 +196,28 @@ async def test_a_window_with_only_a_start_in_the_chat(db_url: str, tmp_path: Pat
         assert "通知未写明截止时间" in reply.text and "已截止" not in reply.text, reply.text
     finally:
         await h.close()
+
+
+def test_the_form_dates_follow_the_notice_when_left_out(tmp_path: Path) -> None:
+    """form.opens / form.closes left out: the notice's publication (or the window's opening)
+    and the window's close; with neither a close nor form.closes, check-content says what to
+    write, at the form's line."""
+    from datetime import datetime
+
+    data = yaml.safe_load((Path("content/campaigns/xiaogan-2023.yaml")).read_text("utf-8"))
+    written = check_file(_write(tmp_path, data)).campaign
+    del data["form"]["opens"], data["form"]["closes"]
+    campaign = check_file(_write(tmp_path, data)).campaign
+    assert campaign is not None and campaign.form is not None and written is not None
+    assert (campaign.form.opens, campaign.form.closes) == (written.form.opens,
+                                                           written.form.closes)
+    del data["notice"]["published"]
+    campaign = check_file(_write(tmp_path, data)).campaign
+    assert campaign is not None and campaign.form is not None
+    assert campaign.form.opens == datetime.fromisoformat("2023-05-04T00:00:00+08:00")
+    del data["registration"]["window"]["closes"]
+    loaded = check_file(_write(tmp_path, data))
+    messages = [i.message for i in loaded.issues]
+    assert any("通知没有报名截止时间：写 form.closes" in m for m in messages), messages
+    issue = next(i for i in loaded.issues if "form.closes" in i.message)
+    assert issue.line == loaded.lines[("form",)]

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from content.paging import visible_length
 from content.texts import default_texts
-from handlers.registration_flow import privacy_text, roles_text
+from handlers.registration_flow import privacy_text, roles_text, sensitive_text
 from storage import staff
 from storage.models import FsmRecord
 from storage.registrations import Registration
@@ -48,7 +48,7 @@ def test_the_notice_follows_the_campaign_file(xiaogan, fujian) -> None:
     assert texts("privacy.role.coordinator") in roles_text(no_bases, texts)
     for campaign in (xiaogan, fujian):
         assert visible_length(privacy_text(campaign, texts, now)) <= 600
-        assert visible_length(texts("privacy.sensitive")) <= 600
+        assert visible_length(sensitive_text(texts, campaign, "wechat")) <= 600
 
 
 async def test_the_id_number_has_its_own_consent_before_it_is_asked(harness: Harness) -> None:

@@ -16,6 +16,7 @@ from bot.announce_compose import compose, header, kind_of, opt_out_markup, send_
 from bot.announce_compose import sender_label as label_for
 from bot.clock import Clock
 from content.catalogue import Catalogue
+from content.registration_text import by_channel
 from content.schema import Campaign
 from content.texts import Texts
 from handlers.flows import leave_flow
@@ -126,7 +127,7 @@ async def builder_view(session: AsyncSession, texts: Texts, catalogue: Catalogue
     for audience in AUDIENCES:
         n = count(members, audience, draft.base_id).reach
         mark = "✅ " if audience == draft.audience else ""
-        label = texts(f"announce.audience.{audience}")
+        label = texts(by_channel(f"announce.audience.{audience}", campaign, texts))
         status_buttons.append(button(mark + texts("announce.button.count", label=label, n=n),
                                      "aud", draft.id, audience))
     text = texts("announce.builder", campaign=campaign.name, sender=draft.sender_label,

@@ -21,7 +21,7 @@ from bot.settings import Settings
 from content.catalogue import Catalogue
 from content.dates import cn_datetime
 from content.registration import form_fields
-from content.registration_text import field_value, summary_lines
+from content.registration_text import field_value, status_text, summary_lines
 from content.schema import Campaign
 from content.texts import Raw, Texts
 from handlers.menu import show
@@ -94,13 +94,9 @@ async def check(data: StaffCb, access: Access, session: AsyncSession, catalogue:
     return found  # "rc": the card
 
 
-def status_label(texts: Texts, status: str) -> str:
-    return texts(f"registration.status.{status}")
-
-
-def item_button(texts: Texts, r: Registration) -> Any:
+def item_button(texts: Texts, r: Registration, campaign: Campaign) -> Any:
     return button(texts("records.button.item", receipt=r.receipt_no, name=r.name,
-                        status=status_label(texts, r.status)), "rc", r.id or 0)
+                        status=status_text(r.status, campaign, texts)), "rc", r.id or 0)
 
 
 async def _changed(session: AsyncSession, texts: Texts, r: Registration) -> str:
@@ -122,7 +118,7 @@ async def card(session: AsyncSession, texts: Texts, campaign: Campaign, r: Regis
     verdict = f"eligibility.plain.verdict.{r.verdict}"
     body = texts("records.card", campaign=campaign.name, receipt=r.receipt_no,
                  lines=Raw(lines), verdict=texts(verdict) if verdict in texts else r.verdict,
-                 status=status_label(texts, r.status), reason=Raw(reason))
+                 status=status_text(r.status, campaign, texts), reason=Raw(reason))
     text = "\n".join(part for part in (note and note + "\n", body,
                                         await _changed(session, texts, r),
                                         texts("records.card.created",
@@ -159,7 +155,7 @@ async def on_records(query: CallbackQuery, texts: Texts, catalogue: Catalogue, s
                  where=texts("records.home_base", bases=where) if where else "",
                  latest=texts("records.latest", n=len(found)) if found
                  else texts("records.latest_none"))
-    await show(query, text, markup(*rows([item_button(texts, r) for r in found], 1),
+    await show(query, text, markup(*rows([item_button(texts, r, campaign) for r in found], 1),
                                    home_row(texts)))
 
 
@@ -186,7 +182,7 @@ async def on_search(message: Message, texts: Texts, catalogue: Catalogue, staff:
     head = texts("records.search_many", n=SHOWN) if len(found) > SHOWN else \
         texts("records.search_found", n=len(found))
     await message.answer(head, reply_markup=markup(
-        *rows([item_button(texts, r) for r in found[:SHOWN]], 1), home_row(texts)))
+        *rows([item_button(texts, r, campaign) for r in found[:SHOWN]], 1), home_row(texts)))
 
 
 async def on_search_other(message: Message, texts: Texts) -> None:

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.catalogue import Catalogue
 from content.dates import cn_datetime
+from content.registration_text import by_channel
 from content.texts import Texts
 from storage.audit import CLI_ACTOR, SYSTEM_ACTOR, AuditEntry
 from storage.staff import ADMIN, Access, StaffGrant
@@ -61,7 +62,7 @@ def grant_line(texts: Texts, catalogue: Catalogue, grant: StaffGrant, person: st
 
 def audience_label(texts: Texts, catalogue: Catalogue, slug: str, audience: str,
                    base_id: str | None) -> str:
-    label = texts(f"announce.audience.{audience}")
+    label = texts(by_channel(f"announce.audience.{audience}", catalogue.get(slug), texts))
     if base_id is None:
         return label
     return texts("announce.audience_with_base", audience=label,
