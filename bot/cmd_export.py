@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import Clock
-from bot.settings import Settings, settings_for
+from bot.settings import Settings, campaign_for, campaigns_for, settings_for
 from content.schema import Campaign
 from content.texts import default_texts
 
@@ -91,20 +91,8 @@ def write_csv(path: Path, rows: list[list[Any]]) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from content.catalogue import load_catalogue
-    from content.loader import ContentError
-
     settings = settings_for(args)
-    try:
-        catalogue = load_catalogue(settings.content_dir)
-    except ContentError as error:
-        print(f"content error: {error}", file=sys.stderr)
-        return 2
-    campaign = catalogue.get(args.campaign)
-    if campaign is None:
-        print(f"unknown campaign {args.campaign!r}; known: {', '.join(catalogue.slugs)}",
-              file=sys.stderr)
-        return 2
+    campaign = campaign_for(campaigns_for(settings), args.campaign)
     base_id = None
     if args.base:
         base_id = find_base(campaign, args.base)

@@ -25,9 +25,7 @@ from typing import Any
 import yaml
 
 from bot.clock import to_shanghai
-from bot.settings import settings_for
-from content.catalogue import load_catalogue
-from content.loader import ContentError
+from bot.settings import campaign_for, campaigns_for, settings_for
 from content.schema import Campaign
 from content.schema_base import MAX_ID
 
@@ -91,16 +89,7 @@ def export_yaml(campaign: Campaign, entries: list[Any]) -> str:
 
 
 def _export(args: argparse.Namespace, url: str) -> int:
-    try:
-        catalogue = load_catalogue(settings_for(args).content_dir)
-    except ContentError as error:
-        print(str(error), file=sys.stderr)
-        return 1
-    campaign = catalogue.get(args.campaign)
-    if campaign is None:
-        print(f"unknown campaign {args.campaign!r}; campaigns: {', '.join(catalogue.slugs)}",
-              file=sys.stderr)
-        return 2
+    campaign = campaign_for(campaigns_for(settings_for(args)), args.campaign)
     text = export_yaml(campaign, asyncio.run(_entries(url, [campaign.slug], False)))
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")

@@ -29,21 +29,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.settings import Settings, settings_for
+from bot.settings import Settings, campaign_for, campaigns_for, settings_for
 
 
 def _load(args: argparse.Namespace) -> tuple[Any, Any, Any, bytes] | str:
-    from content.catalogue import load_catalogue
-    from content.loader import ContentError
-
     settings = settings_for(args)
-    try:
-        catalogue = load_catalogue(settings.content_dir)
-    except ContentError as error:
-        return f"content error: {error}"
-    campaign = catalogue.get(args.campaign)
-    if campaign is None:
-        return f"unknown campaign {args.campaign!r}; known: {', '.join(catalogue.slugs)}"
+    catalogue = campaigns_for(settings)
+    campaign = campaign_for(catalogue, args.campaign)
     try:
         data = Path(args.file).read_bytes()
     except OSError as error:

@@ -12,13 +12,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from typing import Any
 
 from bot.clock import Clock
-from bot.settings import settings_for
-from content.catalogue import load_catalogue
-from content.loader import ContentError
+from bot.settings import campaigns_for, settings_for
 
 
 async def _run(url: str, campaigns: list[Any], now: Any, dry_run: bool) -> Any:
@@ -63,11 +60,7 @@ def lines(report: Any, found: list[Any], unknown: list[str]) -> list[str]:
 
 def main(args: argparse.Namespace) -> int:
     settings = settings_for(args)
-    try:
-        catalogue = load_catalogue(settings.content_dir)
-    except ContentError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    catalogue = campaigns_for(settings)
     now = settings.now or Clock().now()
     report, found, unknown = asyncio.run(_run(settings.effective_database_url, catalogue.all(),
                                               now, args.dry_run))

@@ -10,14 +10,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from datetime import datetime
 from typing import Any
 
 from bot.clock import Clock
-from bot.settings import settings_for
-from content.catalogue import load_catalogue
-from content.loader import ContentError
+from bot.settings import campaign_for, campaigns_for, settings_for
 from content.reminders import Occurrence, due_now, plan, states
 from content.schema import Campaign
 
@@ -75,16 +72,7 @@ def _print_table(campaign: Campaign, now: datetime, found: list[dict[str, Any]])
 
 def main(args: argparse.Namespace) -> int:
     settings = settings_for(args)
-    try:
-        catalogue = load_catalogue(settings.content_dir)
-    except ContentError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    campaign = catalogue.get(args.campaign)
-    if campaign is None:
-        known = ", ".join(c.slug for c in catalogue.all())
-        print(f"unknown campaign {args.campaign!r}; known: {known}", file=sys.stderr)
-        return 2
+    campaign = campaign_for(campaigns_for(settings), args.campaign)
     now = settings.now or Clock().now()
     url = settings.database_url
     if url is None and (settings.var_dir / "zhaolu.db").exists():

@@ -22,9 +22,8 @@ from typing import Any, TypeVar
 
 from bot.clock import Clock
 from bot.cmd_export import find_base
-from bot.settings import settings_for
-from content.catalogue import Catalogue, load_catalogue
-from content.loader import ContentError
+from bot.settings import campaigns_for, settings_for
+from content.catalogue import Catalogue
 
 T = TypeVar("T")
 
@@ -156,11 +155,7 @@ def main(args: argparse.Namespace) -> int:
         return _list(args, url)
     if args.action == "revoke":
         return _revoke(args, url, now)
-    try:
-        catalogue = load_catalogue(settings.content_dir)
-    except ContentError as error:
-        print(f"content error: {error}", file=sys.stderr)
-        return 2
+    catalogue = campaigns_for(settings)
     try:
         return _invite(args, url, catalogue, now, settings.bot_username)
     except SystemExit as refusal:

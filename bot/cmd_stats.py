@@ -15,10 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.clock import Clock
-from bot.settings import settings_for
+from bot.settings import campaign_for, campaigns_for, settings_for
 from bot.stats_text import plain, render
-from content.catalogue import load_catalogue
-from content.loader import ContentError
 from content.schema import Campaign
 from content.texts import default_texts
 from storage.stats import Figures
@@ -34,16 +32,7 @@ async def _figures(url: str, campaign: Campaign, now: datetime) -> Figures:
 
 def main(args: argparse.Namespace) -> int:
     settings = settings_for(args)
-    try:
-        catalogue = load_catalogue(settings.content_dir)
-    except ContentError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    campaign = catalogue.get(args.campaign)
-    if campaign is None:
-        known = ", ".join(c.slug for c in catalogue.all())
-        print(f"unknown campaign {args.campaign!r}; known: {known}", file=sys.stderr)
-        return 2
+    campaign = campaign_for(campaigns_for(settings), args.campaign)
     now = settings.now or Clock().now()
     found = asyncio.run(_figures(settings.effective_database_url, campaign, now))
     texts = default_texts()

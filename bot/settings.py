@@ -6,13 +6,17 @@ import argparse
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.clock import parse_moment
+
+if TYPE_CHECKING:
+    from content.catalogue import Catalogue
+    from content.schema import Campaign
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 BUNDLED_CONTENT = CHECKOUT / "content" / "campaigns"
@@ -200,6 +204,25 @@ class Settings(BaseSettings):
 
 class SettingsError(Exception):
     """A setting or option that cannot be used: one line naming it (the CLI prints it, exit 2)."""
+
+
+def campaigns_for(settings: Settings) -> Catalogue:
+    """The campaigns a command works on; a file that does not load stops it (exit 2)."""
+    from content.catalogue import load_catalogue
+    from content.loader import ContentError
+
+    try:
+        return load_catalogue(settings.content_dir)
+    except ContentError as error:
+        raise SettingsError(f"content error: {error}") from None
+
+
+def campaign_for(catalogue: Catalogue, slug: str) -> Campaign:
+    """`--campaign SLUG` of a command; an unknown slug stops it, naming the known ones."""
+    campaign = catalogue.get(slug)
+    if campaign is None:
+        raise SettingsError(f"unknown campaign {slug!r}; known: {', '.join(catalogue.slugs)}")
+    return campaign
 
 
 def settings_for(args: argparse.Namespace) -> Settings:
