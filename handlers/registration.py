@@ -136,23 +136,24 @@ async def on_sensitive(query: CallbackQuery, **kwargs: Any) -> None:
     await sensitive_given(editor(query), turn, campaign, form)
 
 
-async def on_decline(query: CallbackQuery, **kwargs: Any) -> None:
-    """不同意 (the notice or the ID number): nothing is kept; Q&A and the self-check stay."""
+async def _drop(query: CallbackQuery, kwargs: dict[str, Any], text_key: str) -> None:
+    """The form in progress dropped, nothing kept; the menu of its campaign offered."""
     turn = turn_of(kwargs)
     campaign = turn.catalogue.get((await turn.form()).get("slug")) or kwargs.get("campaign")
     await turn.drop()
     await query.answer()
     markup = back_to_menu(turn.texts, campaign) if campaign is not None else None
-    await show(query, turn.texts("privacy.declined"), markup)
+    await show(query, turn.texts(text_key), markup)
+
+
+async def on_decline(query: CallbackQuery, **kwargs: Any) -> None:
+    """不同意 (the notice or the ID number): nothing is kept; Q&A and the self-check stay."""
+    await _drop(query, kwargs, "privacy.declined")
 
 
 async def on_cancel(query: CallbackQuery, **kwargs: Any) -> None:
-    turn = turn_of(kwargs)
-    campaign = turn.catalogue.get((await turn.form()).get("slug")) or kwargs.get("campaign")
-    await turn.drop()
-    await query.answer()
-    markup = back_to_menu(turn.texts, campaign) if campaign is not None else None
-    await show(query, turn.texts("registration.cancelled"), markup)
+    """✖ 取消 under a step."""
+    await _drop(query, kwargs, "registration.cancelled")
 
 
 async def on_back(query: CallbackQuery, **kwargs: Any) -> None:
