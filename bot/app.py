@@ -148,19 +148,23 @@ REQUEST_TIMEOUT = 10.0
 POLL_TIMEOUT = 5  # getUpdates long poll, seconds
 
 
+def telegram_session(settings: Settings) -> BaseSession:
+    """The Bot API's session, bare (build_bot adds the retry and commit middlewares)."""
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
+
+    api = TelegramAPIServer.from_base(settings.telegram_api_url) \
+        if settings.telegram_api_url else PRODUCTION
+    # Every request gives up after REQUEST_TIMEOUT s (aiogram's default is 60): a stalled
+    # connection is abandoned in seconds, a long poll after POLL_TIMEOUT + REQUEST_TIMEOUT.
+    return AiohttpSession(api=api, timeout=REQUEST_TIMEOUT)
+
+
 def build_bot(settings: Settings, session: BaseSession | None = None, *,
               retry: RetryMiddleware | None = None) -> Bot:
     """The Bot, every call of which goes through the retry policy (`retry`: tests shorten it)."""
     token = settings.bot_token.get_secret_value() if settings.bot_token else "42:shell"
-    if session is None:
-        from aiogram.client.session.aiohttp import AiohttpSession
-        from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
-
-        api = TelegramAPIServer.from_base(settings.telegram_api_url) \
-            if settings.telegram_api_url else PRODUCTION
-        # Every request gives up after REQUEST_TIMEOUT s (aiogram's default is 60): a stalled
-        # connection is abandoned in seconds, a long poll after POLL_TIMEOUT + REQUEST_TIMEOUT.
-        session = AiohttpSession(api=api, timeout=REQUEST_TIMEOUT)
+    session = session or telegram_session(settings)
     bot = Bot(token=token, session=session,
               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     commit_before_requests(bot)  # no transaction open during a Bot API call

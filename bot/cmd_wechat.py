@@ -32,8 +32,10 @@ def main(args: argparse.Namespace) -> int:
     from bot.wechat.api import ApiError, WeChatApi
 
     assert settings.wechat_appid and settings.wechat_secret
+    # A token of its own: the workers' shared one stays valid a few minutes more, and a worker
+    # it is then refused to takes a new one (bot/wechat/api.py).
     api = WeChatApi(settings.wechat_appid, settings.wechat_secret.get_secret_value(),
-                    settings.wechat_api_url, settings.redis_url, settings.redis_prefix)
+                    settings.wechat_api_url)
     import requests
 
     try:

@@ -1,7 +1,10 @@
-"""The worker's HTTP server (ZHAOLU_HTTP_PORT): /healthz, /readyz, /metrics and the webhook.
+"""The worker's HTTP server (ZHAOLU_HTTP_PORT): /healthz, /readyz, /metrics, the webhook and
+WeChat's callbacks (/wechat).
 
-/healthz says the process is alive (the event loop answers). /readyz asks the database, Redis
-and the Bot API, each within CHECK_TIMEOUT, and names who holds the scheduler's lock: 200 when
+/healthz says the process is alive (the event loop answers). /readyz asks the database, Redis,
+the Bot API (with a bot token) and WeChat (the shared access token is at hand: read from the
+database, fetched only when it is missing or expiring, never once per probe), each within
+CHECK_TIMEOUT, and names who holds the scheduler's lock: 200 when
 all answer, else 503 naming the part that failed (and 503 while stopping, so a load balancer
 stops sending here before the process goes). /metrics is bot/metrics.py's Prometheus text (this
 worker's counters, the shared ledger's rows).
@@ -12,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +31,7 @@ from storage.update_inbox import unhandled_count
 if TYPE_CHECKING:
     from bot.app import Services
     from bot.webhook import WebhookReceiver
+    from bot.wechat.api import WeChatApi
 
 CHECK_TIMEOUT = 2.0
 
@@ -42,10 +46,15 @@ class Health:
     scheduler_here: bool
     inbox: UpdateInbox | None = None
     stopping: bool = False
+    telegram: bool = True
+    wechat: WeChatApi | None = None
 
     async def readiness(self) -> tuple[bool, dict[str, Any]]:
-        checks: dict[str, Callable[[], Awaitable[Any]]] = {
-            "database": self._database, "bot_api": self._bot_api}
+        checks: dict[str, Callable[[], Awaitable[Any]]] = {"database": self._database}
+        if self.telegram:
+            checks["bot_api"] = self._bot_api
+        if self.wechat is not None:
+            checks["wechat_api"] = self.wechat.token
         redis = getattr(self.storage, "redis", None)
         if redis is not None:
             checks["redis"] = redis.ping
@@ -134,8 +143,9 @@ async def _within(check: Awaitable[Any]) -> str:
     return "ok"
 
 
-def build_app(health: Health, webhook: WebhookReceiver | None, webhook_path: str
-              ) -> web.Application:
+def build_app(health: Health, webhook: WebhookReceiver | None, webhook_path: str,
+              extra: Iterable[web.RouteDef] = ()) -> web.Application:
+    """`extra`: more routes (WeChat's callbacks)."""
     app = web.Application()
 
     async def healthz(_: web.Request) -> web.Response:
@@ -157,6 +167,7 @@ def build_app(health: Health, webhook: WebhookReceiver | None, webhook_path: str
     app.router.add_get("/metrics", metrics)
     if webhook is not None:
         app.router.add_post(webhook_path, webhook.handle)
+    app.router.add_routes(extra)
     return app
 
 

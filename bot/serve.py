@@ -1,13 +1,16 @@
-"""`zhaolu run` with a token: the bot on Telegram (long polling, or a webhook), one scheduler.
+"""`zhaolu run` with a channel: the bot on Telegram (long polling, or a webhook) and/or on a
+WeChat Official Account (callbacks on /wechat), one scheduler.
 
 Start: every dependency answers (each within STARTUP_TIMEOUT) before anything is changed; then
-the inbox's worker, the scheduler, the HTTP server (ZHAOLU_HTTP_PORT), and updates: a webhook
-when ZHAOLU_WEBHOOK_URL is set, else long polling (a leftover webhook deleted).
+the inbox's worker, the scheduler, the HTTP server (ZHAOLU_HTTP_PORT, with /wechat when WeChat is
+configured), and Telegram's updates: a webhook when ZHAOLU_WEBHOOK_URL is set, else long polling
+(a leftover webhook deleted). WeChat alone (no bot token) serves its callbacks only.
 
 Stop (SIGTERM, SIGINT): updates stop coming in (the poll ends; the webhook answers 503, so
-Telegram delivers again later), the updates being handled and the scheduler's tick in progress
-finish (STOP_TIMEOUT together), then the HTTP server, the FSM storage, the Bot's session and the
-database close in that order. What was not started stays in the inbox for the next start.
+Telegram delivers again later; WeChat's callbacks too, and what is being sent to WeChat users
+finishes), the updates being handled and the scheduler's tick in progress finish (STOP_TIMEOUT
+together), then the HTTP server, the FSM storage, the Bot's session and the database close in
+that order. What was not started stays in the inbox for the next start.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from aiogram import Bot, Dispatcher
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.app import Services, build_bot, build_dispatcher, open_services
+from bot.app import Services, build_bot, build_dispatcher, open_services, telegram_session
 from bot.clock import Clock
 from bot.settings import Settings
 from bot.staff_menus import commands as bot_commands
@@ -34,6 +37,7 @@ from bot.startup import (
     check_content,
     check_database,
     check_redis,
+    check_wechat_api,
     within,
 )
 from bot.update_inbox import UpdateInbox
@@ -56,30 +60,57 @@ class Worker:
     http: web.AppRunner | None = None
     webhook: WebhookReceiver | None = None
     health: Any = None
+    telegram: bool = True  # a bot token is set
+    wechat: Any = None  # bot.wechat.assembly.WeChatChannel, when WeChat is configured
 
 
 async def serve(settings: Settings, *, scheduler: bool = True) -> None:
     check_content(settings)
     await check_database(settings, STARTUP_TIMEOUT)
     await check_redis(settings, STARTUP_TIMEOUT)
-    bot = build_bot(settings)
+    telegram = telegram_session(settings) if settings.bot_token else None
     try:
-        username = await check_bot_api(bot, settings, STARTUP_TIMEOUT)
+        username = None
+        if telegram is not None and settings.bot_token is not None:
+            username = await check_bot_api(Bot(settings.bot_token.get_secret_value(), telegram),
+                                           settings, STARTUP_TIMEOUT)
         services = await within(open_services(settings, Clock()), MIGRATION_TIMEOUT,
                                 "ZHAOLU_DATABASE_URL: preparing the database")
     except BaseException:
-        await bot.session.close()
+        if telegram is not None:
+            await telegram.close()
         raise
     dispatcher = build_dispatcher(services)
-    worker = Worker(services, bot, dispatcher, UpdateInbox(services, dispatcher, bot))
+    try:
+        worker = await _worker(services, dispatcher, telegram)
+    except BaseException:
+        await services.close()
+        raise
     stopping = _stop_on_signals()
     try:
-        log.info("running as @%s with %d campaigns (worker %s)", username,
+        channels = [f"Telegram as @{username}"] if username else []
+        channels += [f"WeChat account {settings.wechat_appid}"] if worker.wechat else []
+        log.info("running on %s with %d campaigns (worker %s)", " and ".join(channels),
                  len(services.catalogue.all()), worker.inbox.worker)
         await _start(worker, settings, scheduler)
         await _receive(worker, settings, stopping)
     finally:
         await _stop(worker)
+
+
+async def _worker(services: Services, dispatcher: Dispatcher, telegram: Any) -> Worker:
+    """The one Bot over the configured channels (`telegram`: the Bot API session, or None)."""
+    settings = services.settings
+    if not settings.wechat:
+        bot = build_bot(settings, telegram)
+        return Worker(services, bot, dispatcher, UpdateInbox(services, dispatcher, bot))
+    from bot.wechat.assembly import wechat_channel
+
+    channel = wechat_channel(services, dispatcher, telegram)
+    await check_wechat_api(channel.api, settings, STARTUP_TIMEOUT)
+    return Worker(services, channel.bot, dispatcher,
+                  UpdateInbox(services, dispatcher, channel.bot), telegram=telegram is not None,
+                  wechat=channel)
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -98,7 +129,8 @@ def _on_signal(stopping: asyncio.Event, signum: int) -> None:
 
 
 async def _start(worker: Worker, settings: Settings, scheduler: bool) -> None:
-    await worker.bot.set_my_commands(bot_commands(worker.services.texts))
+    if worker.telegram:
+        await worker.bot.set_my_commands(bot_commands(worker.services.texts))
     worker.inbox.start()
     if scheduler:
         from bot.scheduler import start_scheduler
@@ -110,17 +142,23 @@ async def _start(worker: Worker, settings: Settings, scheduler: bool) -> None:
     if settings.http_port:
         from bot.http import Health, build_app, start_http
 
+        wechat = worker.wechat
         worker.health = Health(worker.services, worker.bot, worker.dispatcher.storage,
-                               scheduler_here=scheduler, inbox=worker.inbox)
-        app = build_app(worker.health, worker.webhook, settings.webhook_path)
+                               scheduler_here=scheduler, inbox=worker.inbox,
+                               telegram=worker.telegram, wechat=wechat.api if wechat else None)
+        app = build_app(worker.health, worker.webhook, settings.webhook_path,
+                        extra=wechat.endpoint.routes() if wechat else ())
         worker.http = await start_http(app, settings.http_host, settings.http_port)
-        log.info("HTTP server on %s:%d (/healthz, /readyz%s)", settings.http_host,
+        log.info("HTTP server on %s:%d (/healthz, /readyz%s%s)", settings.http_host,
                  settings.http_port, f", webhook {settings.webhook_path}" if worker.webhook
-                 else "")
+                 else "", ", WeChat callbacks /wechat" if wechat else "")
 
 
 async def _receive(worker: Worker, settings: Settings, stopping: asyncio.Event) -> None:
     """Take updates until a stop is asked: by webhook, or by polling."""
+    if not worker.telegram:  # WeChat alone: its callbacks come to the HTTP server
+        await stopping.wait()
+        return
     allowed = worker.dispatcher.resolve_used_update_types()
     if worker.webhook is not None:
         from bot.webhook import install_webhook
@@ -145,6 +183,8 @@ async def _stop(worker: Worker) -> None:
         worker.health.stopping = True
     if worker.webhook is not None:
         await worker.webhook.stop(STOP_TIMEOUT / 4)
+    if worker.wechat is not None:
+        await worker.wechat.endpoint.stop(STOP_TIMEOUT / 2)
     left = max(STOP_TIMEOUT - (time.monotonic() - started), 1.0)
     for failed in await asyncio.gather(worker.inbox.stop(left), _finish_tick(worker.jobs, left),
                                        return_exceptions=True):

@@ -1,9 +1,10 @@
-"""Start-up that fails fast and says why (`zhaolu run` with a token).
+"""Start-up that fails fast and says why (`zhaolu run` with a channel).
 
-Each dependency — content, database, Redis, the Bot API — is checked once, each within
-STARTUP_TIMEOUT seconds; the first that fails stops the start with one line naming the setting
-to fix (StartupError), which `zhaolu run` prints without a traceback (exit 3). The bot token
-never appears in a log line or an error: `TokenFilter` masks it wherever it would.
+Each dependency — content, database, Redis, the Bot API, the WeChat API — is checked once, each
+within STARTUP_TIMEOUT seconds; the first that fails stops the start with one line naming the
+setting to fix (StartupError), which `zhaolu run` prints without a traceback (exit 3). The bot
+token and the WeChat secret never appear in a log line or an error: `TokenFilter` masks them
+wherever they would.
 """
 
 from __future__ import annotations
@@ -54,12 +55,14 @@ class TokenFilter(logging.Filter):
 
 
 def mask_token_in_logs(settings: Settings) -> None:
-    """Install TokenFilter on every handler of the root logger (set up before this)."""
-    if settings.bot_token is None:
-        return
-    token_filter = TokenFilter(settings.bot_token.get_secret_value())
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(token_filter)
+    """Install TokenFilter on every handler of the root logger (set up before this), for the
+    bot token and the WeChat secret (a token request carries it in its URL)."""
+    for secret in (settings.bot_token, settings.wechat_secret):
+        if secret is None:
+            continue
+        token_filter = TokenFilter(secret.get_secret_value())
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(token_filter)
 
 
 def shown_url(url: str) -> str:
@@ -151,6 +154,32 @@ async def check_bot_api(bot: object, settings: Settings, timeout: float) -> str:
     except Exception as error:  # noqa: BLE001 - 404 for a wrong API URL, 5xx
         raise StartupError(f"{line}: {_reason(error)}") from None
     return str(me.username or me.id)
+
+
+# What WeChat's refusals of the token request mean: the setting to fix.
+_WECHAT_REFUSALS = {40013: "ZHAOLU_WECHAT_APPID", 40125: "ZHAOLU_WECHAT_SECRET",
+                    40001: "ZHAOLU_WECHAT_SECRET", 40164: "ZHAOLU_WECHAT_APPID"}
+
+
+async def check_wechat_api(api: object, settings: Settings, timeout: float) -> None:
+    """The account's access token (the shared one, or a fresh one): WeChat accepts the AppID
+    and secret, from this server's address (the account's IP whitelist)."""
+    from bot.wechat.api import ApiError
+
+    line = f"ZHAOLU_WECHAT_API_URL ({settings.wechat_api_url}): the WeChat API cannot be reached"
+    try:
+        await within(api.token(), timeout, line)  # type: ignore[attr-defined]
+    except StartupError:
+        raise
+    except ApiError as error:
+        name = _WECHAT_REFUSALS.get(error.code or 0,
+                                    "ZHAOLU_WECHAT_APPID and ZHAOLU_WECHAT_SECRET")
+        hint = " (add this server's address to the account's IP whitelist)" \
+            if error.code == 40164 else ""
+        raise StartupError(f"{name}: WeChat refused the access token request: "
+                           f"{_reason(error)}{hint}") from None
+    except Exception as error:  # noqa: BLE001 - refused connection, unknown host, 404
+        raise StartupError(f"{line}: {_reason(error)}") from None
 
 
 def _reason(error: BaseException) -> str:

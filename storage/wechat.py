@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.engine import upsert_insert
 from storage.types import AwareDateTime, utc_now
 
 WECHAT_BASE = 2**52
@@ -77,3 +78,26 @@ def window_left(row: WeChatUser, now: datetime) -> int:
     if row.window_until is None or row.window_until <= now:
         return 0
     return row.window_left
+
+
+class WeChatToken(SQLModel, table=True):
+    """The account's access token, shared by every worker: WeChat allows one valid token per
+    account (a new one replaces the old after a few minutes), so workers must not each fetch."""
+
+    __tablename__ = "wechat_tokens"
+
+    appid: str = Field(primary_key=True, max_length=64)
+    token: str = Field(max_length=512)
+    expires_at: datetime = Field(sa_type=AwareDateTime)
+
+
+async def shared_token(session: AsyncSession, appid: str) -> WeChatToken | None:
+    return await session.get(WeChatToken, appid)
+
+
+async def keep_token(session: AsyncSession, appid: str, token: str, expires_at: datetime) -> None:
+    """Insert or replace (two workers may fetch at once: the later one wins)."""
+    insert = upsert_insert(session.bind.dialect.name)
+    await session.exec(insert(WeChatToken).values(appid=appid, token=token, expires_at=expires_at)
+                       .on_conflict_do_update(index_elements=["appid"], set_={
+                           "token": token, "expires_at": expires_at}))

@@ -99,6 +99,6 @@ async def test_zhaolu_run_logs_json_lines_without_the_token(tmp_path: Path) -> N
     assert telegram.sent_to(555), stderr.decode()[-2000:]
     lines = stderr.decode().splitlines()
     records = [json.loads(line) for line in lines]  # each line parses on its own
-    assert any("running as @zl_bot" in r["message"] for r in records)
+    assert any("running on Telegram as @zl_bot" in r["message"] for r in records)
     assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
     assert TOKEN not in stderr.decode()

@@ -50,7 +50,7 @@ def wechat_channel(services: Services, dispatcher: Dispatcher,
     settings = services.settings
     assert settings.wechat_appid and settings.wechat_secret and settings.wechat_token
     api = WeChatApi(settings.wechat_appid, settings.wechat_secret.get_secret_value(),
-                    settings.wechat_api_url, settings.redis_url, settings.redis_prefix)
+                    settings.wechat_api_url, services.sessionmaker)
     sender = CustomerService(api, services.sessionmaker, services.clock)
     session = WeChatSession(sender, services.clock)
     bot = build_bot(settings, ChannelSession(telegram or NoTelegram(), session))

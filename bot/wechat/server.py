@@ -60,6 +60,7 @@ class WeChatEndpoint:
         self.crypto = WeChatCrypto(config.token, config.aes_key, config.appid) \
             if config.aes_key else None
         self.background: set[asyncio.Task[Any]] = set()
+        self.accepting = True
 
     def routes(self, path: str = "/wechat") -> list[web.RouteDef]:
         return [web.get(path, self.verify), web.post(path, self.receive)]
@@ -83,6 +84,8 @@ class WeChatEndpoint:
         if not self._signed(request):
             log.warning("WeChat callback with an invalid signature refused")
             return web.Response(status=403, text="invalid signature")
+        if not self.accepting:  # stopping: WeChat sends the callback again (another worker)
+            return web.Response(status=503, text="stopping")
         body = await request.read()
         query = request.query
         if self.crypto is not None and query.get("encrypt_type") == "aes":
@@ -175,6 +178,14 @@ class WeChatEndpoint:
         self.background.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("WeChat messages not sent: %r", task.exception())
+
+    async def stop(self, timeout: float) -> None:
+        """Take no more callbacks; let the messages being sent finish (bounded)."""
+        self.accepting = False
+        try:
+            await asyncio.wait_for(self.drain(), timeout)
+        except TimeoutError:
+            log.warning("WeChat messages still being sent after %g s: abandoned", timeout)
 
     async def drain(self) -> None:
         """Wait for the messages still being sent (graceful stop, tests)."""
