@@ -109,7 +109,14 @@ def _figures(counts: dict[str, int]) -> dict[str, int]:
     return {"sent": counts.get(ledger.SENT, 0), "blocked": counts.get(ledger.BLOCKED, 0),
             "failed": counts.get(ledger.FAILED, 0) + counts.get(ledger.EXPIRED, 0),
             "stopped": counts.get(ledger.CANCELLED, 0), "pending": pending,
-            "total": sum(counts.values())}
+            "waiting": counts.get(ledger.WAITING, 0), "total": sum(counts.values())}
+
+
+def _with_waiting(texts: Texts, text: str, figures: dict[str, int]) -> str:
+    """WeChat recipients whose reply window was closed: shown at their next message."""
+    if not figures["waiting"]:
+        return text
+    return f"{text.rstrip()}\n{texts('announce.waiting', waiting=figures['waiting'])}"
 
 
 def card_text(texts: Texts, announcement: repo.Announcement, counts: dict[str, int], *,
@@ -123,7 +130,8 @@ def card_text(texts: Texts, announcement: repo.Announcement, counts: dict[str, i
         key = "announce.card.done" if finished else "announce.card.progress"
     started = announcement.started_at or now
     minutes = max(0, int((now - started).total_seconds() // 60))
-    return texts(key, id=announcement.id, minutes=minutes, **figures), finished
+    return _with_waiting(texts, texts(key, id=announcement.id, minutes=minutes, **figures),
+                         figures), finished
 
 
 async def refresh_cards(services: Services, bot: Bot, now: datetime, *,
@@ -177,7 +185,8 @@ async def _finish(session: AsyncSession, texts: Texts, announcement: repo.Announ
     key = "announce.report.stopped" if status == repo.CANCELLED else "announce.report.done"
     if announcement.card_chat_id is None:
         return None
-    return announcement.card_chat_id, texts(key, id=announcement.id, **figures)
+    return announcement.card_chat_id, _with_waiting(texts, texts(key, id=announcement.id,
+                                                                 **figures), figures)
 
 
 async def _edit(bot: Bot, announcement: repo.Announcement, text: str,

@@ -15,7 +15,11 @@ announcements); both share the one rate limit below.
 - 5xx and network errors: retried after the policy's jittered backoff, up to `max_attempts`; a
   5xx or a 429 leaves the chat's turn unspent (nothing reached it), a network error spends it
   (it may have);
-- 403: the user blocked the bot: the row is `blocked` and the user marked, no more sends to them;
+- 403: the user blocked the bot: the row is `blocked` and the user marked, no more sends to them
+  (a WeChat user who unfollowed the account too);
+- WeChat (the channel session routes by the recipient's id): a closed reply window that no
+  subscription message could bridge (WindowClosed) leaves the row `waiting`, shown at the user's
+  next message (bot/wechat/server.py); each row records how it went (`outcome`);
 - other 4xx: `failed`, retrying cannot help; for a copy whose source message was deleted,
   the whole message stops (every other copy would fail the same way);
 - a message stopped by staff (`ledger.cancel`): its pending rows are cancelled in the ledger, and
@@ -52,7 +56,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import metrics
 from bot.api_retry import LEDGER, RATE_LIMITED, SERVER, RetryPolicy, retry_reason, single_attempt
 from bot.clock import SHANGHAI
-from bot.delivery_results import GroupCommit, SendReport, describe
+from bot.delivery_results import (
+    GroupCommit,
+    Route,
+    SendReport,
+    WindowClosed,
+    describe,
+    ledger_call,
+)
 from bot.limits import ChatPacer, Sleep, TokenBucket
 from storage import delivery as ledger
 from storage.delivery_results import Result, record
@@ -226,7 +237,7 @@ class Sender:
                     return
                 reached = True  # unless Telegram says it refused the call
                 try:
-                    message_id = await self._send(item.user_id, payload, markup)
+                    message_id, outcome = await self._send(item.user_id, payload, markup)
                 except TelegramAPIError as exc:
                     reached = retry_reason(exc) not in (RATE_LIMITED, SERVER)
                     raise
@@ -237,13 +248,16 @@ class Sender:
             await self._refused(item, payload, exc)
         else:
             self.report.sent += 1
-            await self._record(item, ledger.SENT, None, message_id)
+            await self._record(item, ledger.SENT, None, message_id, outcome)
 
     async def _refused(self, item: ledger.Claimed, payload: ledger.Payload,
                        exc: TelegramAPIError) -> None:
         """What Telegram's error means for the row, by the retry policy's reading of it."""
         reason = retry_reason(exc)
-        if reason == RATE_LIMITED:
+        if isinstance(exc, WindowClosed):
+            self.report.waiting += 1
+            await self._record(item, ledger.WAITING, describe(exc), None, "window_closed")
+        elif reason == RATE_LIMITED:
             metrics.API_RETRIES.labels(reason).inc()
             pause = self.policy.retry_after(exc)  # type: ignore[arg-type]
             self.bucket.pause(pause)
@@ -261,9 +275,11 @@ class Sender:
             await self._fail(item, exc)
 
     async def _send(self, chat_id: int, payload: ledger.Payload,
-                    markup: InlineKeyboardMarkup | None) -> int:
-        with single_attempt():
-            return await self._call(chat_id, payload, markup)
+                    markup: InlineKeyboardMarkup | None) -> tuple[int, str]:
+        """The message id, and how it went (the channel session says, else the Bot API)."""
+        with single_attempt(), ledger_call(Route(payload.campaign_slug)) as route:
+            message_id = await self._call(chat_id, payload, markup)
+        return message_id, route.outcome or "bot_api"
 
     async def _call(self, chat_id: int, payload: ledger.Payload,
                     markup: InlineKeyboardMarkup | None) -> int:
@@ -319,8 +335,9 @@ class Sender:
         await self._db(blocked)
 
     async def _record(self, item: ledger.Claimed, status: str, error: str | None,
-                      message_id: int | None = None) -> None:
+                      message_id: int | None = None, outcome: str | None = None) -> None:
         """Written with the results that come in meanwhile; returns once committed, so the
         call's slot stays taken until then and at any moment at most `max_in_flight` sent
         messages lack their result: what a crash can repeat."""
-        await self._results.write(Result(item.id, status, self._now(), error, message_id))
+        await self._results.write(Result(item.id, status, self._now(), error, message_id,
+                                         outcome))

@@ -8,7 +8,9 @@ committed before its slot is free again (see bot/delivery.py).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+import contextvars
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,9 +33,40 @@ class SendReport:
     skipped_blocked: int = 0  # planned for users who blocked the bot since
     deferred: int = 0  # rows left pending because the drain's `until` came (quiet hours)
     cancelled: int = 0  # claimed rows of a message staff stopped, dropped unsent
+    waiting: int = 0  # WeChat users whose reply window was closed: shown at their next message
 
     def __str__(self) -> str:
         return " ".join(f"{k}={v}" for k, v in vars(self).items() if v) or "nothing to send"
+
+
+@dataclass
+class Route:
+    """One ledger row's call, as its channel's session sees it: the campaign (WeChat looks up
+    its subscription template), and how the message went (set by the session; None: the Bot
+    API)."""
+
+    campaign_slug: str | None = None
+    outcome: str | None = None
+
+
+ROUTE: contextvars.ContextVar[Route | None] = contextvars.ContextVar("ledger_route",
+                                                                     default=None)
+
+
+@contextlib.contextmanager
+def ledger_call(route: Route) -> Iterator[Route]:
+    """The calls inside are a ledger row's: a channel that cannot deliver now says so
+    (WindowClosed) instead of keeping the message itself."""
+    token = ROUTE.set(route)
+    try:
+        yield route
+    finally:
+        ROUTE.reset(token)
+
+
+class WindowClosed(TelegramAPIError):
+    """WeChat: the user's reply window is closed (or its messages are used up) and no
+    subscription message could carry it: the row waits for the user's next message."""
 
 
 class GroupCommit:

@@ -2,9 +2,14 @@
 
 The unique (message_key, user_id) pair is what makes every push idempotent: planning the same
 reminder twice, from two ticks or two processes, adds nothing. A row's life:
-pending -> sending (claimed by the one sender) -> sent | failed | blocked. A row left in
+pending -> sending (claimed by the one sender) -> sent | failed | blocked | waiting. A row left in
 `sending` by a crash is put back to pending when the sender starts again, so a crash between the
 API call and the result write repeats at most the messages that were in flight, and loses none.
+A row records its channel (telegram, wechat: by the recipient's id) and, once settled, its
+outcome: how it went (bot_api; customer_service or subscribe_message on WeChat; window_closed
+while waiting; shown_at_next_message). `waiting`: a WeChat user's reply window was closed; the
+row is shown at the user's next message (`take_waiting`), or expires or is cancelled like a
+pending one.
 Repositories take the session keyword-first and never commit.
 """
 
@@ -32,10 +37,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.engine import upsert_insert
 from storage.models import User
 from storage.types import AwareDateTime, utc_now
+from storage.wechat import is_wechat
 
 PENDING, SENDING, SENT, FAILED, BLOCKED = "pending", "sending", "sent", "failed", "blocked"
 EXPIRED = "expired"  # not sent: its event was over before the sender got to it
 CANCELLED = "cancelled"  # not sent: staff stopped the announcement
+WAITING = "waiting"  # WeChat: the reply window was closed; shown at the user's next message
+TELEGRAM, WECHAT = "telegram", "wechat"
+SHOWN = "shown_at_next_message"  # the outcome of a waiting row once shown
 FINAL = (SENT, FAILED, BLOCKED, EXPIRED, CANCELLED)
 KINDS = ("reminder", "broadcast", "status")  # status: a staff-set status, told to the applicant
 _CHUNK = 500
@@ -81,6 +90,8 @@ class Delivery(SQLModel, table=True):
     claimed_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
     telegram_message_id: int | None = Field(default=None, sa_type=BigInteger)
+    channel: str = Field(default=TELEGRAM, max_length=16)
+    outcome: str | None = Field(default=None, max_length=32)
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,7 @@ class Payload:
     text: str
     reply_markup: str | None = None
     copy_from: tuple[int, int] | None = None  # (chat id, message id)
+    campaign_slug: str | None = None
 
 
 async def enqueue(session: AsyncSession, *, key: str, kind: str, text: str,
@@ -128,7 +140,7 @@ async def enqueue(session: AsyncSession, *, key: str, kind: str, text: str,
         # Planned before (maybe by another process): its audience was fixed then.
         return None
     rows = [{"message_key": key, "user_id": uid, "status": PENDING, "attempts": 0,
-             "created_at": now} for uid in dict.fromkeys(recipients)]
+             "created_at": now, "channel": channel_of(uid)} for uid in dict.fromkeys(recipients)]
     # Chunks keep each statement under SQLite's limit on bound parameters.
     for start in range(0, len(rows), _CHUNK):
         await session.exec(insert(Delivery).values(rows[start:start + _CHUNK])
@@ -136,12 +148,18 @@ async def enqueue(session: AsyncSession, *, key: str, kind: str, text: str,
     return len(rows)
 
 
+def channel_of(user_id: int) -> str:
+    return WECHAT if is_wechat(user_id) else TELEGRAM
+
+
 async def expire_stale(session: AsyncSession, *, now: datetime) -> int:
-    """Pending rows of messages whose `not_after` has passed become expired: never sent."""
+    """Pending and waiting rows of messages whose `not_after` has passed become expired: never
+    sent (a reminder of a deadline gone by is not shown to a WeChat user coming back)."""
     stale = select(OutMessage.key).where(col(OutMessage.not_after) < now)
     result = await session.exec(
         update(Delivery)
-        .where(col(Delivery.status) == PENDING, col(Delivery.message_key).in_(stale))
+        .where(col(Delivery.status).in_((PENDING, WAITING)),
+               col(Delivery.message_key).in_(stale))
         .values(status=EXPIRED)
     )
     return result.rowcount or 0
@@ -218,9 +236,11 @@ async def payloads_for(session: AsyncSession, *, keys: Iterable[str]) -> dict[st
         return {}
     result = await session.exec(select(
         OutMessage.key, OutMessage.text, OutMessage.reply_markup, OutMessage.copy_chat_id,
-        OutMessage.copy_message_id).where(col(OutMessage.key).in_(wanted)))
-    return {key: Payload(text, markup, (chat, message) if chat is not None and message else None)
-            for key, text, markup, chat, message in result.all()}
+        OutMessage.copy_message_id, OutMessage.campaign_slug,
+    ).where(col(OutMessage.key).in_(wanted)))
+    return {key: Payload(text, markup, (chat, message) if chat is not None and message else None,
+                         slug)
+            for key, text, markup, chat, message, slug in result.all()}
 
 
 async def cancel(session: AsyncSession, *, key: str, now: datetime) -> int:
@@ -230,9 +250,28 @@ async def cancel(session: AsyncSession, *, key: str, now: datetime) -> int:
                                                 col(OutMessage.cancelled_at).is_(None))
                        .values(cancelled_at=now))
     result = await session.exec(update(Delivery).where(
-        col(Delivery.message_key) == key, col(Delivery.status) == PENDING,
+        col(Delivery.message_key) == key, col(Delivery.status).in_((PENDING, WAITING)),
     ).values(status=CANCELLED))
     return result.rowcount or 0
+
+
+async def take_waiting(session: AsyncSession, *, user_id: int, now: datetime) -> list[str]:
+    """The keys of the messages waiting for this user, oldest first, marked shown (sent) in the
+    same statement: two callbacks at once cannot both take a row. Rows of messages expired or
+    stopped meanwhile are settled as such, not shown."""
+    held = [(EXPIRED, col(OutMessage.not_after) < now),
+            (CANCELLED, col(OutMessage.cancelled_at).is_not(None))]
+    for status, reason in held:
+        await session.exec(update(Delivery).where(
+            col(Delivery.user_id) == user_id, col(Delivery.status) == WAITING,
+            col(Delivery.message_key).in_(select(OutMessage.key).where(reason)),
+        ).values(status=status))
+    result = await session.exec(
+        update(Delivery)
+        .where(col(Delivery.user_id) == user_id, col(Delivery.status) == WAITING)
+        .values(status=SENT, outcome=SHOWN, sent_at=now)
+        .returning(Delivery.id, Delivery.message_key))
+    return [key for _, key in sorted(result.all())]
 
 
 async def cancelled_keys(session: AsyncSession, *, keys: Iterable[str]) -> set[str]:

@@ -18,7 +18,7 @@ import xmltodict
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import build_dispatcher, open_services
+from bot.app import Services, build_dispatcher, open_services
 from bot.clock import Clock
 from bot.recording import RecordingSession
 from bot.settings import Settings
@@ -39,6 +39,7 @@ class WeChat:
     channel: WeChatChannel
     telegram: RecordingSession
     clock: Clock
+    services: Services
 
     async def post(self, xml: str, *, safe: bool = False, token: str = TOKEN) -> web.Response:
         data = xmltodict.parse(xml)["xml"]
@@ -104,7 +105,7 @@ async def wechat(db_url: str, tmp_path: Path) -> AsyncIterator[WeChat]:
     app.add_routes(channel.endpoint.routes())
     client = TestClient(TestServer(app))
     await client.start_server()
-    yield WeChat(api, client, channel, telegram, clock)
+    yield WeChat(api, client, channel, telegram, clock, services)
     await channel.endpoint.drain()
     await client.close()
     await dispatcher.storage.close()

@@ -28,9 +28,10 @@ from wechatpy.utils import check_signature
 
 from bot.clock import Clock
 from bot.wechat.inbound import key_of, to_update
-from bot.wechat.render import Out
+from bot.wechat.render import Out, render
 from bot.wechat.session import CURRENT, CustomerService, Outbox, WeChatSession
 from content.texts import Texts
+from storage import delivery as ledger
 from storage.update_inbox import UpdateRecord
 from storage.wechat import open_window, user_for
 
@@ -123,6 +124,7 @@ class WeChatEndpoint:
         outbox = Outbox(user_id)
         if unread:
             outbox.messages.append(Out(self.texts("wechat.unread", count=unread)))
+        outbox.messages.extend(await self._waiting(user_id))
         task = asyncio.create_task(self._feed(inbound.update, outbox))
         done, _ = await asyncio.wait({task}, timeout=PASSIVE_BUDGET)
         if task in done:
@@ -156,6 +158,21 @@ class WeChatEndpoint:
                 open_window(row, action, now)
             unread, row.unread = row.unread, 0
             return row.user_id, unread
+
+    async def _waiting(self, user_id: int) -> list[Out]:
+        """The reminders and announcements that found the user's reply window closed, taken
+        from the ledger (marked shown in the same statement: never shown twice), under one
+        line saying how many. Their buttons are left out: the user's new window carries few
+        messages, and texts merge."""
+        async with self.dispatcher["sessionmaker"]() as session, session.begin():
+            keys = await ledger.take_waiting(session, user_id=user_id, now=self.clock.now())
+            payloads = await ledger.payloads_for(session, keys=keys)
+        if not keys:
+            return []
+        shown = [Out(self.texts("wechat.waiting", count=len(keys)))]
+        for key in keys:
+            shown += render(payloads[key].text, None)
+        return shown
 
     async def _feed(self, update: Any, outbox: Outbox) -> None:
         CURRENT.set(outbox)

@@ -9,8 +9,10 @@ the user should see into WeChat messages:
   they fit one text and came within WeChat's 5 seconds, else through the customer-service API,
   merged into as few messages as the limits allow;
 - anything else (a reminder, an announcement, a coordinator's answer) goes out at once through
-  the customer-service API, inside the reply window WeChat granted the user (storage.wechat);
-  outside it, it is counted as unread and announced at the user's next message.
+  the customer-service API, inside the reply window WeChat granted the user (storage.wechat).
+  Outside it, a delivery ledger row's message (bot.delivery_results.ROUTE is set) is refused
+  with WindowClosed, so the row waits and is shown at the user's next message; anything else is
+  counted as unread and announced then.
 
 WeChat cannot edit or delete a sent message: an edit is sent as a new message, a deletion does
 nothing (the privacy text says so before an ID number is asked for).
@@ -25,13 +27,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.delivery_results import ROUTE, WindowClosed
 from bot.recording import RecordingSession
-from bot.wechat.api import UserGone, WeChatApi, WindowClosed
+from bot.wechat.api import UserGone, WeChatApi
+from bot.wechat.api import WindowClosed as ApiWindowClosed
 from bot.wechat.render import Out, merge, render, to_text
 from storage.wechat import by_user_id, window_left
 
@@ -77,7 +82,8 @@ def translate(method: str, params: dict[str, Any], shown: dict[str, str] | None)
     return []
 
 
-Deliver = Callable[[int, list[Out]], Awaitable[None]]
+Deliver = Callable[..., Awaitable[str]]  # (user id, messages, whole=…) -> SENT | CLOSED | GONE
+SENT, CLOSED, GONE = "sent", "closed", "gone"
 
 
 class WeChatSession(RecordingSession):
@@ -99,7 +105,15 @@ class WeChatSession(RecordingSession):
         if outbox is not None and (user_id is None or user_id == outbox.user_id):
             outbox.messages.extend(outs)
         elif user_id is not None and outs:
-            await self.deliver(user_id, merge(outs))
+            route = ROUTE.get()
+            outcome = await self.deliver(user_id, merge(outs), whole=route is not None)
+            if route is not None:  # a ledger row: it records what happened
+                if outcome == GONE:
+                    raise TelegramForbiddenError(method, "Forbidden: the user unfollowed the "
+                                                         "WeChat account")
+                if outcome == CLOSED:
+                    raise WindowClosed(method, "the WeChat reply window is closed")
+                route.outcome = "customer_service"
         return result
 
     def _forget_old(self) -> None:
@@ -113,7 +127,8 @@ class CustomerService:
 
     The window's messages are reserved in one short transaction and the outcome recorded in
     another: no transaction stays open while WeChat answers. What the window cannot carry is
-    counted as unread (announced at the user's next message).
+    counted as unread (announced at the user's next message); with `whole` (a ledger row, which
+    keeps what could not go itself) it is all or nothing and nothing is counted.
     """
 
     def __init__(self, api: WeChatApi, sessionmaker: async_sessionmaker[AsyncSession],
@@ -122,46 +137,53 @@ class CustomerService:
         self.sessionmaker = sessionmaker
         self.clock = clock
 
-    async def __call__(self, user_id: int, messages: list[Out]) -> None:
-        reserved = await self._reserve(user_id, len(messages))
+    async def __call__(self, user_id: int, messages: list[Out], *, whole: bool = False) -> str:
+        reserved = await self._reserve(user_id, len(messages), whole)
         if reserved is None:
             log.warning("WeChat user %s unknown or gone: %d message(s) not sent", user_id,
                         len(messages))
-            return
+            return GONE
         openid, allowed = reserved
-        sent, outcome = 0, None
+        sent, outcome = 0, CLOSED
         for message in messages[:allowed]:
             try:
                 await self.api.send(message.payload(openid))
-            except WindowClosed:
-                outcome = "closed"
+            except ApiWindowClosed:
                 break
             except UserGone:
-                outcome = "gone"
+                outcome = GONE
                 break
             sent += 1
-        if sent < len(messages):
-            await self._settle(user_id, unsent=len(messages) - sent, outcome=outcome)
+        if sent == len(messages):
+            return SENT
+        await self._settle(user_id, unsent=0 if whole else len(messages) - sent,
+                           outcome=outcome, tried=sent < allowed)
+        return outcome
 
-    async def _reserve(self, user_id: int, count: int) -> tuple[str, int] | None:
+    async def _reserve(self, user_id: int, count: int, whole: bool) -> tuple[str, int] | None:
         async with self.sessionmaker() as session, session.begin():
             row = await by_user_id(session, user_id)
             if row is None or row.gone_at is not None:
                 return None
             allowed = min(count, window_left(row, self.clock.now()))
+            if whole and allowed < count:
+                allowed = 0
             row.window_left -= allowed
             return row.openid, allowed
 
-    async def _settle(self, user_id: int, *, unsent: int, outcome: str | None) -> None:
+    async def _settle(self, user_id: int, *, unsent: int, outcome: str, tried: bool) -> None:
+        """`tried`: WeChat itself refused (45015, 45047, 43004), not only our count."""
         async with self.sessionmaker() as session, session.begin():
             row = await by_user_id(session, user_id)
             if row is None:
                 return
-            if outcome == "gone":
+            if outcome == GONE:
                 row.gone_at = self.clock.now()
                 return
-            if outcome == "closed":
+            if tried:
                 row.window_left = 0
             row.unread += unsent
+            if not unsent:
+                return
             log.info("WeChat user %s: %d message(s) outside the reply window, kept as unread",
                      user_id, unsent)
