@@ -12,6 +12,7 @@ from content.schema import Campaign
 from tests.db import *  # noqa: F403 - fixtures
 from tests.harness import Harness
 from tests.staff_helpers import staffed  # noqa: F401 - a fixture for the staff tests
+from tests.wechat_chat import wechat  # noqa: F401 - a fixture for the WeChat tests
 
 
 @pytest.fixture

@@ -7,114 +7,16 @@ import asyncio
 import os
 import sys
 from asyncio.subprocess import PIPE
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-import xmltodict
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import Services, build_dispatcher, open_services
-from bot.clock import Clock
-from bot.recording import RecordingSession
-from bot.settings import Settings
 from bot.wechat import server as wechat_server
-from bot.wechat.assembly import WeChatChannel, wechat_channel
 from storage.wechat import WECHAT_BASE
-from tests.harness import DEFAULT_NOW
 from tests.loopback_wechat import APPID, SECRET, TOKEN, LoopbackWeChat, callback_xml, signed
 from tests.registration_helpers import id_number
-
-OPENID = "o_applicant_1"
-
-
-@dataclass
-class WeChat:
-    api: LoopbackWeChat
-    client: TestClient
-    channel: WeChatChannel
-    telegram: RecordingSession
-    clock: Clock
-    services: Services
-
-    async def post(self, xml: str, *, safe: bool = False, token: str = TOKEN) -> web.Response:
-        data = xmltodict.parse(xml)["xml"]
-        action = {"subscribe": "subscribe", "SCAN": "scan"}.get(data.get("Event", ""))
-        if data.get("MsgType") != "event":
-            action = "click" if data.get("bizmsgmenuid") else "message"
-        if action and token == TOKEN:
-            self.api.grant(data["FromUserName"], action)
-        query, body = signed(xml, token=token, safe=safe)
-        return await self.client.post("/wechat", params=query, data=body.encode())
-
-    async def say(self, text: str, openid: str = OPENID, **extra: Any) -> list[str]:
-        """What the user sees after sending `text`: the passive reply and/or the messages
-        sent through the API, in order, as plain strings (a menu: head + [item] lines)."""
-        before = len(self.api.to(openid))
-        response = await self.post(callback_xml(openid, text=text, **extra))
-        return await self._seen(response, openid, before)
-
-    async def click(self, label: str, openid: str = OPENID) -> list[str]:
-        """Click the menu item with this label in the newest menu message."""
-        menus = [m for m in self.api.to(openid) if m["msgtype"] == "msgmenu"]
-        items = {i["content"]: i["id"] for i in menus[-1]["msgmenu"]["list"]}
-        assert label in items, f"no item {label!r} in {list(items)}"
-        before = len(self.api.to(openid))
-        response = await self.post(callback_xml(openid, text=label, menu_id=items[label]))
-        return await self._seen(response, openid, before)
-
-    async def event(self, event: str, key: str | None = None,
-                    openid: str = OPENID) -> list[str]:
-        before = len(self.api.to(openid))
-        response = await self.post(callback_xml(openid, event=event, event_key=key))
-        return await self._seen(response, openid, before)
-
-    async def _seen(self, response: Any, openid: str, before: int) -> list[str]:
-        assert response.status == 200, await response.text()
-        body = await response.text()
-        await self.channel.endpoint.drain()
-        seen = []
-        if body != "success":
-            seen.append(xmltodict.parse(body)["xml"]["Content"])
-        for message in self.api.to(openid)[before:]:
-            if message["msgtype"] == "text":
-                seen.append(message["text"]["content"])
-            else:
-                menu = message["msgmenu"]
-                seen.append("\n".join([menu["head_content"],
-                                       *(f"[{i['content']}]" for i in menu["list"])]))
-        return seen
-
-
-@pytest.fixture
-async def wechat(db_url: str, tmp_path: Path) -> AsyncIterator[WeChat]:
-    api = LoopbackWeChat()
-    await api.start()
-    clock = Clock(DEFAULT_NOW)
-    settings = Settings(database_url=db_url, var_dir=tmp_path / "var", wechat_appid=APPID,
-                        wechat_secret=SECRET, wechat_token=TOKEN, wechat_api_url=api.base_url)
-    services = await open_services(settings, clock)
-    dispatcher = build_dispatcher(services)
-    telegram = RecordingSession(clock)
-    channel = wechat_channel(services, dispatcher, telegram)
-    app = web.Application()
-    app.add_routes(channel.endpoint.routes())
-    client = TestClient(TestServer(app))
-    await client.start_server()
-    yield WeChat(api, client, channel, telegram, clock, services)
-    await channel.endpoint.drain()
-    await client.close()
-    await dispatcher.storage.close()
-    await services.close()
-    await api.stop()
-
-
-def text_of(seen: list[str]) -> str:
-    return "\n".join(seen)
+from tests.wechat_chat import OPENID, WeChat, text_of
 
 
 async def test_the_url_check_echoes_only_when_signed(wechat: WeChat) -> None:

@@ -10,7 +10,7 @@ from sqlmodel import select
 from bot.clock import parse_moment
 from bot.scheduler import tick
 from storage.delivery import Delivery
-from tests.test_wechat import OPENID, WeChat, text_of, wechat  # noqa: F401 - a fixture
+from tests.wechat_chat import OPENID, WeChat, text_of
 
 REMINDER = "还剩约3天"
 
