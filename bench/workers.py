@@ -28,6 +28,7 @@ from pathlib import Path
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
+from bench.cpu import CpuMeter
 from bench.deadline import LATENCY, Tally, Watched, Worker, drive, worker_env
 from tests.loopback_telegram import SECRET_HEADER
 from tests.worker_process import free_port
@@ -167,7 +168,11 @@ async def _cluster_run(database: str, redis: str, body: object) -> None:
 
 async def conversations(api: Watched, cluster: Cluster, users: int) -> None:
     await cluster.start()
+    meter = CpuMeter([w.process.pid for w in cluster.workers if w.process is not None],
+                     cluster.database)
+    meter.begin()
     tally: Tally = await drive(api, users)
+    meter.finish()
     elapsed = max(tally.last - tally.first, 1e-9)
     lat = sorted(tally.latencies) or [float("nan")]
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
@@ -178,6 +183,7 @@ async def conversations(api: Watched, cluster: Cluster, users: int) -> None:
           f"{rate:.1f} updates/s, update → reply p50 {statistics.median(lat):.2f} s p99 "
           f"{p99:.2f} s; error replies {api.error_replies}, unanswered {tally.unanswered}, "
           f"{cluster.errors()} ({verdict})", flush=True)
+    print(f"  {meter.report(tally.sent)}", flush=True)
 
 
 async def queued_at_start(api: Watched, cluster: Cluster) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.api_retry import RetryMiddleware, RetryPolicy, UpdateContext, install_retry
 from bot.clock import Clock
+from bot.hot_path import pin_response_types, run_filters_inline
 from bot.metrics import UpdateMetricsMiddleware
 from bot.middlewares import DatabaseMiddleware
 from bot.settings import Settings
@@ -126,6 +127,7 @@ def build_dispatcher(services: Services, *, fsm_storage: BaseStorage | None = No
     # The staff inbox's forum groups: the one router that reads group chats, beside the tree.
     dispatcher.include_router(build_group_router())
     register_error_handler(dispatcher)
+    run_filters_inline(dispatcher)  # pure predicates: no thread-pool round trip per check
     return dispatcher
 
 
@@ -168,6 +170,7 @@ def build_bot(settings: Settings, session: BaseSession | None = None, *,
     bot = Bot(token=token, session=session,
               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     commit_before_requests(bot)  # no transaction open during a Bot API call
+    pin_response_types(bot)  # each answer's pydantic model built once, not after every GC
     # Inside the commit: the retries of one call (up to ZHAOLU_REPLY_RETRY_SECONDS) hold no
     # transaction either.
     install_retry(session, retry or RetryMiddleware(
