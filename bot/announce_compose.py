@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from aiogram import Bot
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity
+from aiogram.utils.text_decorations import html_decoration
 
 from content.schema import Campaign
 from content.texts import Texts
@@ -70,6 +71,12 @@ class Composed:
     @property
     def overflow(self) -> int:
         return max(0, self.length - self.limit)
+
+    @property
+    def html(self) -> str:
+        """The text (a file's caption) as HTML: what a channel that cannot copy a Telegram
+        message (WeChat) is sent instead."""
+        return html_decoration.unparse(self.body, self.entities)
 
 
 def compose(message: Message, head: str) -> Composed:

@@ -50,6 +50,15 @@ def stop_markup(texts: Texts, announcement_id: int) -> InlineKeyboardMarkup:
         text=texts("announce.button.stop"), callback_data=stop_callback(announcement_id))]])
 
 
+def text_for_other_channels(texts: Texts, announcement: repo.Announcement) -> str:
+    """What a recipient a Telegram message cannot be copied to (WeChat) is sent: the text as
+    HTML, and for a file a line saying one came with it."""
+    text = announcement.text_html or texts("announce.wechat.no_text", id=announcement.id)
+    if announcement.content_kind != "text":
+        text += "\n" + texts("announce.wechat.file")
+    return text
+
+
 async def start_sending(session: AsyncSession, *, announcement: repo.Announcement,
                         campaign: Campaign, texts: Texts, now: datetime) -> int:
     """Put the audience as it is now into the ledger; the recipients added."""
@@ -59,7 +68,7 @@ async def start_sending(session: AsyncSession, *, announcement: repo.Announcemen
     markup = opt_out_markup(texts, campaign.slug)
     await ledger.enqueue(
         session, key=announcement.message_key, kind="broadcast", campaign_slug=campaign.slug,
-        text=f"copy of announcement {announcement.id}", recipients=recipients, now=now,
+        text=text_for_other_channels(texts, announcement), recipients=recipients, now=now,
         reply_markup=json.dumps(markup.model_dump(exclude_none=True), ensure_ascii=False),
         copy_from=(announcement.preview_chat_id, announcement.preview_message_id),
         urgent=announcement.urgent, not_after=now + EXPIRY)

@@ -1,7 +1,8 @@
 """The sender: drains the delivery ledger (storage.delivery) under Telegram's limits.
 
 A message is HTML text (sendMessage: reminders) or a copy of a message (copyMessage:
-announcements); both share the one rate limit below.
+announcements; a WeChat recipient gets the announcement's text, kept as HTML, instead); both
+share the one rate limit below.
 
 - a global token bucket (`rate` messages/s, `burst` in hand): in any second at most
   rate + burst requests, so a server enforcing a per-second cap sees no more (bot/limits.py);
@@ -68,6 +69,7 @@ from bot.limits import ChatPacer, Sleep, TokenBucket
 from storage import delivery as ledger
 from storage.delivery_results import Result, record
 from storage.users import mark_blocked
+from storage.wechat import is_wechat
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -283,7 +285,8 @@ class Sender:
 
     async def _call(self, chat_id: int, payload: ledger.Payload,
                     markup: InlineKeyboardMarkup | None) -> int:
-        if payload.copy_from is None:
+        if payload.copy_from is None or is_wechat(chat_id):
+            # A copy cannot leave Telegram: WeChat gets the text kept for it (its HTML).
             sent = await self.bot.send_message(chat_id=chat_id, text=payload.text,
                                                reply_markup=markup)
             return sent.message_id

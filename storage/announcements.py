@@ -1,9 +1,10 @@
 """Announcements (群发通知) staff send to chosen applicants, and applicants' opt-outs.
 
-An announcement keeps its content by reference only: the chat and message id of the preview the
+An announcement keeps its content by reference: the chat and message id of the preview the
 bot composed in the sender's chat (header + the sender's message, exactly as recipients see it).
 Delivery copies that message (copyMessage) through the delivery ledger under the key
-``bc:<id>``, so nothing of the text is stored here and formatting arrives untouched.
+``bc:<id>``, so formatting arrives untouched on Telegram. A copy cannot leave Telegram, so the
+text (a file's caption) is kept too, as HTML (`text_html`): what WeChat recipients are sent.
 
 Life: draft -> scheduled -> sending -> done | cancelled (a draft may also be dropped:
 cancelled). Moves are conditional UPDATEs on the expected status, so a double tap on 确认 or
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,6 +43,8 @@ class Announcement(SQLModel, table=True):
     source_message_id: int = Field(sa_type=BigInteger)
     preview_chat_id: int | None = Field(default=None, sa_type=BigInteger)
     preview_message_id: int | None = Field(default=None, sa_type=BigInteger)
+    # The composed text (or caption) as HTML, for channels that cannot copy (WeChat).
+    text_html: str | None = Field(default=None, sa_type=Text)
     audience: str = Field(default="preregistered", max_length=32)
     base_id: str | None = Field(default=None, max_length=64)  # the audience's base, if any
     urgent: bool = Field(default=False, sa_type=Boolean)

@@ -15,8 +15,7 @@ import pytest
 from bot.wechat import server as wechat_server
 from storage.wechat import WECHAT_BASE
 from tests.loopback_wechat import APPID, SECRET, TOKEN, LoopbackWeChat, callback_xml, signed
-from tests.registration_helpers import id_number
-from tests.wechat_chat import OPENID, WeChat, text_of
+from tests.wechat_chat import OPENID, WeChat, preregister, text_of
 
 
 async def test_the_url_check_echoes_only_when_signed(wechat: WeChat) -> None:
@@ -155,20 +154,8 @@ async def test_a_poster_qr_code_per_campaign(tmp_path: Path) -> None:
 
 
 async def test_a_whole_pre_registration_over_wechat(wechat: WeChat) -> None:
-    await wechat.event("subscribe", "qrscene_xiaogan-2023")
-    await wechat.click("暂不需要")
-    await wechat.say("/register")
-    await wechat.click("✅ 同意并开始")
-    await wechat.click("✅ 同意提供身份证号")
-    for answer in ("张三", id_number(), "138 1234 5678", "湖北职业技术学院", "2022"):
-        await wechat.say(answer)
-    await wechat.click("专科（高职高专）")
-    await wechat.click("临床医学")
-    await wechat.click("未取得执业资格")
-    await wechat.click("应往届毕业生")
-    summary = text_of(await wechat.click("汉川市人民医院（6人）"))
+    summary, receipt = await preregister(wechat)
     assert "4209**********" in summary and "138****5678" in summary
-    receipt = text_of(await wechat.click("✅ 确认提交"))
     assert "XG2023-0001" in receipt and "<code>" not in receipt
     mine = text_of(await wechat.say("/my"))
     assert "XG2023-0001" in mine

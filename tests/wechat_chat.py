@@ -15,11 +15,13 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import Services, build_dispatcher, open_services
 from bot.clock import Clock
+from bot.driver import ChatDriver
 from bot.recording import RecordingSession
 from bot.settings import Settings
 from bot.wechat.assembly import WeChatChannel, wechat_channel
-from tests.harness import DEFAULT_NOW
+from tests.harness import DEFAULT_NOW, Harness
 from tests.loopback_wechat import APPID, SECRET, TOKEN, LoopbackWeChat, callback_xml, signed
+from tests.registration_helpers import id_number
 
 OPENID = "o_applicant_1"
 
@@ -107,3 +109,32 @@ async def wechat(db_url: str, tmp_path: Path) -> AsyncIterator[WeChat]:
 
 def text_of(seen: list[str]) -> str:
     return "\n".join(seen)
+
+
+async def preregister(wechat: WeChat) -> tuple[str, str]:
+    """A whole pre-registration for xiaogan-2023 (汉川市人民医院) over WeChat: the summary shown
+    before confirming, and the receipt."""
+    await wechat.event("subscribe", "qrscene_xiaogan-2023")
+    await wechat.click("暂不需要")
+    await wechat.say("/register")
+    await wechat.click("✅ 同意并开始")
+    await wechat.click("✅ 同意提供身份证号")
+    for answer in ("张三", id_number(), "138 1234 5678", "湖北职业技术学院", "2022"):
+        await wechat.say(answer)
+    await wechat.click("专科（高职高专）")
+    await wechat.click("临床医学")
+    await wechat.click("未取得执业资格")
+    await wechat.click("应往届毕业生")
+    summary = text_of(await wechat.click("汉川市人民医院（6人）"))
+    return summary, text_of(await wechat.click("✅ 确认提交"))
+
+
+def telegram_side(wechat: WeChat) -> Harness:
+    """Staff on Telegram, on the same Dispatcher and the same channel Bot (which routes each
+    call: Telegram chats to the recording session, WeChat users to the loopback WeChat)."""
+    harness = object.__new__(Harness)
+    harness.services, harness.clock, harness.session = wechat.services, wechat.clock, \
+        wechat.telegram
+    harness.bot, harness.dispatcher = wechat.channel.bot, wechat.channel.endpoint.dispatcher
+    harness.driver = ChatDriver(harness.dispatcher, harness.bot, harness.session, harness.clock)
+    return harness

@@ -91,7 +91,8 @@ async def on_content(message: Message, bot: Bot, texts: Texts, catalogue: Catalo
         sender_id=message.from_user.id, sender_role=staff.role_in(campaign.slug) or "",
         sender_label=label, content_kind=kind, source_chat_id=message.chat.id,
         source_message_id=message.message_id, preview_chat_id=message.chat.id,
-        preview_message_id=preview_id, audience="preregistered", base_id=base)
+        preview_message_id=preview_id, audience="preregistered", base_id=base,
+        text_html=composed.html)
     await leave_flow(state, prefix=STAFF_PREFIX)
     text, keyboard = await builder_view(session, texts, catalogue, campaign, draft, staff)
     await message.answer(text, reply_markup=keyboard)
