@@ -23,6 +23,13 @@ _DATE_PATTERNS = (
     re.compile(r"^(\d{4})[./](\d{1,2})[./](\d{1,2})$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
+# A year and month without the day ("1999年3月", "1999.3", "199903"): asked again for the day,
+# named in the example, rather than told the date was not understood.
+_MONTH_PATTERNS = (
+    re.compile(r"^(\d{4}|\d{2})年(\d{1,2})月份?$"),
+    re.compile(r"^(\d{4})[-‐‑‒–—―−－./](\d{1,2})$"),
+    re.compile(r"^(19\d{2}|20\d{2})(0[1-9]|1[0-2])$"),
+)
 _ID_LIKE = re.compile(r"^\d{15,17}[\dX]$")
 # Applicants of this training are young adults; anything outside is a typing slip.
 MIN_AGE, MAX_AGE = 15, 80
@@ -33,6 +40,21 @@ class AnswerError(ValueError):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
+
+    def message(self, texts: Texts) -> str:
+        return texts(self.key)
+
+
+class DayMissing(AnswerError):
+    """A birth year and month without the day: the message repeats them with a day to add."""
+
+    def __init__(self, year: int, month: int) -> None:
+        super().__init__("eligibility.error.date_day_missing")
+        self.year, self.month = year, month
+
+    def message(self, texts: Texts) -> str:
+        year = self.year if self.year >= 100 else f"{self.year:02d}"
+        return texts(self.key, year=year, month=self.month)
 
 
 def parse_birth_input(text: str, today: date) -> tuple[date, bool]:
@@ -59,6 +81,10 @@ def parse_birth_input(text: str, today: date) -> tuple[date, bool]:
             except ValueError:
                 raise AnswerError("eligibility.error.date_invalid") from None
             return _plausible(born, today), False
+    for pattern in _MONTH_PATTERNS:
+        match = pattern.match(spaced)
+        if match and 1 <= int(match.group(2)) <= 12:
+            raise DayMissing(int(match.group(1)), int(match.group(2)))
     raise AnswerError("eligibility.error.date_format")
 
 

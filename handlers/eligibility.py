@@ -238,7 +238,7 @@ async def on_text(message: Message, state: FSMContext, texts: Texts, catalogue: 
         value, prefix = await _read(message, field, texts, clock, campaign)
     except AnswerError as error:
         text, markup = await turn.question(campaign, answers, history)
-        await message.answer(f"{texts(error.key)}\n\n{text}", reply_markup=markup)
+        await message.answer(f"{error.message(texts)}\n\n{text}", reply_markup=markup)
         return
     answers[field] = value
     text, markup = await turn.question(campaign, answers, [*history, field])

@@ -116,6 +116,9 @@ async def test_typed_answers_dates_and_id_numbers(harness: Harness) -> None:
     calls = await harness.send("明年")
     assert "没有看懂这个日期" in calls.text and "出生日期" in calls.text
     assert await field_asked(harness) == "birth_date"
+    calls = await harness.send("1998年3月")  # the day left out: asked for it, by example
+    assert "还差出生的“日”" in calls.text and "1998年3月15日" in calls.text
+    assert await field_asked(harness) == "birth_date"
     number = "42090219980315123"
     bad = await harness.send(number + ("0" if check_char(number) != "0" else "1"))
     assert "校验位" in bad.text

@@ -7,7 +7,13 @@ from datetime import date
 
 import pytest
 
-from content.eligibility_input import AnswerError, parse_birth_input, parse_choice, parse_major
+from content.eligibility_input import (
+    AnswerError,
+    DayMissing,
+    parse_birth_input,
+    parse_choice,
+    parse_major,
+)
 from content.idcard import (
     InvalidIdNumber,
     birth_date_from_id,
@@ -87,6 +93,24 @@ def test_birth_dates_in_the_usual_forms(typed: str) -> None:
 def test_a_birth_date_from_an_id_number() -> None:
     number = make_id("42090219980315123")
     assert parse_birth_input(number, TODAY) == (date(1998, 3, 15), True)
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("1998年3月", "1998年3月15日"), ("1998年03月份", "1998年3月15日"), ("98年3月", "98年3月15日"),
+    ("1998.3", "1998年3月15日"), ("1998-03", "1998年3月15日"), ("199803", "1998年3月15日"),
+    ("１９９８年１２月", "1998年12月15日"),
+])
+def test_a_year_and_month_are_asked_for_the_day(typed: str, shown: str) -> None:
+    with pytest.raises(DayMissing) as caught:
+        parse_birth_input(typed, TODAY)
+    assert shown in caught.value.message(default_texts())
+
+
+@pytest.mark.parametrize("typed", ["1998年13月", "199813", "1998.0"])
+def test_a_month_that_is_no_month_is_not_understood(typed: str) -> None:
+    with pytest.raises(AnswerError) as caught:
+        parse_birth_input(typed, TODAY)
+    assert caught.value.key == "eligibility.error.date_format"
 
 
 @pytest.mark.parametrize(("typed", "key"), [
