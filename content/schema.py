@@ -33,6 +33,7 @@ from content.schema_export import ExportTable
 from content.schema_faq import FaqEntry
 from content.schema_form import FormSpec
 from content.schema_reminders import ReminderSpec
+from content.schema_wechat import WeChatSubscription
 
 SECTION_KEYS = ("training", "applicants", "plan", "registration", "support", "contacts")
 # The version of the file format this code reads (content/schema_version.py upgrades older ones).
@@ -280,6 +281,9 @@ class Campaign(Strict):
     reminders: list[ReminderSpec] = Field(default_factory=list)
     exports: list[ExportTable] = Field(
         default_factory=list, description="Extra tables the notice asks bases for (汇总表).")
+    wechat_subscription: WeChatSubscription | None = Field(
+        default=None, description="The WeChat account's subscription template (订阅通知) for "
+                                  "reminders and announcements outside the reply window.")
     # Personal data of the campaign goes this many days after its last date (content/retention.py).
     retention_days_after_close: int = Field(
         default=365, ge=1, le=3650,

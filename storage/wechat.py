@@ -101,3 +101,30 @@ async def keep_token(session: AsyncSession, appid: str, token: str, expires_at: 
     await session.exec(insert(WeChatToken).values(appid=appid, token=token, expires_at=expires_at)
                        .on_conflict_do_update(index_elements=["appid"], set_={
                            "token": token, "expires_at": expires_at}))
+
+
+class WeChatTemplateGrant(SQLModel, table=True):
+    """A user accepted a subscription template (订阅通知) of the account: messages outside the
+    reply window may go as that template. Removed when the user rejects it, or WeChat refuses a
+    send with it (43101: a one-time acceptance used up)."""
+
+    __tablename__ = "wechat_template_grants"
+
+    serial: int = Field(primary_key=True, foreign_key="wechat_users.serial")
+    template_id: str = Field(primary_key=True, max_length=128)
+    accepted_at: datetime = Field(sa_type=AwareDateTime)
+
+
+async def set_template_grant(session: AsyncSession, *, user_id: int, template_id: str,
+                             accepted: bool, now: datetime) -> None:
+    serial = user_id - WECHAT_BASE
+    row = await session.get(WeChatTemplateGrant, (serial, template_id))
+    if accepted and row is None:
+        session.add(WeChatTemplateGrant(serial=serial, template_id=template_id, accepted_at=now))
+    elif not accepted and row is not None:
+        await session.delete(row)
+
+
+async def has_template_grant(session: AsyncSession, *, user_id: int, template_id: str) -> bool:
+    return await session.get(WeChatTemplateGrant, (user_id - WECHAT_BASE, template_id)) \
+        is not None

@@ -1,7 +1,8 @@
 """A loopback WeChat: the API server the account calls, and the callbacks WeChat makes.
 
 Server side (what zhaolu calls, through ZHAOLU_WECHAT_API_URL): the access token, the
-customer-service send (recorded), QR codes; error codes can be injected for the next calls
+customer-service send (recorded), subscription messages (recorded; each acceptance carries one,
+as WeChat's one-time subscriptions), QR codes; error codes can be injected for the next calls
 (45015 window closed, 45047 quota spent, 40001 token invalid …) and the current token can be
 expired. Client side: XML callbacks as WeChat sends them, signed with the account's token, and
 in safe mode encrypted with the AES key.
@@ -35,6 +36,9 @@ class LoopbackWeChat:
     scenes: list[str] = field(default_factory=list)
     # openid -> (messages left, monotonic deadline): the customer-service rules, enforced.
     windows: dict[str, tuple[int, float]] = field(default_factory=dict)
+    # Subscription messages: (openid, template id) accepted, and what was sent.
+    accepted: set[tuple[str, str]] = field(default_factory=set)
+    subscribed_sent: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._tokens = itertools.count(1)
@@ -69,6 +73,7 @@ class LoopbackWeChat:
         app = web.Application()
         app.router.add_get("/cgi-bin/token", self._token)
         app.router.add_post("/cgi-bin/message/custom/send", self._send)
+        app.router.add_post("/cgi-bin/message/subscribe/bizsend", self._bizsend)
         app.router.add_post("/cgi-bin/qrcode/create", self._qrcode)
         app.router.add_get("/cgi-bin/showqrcode", self._show)
         self._runner = web.AppRunner(app, access_log=None)
@@ -112,6 +117,20 @@ class LoopbackWeChat:
         self.sent.append(body)
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 
+    async def _bizsend(self, request: web.Request) -> web.Response:
+        refused = self._refused(request, "bizsend")
+        if refused is not None:
+            return refused
+        body = json.loads(await request.text())
+        grant = (body["touser"], body["template_id"])
+        if grant not in self.accepted:
+            return web.json_response({"errcode": 43101, "errmsg": "user refuse to accept the msg"})
+        if any(len(v["value"]) > 20 for v in body["data"].values()):
+            return web.json_response({"errcode": 47003, "errmsg": "argument invalid! data.value"})
+        self.accepted.discard(grant)
+        self.subscribed_sent.append(body)
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
     async def _qrcode(self, request: web.Request) -> web.Response:
         refused = self._refused(request, "qrcode")
         if refused is not None:
@@ -150,6 +169,17 @@ def callback_xml(openid: str, *, text: str | None = None, menu_id: str | None = 
             fields["bizmsgmenuid"] = menu_id
     body = "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items())
     return f"<xml>{body}</xml>"
+
+
+def subscription_xml(openid: str, template_id: str, status: str = "accept") -> str:
+    """The event WeChat posts when a user answers the subscription popup."""
+    return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+            "<Event><![CDATA[subscribe_msg_popup_event]]></Event><SubscribeMsgPopupEvent><List>"
+            f"<TemplateId><![CDATA[{template_id}]]></TemplateId>"
+            f"<SubscribeStatusString><![CDATA[{status}]]></SubscribeStatusString>"
+            "<PopupScene>2</PopupScene></List></SubscribeMsgPopupEvent></xml>")
 
 
 def signed(xml: str, *, token: str = TOKEN, safe: bool = False) -> tuple[dict[str, str], str]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,11 @@ class WeChat:
         response = await self.post(callback_xml(openid, event=event, event_key=key))
         return await self._seen(response, openid, before)
 
+    async def event_xml(self, xml: str, openid: str = OPENID) -> list[str]:
+        """Any callback WeChat makes, as XML (a subscription popup's answer …)."""
+        before = len(self.api.to(openid))
+        return await self._seen(await self.post(xml), openid, before)
+
     async def _seen(self, response: Any, openid: str, before: int) -> list[str]:
         assert response.status == 200, await response.text()
         body = await response.text()
@@ -86,11 +92,19 @@ class WeChat:
 
 @pytest.fixture
 async def wechat(db_url: str, tmp_path: Path) -> AsyncIterator[WeChat]:
+    async with open_wechat(db_url, tmp_path) as opened:
+        yield opened
+
+
+@contextlib.asynccontextmanager
+async def open_wechat(db_url: str, tmp_path: Path, **extra: Any) -> AsyncIterator[WeChat]:
+    """The channel on a fresh database (`extra`: more settings, e.g. content_dir)."""
     api = LoopbackWeChat()
     await api.start()
     clock = Clock(DEFAULT_NOW)
     settings = Settings(database_url=db_url, var_dir=tmp_path / "var", wechat_appid=APPID,
-                        wechat_secret=SECRET, wechat_token=TOKEN, wechat_api_url=api.base_url)
+                        wechat_secret=SECRET, wechat_token=TOKEN, wechat_api_url=api.base_url,
+                        **extra)
     services = await open_services(settings, clock)
     dispatcher = build_dispatcher(services)
     telegram = RecordingSession(clock)

@@ -16,6 +16,7 @@ from bot.wechat.api import WeChatApi
 from bot.wechat.channel import ChannelSession
 from bot.wechat.server import WeChatConfig, WeChatEndpoint
 from bot.wechat.session import CustomerService, WeChatSession
+from bot.wechat.subscriptions import SubscriptionSender
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,8 @@ def wechat_channel(services: Services, dispatcher: Dispatcher,
     assert settings.wechat_appid and settings.wechat_secret and settings.wechat_token
     api = WeChatApi(settings.wechat_appid, settings.wechat_secret.get_secret_value(),
                     settings.wechat_api_url, services.sessionmaker)
-    sender = CustomerService(api, services.sessionmaker, services.clock)
+    sender = CustomerService(api, services.sessionmaker, services.clock, SubscriptionSender(
+        api, services.sessionmaker, services.catalogue, services.clock))
     session = WeChatSession(sender, services.clock)
     bot = build_bot(settings, ChannelSession(telegram or NoTelegram(), session))
     aes = settings.wechat_aes_key.get_secret_value() if settings.wechat_aes_key else None

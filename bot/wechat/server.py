@@ -30,10 +30,11 @@ from bot.clock import Clock
 from bot.wechat.inbound import key_of, to_update
 from bot.wechat.render import Out, render
 from bot.wechat.session import CURRENT, CustomerService, Outbox, WeChatSession
+from bot.wechat.subscriptions import template_choices
 from content.texts import Texts
 from storage import delivery as ledger
 from storage.update_inbox import UpdateRecord
-from storage.wechat import open_window, user_for
+from storage.wechat import open_window, set_template_grant, user_for
 
 log = logging.getLogger(__name__)
 PASSIVE_BUDGET = 4.0  # seconds: WeChat waits 5 for the answer, the network takes some
@@ -153,6 +154,9 @@ class WeChatEndpoint:
                 row.gone_at = now
                 return None
             row.gone_at = None
+            for template_id, accepted in template_choices(data):
+                await set_template_grant(session, user_id=row.user_id, template_id=template_id,
+                                         accepted=accepted, now=now)
             action = _action(data)
             if action is not None:
                 open_window(row, action, now)

@@ -10,9 +10,10 @@ the user should see into WeChat messages:
   merged into as few messages as the limits allow;
 - anything else (a reminder, an announcement, a coordinator's answer) goes out at once through
   the customer-service API, inside the reply window WeChat granted the user (storage.wechat).
-  Outside it, a delivery ledger row's message (bot.delivery_results.ROUTE is set) is refused
-  with WindowClosed, so the row waits and is shown at the user's next message; anything else is
-  counted as unread and announced then.
+  Outside it, a delivery ledger row's message (bot.delivery_results.ROUTE is set) goes as the
+  campaign's subscription template when the user accepted it (bot/wechat/subscriptions.py),
+  else is refused with WindowClosed, so the row waits and is shown at the user's next message;
+  anything else is counted as unread and announced then.
 
 WeChat cannot edit or delete a sent message: an edit is sent as a new message, a deletion does
 nothing (the privacy text says so before an ID number is asked for).
@@ -38,6 +39,7 @@ from bot.recording import RecordingSession
 from bot.wechat.api import UserGone, WeChatApi
 from bot.wechat.api import WindowClosed as ApiWindowClosed
 from bot.wechat.render import Out, merge, render, to_text
+from bot.wechat.subscriptions import SubscriptionSender
 from storage.wechat import by_user_id, window_left
 
 log = logging.getLogger(__name__)
@@ -83,7 +85,7 @@ def translate(method: str, params: dict[str, Any], shown: dict[str, str] | None)
 
 
 Deliver = Callable[..., Awaitable[str]]  # (user id, messages, whole=…) -> SENT | CLOSED | GONE
-SENT, CLOSED, GONE = "sent", "closed", "gone"
+SENT, CLOSED, GONE, SUBSCRIBED = "sent", "closed", "gone", "subscribed"
 
 
 class WeChatSession(RecordingSession):
@@ -106,14 +108,16 @@ class WeChatSession(RecordingSession):
             outbox.messages.extend(outs)
         elif user_id is not None and outs:
             route = ROUTE.get()
-            outcome = await self.deliver(user_id, merge(outs), whole=route is not None)
+            outcome = await self.deliver(user_id, merge(outs), whole=route is not None,
+                                         campaign=route.campaign_slug if route else None)
             if route is not None:  # a ledger row: it records what happened
                 if outcome == GONE:
                     raise TelegramForbiddenError(method, "Forbidden: the user unfollowed the "
                                                          "WeChat account")
                 if outcome == CLOSED:
                     raise WindowClosed(method, "the WeChat reply window is closed")
-                route.outcome = "customer_service"
+                route.outcome = "subscribe_message" if outcome == SUBSCRIBED \
+                    else "customer_service"
         return result
 
     def _forget_old(self) -> None:
@@ -132,12 +136,16 @@ class CustomerService:
     """
 
     def __init__(self, api: WeChatApi, sessionmaker: async_sessionmaker[AsyncSession],
-                 clock: Clock) -> None:
+                 clock: Clock, subscriptions: SubscriptionSender | None = None) -> None:
         self.api = api
         self.sessionmaker = sessionmaker
         self.clock = clock
+        self.subscriptions = subscriptions
 
-    async def __call__(self, user_id: int, messages: list[Out], *, whole: bool = False) -> str:
+    async def __call__(self, user_id: int, messages: list[Out], *, whole: bool = False,
+                       campaign: str | None = None) -> str:
+        """SENT; SUBSCRIBED (`whole` only: the window was closed, the campaign's subscription
+        template carried it); CLOSED; GONE."""
         reserved = await self._reserve(user_id, len(messages), whole)
         if reserved is None:
             log.warning("WeChat user %s unknown or gone: %d message(s) not sent", user_id,
@@ -156,6 +164,9 @@ class CustomerService:
             sent += 1
         if sent == len(messages):
             return SENT
+        if whole and sent == 0 and outcome == CLOSED and self.subscriptions is not None and \
+                await self.subscriptions(user_id, openid, campaign, messages):
+            return SUBSCRIBED
         await self._settle(user_id, unsent=0 if whole else len(messages) - sent,
                            outcome=outcome, tried=sent < allowed)
         return outcome
