@@ -1,7 +1,8 @@
 """A loopback WeChat: the API server the account calls, and the callbacks WeChat makes.
 
 Server side (what zhaolu calls, through ZHAOLU_WECHAT_API_URL): the access token, the
-customer-service send (recorded), subscription messages (recorded; each acceptance carries one,
+customer-service send (recorded; an image must name uploaded temporary media), media
+uploads (images), subscription messages (recorded; each acceptance carries one,
 as WeChat's one-time subscriptions), QR codes; error codes can be injected for the next calls
 (45015 window closed, 45047 quota spent, 40001 token invalid …) and the current token can be
 expired. Client side: XML callbacks as WeChat sends them, signed with the account's token, and
@@ -39,6 +40,8 @@ class LoopbackWeChat:
     # Subscription messages: (openid, template id) accepted, and what was sent.
     accepted: set[tuple[str, str]] = field(default_factory=set)
     subscribed_sent: list[dict[str, Any]] = field(default_factory=list)
+    # Temporary media uploaded: media id -> (type, bytes).
+    media: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._tokens = itertools.count(1)
@@ -74,6 +77,7 @@ class LoopbackWeChat:
         app.router.add_get("/cgi-bin/token", self._token)
         app.router.add_post("/cgi-bin/message/custom/send", self._send)
         app.router.add_post("/cgi-bin/message/subscribe/bizsend", self._bizsend)
+        app.router.add_post("/cgi-bin/media/upload", self._upload)
         app.router.add_post("/cgi-bin/qrcode/create", self._qrcode)
         app.router.add_get("/cgi-bin/showqrcode", self._show)
         self._runner = web.AppRunner(app, access_log=None)
@@ -108,6 +112,8 @@ class LoopbackWeChat:
         if refused is not None:
             return refused
         body = json.loads(await request.text())
+        if body["msgtype"] == "image" and body["image"]["media_id"] not in self.media:
+            return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
         left, until = self.windows.get(body["touser"], (0, 0.0))
         if until <= time.monotonic():
             return web.json_response({"errcode": 45015, "errmsg": "response out of time limit"})
@@ -116,6 +122,23 @@ class LoopbackWeChat:
         self.windows[body["touser"]] = (left - 1, until)
         self.sent.append(body)
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        refused = self._refused(request, "upload")
+        if refused is not None:
+            return refused
+        kind = request.query.get("type", "")
+        form = await request.post()
+        media = form.get("media")
+        if kind != "image" or not isinstance(media, web.FileField):
+            return web.json_response({"errcode": 40004, "errmsg": "invalid media type"})
+        data = media.file.read()
+        if len(data) > 10 * 1024 * 1024:
+            return web.json_response({"errcode": 40009, "errmsg": "invalid image size"})
+        media_id = f"media-{len(self.media) + 1}"
+        self.media[media_id] = (kind, data)
+        return web.json_response({"type": kind, "media_id": media_id,
+                                  "created_at": int(time.time())})
 
     async def _bizsend(self, request: web.Request) -> web.Response:
         refused = self._refused(request, "bizsend")

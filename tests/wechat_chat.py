@@ -83,6 +83,8 @@ class WeChat:
         for message in self.api.to(openid)[before:]:
             if message["msgtype"] == "text":
                 seen.append(message["text"]["content"])
+            elif message["msgtype"] == "image":
+                seen.append(f"[图片 {message['image']['media_id']}]")
             else:
                 menu = message["msgmenu"]
                 seen.append("\n".join([menu["head_content"],

@@ -1,8 +1,8 @@
 """The Official Account's API, through wechatpy, without blocking the event loop.
 
-wechatpy speaks the customer-service, QR code and media endpoints; its client is synchronous
-(requests), so every call runs in a worker thread. The access token is ours to keep: WeChat
-allows one valid token per account (a fresh one invalidates the one before it after a few
+wechatpy speaks the customer-service, subscription, QR code and media endpoints; its client is
+synchronous (requests), so every call runs in a worker thread. The access token is ours to keep:
+WeChat allows one valid token per account (a fresh one invalidates the one before it after a few
 minutes), so every worker reads it from the database (storage.wechat.WeChatToken) and only the
 one that finds it missing, expiring or refused fetches a new one. A refusal (40001) is answered
 by the token another worker may have fetched meanwhile, else by one fresh token, once.
@@ -137,6 +137,12 @@ class WeChatApi:
     async def send(self, payload: dict[str, Any]) -> None:
         """A customer-service message (text or msgmenu), payload as render.Out.payload."""
         await self.call("post", "message/custom/send", data=payload)
+
+    async def upload_image(self, data: bytes) -> str:
+        """A temporary image (kept 3 days by WeChat): its media id, for one image message."""
+        found = await self.call("post", "media/upload", params={"type": "image"},
+                                files={"media": ("image.jpg", data)})
+        return str(found["media_id"])
 
     async def qrcode(self, scene: str) -> bytes:
         """A permanent QR code whose scan opens the account with `scene` (a campaign slug)."""

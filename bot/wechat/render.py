@@ -32,17 +32,25 @@ class MenuItem:
 
 @dataclass
 class Out:
-    """One WeChat message: text, or a menu (text head + click items)."""
+    """One WeChat message: text, a menu (text head + click items), or an image (its bytes,
+    uploaded as temporary media when sent)."""
 
     text: str
     items: list[MenuItem] = field(default_factory=list)
+    image: bytes | None = None
 
     @property
     def is_menu(self) -> bool:
         return bool(self.items)
 
-    def payload(self, openid: str) -> dict[str, Any]:
-        """The customer-service API body for this message."""
+    @property
+    def is_text(self) -> bool:
+        return not self.items and self.image is None
+
+    def payload(self, openid: str, media_id: str | None = None) -> dict[str, Any]:
+        """The customer-service API body for this message (`media_id`: the uploaded image)."""
+        if self.image is not None:
+            return {"touser": openid, "msgtype": "image", "image": {"media_id": media_id}}
         if self.items:
             return {"touser": openid, "msgtype": "msgmenu", "msgmenu": {
                 "head_content": self.text, "tail_content": "",
@@ -135,7 +143,7 @@ def merge(messages: list[Out]) -> list[Out]:
     merged: list[Out] = []
     for message in messages:
         previous = merged[-1] if merged else None
-        if previous is not None and not previous.is_menu:
+        if previous is not None and previous.is_text and message.image is None:
             joined = f"{previous.text}\n\n{message.text}" if message.text else previous.text
             limit = MENU_HEAD_LIMIT if message.is_menu else TEXT_LIMIT
             if size(joined) <= limit:

@@ -130,7 +130,7 @@ class WeChatEndpoint:
         done, _ = await asyncio.wait({task}, timeout=PASSIVE_BUDGET)
         if task in done:
             messages = outbox.take()
-            if len(messages) == 1 and not messages[0].is_menu:
+            if len(messages) == 1 and messages[0].is_text:
                 return messages[0].text
             self._later(self.sender(user_id, messages))
             return None

@@ -17,6 +17,12 @@ the user should see into WeChat messages:
 
 WeChat cannot edit or delete a sent message: an edit is sent as a new message, a deletion does
 nothing (the privacy text says so before an ID number is asked for).
+
+Files: a photo (sendPhoto: uploaded bytes, or a Telegram file, downloaded through the Bot API)
+is uploaded as a temporary image and sent as an image message, its caption after it. WeChat's
+customer-service messages carry no documents, and videos, voice and audio would need WeChat's
+own formats: those, and a photo that cannot be had or is over WeChat's 10 MB, become their
+caption and a line saying a file was left out.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from storage.wechat import by_user_id, window_left
 log = logging.getLogger(__name__)
 KEEP_MESSAGES = 5000  # the newest messages kept for copies and edits
 FILE_NOTE = "（此处原有一个文件，微信公众号无法发送文件；如需要，请在此留言，工作人员会另行提供。）"
+IMAGE_LIMIT = 10 * 1024 * 1024  # bytes: WeChat's temporary image
 SILENT = {"deleteMessage", "sendChatAction", "setMyCommands", "getMe", "setChatMenuButton",
           "deleteMyCommands", "pinChatMessage", "unpinChatMessage"}
 
@@ -101,6 +108,11 @@ class WeChatSession(RecordingSession):
         if call.method in SILENT:
             return result
         outs = translate(call.method, call.params, call.shown)
+        if call.method == "sendPhoto":
+            image = await _photo(bot, call)
+            if image is not None:
+                caption = to_text(str(call.params.get("caption", "")))
+                outs = [Out("", image=image), *render(caption, call.params.get("reply_markup"))]
         chat = call.params.get("chat_id")
         user_id = int(chat) if chat is not None else None
         outbox = CURRENT.get()
@@ -124,6 +136,22 @@ class WeChatSession(RecordingSession):
         if len(self.messages) > KEEP_MESSAGES:
             for key in sorted(self.messages, key=lambda k: k[1])[:len(self.messages) // 2]:
                 del self.messages[key]
+
+
+async def _photo(bot: Bot, call: Any) -> bytes | None:
+    """The photo's bytes: uploaded with the call, or a Telegram file (a staff member's); None
+    when it cannot be had (no Telegram, over the Bot API's download limit) or is too big."""
+    data = next(iter(call.files.values()), None) if call.files else None
+    photo = call.params.get("photo")
+    if data is None and isinstance(photo, str) and not photo.startswith("attach://"):
+        try:
+            downloaded = await bot.download(photo)
+        except Exception as error:  # noqa: BLE001 - any failure: the caption and a note
+            log.info("photo for a WeChat user not downloaded (%s): sent as a note",
+                     type(error).__name__)
+            return None
+        data = downloaded.getvalue() if downloaded is not None else None
+    return data if data and len(data) <= IMAGE_LIMIT else None
 
 
 class CustomerService:
@@ -155,7 +183,9 @@ class CustomerService:
         sent, outcome = 0, CLOSED
         for message in messages[:allowed]:
             try:
-                await self.api.send(message.payload(openid))
+                media = None if message.image is None else \
+                    await self.api.upload_image(message.image)
+                await self.api.send(message.payload(openid, media))
             except ApiWindowClosed:
                 break
             except UserGone:
