@@ -45,7 +45,7 @@ class ChatDriver:
 
     @staticmethod
     def user(user_id: int) -> User:
-        return User(id=user_id, is_bot=False, first_name=f"用户{user_id}", language_code="zh-hans")
+        return private_user(user_id, f"用户{user_id}")
 
     def _message(self, user_id: int, chat: Chat | None = None, **content: Any) -> Message:
         message = Message(
@@ -68,7 +68,7 @@ class ChatDriver:
                         reply_to: Message | None = None) -> list[Call]:
         """A text message; `entities` for formatting (bold, links …) as a client sends it;
         `reply_to`: a Telegram reply to that message (swiped on a phone)."""
-        message = self._message(user_id, text=text, entities=entities or _command_entity(text),
+        message = self._message(user_id, text=text, entities=entities or command_entities(text),
                                 reply_to_message=reply_to)
         return await self.feed(Update(update_id=next(self._update_ids), message=message))
 
@@ -135,7 +135,7 @@ class ChatDriver:
             placed |= {"message_thread_id": thread_id, "is_topic_message": True}
         if kind is not None:
             return await self.send_content(user_id, kind, **extra, **placed)
-        message = self._message(user_id, text=text, entities=_command_entity(text or ""),
+        message = self._message(user_id, text=text, entities=command_entities(text or ""),
                                 **placed)
         return await self.feed(Update(update_id=next(self._update_ids), message=message))
 
@@ -180,7 +180,13 @@ class ChatDriver:
         return await self.feed(Update(update_id=next(self._update_ids), callback_query=query))
 
 
-def _command_entity(text: str) -> list[dict[str, Any]] | None:
+def private_user(user_id: int, first_name: str) -> User:
+    """The sender of a synthetic update (the shell's, a test's, a WeChat user's)."""
+    return User(id=user_id, is_bot=False, first_name=first_name, language_code="zh-hans")
+
+
+def command_entities(text: str) -> list[dict[str, Any]] | None:
+    """The bot_command entity Telegram adds to a text starting with /."""
     if not text.startswith("/"):
         return None
     length = len(text.split(maxsplit=1)[0])

@@ -24,14 +24,13 @@ from aiogram.types import (
     Document,
     Location,
     Message,
-    MessageEntity,
     PhotoSize,
     Update,
-    User,
     Video,
     Voice,
 )
 
+from bot.driver import command_entities, private_user
 from bot.wechat.channel import QUERY_PREFIX
 
 NAME = "微信用户"  # WeChat no longer gives a follower's nickname to the account
@@ -42,10 +41,6 @@ class Inbound:
     update: Update | None
     action: str | None  # the reply window it opens: message | click | subscribe | scan
     key: int  # replay protection: the MsgId, or for events a hash of who, when and what
-
-
-def user(user_id: int) -> User:
-    return User(id=user_id, is_bot=False, first_name=NAME, language_code="zh-hans")
 
 
 def key_of(data: dict[str, Any]) -> int:
@@ -62,17 +57,14 @@ def to_update(data: dict[str, Any], *, user_id: int, update_id: int, message_id:
     key = key_of(data)
     kind = str(data.get("MsgType", "")).lower()
     chat = Chat(id=user_id, type="private")
+    sender = private_user(user_id, NAME)
 
     def message(**content: Any) -> Update:
         return Update(update_id=update_id, message=Message(
-            message_id=message_id, date=now, chat=chat, from_user=user(user_id), **content))
+            message_id=message_id, date=now, chat=chat, from_user=sender, **content))
 
     def text(value: str) -> Update:
-        entities = None
-        if value.startswith("/"):
-            entities = [MessageEntity(type="bot_command", offset=0,
-                                      length=len(value.split()[0]))]
-        return message(text=value, entities=entities)
+        return message(text=value, entities=command_entities(value))
 
     if kind == "event":
         event = str(data.get("Event", "")).lower()
@@ -89,7 +81,7 @@ def to_update(data: dict[str, Any], *, user_id: int, update_id: int, message_id:
         menu = data.get("bizmsgmenuid")
         if menu:
             query = CallbackQuery(
-                id=f"{QUERY_PREFIX}{key}", from_user=user(user_id), chat_instance="wechat",
+                id=f"{QUERY_PREFIX}{key}", from_user=sender, chat_instance="wechat",
                 data=str(menu),
                 message=Message(message_id=message_id, date=now, chat=chat, text=""))
             return Inbound(Update(update_id=update_id, callback_query=query), "click", key)
