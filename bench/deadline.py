@@ -90,7 +90,10 @@ class Tally:
 
 
 def _user(user_id: int) -> dict[str, Any]:
-    return {"id": user_id, "is_bot": False, "first_name": f"考生{user_id % 1000}"}
+    """The applicant as Telegram describes them: the same name in every update (that of
+    LoopbackTelegram.push_text), as a real user's; a name that changed each step made the bot
+    rewrite the user row on most updates."""
+    return {"id": user_id, "is_bot": False, "first_name": f"用户{user_id}"}
 
 
 def _tap(api: Watched, user_id: int, data: str, message_id: int) -> None:

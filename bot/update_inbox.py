@@ -148,8 +148,8 @@ class UpdateInbox:
                for u, text in zip(updates, texts, strict=True)]
         keep = self._accepting and self.backlog < BACKLOG
         now = self.now()
-        async with self.services.sessionmaker() as session, session.begin():
-            added = await rows.record(session, channel=self.channel, rows=new, now=now,
+        async with self.services.engine.begin() as connection:  # no ORM session: a Core insert
+            added = await rows.record(connection, channel=self.channel, rows=new, now=now,
                                       worker=self.worker if keep else None,
                                       lease_until=now + LEASE if keep else None)
         for update in updates:
@@ -197,8 +197,10 @@ class UpdateInbox:
                 self._queues.pop(key, None)
 
     async def _must_wait(self, user: int | None, update_id: int) -> bool:
-        async with self.services.sessionmaker() as session:
-            return await rows.waits_for_earlier(session, channel=self.channel, user_id=user,
+        if user is None:
+            return False
+        async with self.services.engine.connect() as connection:
+            return await rows.waits_for_earlier(connection, channel=self.channel, user_id=user,
                                                 update_id=update_id)
 
     async def _handle(self, update: Update) -> None:

@@ -12,12 +12,13 @@ upstream's default leaves deleted rows readable in free pages of the file).
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -39,6 +40,11 @@ SQLITE_POOL = {"pool_size": 10, "max_overflow": 5, "pool_timeout": 30}
 # into the error reply): 3 workers and the CLI stay well under PostgreSQL's default
 # max_connections (100). README "Deploying" says how to count them.
 POSTGRES_POOL = {"pool_size": 10, "max_overflow": 10, "pool_timeout": 30}
+# A pooled PostgreSQL connection idle this long is pinged before it is handed out (a server
+# restart, a dropped idle connection). SQLAlchemy's pool_pre_ping pings at every checkout: on
+# asyncpg three round trips (BEGIN, ";", ROLLBACK), ~300 µs of CPU, several times per update;
+# a connection given back moments ago is as alive as the statement it just ran.
+PING_IDLE_SECONDS = 2.0
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -85,10 +91,35 @@ def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(parsed, **kwargs)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    if parsed.get_backend_name() == "postgresql":
-        kwargs = {**POSTGRES_POOL, **kwargs}
-    return create_async_engine(parsed, **kwargs)
+    if parsed.get_backend_name() != "postgresql":
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_async_engine(parsed, **kwargs)
+    kwargs = {**POSTGRES_POOL, **kwargs}
+    engine = create_async_engine(parsed, **kwargs)
+    if not kwargs.get("pool_pre_ping"):  # pool_pre_ping=True asked for: every checkout
+        ping_when_idle(engine, PING_IDLE_SECONDS)
+    return engine
+
+
+def ping_when_idle(engine: AsyncEngine, idle: float) -> None:
+    """Ping a pooled connection at checkout when it was given back `idle` s ago or more; a dead
+    one is replaced (raising DisconnectionError makes the pool connect anew, as a failed
+    pre-ping does) and, as with pre-ping, the statement runs on a live connection."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _given_back(_dbapi: Any, record: Any) -> None:
+        if record is not None:
+            record.info["zhaolu_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _taken(dbapi: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("zhaolu_idle_since")
+        if since is None or time.monotonic() - since < idle:
+            return  # new, or used moments ago
+        try:
+            engine.dialect.do_ping(dbapi)
+        except Exception as error:
+            raise exc.DisconnectionError(f"idle connection found dead: {error}") from error
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
