@@ -39,6 +39,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import update_inbox as rows
 from storage.crypto import VaultError, vault_for
+from storage.fsm import fsm_reads_cached
 from storage.update_inbox import NewUpdate
 
 if TYPE_CHECKING:
@@ -206,7 +207,8 @@ class UpdateInbox:
     async def _handle(self, update: Update) -> None:
         entry = InboxEntry(self.channel, update.update_id)
         try:
-            await self.dispatcher.feed_update(self.bot, update, inbox_entry=entry)
+            with fsm_reads_cached():  # the user's lock is held throughout (storage/fsm.py)
+                await self.dispatcher.feed_update(self.bot, update, inbox_entry=entry)
         except Exception:  # the error handler answers first; this is what even it let through
             log.exception("update %s failed", update.update_id)
         if not entry.committed:

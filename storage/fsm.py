@@ -22,6 +22,8 @@ The SQL is three fixed statements on one table (storage.models.FsmRecord), migra
 from __future__ import annotations
 
 import asyncio
+import copy
+import functools
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -214,6 +216,87 @@ def redis_key_builder(prefix: str = "fsm") -> DefaultKeyBuilder:
     )
 
 
+_reads: ContextVar[dict[Any, Any] | None] = ContextVar(
+    "zhaolu_fsm_reads", default=None)
+_WRITTEN = "written"  # the marker of a value this update wrote (so Redis holds it, TTL fresh)
+
+
+@contextmanager
+def fsm_reads_cached() -> Iterator[None]:
+    """Within this block (one update's handling: bot/update_inbox.py), FSM state and data read
+    from Redis are kept and read again from memory, and a write that changes nothing is not
+    sent: deleting what is already empty, or writing again what this update wrote (the expiry
+    was renewed then). Every other write goes to Redis at once. Sound because the update holds
+    its user's lock (bot/user_lock.py) from before its first read to after its last write: no
+    one else writes that user's keys meanwhile. Measured on the bench's conversation: Redis
+    commands per update 8.7 -> ~6 (issue 15: the workers are CPU-bound, and a command costs
+    ~150 µs of CPU in redis-py)."""
+    token = _reads.set({})
+    try:
+        yield
+    finally:
+        _reads.reset(token)
+
+
+def _unchanged(kept: dict[Any, Any], field: tuple[StorageKey, str],
+               value: Any, empty: Any) -> bool:
+    """Whether writing `value` would change nothing in Redis (see fsm_reads_cached)."""
+    if field not in kept or kept[field] != value:
+        return False
+    return value == empty or (field, _WRITTEN) in kept
+
+
+@functools.cache
+def _redis_storage_class() -> type[BaseStorage]:
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    class UpdateCachedRedisStorage(RedisStorage):
+        """aiogram's RedisStorage; reads kept for the update inside `fsm_reads_cached`."""
+
+        async def get_state(self, key: StorageKey) -> str | None:
+            kept = _reads.get()
+            if kept is None:
+                return await super().get_state(key)
+            if (key, "state") not in kept:
+                kept[key, "state"] = await super().get_state(key)
+            return kept[key, "state"]
+
+        async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+            kept = _reads.get()
+            name = state.state if isinstance(state, State) else state
+            if kept is None:
+                return await super().set_state(key, state)
+            if _unchanged(kept, (key, "state"), name, None):
+                return None
+            kept.pop((key, "state"), None)  # a failed write is read back from Redis
+            await super().set_state(key, state)
+            kept[key, "state"] = name
+            kept[(key, "state"), _WRITTEN] = True
+            return None
+
+        async def get_data(self, key: StorageKey) -> dict[str, Any]:
+            kept = _reads.get()
+            if kept is None:
+                return await super().get_data(key)
+            if (key, "data") not in kept:
+                kept[key, "data"] = await super().get_data(key)
+            return copy.deepcopy(kept[key, "data"])  # the caller may change what it got
+
+        async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+            kept = _reads.get()
+            if kept is None:
+                return await super().set_data(key, data)
+            if _unchanged(kept, (key, "data"), data, {}):
+                return None
+            kept.pop((key, "data"), None)
+            await super().set_data(key, data)
+            kept[key, "data"] = copy.deepcopy(dict(data))
+            kept[(key, "data"), _WRITTEN] = True
+            return None
+
+    return UpdateCachedRedisStorage
+
+
 REDIS_POOL = 100  # connections per process
 REDIS_POOL_WAIT = 20.0  # seconds an update waits for one before it fails
 
@@ -221,7 +304,6 @@ REDIS_POOL_WAIT = 20.0  # seconds an update waits for one before it fails
 def build_fsm_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
     """aiogram's RedisStorage when ZHAOLU_REDIS_URL is set, else SqlStorage on `engine`."""
     if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisStorage
         from redis.asyncio import BlockingConnectionPool, Redis
 
         # Unfinished forms are kept 30 days (content/retention.py): in Redis by expiry, the
@@ -231,7 +313,7 @@ def build_fsm_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
         # connection instead of failing at the pool's limit, as redis-py's default pool does.
         pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=REDIS_POOL,
                                                timeout=REDIS_POOL_WAIT)
-        return RedisStorage(Redis(connection_pool=pool),
+        return _redis_storage_class()(Redis(connection_pool=pool),
                             key_builder=redis_key_builder(settings.redis_prefix),
                             state_ttl=ttl, data_ttl=ttl)
     return SqlStorage(engine)

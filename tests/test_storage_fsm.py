@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 
 import pytest
 from aiogram.fsm.state import State, StatesGroup
@@ -17,6 +18,7 @@ from storage.fsm import (
     SqlStorage,
     bind_session,
     build_fsm_storage,
+    fsm_reads_cached,
     record_key,
     redis_key_builder,
 )
@@ -206,3 +208,66 @@ def test_build_fsm_storage_picks_redis_only_when_configured(tmp_path):
     redis = build_fsm_storage(Settings(redis_url="redis://127.0.0.1:1/0"), engine)
     assert isinstance(redis, RedisStorage)
     assert redis.key_builder.build(KEY, "state") == "zhaolu:42:1001:1001:default:state"
+
+
+@pytest.fixture
+async def cached_redis(redis_url: str, redis_prefix: str, tmp_path) -> AsyncIterator[Any]:
+    """build_fsm_storage's Redis storage, with every command it sends counted by name."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'z.db'}")
+    storage = build_fsm_storage(Settings(redis_url=redis_url, redis_prefix=redis_prefix), engine)
+    sent: list[str] = []
+    real = storage.redis.execute_command
+
+    async def counted(*args: Any, **options: Any) -> Any:
+        sent.append(str(args[0]))
+        return await real(*args, **options)
+
+    storage.redis.execute_command = counted
+    storage.sent = sent
+    yield storage
+    await storage.close()
+    await engine.dispose()
+
+
+async def test_within_an_update_reads_come_from_memory_and_unchanged_writes_stay_home(
+        cached_redis):
+    storage, sent = cached_redis, cached_redis.sent
+    await storage.set_state(KEY, Form.name)
+    await storage.set_data(KEY, {"name": "小周", "tags": ["a"]})
+    sent.clear()
+    with fsm_reads_cached():
+        assert await storage.get_state(KEY) == "Form:name"
+        data = await storage.get_data(KEY)
+        data["tags"].append("changed by the caller")  # not what is kept
+        assert await storage.get_state(KEY) == "Form:name"
+        assert await storage.get_data(KEY) == {"name": "小周", "tags": ["a"]}
+        assert sent == ["GET", "GET"]
+        await storage.set_data(KEY, {"name": "小周", "tags": ["a"]})  # renews the expiry
+        await storage.set_data(KEY, {"name": "小周", "tags": ["a"]})  # written already: no
+        await storage.set_state(KEY, None)
+        await storage.set_state(KEY, None)  # deleted already: no
+        assert await storage.get_state(KEY) is None
+        assert sent == ["GET", "GET", "SET", "DEL"]
+    sent.clear()
+    assert await storage.get_state(KEY) is None  # outside an update: Redis, every time
+    assert await storage.get_data(KEY) == {"name": "小周", "tags": ["a"]}
+    assert sent == ["GET", "GET"]
+
+
+async def test_a_write_that_failed_is_read_back_from_redis(cached_redis):
+    storage, sent = cached_redis, cached_redis.sent
+    await storage.set_state(KEY, Form.name)
+    with fsm_reads_cached():
+        assert await storage.get_state(KEY) == "Form:name"
+        real = storage.redis.execute_command
+
+        async def refused(*args: Any, **options: Any) -> Any:
+            raise ConnectionError("Redis went away")
+
+        storage.redis.execute_command = refused
+        with pytest.raises(ConnectionError):
+            await storage.set_state(KEY, Form.age)
+        storage.redis.execute_command = real
+        sent.clear()
+        assert await storage.get_state(KEY) == "Form:name"
+        assert sent == ["GET"]
