@@ -100,6 +100,7 @@ class Index:
         self._idf = {}
         self._terms = {}
         self._texts: dict[str, list[str]] = {}
+        self._raw: dict[str, list[str]] = {}
         self._headings: dict[str, str] = {}
         self._qualified = None
 
@@ -111,6 +112,7 @@ class Index:
             self._headings[key] = heading
         seen: set[str] = set()
         for text in phrasings:
+            self._raw.setdefault(key, []).append(text)
             normalised = normalise(text, self.lexicon)
             self._texts.setdefault(key, []).append(normalised.replace(" ", ""))
             grams = ngrams(normalised)
@@ -245,6 +247,12 @@ class Index:
         return max(on_topic, key=lambda key: by_question[key] / top + on_topic[key]
                    + MENTION_BONUS * self._mentions(key, named or terms)
                    + HEADING_BONUS * self._headed(key, named) * by_question[key] / top)
+
+    def says(self, key: str, terms: Iterable[str]) -> bool:
+        """Whether the entry says one of the terms as written, not only a synonym of it (同意证明
+        holds 材料 once synonyms are folded, but is a certificate, not the materials)."""
+        raw = "".join(self._raw.get(key, ()))
+        return any(term and term in raw for term in terms)
 
     def _headed(self, key: str, terms: list[str]) -> bool:
         """Whether the entry's heading says one of the terms as written: synonyms fold too

@@ -47,6 +47,11 @@ HEDGE = 0.2
 MARGIN = 0.015
 RESOLVE_TOP = 5
 ENTITY_BONUS = 0.2
+# A question asking how many, who, when, where or a phone number weighs this much for an intent
+# or FAQ entry none of whose phrasings asks it (question_types in content/intents.yaml).
+TYPE_PENALTY = 0.8
+# A fact names an organisation when it holds this much of the name's grams.
+NAMED = 0.99
 # How much a second route to the same answer adds (noisy-or, damped).
 SUPPORT = 0.3
 # A question asking "when" (any of its synonyms, content/synonyms.yaml) leans to dated answers.
@@ -238,8 +243,11 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
     routes: dict[str, dict[bool, float]] = {}
     asks_when = _WHEN in question or (_REGISTER in question
                                        and any(word in question for word in _NOW_WORDS))
+    kinds = kn.table.asked(question)
     for entry, score in kn.main.rank(question)[:RESOLVE_TOP] if question else []:
         key = resolve(kn, entry, question, entity)
+        if kinds and entry in kn.asks and not kinds & kn.asks[entry]:
+            score *= TYPE_PENALTY  # "可以报几个基地" is not "谁可以报名": another kind of question
         if key and kn.main.disagrees(question, key):
             score *= QUALIFIED_PENALTY  # 非全日制 asked, a clause on 全日制 found (or the reverse)
         if key and asks_when and _dated(kn, key):
@@ -260,7 +268,12 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
                 scores[key] += ENTITY_BONUS
         kind, _, ident = entity.ref.partition(":")
         key = f"base:{ident}" if kind == "base" else f"contacts:{entity.ref}"
-        floor = 1.0 if not question.strip() else THRESHOLD
+        # "省培训中心是哪个单位的": nothing but the name and a question frame asks about it.
+        bare = not question.strip() or not _own_topic(question)
+        if bare and question.strip() and kind != "base":
+            # What the notice says of an organisation is the fact that names it, if any.
+            key = _naming_fact(kn, entity) or key
+        floor = 1.0 if bare else THRESHOLD
         scores[key] = max(scores.get(key, 0.0), floor)
     parts: list[tuple[Part, float]] = []
     for key, score in sorted(scores.items(), key=lambda kv: -kv[1]):
@@ -270,6 +283,12 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
             if len(parts) == 2:  # the answer, and its rival for an ambiguity check
                 break
     return parts
+
+
+def _naming_fact(kn: Knowledge, entity: Entity) -> str | None:
+    """The fact that names an organisation most fully (its name and the short name it gives)."""
+    found = [key for key, share in kn.facts.covering(entity.name) if share >= NAMED]
+    return found[0] if found else None
 
 
 def _restates(one: Part, other: Part) -> bool:
@@ -332,7 +351,9 @@ def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> 
         return kn.events.best_on_topic(question, intent.topic, core) or (fact if fits else None) \
             or otherwise
     if builder == "materials" and not campaign.registration.materials:
-        return kn.facts.best_on_topic(question, intent.topic, core) or otherwise
+        # No list of materials: a fact answers only if it names them as the topic words do.
+        fact = kn.facts.best_on_topic(question, intent.topic, core)
+        return fact if fact and kn.facts.says(fact, intent.topic.split()) else otherwise
     if builder == "quota":
         return f"quota:{base}" if base else "quota"
     if builder == "contacts":

@@ -10,7 +10,7 @@ question's own words.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -40,6 +40,9 @@ class Intent:
     # When the campaign has nothing on the topic: "silent" (the notice does not say, and whom
     # to ask) or another builder's key ("window": a late registration is a question of dates).
     otherwise: str = "silent"
+    # The kinds of question its phrasings ask (count, who, when …; see question_types in
+    # content/intents.yaml), derived from them at load.
+    asks: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -47,21 +50,32 @@ class IntentTable:
     intents: dict[str, Intent]
     amount_markers: tuple[str, ...]
     address_markers: tuple[str, ...] = ()
+    # kind of question -> its markers, normalised ("多少": how many, "谁": who).
+    question_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def asked(self, normalised: str) -> frozenset[str]:
+        """The kinds of question a normalised question (or phrasing) asks."""
+        flat = normalised.replace(" ", "")
+        return frozenset(kind for kind, markers in self.question_types.items()
+                         if any(marker in flat for marker in markers))
 
 
 @cache
 def intent_table(path: Path = INTENTS_PATH) -> IntentTable:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    intents = {
-        item["id"]: Intent(item["id"], str(item.get("title", "")), item["answer"],
-                           str(item.get("topic", "")),
-                           tuple(str(p) for p in item["phrasings"]),
-                           str(item.get("otherwise", "silent")))
-        for item in data["intents"]
-    }
+    types = {kind: tuple(normalise(m).replace(" ", "") for m in markers)
+             for kind, markers in (data.get("question_types") or {}).items()}
+    probe = IntentTable({}, (), (), types)
+    intents = {}
+    for item in data["intents"]:
+        phrasings = tuple(str(p) for p in item["phrasings"])
+        asks = frozenset().union(*(probe.asked(normalise(p)) for p in phrasings))
+        intents[item["id"]] = Intent(item["id"], str(item.get("title", "")), item["answer"],
+                                     str(item.get("topic", "")), phrasings,
+                                     str(item.get("otherwise", "silent")), asks)
     markers = tuple(normalise(m) for m in data.get("amount_markers", []))
     addresses = tuple(normalise(m) for m in data.get("address_markers", []))
-    return IntentTable(intents, markers, addresses)
+    return IntentTable(intents, markers, addresses, types)
 
 
 @dataclass(frozen=True)
@@ -106,6 +120,15 @@ class Knowledge:
             self.main.add(f"faq:{entry.id}", entry.questions)
         for staff in self.staff.values():  # the staff's own FAQ entries rank like the YAML's
             self.main.add(f"staff:{staff.id}", staff.phrasings)
+        # What kinds of question each entry made of questions asks (how many, who …).
+        self.asks = {f"intent:{i.id}": i.asks for i in self.table.intents.values()}
+        asked = self.table.asked
+        for entry in self.campaign.faq:
+            self.asks[f"faq:{entry.id}"] = frozenset().union(
+                *(asked(normalise(q)) for q in entry.questions))
+        for staff in self.staff.values():
+            self.asks[f"staff:{staff.id}"] = frozenset().union(
+                *(asked(normalise(q)) for q in staff.phrasings))
         for facts in self.campaign.sections.values():
             for fact in facts:
                 key = f"fact:{fact.id}"

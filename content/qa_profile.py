@@ -27,6 +27,8 @@ _AGE = re.compile(r"(超过|过了|大于|满)?(\d{2})岁(以上|以下|以内|�
 _THIS_YEAR_AGE = re.compile(r"()今年(\d{2})(?![\d年月日号届级])()")
 # (我 and 了 are fillers, gone from the normal form.)
 _BARE_AGE = re.compile(r"^(今年|都|已经|我今年|我)?(\d{2})(了)?$")
+# "我36了还能报名不": the same, before the question (还能报, 能不能报 …).
+_LEADING_AGE = re.compile(r"^()(?:今年|都|已经|我今年|我)?(\d{2})(?=还|也|可以|能|可不可以)()")
 _MAJOR = re.compile(r"([\u4e00-\u9fff]{2,12})专业")
 # Longest first: 学历护理 loses 学历, not 学.
 MAJOR_PREFIXES = ("学历", "学的", "读的", "念的", "毕业", "专科", "本科", "中专", "硕士", "博士",
@@ -145,7 +147,7 @@ def birth_dates(age: int, today: date) -> tuple[date, date]:
 def _age(text: str, today: date, found: Stated) -> None:
     ages = [m for m in _AGE.finditer(text) if not m.group(3)]
     if not ages:  # "我今年36了 还能报不": this year and a number, not a year or a class
-        ages = list(_THIS_YEAR_AGE.finditer(text))
+        ages = list(_THIS_YEAR_AGE.finditer(text)) or list(_LEADING_AGE.finditer(text))
     if len(ages) != 1:
         return
     age = int(ages[0].group(2)) + (1 if ages[0].group(1) in ("超过", "过了", "大于") else 0)

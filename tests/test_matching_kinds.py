@@ -1,0 +1,109 @@
+"""Matching, through the real Dispatcher: a word shared with a clause is not its topic.
+
+"这个通知是哪个单位发的" shares 单位 with a clause on 委培单位, "可以报几个基地" shares 可以报名
+with 谁可以报名, "报名要准备什么材料" shares 材料 (after synonyms) with 委培单位同意证明: each
+misrouted on the Hubei notice. The kind of question (how many, who, when, where, phone;
+question_types in content/intents.yaml) and the author's own words decide instead, for every
+campaign alike: the fixture notices and the bundled ones, with no code naming any of them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.clock import parse_moment
+from content.catalogue import load_catalogue
+from content.normalise import normalise
+from content.qa import answer
+from content.qa_knowledge import intent_table
+from content.qa_reply import FALLBACK
+from tests.harness import Harness
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NOTICES = FIXTURES / "notices"
+MOMENTS = {"hubei-2015": "2015-05-05T10:00", "qingxi-2024": "2024-05-03T10:00",
+           "xiaogan-2023": "2023-05-20T10:00", "fujian-2023": "2023-07-10T10:00"}
+
+
+@pytest.fixture
+async def notices_chat(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    h = await Harness.create(db_url, now=parse_moment(MOMENTS["hubei-2015"]),
+                             var_dir=tmp_path / "var", content_dir=NOTICES)
+    yield h
+    await h.close()
+
+
+def test_kinds_of_question() -> None:
+    table = intent_table()
+    assert table.asked(normalise("可以报几个基地")) == {"count"}
+    assert table.asked(normalise("这个通知是哪个单位发的")) == {"who"}
+    assert table.asked(normalise("报名要准备什么材料")) == frozenset()
+    assert table.intents["who"].asks == {"who"}  # 谁可以报名: not how many
+    assert "count" in table.intents["choices"].asks
+    assert "who" in table.intents["notice"].asks
+
+
+async def test_who_issued_the_notice_is_not_the_clause_sharing_a_word(
+        notices_chat: Harness) -> None:
+    await notices_chat.send("/start hubei-2015")
+    reply = await notices_chat.send("这个通知是哪个单位发的")
+    # The notice gives no issuer: said so, not the 委培 clause.
+    assert "未给出发文单位" in reply.text, reply.text
+    assert "委培" not in reply.text
+
+
+async def test_how_many_bases_is_the_number_of_choices(notices_chat: Harness) -> None:
+    await notices_chat.send("/start hubei-2015")
+    reply = await notices_chat.send("可以报几个基地")
+    assert "通知未写明可以填报几个志愿" in reply.text, reply.text
+    assert "行业人" not in reply.text
+
+
+async def test_materials_a_notice_does_not_list_are_said_to_be_left_out(
+        notices_chat: Harness) -> None:
+    await notices_chat.send("/start hubei-2015")
+    reply = await notices_chat.send("报名要准备什么材料")
+    assert "通知没有写明报名材料" in reply.text, reply.text
+    assert "委培" not in reply.text
+    # Asked about 委培 itself, its clause answers.
+    reply = await notices_chat.send("委培需要单位同意吗")
+    assert "委培学员须出具委培单位同意证明" in reply.text, reply.text
+
+
+async def test_bundled_campaigns_answer_the_same_questions(harness: Harness) -> None:
+    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
+    await harness.send("/start xiaogan-2023")
+    reply = await harness.send("这个通知是哪个单位发的")
+    assert "孝感市卫生健康委员会" in reply.text and "委托培训单位" not in reply.text, reply.text
+    reply = await harness.send("可以报几个基地")
+    assert "每人只能选择1个培训基地" in reply.text, reply.text
+    reply = await harness.send("报名要准备什么材料")
+    assert "通知未另列需上传材料的清单" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["省培训中心是哪个单位的", "省培训中心是哪个单位 在哪"])
+async def test_an_organisation_asked_about_by_name_gets_the_clause_naming_it(
+        harness: Harness, question: str) -> None:
+    harness.clock.set(parse_moment(MOMENTS["fujian-2023"]))
+    await harness.send("/start fujian-2023")
+    reply = await harness.send(question)
+    assert "挂靠福建医科大学" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("slug", ["hubei-2015", "qingxi-2024"])
+def test_fixture_notices_never_answer_materials_with_a_certificate_clause(slug: str) -> None:
+    campaign = load_catalogue(NOTICES).get(slug)
+    assert campaign is not None
+    reply = answer(campaign, "报名需要交哪些资料", parse_moment(MOMENTS[slug]))
+    assert reply.kind == FALLBACK and "报名材料" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["我36了还能报名不", "36了还能报吗"])
+async def test_an_age_before_the_question_is_read_as_the_askers(harness: Harness,
+                                                               question: str) -> None:
+    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
+    await harness.send("/start xiaogan-2023")
+    reply = await harness.send(question)
+    assert "36岁：不能报名" in reply.text and "35周岁以下" in reply.text, reply.text
