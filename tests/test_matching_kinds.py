@@ -107,3 +107,10 @@ async def test_an_age_before_the_question_is_read_as_the_askers(harness: Harness
     await harness.send("/start xiaogan-2023")
     reply = await harness.send(question)
     assert "36岁：不能报名" in reply.text and "35周岁以下" in reply.text, reply.text
+
+
+async def test_who_is_the_contact_is_a_contacts_question(harness: Harness) -> None:
+    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
+    await harness.send("/start xiaogan-2023")
+    reply = await harness.send("卫健委这边联系人是谁")
+    assert "沈泉" in reply.text, reply.text
