@@ -1,12 +1,12 @@
 """A loopback WeChat: the API server the account calls, and the callbacks WeChat makes.
 
 Server side (what zhaolu calls, through ZHAOLU_WECHAT_API_URL): the access token, the
-customer-service send (recorded; an image must name uploaded temporary media), media
-uploads (images), subscription messages (recorded; each acceptance carries one,
-as WeChat's one-time subscriptions), QR codes; error codes can be injected for the next calls
-(45015 window closed, 45047 quota spent, 40001 token invalid …) and the current token can be
-expired. Client side: XML callbacks as WeChat sends them, signed with the account's token, and
-in safe mode encrypted with the AES key.
+customer-service send (recorded; an image must name uploaded temporary media), media uploads
+(images) and downloads (what users sent), subscription messages (recorded; each acceptance
+carries one, as WeChat's one-time subscriptions), QR codes; error codes can be injected for the
+next calls (45015 window closed, 45047 quota spent, 40001 token invalid …) and the current token
+can be expired. Client side: XML callbacks as WeChat sends them, signed with the account's token,
+and in safe mode encrypted with the AES key.
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ class LoopbackWeChat:
         app.router.add_post("/cgi-bin/message/custom/send", self._send)
         app.router.add_post("/cgi-bin/message/subscribe/bizsend", self._bizsend)
         app.router.add_post("/cgi-bin/media/upload", self._upload)
+        app.router.add_get("/cgi-bin/media/get", self._media)
         app.router.add_post("/cgi-bin/qrcode/create", self._qrcode)
         app.router.add_get("/cgi-bin/showqrcode", self._show)
         self._runner = web.AppRunner(app, access_log=None)
@@ -140,6 +141,15 @@ class LoopbackWeChat:
         return web.json_response({"type": kind, "media_id": media_id,
                                   "created_at": int(time.time())})
 
+    async def _media(self, request: web.Request) -> web.Response:
+        refused = self._refused(request, "media")
+        if refused is not None:
+            return refused
+        found = self.media.get(request.query.get("media_id", ""))
+        if found is None:
+            return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
+        return web.Response(body=found[1], content_type="image/jpeg")
+
     async def _bizsend(self, request: web.Request) -> web.Response:
         refused = self._refused(request, "bizsend")
         if refused is not None:
@@ -176,7 +186,8 @@ _msgids = itertools.count(int(time.time()) * 1000)
 
 def callback_xml(openid: str, *, text: str | None = None, menu_id: str | None = None,
                  event: str | None = None, event_key: str | None = None,
-                 kind: str | None = None, msgid: int | None = None) -> str:
+                 kind: str | None = None, msgid: int | None = None,
+                 media_id: str | None = None) -> str:
     """The XML WeChat posts: a text (or a menu click: text + bizmsgmenuid), or an event."""
     fields = {"ToUserName": ACCOUNT, "FromUserName": openid,
               "CreateTime": str(int(time.time()))}
@@ -190,6 +201,8 @@ def callback_xml(openid: str, *, text: str | None = None, menu_id: str | None = 
             fields["Content"] = text
         if menu_id is not None:
             fields["bizmsgmenuid"] = menu_id
+        if media_id is not None:
+            fields["MediaId"] = media_id
     body = "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items())
     return f"<xml>{body}</xml>"
 

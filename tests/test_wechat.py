@@ -166,3 +166,13 @@ async def test_a_whole_pre_registration_over_wechat(wechat: WeChat) -> None:
         else:
             assert len(message["msgmenu"]["head_content"].encode()) <= 1024
             assert len(message["msgmenu"]["list"]) <= 10
+
+
+async def test_the_self_check_over_wechat(wechat: WeChat) -> None:
+    await wechat.event("subscribe", "qrscene_xiaogan-2023")
+    await wechat.say("/menu")
+    assert "第1题" in text_of(await wechat.click("我能报吗？"))
+    for answer in ("大专", "临床医学", "1999-03-02", "都没有", "没有工作单位"):
+        await wechat.say(answer)  # typed: the same words the buttons carry
+    result = text_of(await wechat.say("都不是"))
+    assert "符合报名条件" in result and "24周岁" in result and "<b>" not in result

@@ -5,7 +5,7 @@ none): its caption and a line saying so."""
 from __future__ import annotations
 
 from storage.staff import COORDINATOR
-from tests.loopback_wechat import PNG
+from tests.loopback_wechat import PNG, callback_xml
 from tests.staff_helpers import COORD, XG, give_role, press_with
 from tests.wechat_chat import OPENID, WeChat, preregister, telegram_side, text_of
 
@@ -33,3 +33,16 @@ async def test_a_document_becomes_its_caption_and_a_note(wechat: WeChat) -> None
     seen = text_of(await wechat.say("/mydata"))
     assert "微信公众号无法发送文件" in seen
     assert wechat.api.media == {}
+
+
+async def test_an_applicants_wechat_photo_reaches_staff_on_telegram(wechat: WeChat) -> None:
+    await preregister(wechat)
+    staff = telegram_side(wechat)
+    await give_role(staff, COORD, COORDINATOR, XG)
+    await wechat.say("/ask_staff")
+    wechat.api.media["m-user-1"] = ("image", PNG)  # what WeChat keeps of the user's photo
+    before = len(wechat.telegram.calls)
+    await wechat.event_xml(callback_xml(OPENID, kind="image", media_id="m-user-1"))
+    [photo] = [c for c in wechat.telegram.calls[before:] if c.method == "sendPhoto"]
+    assert int(photo.chat_id) == COORD
+    assert photo.files is not None and list(photo.files.values()) == [PNG]  # uploaded

@@ -144,6 +144,13 @@ class WeChatApi:
                                 files={"media": ("image.jpg", data)})
         return str(found["media_id"])
 
+    async def media(self, media_id: str) -> bytes:
+        """A temporary media file's bytes (what a user sent: kept 3 days by WeChat)."""
+        found = await self.call("get", "media/get", params={"media_id": media_id})
+        if isinstance(found, dict):  # JSON is an error wechatpy did not raise, or a video URL
+            raise ApiError(found.get("errcode"), str(found.get("errmsg", "not a file")))
+        return bytes(found.content)
+
     async def qrcode(self, scene: str) -> bytes:
         """A permanent QR code whose scan opens the account with `scene` (a campaign slug)."""
         ticket = await self.call("post", "qrcode/create", data={

@@ -55,7 +55,7 @@ def wechat_channel(services: Services, dispatcher: Dispatcher,
     sender = CustomerService(api, services.sessionmaker, services.clock, SubscriptionSender(
         api, services.sessionmaker, services.catalogue, services.clock))
     session = WeChatSession(sender, services.clock)
-    bot = build_bot(settings, ChannelSession(telegram or NoTelegram(), session))
+    bot = build_bot(settings, ChannelSession(telegram or NoTelegram(), session, api.media))
     aes = settings.wechat_aes_key.get_secret_value() if settings.wechat_aes_key else None
     config = WeChatConfig(settings.wechat_appid, settings.wechat_token.get_secret_value(), aes)
     endpoint = WeChatEndpoint(config, dispatcher, bot, session, sender, services.texts,

@@ -2,22 +2,27 @@
 
 Handlers, the delivery ledger and the staff tools all hold the same Bot; a call whose chat (or
 user) id is in WeChat's range (storage.wechat.WECHAT_BASE and up), or that answers a WeChat
-callback query, goes to the WeChat session; everything else to Telegram as before.
+callback query, goes to the WeChat session; everything else to Telegram as before. A photo a
+WeChat user sent (file id MEDIA_PREFIX + WeChat's media id) that goes to a Telegram chat (the
+staff inbox) is fetched from WeChat and uploaded: Telegram knows no such file id.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
+from aiogram.types import BufferedInputFile
 
 from storage.wechat import is_wechat
 
 QUERY_PREFIX = "wx"  # callback query ids the WeChat adapter makes
+MEDIA_PREFIX = "wxmedia-"  # file ids of photos WeChat users sent
+Fetch = Callable[[str], Awaitable[bytes]]
 
 
 def for_wechat(method: TelegramMethod[Any]) -> bool:
@@ -32,15 +37,24 @@ def for_wechat(method: TelegramMethod[Any]) -> bool:
 
 
 class ChannelSession(BaseSession):
-    def __init__(self, telegram: BaseSession, wechat: BaseSession) -> None:
+    """`media`: fetches a WeChat media id's bytes (the API's temporary media)."""
+
+    def __init__(self, telegram: BaseSession, wechat: BaseSession,
+                 media: Fetch | None = None) -> None:
         super().__init__()
         self.telegram = telegram
         self.wechat = wechat
+        self.media = media
 
     async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType],
                            timeout: int | None = None) -> TelegramType:
-        target = self.wechat if for_wechat(method) else self.telegram
-        return await target(bot, method, timeout)
+        if for_wechat(method):
+            return await self.wechat(bot, method, timeout)
+        photo = getattr(method, "photo", None)
+        if isinstance(photo, str) and photo.startswith(MEDIA_PREFIX) and self.media is not None:
+            data = await self.media(photo.removeprefix(MEDIA_PREFIX))
+            method = method.model_copy(update={"photo": BufferedInputFile(data, "wechat.jpg")})
+        return await self.telegram(bot, method, timeout)
 
     async def stream_content(self, url: str, headers: dict[str, Any] | None = None,
                              timeout: int = 30, chunk_size: int = 65536,

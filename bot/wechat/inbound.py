@@ -31,7 +31,7 @@ from aiogram.types import (
 )
 
 from bot.driver import command_entities, private_user
-from bot.wechat.channel import QUERY_PREFIX
+from bot.wechat.channel import MEDIA_PREFIX, QUERY_PREFIX
 
 NAME = "微信用户"  # WeChat no longer gives a follower's nickname to the account
 
@@ -92,9 +92,11 @@ def to_update(data: dict[str, Any], *, user_id: int, update_id: int, message_id:
             return Inbound(text(spoken), "message", key)
         return Inbound(message(voice=Voice(file_id=f"wx-{key}", file_unique_id=f"wx-{key}",
                                            duration=1)), "message", key)
-    if kind == "image":
-        return Inbound(message(photo=[PhotoSize(file_id=f"wx-{key}", file_unique_id=f"wx-{key}",
-                                                width=1, height=1)]), "message", key)
+    if kind == "image":  # its file id names WeChat's media: staff on Telegram get the image
+        media = data.get("MediaId") or key
+        return Inbound(message(photo=[PhotoSize(file_id=f"{MEDIA_PREFIX}{media}",
+                                                file_unique_id=f"wx-{key}", width=1, height=1)]),
+                       "message", key)
     if kind in ("video", "shortvideo"):
         return Inbound(message(video=Video(file_id=f"wx-{key}", file_unique_id=f"wx-{key}",
                                            width=1, height=1, duration=1)), "message", key)
