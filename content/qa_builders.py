@@ -305,8 +305,7 @@ def _silent(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     # notice sets no limit is not said while an eligibility rule reads the field it limits.
     own = f"qa.silent.{arg}"
     spec = kn.campaign.eligibility
-    ruled = _LIMITS.get(arg) in {name for rule in spec.rules for name in rule.when} \
-        if spec is not None else False
+    ruled = spec is not None and _LIMITS.get(arg) in spec.fields()
     line = t(own) if own in t and not ruled else t("qa.silent", topic=intent.title)
     clause = kn.campaign.contacts[0].clause if kn.campaign.contacts else ""
     return Part(f"silent:{arg}", intent.title, (line,), clause, covered=False)

@@ -73,7 +73,7 @@ def outcome(campaign: Campaign, profile: Profile, now: datetime,
     verdict = evaluate(_with_rules(campaign, decided), profile, now)
     could = evaluate(_with_rules(campaign, partial), profile, now) if partial else None
     pending_ids = {r.rule for r in could.reasons} if could else set()
-    used = {name for r in spec.rules for name in r.when}
+    used = set(spec.fields())
     return Outcome(verdict, tuple(r for r in spec.rules if r.id in pending_ids),
                    tuple(n for n in spec.order() if n in known and n not in used),
                    tuple(decided))

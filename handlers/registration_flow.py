@@ -218,7 +218,7 @@ def sensitive_text(texts: Texts, campaign: Campaign, channel: str = "telegram") 
 
 def has_age_rule(campaign: Campaign) -> bool:
     spec = campaign.eligibility
-    return spec is not None and any("birth_date" in rule.when for rule in spec.rules)
+    return spec is not None and "birth_date" in spec.fields()
 
 
 def channel_of(user: User | None) -> str:
