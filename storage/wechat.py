@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Field, SQLModel, select
+from sqlalchemy import BigInteger, Column, ForeignKey, Text, delete
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.engine import upsert_insert
+from storage.models import User
 from storage.types import AwareDateTime, utc_now
 
 WECHAT_BASE = 2**52
@@ -40,7 +42,8 @@ class WeChatUser(SQLModel, table=True):
     # The reply grant of the user's last action: messages left, and until when.
     window_until: datetime | None = Field(default=None, sa_type=AwareDateTime)
     window_left: int = Field(default=0)
-    # Messages that found the window closed, kept to be shown at the user's next message.
+    # Messages counted, not kept, when the window was closed (before wechat_held kept them):
+    # announced at the user's next message.
     unread: int = Field(default=0)
     # Set when WeChat says the user unfollowed (43004) or blocked the account.
     gone_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
@@ -128,3 +131,36 @@ async def set_template_grant(session: AsyncSession, *, user_id: int, template_id
 async def has_template_grant(session: AsyncSession, *, user_id: int, template_id: str) -> bool:
     return await session.get(WeChatTemplateGrant, (user_id - WECHAT_BASE, template_id)) \
         is not None
+
+
+class WeChatHeld(SQLModel, table=True):
+    """A message to the user that found the reply window closed and is not a ledger row (a
+    staff answer, say), or a send that failed: kept as the WeChat text it was, shown at the
+    user's next message and deleted then. Erased with the user (user_id)."""
+
+    __tablename__ = "wechat_held"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True))
+    text: str = Field(sa_type=Text)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=AwareDateTime)
+
+
+async def hold(session: AsyncSession, *, user_id: int, texts: list[str], now: datetime) -> bool:
+    """Keep `texts` for the user's next message; False when the user is no longer known
+    (erased their data): nothing is kept for no one."""
+    if not texts or await session.get(User, user_id) is None:
+        return False
+    session.add_all(WeChatHeld(user_id=user_id, text=text, created_at=now) for text in texts)
+    return True
+
+
+async def take_held(session: AsyncSession, *, user_id: int) -> list[str]:
+    """The texts held for the user, oldest first, deleted in the same transaction."""
+    rows = (await session.exec(select(WeChatHeld.id, WeChatHeld.text)
+                               .where(WeChatHeld.user_id == user_id)
+                               .order_by(col(WeChatHeld.id)))).all()
+    if rows:
+        await session.exec(delete(WeChatHeld).where(col(WeChatHeld.id).in_([r[0] for r in rows])))
+    return [text for _, text in rows]

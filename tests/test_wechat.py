@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from bot.wechat import server as wechat_server
-from storage.wechat import WECHAT_BASE
+from sqlmodel import select
+
+from storage.registrations import delete_user_data
+from storage.wechat import WECHAT_BASE, WeChatHeld
 from tests.loopback_wechat import APPID, SECRET, TOKEN, LoopbackWeChat, callback_xml, signed
 from tests.wechat_chat import OPENID, WeChat, preregister, text_of
 
@@ -99,15 +102,31 @@ async def test_an_expired_token_is_refreshed_once(wechat: WeChat) -> None:
     assert "通知：明天截止" in str(wechat.api.to(OPENID)[-1])
 
 
-async def test_outside_the_window_messages_wait_as_unread(wechat: WeChat) -> None:
+async def test_outside_the_window_a_staff_message_is_held_and_shown_once(
+        wechat: WeChat) -> None:
     await wechat.event("subscribe", "qrscene_xiaogan-2023")
     await wechat.say("你好")
     wechat.clock.set(wechat.clock.now() + timedelta(hours=49))
     user_id = WECHAT_BASE + 1
-    await wechat.channel.bot.send_message(user_id, "<b>提醒</b>：报名明天截止")
-    assert not any("报名明天截止" in str(m) for m in wechat.api.to(OPENID))
-    seen = await wechat.say("你好")
-    assert "1 条提醒或通知" in text_of(seen)
+    await wechat.channel.bot.send_message(user_id, "<b>答复</b>：请带毕业证原件 a&lt;b")
+    assert not any("毕业证原件" in str(m) for m in wechat.api.to(OPENID))
+    seen = text_of(await wechat.say("你好"))
+    assert "您有 1 条未读消息" in seen and "【答复】：请带毕业证原件 a<b" in seen
+    assert seen.index("未读消息") < seen.index("毕业证原件")
+    again = text_of(await wechat.say("你好"))
+    assert "毕业证原件" not in again and "未读消息" not in again
+
+
+async def test_a_held_message_is_erased_with_the_users_data(wechat: WeChat) -> None:
+    await wechat.event("subscribe", "qrscene_xiaogan-2023")
+    await wechat.say("你好")
+    wechat.clock.set(wechat.clock.now() + timedelta(hours=49))
+    await wechat.channel.bot.send_message(WECHAT_BASE + 1, "答复：电话 0712-1234567")
+    async with wechat.services.sessionmaker() as session:
+        assert len((await session.exec(select(WeChatHeld))).all()) == 1
+        await delete_user_data(session, user_id=WECHAT_BASE + 1)
+        await session.commit()
+        assert (await session.exec(select(WeChatHeld))).all() == []
 
 
 async def test_the_window_quota_is_respected(wechat: WeChat) -> None:

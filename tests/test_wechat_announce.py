@@ -67,5 +67,5 @@ async def test_outside_the_window_it_waits_for_the_next_message(wechat: WeChat) 
     assert "另有 1 位微信用户" in card
     assert await outcome(wechat) == ("waiting", "wechat", "window_closed")
     seen = text_of(await wechat.say("你好"))
-    assert "您有 1 条未读提醒" in seen and announced(seen)
+    assert "您有 1 条未读消息" in seen and announced(seen)
     assert await outcome(wechat) == ("sent", "wechat", "shown_at_next_message")

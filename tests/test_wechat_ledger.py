@@ -5,11 +5,14 @@ outcome."""
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from bot.clock import parse_moment
 from bot.scheduler import tick
+from bot.wechat import server as wechat_server
 from storage.delivery import Delivery
+from tests.loopback_wechat import callback_xml
 from tests.wechat_chat import OPENID, WeChat, text_of
 
 REMINDER = "还剩约3天"
@@ -48,11 +51,11 @@ async def test_outside_the_window_it_waits_and_is_shown_once(wechat: WeChat) -> 
     assert await run_tick(wechat, "2023-06-27T09:00") == 0  # seven days after: window closed
     assert await rows(wechat) == [("waiting", "wechat", "window_closed")]
     seen = text_of(await wechat.say("你好"))
-    assert seen.count("您有 1 条未读提醒") == 1 and REMINDER in seen
-    assert seen.index("您有 1 条未读提醒") < seen.index(REMINDER)
+    assert seen.count("您有 1 条未读消息") == 1 and REMINDER in seen
+    assert seen.index("您有 1 条未读消息") < seen.index(REMINDER)
     assert await rows(wechat) == [("sent", "wechat", "shown_at_next_message")]
     again = text_of(await wechat.say("你好"))
-    assert "未读提醒" not in again and REMINDER not in again
+    assert "未读消息" not in again and REMINDER not in again
 
 
 async def test_wechat_refusing_the_send_keeps_it_waiting(wechat: WeChat) -> None:
@@ -61,7 +64,22 @@ async def test_wechat_refusing_the_send_keeps_it_waiting(wechat: WeChat) -> None
     assert await run_tick(wechat, "2023-06-27T09:00") == 0
     assert await rows(wechat) == [("waiting", "wechat", "window_closed")]
     seen = text_of(await wechat.say("在吗"))
-    assert "您有 1 条未读提醒" in seen and REMINDER in seen
+    assert "您有 1 条未读消息" in seen and REMINDER in seen
+
+
+async def test_a_waiting_reminder_is_not_lost_when_showing_it_fails(
+        wechat: WeChat, monkeypatch: pytest.MonkeyPatch) -> None:
+    await subscribed_and_away(wechat, last_message="2023-06-20T09:00")
+    await run_tick(wechat, "2023-06-27T09:00")
+    monkeypatch.setattr(wechat_server, "PASSIVE_BUDGET", 0.0)  # through the API …
+    wechat.api.fail("send", -1)  # … and WeChat is busy
+    before = len(wechat.api.to(OPENID))
+    await wechat.post(callback_xml(OPENID, text="你好"))
+    await wechat.channel.endpoint.drain()
+    assert not any(REMINDER in str(m) for m in wechat.api.to(OPENID)[before:])
+    seen = text_of(await wechat.say("在吗"))
+    assert seen.count(REMINDER) == 1 and "未读消息" in seen
+    assert REMINDER not in text_of(await wechat.say("在吗"))
 
 
 async def test_a_waiting_reminder_whose_deadline_passed_is_not_shown(wechat: WeChat) -> None:
@@ -69,5 +87,5 @@ async def test_a_waiting_reminder_whose_deadline_passed_is_not_shown(wechat: WeC
     await run_tick(wechat, "2023-06-27T09:00")
     wechat.clock.set(parse_moment("2023-07-15T09:00"))  # registration closed long ago
     seen = text_of(await wechat.say("你好"))
-    assert "未读提醒" not in seen and REMINDER not in seen
+    assert "未读消息" not in seen and REMINDER not in seen
     assert await rows(wechat) == [("expired", "wechat", "window_closed")]

@@ -56,7 +56,7 @@ async def test_outside_the_window_a_subscriber_gets_the_template(templated: WeCh
     assert all(0 < len(value) <= 20 for value in values.values())
     assert await outcomes(templated) == [("sent", "subscribe_message")]
     seen = text_of(await templated.say("你好"))  # nothing is shown again
-    assert "未读提醒" not in seen
+    assert "未读消息" not in seen
 
 
 async def test_without_acceptance_it_waits(templated: WeChat) -> None:

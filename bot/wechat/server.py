@@ -28,13 +28,13 @@ from wechatpy.utils import check_signature
 
 from bot.clock import Clock
 from bot.wechat.inbound import key_of, to_update
-from bot.wechat.render import Out, render
+from bot.wechat.render import Out, render, split
 from bot.wechat.session import CURRENT, CustomerService, Outbox, WeChatSession
 from bot.wechat.subscriptions import template_choices
 from content.texts import Texts
 from storage import delivery as ledger
 from storage.update_inbox import UpdateRecord
-from storage.wechat import open_window, set_template_grant, user_for
+from storage.wechat import open_window, set_template_grant, take_held, user_for
 
 log = logging.getLogger(__name__)
 PASSIVE_BUDGET = 4.0  # seconds: WeChat waits 5 for the answer, the network takes some
@@ -164,18 +164,23 @@ class WeChatEndpoint:
             return row.user_id, unread
 
     async def _waiting(self, user_id: int) -> list[Out]:
-        """The reminders and announcements that found the user's reply window closed, taken
-        from the ledger (marked shown in the same statement: never shown twice), under one
-        line saying how many. Their buttons are left out: the user's new window carries few
-        messages, and texts merge."""
+        """What found the user's reply window closed, under one line saying how many: the
+        ledger's reminders and announcements (marked shown in the same statement: never shown
+        twice) and the messages held as text (a staff answer, a failed send; deleted as they
+        are taken). Their buttons are left out: the user's new window carries few messages,
+        and texts merge. Should sending them fail now, the customer-service sender holds them
+        again: a message is never lost between the two."""
         async with self.dispatcher["sessionmaker"]() as session, session.begin():
             keys = await ledger.take_waiting(session, user_id=user_id, now=self.clock.now())
             payloads = await ledger.payloads_for(session, keys=keys)
-        if not keys:
+            held = await take_held(session, user_id=user_id)
+        if not keys and not held:
             return []
-        shown = [Out(self.texts("wechat.waiting", count=len(keys)))]
+        shown = [Out(self.texts("wechat.waiting", count=len(keys) + len(held)))]
         for key in keys:
             shown += render(payloads[key].text, None)
+        for text in held:
+            shown += [Out(piece) for piece in split(text)]
         return shown
 
     async def _feed(self, update: Any, outbox: Outbox) -> None:

@@ -13,7 +13,8 @@ the user should see into WeChat messages:
   Outside it, a delivery ledger row's message (bot.delivery_results.ROUTE is set) goes as the
   campaign's subscription template when the user accepted it (bot/wechat/subscriptions.py),
   else is refused with WindowClosed, so the row waits and is shown at the user's next message;
-  anything else is counted as unread and announced then.
+  anything else (a staff answer) is held as its text and shown then (storage.wechat.hold), as
+  is what a failed send (WeChat down, network) could not deliver.
 
 WeChat cannot edit or delete a sent message: an edit is sent as a new message, a deletion does
 nothing (the privacy text says so before an ID number is asked for).
@@ -46,11 +47,12 @@ from bot.wechat.api import UserGone, WeChatApi
 from bot.wechat.api import WindowClosed as ApiWindowClosed
 from bot.wechat.render import Out, merge, render, to_text
 from bot.wechat.subscriptions import SubscriptionSender
-from storage.wechat import by_user_id, window_left
+from storage.wechat import by_user_id, hold, window_left
 
 log = logging.getLogger(__name__)
 KEEP_MESSAGES = 5000  # the newest messages kept for copies and edits
 FILE_NOTE = "（此处原有一个文件，微信公众号无法发送文件；如需要，请在此留言，工作人员会另行提供。）"
+IMAGE_NOTE = "（此处原有一张图片，因微信的发送限制未能送达；如需要，请在此留言，工作人员会另行提供。）"
 IMAGE_LIMIT = 10 * 1024 * 1024  # bytes: WeChat's temporary image
 SILENT = {"deleteMessage", "sendChatAction", "setMyCommands", "getMe", "setChatMenuButton",
           "deleteMyCommands", "pinChatMessage", "unpinChatMessage"}
@@ -158,9 +160,9 @@ class CustomerService:
     """Sends through the customer-service API inside the user's reply window.
 
     The window's messages are reserved in one short transaction and the outcome recorded in
-    another: no transaction stays open while WeChat answers. What the window cannot carry is
-    counted as unread (announced at the user's next message); with `whole` (a ledger row, which
-    keeps what could not go itself) it is all or nothing and nothing is counted.
+    another: no transaction stays open while WeChat answers. What the window cannot carry, or
+    WeChat failed to take, is held and shown at the user's next message; with `whole` (a ledger
+    row, which keeps what could not go itself) it is all or nothing and nothing is held.
     """
 
     def __init__(self, api: WeChatApi, sessionmaker: async_sessionmaker[AsyncSession],
@@ -173,14 +175,15 @@ class CustomerService:
     async def __call__(self, user_id: int, messages: list[Out], *, whole: bool = False,
                        campaign: str | None = None) -> str:
         """SENT; SUBSCRIBED (`whole` only: the window was closed, the campaign's subscription
-        template carried it); CLOSED; GONE."""
+        template carried it); CLOSED; GONE. Without `whole`, what could not go (window closed,
+        or WeChat failed) is held for the user's next message (storage.wechat.hold)."""
         reserved = await self._reserve(user_id, len(messages), whole)
         if reserved is None:
             log.warning("WeChat user %s unknown or gone: %d message(s) not sent", user_id,
                         len(messages))
             return GONE
         openid, allowed = reserved
-        sent, outcome = 0, CLOSED
+        sent, outcome, failure = 0, CLOSED, None
         for message in messages[:allowed]:
             try:
                 media = None if message.image is None else \
@@ -191,14 +194,23 @@ class CustomerService:
             except UserGone:
                 outcome = GONE
                 break
+            except Exception as error:
+                if whole:  # a ledger row: the sender retries it
+                    raise
+                failure = error
+                break
             sent += 1
         if sent == len(messages):
             return SENT
         if whole and sent == 0 and outcome == CLOSED and self.subscriptions is not None and \
                 await self.subscriptions(user_id, openid, campaign, messages):
             return SUBSCRIBED
-        await self._settle(user_id, unsent=0 if whole else len(messages) - sent,
-                           outcome=outcome, tried=sent < allowed)
+        unsent = [] if whole or outcome == GONE else messages[sent:]
+        await self._settle(user_id, unsent=unsent, outcome=outcome,
+                           tried=sent < allowed and failure is None)
+        if failure is not None:
+            log.warning("WeChat send to user %s failed (%s): %d message(s) held for the "
+                        "user's next message", user_id, type(failure).__name__, len(unsent))
         return outcome
 
     async def _reserve(self, user_id: int, count: int, whole: bool) -> tuple[str, int] | None:
@@ -212,7 +224,8 @@ class CustomerService:
             row.window_left -= allowed
             return row.openid, allowed
 
-    async def _settle(self, user_id: int, *, unsent: int, outcome: str, tried: bool) -> None:
+    async def _settle(self, user_id: int, *, unsent: list[Out], outcome: str,
+                      tried: bool) -> None:
         """`tried`: WeChat itself refused (45015, 45047, 43004), not only our count."""
         async with self.sessionmaker() as session, session.begin():
             row = await by_user_id(session, user_id)
@@ -223,8 +236,15 @@ class CustomerService:
                 return
             if tried:
                 row.window_left = 0
-            row.unread += unsent
-            if not unsent:
-                return
-            log.info("WeChat user %s: %d message(s) outside the reply window, kept as unread",
-                     user_id, unsent)
+            if await hold(session, user_id=user_id, texts=[held_text(m) for m in unsent],
+                          now=self.clock.now()):
+                log.info("WeChat user %s: %d message(s) held for the user's next message",
+                         user_id, len(unsent))
+
+
+def held_text(message: Out) -> str:
+    """What is kept of a message that could not go: its text (a menu's buttons are stale by
+    the time it is shown; an image is named, not kept)."""
+    if message.image is not None:
+        return IMAGE_NOTE
+    return message.text
