@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         default=None, description="EncodingAESKey, for the safe (encrypted) message mode.")
     wechat_api_url: str = Field(default="https://api.weixin.qq.com",
                                 description="WeChat API base URL (tests: a loopback server).")
+    public_url: str | None = Field(
+        default=None, description="The workers' public HTTPS origin (https://HOST, what the "
+                                  "proxy serves): files for WeChat users become links under "
+                                  "it (/wechat/file/…, 24 h); unset: a line says a file was "
+                                  "left out.")
     send_rate: float = Field(default=25.0, gt=0, description="Global messages per second.")
     reply_retry_seconds: float = Field(
         default=30.0, ge=0, le=300,
@@ -154,6 +159,18 @@ class Settings(BaseSettings):
     def _wechat_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        """HTTPS, as WeChat's browser opens it; plain HTTP only on this machine (tests)."""
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+        if not (parts.scheme == "https" or local) or not parts.hostname:
+            raise ValueError("must be a public https:// origin, e.g. https://bot.example.org")
         return value.rstrip("/")
 
     @field_validator("admins", "coordinators", mode="before")

@@ -49,7 +49,8 @@ def _account(data: Mapping[str, Any], texts: Texts, catalogue: Catalogue) -> str
     username = f"@{account['username']}" if account.get("username") else texts("mydata.none")
     campaign = (_campaign_name(catalogue, account.get("campaign")) if account.get("campaign")
                 else texts("mydata.none"))
-    return texts("mydata.account", telegram_id=account["telegram_id"], username=username,
+    key = "mydata.account_wechat" if account.get("channel") == "wechat" else "mydata.account"
+    return texts(key, telegram_id=account["telegram_id"], username=username,
                  name=name or texts("mydata.none"), campaign=campaign,
                  first_seen=_when(account.get("first_seen")))
 

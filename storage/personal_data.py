@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.announcements import AnnouncementOptOut
 from storage.audit import AuditEntry
 from storage.crypto import VaultError
-from storage.delivery import Delivery
+from storage.delivery import Delivery, channel_of
 from storage.eligibility import EligibilityCheck
 from storage.inbox import InboxMessage, InboxThread
 from storage.models import User
@@ -39,7 +39,8 @@ def _at(value: datetime | None) -> str | None:
 def _account(user: User | None) -> dict[str, Any]:
     if user is None:
         return {}
-    return {"telegram_id": user.id, "username": user.username, "first_name": user.first_name,
+    return {"telegram_id": user.id, "channel": channel_of(user.id), "username": user.username,
+            "first_name": user.first_name,
             "last_name": user.last_name, "campaign": user.campaign_slug,
             "first_seen": _at(user.first_seen), "last_seen": _at(user.last_seen),
             "blocked_at": _at(user.blocked_at)}

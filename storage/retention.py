@@ -42,13 +42,14 @@ from storage.status_imports import StatusImport
 from storage.subscriptions import Subscription
 from storage.unanswered import UnansweredQuestion
 from storage.update_inbox import UpdateRecord, handled_before
+from storage.wechat_files import delete_expired
 
 DELETED, ANONYMISED = "deleted", "anonymised"
 # The order rows go in (children first) and the order of the report.
 TABLES = ("registration_materials", "registrations", "eligibility_checks",
           "unanswered_questions", "inbox_copies", "inbox_messages", "inbox_threads",
           "subscriptions", "announcement_optouts", "deliveries", "messages", "status_imports",
-          "audit_log", "fsm_records", "users", "update_inbox")
+          "audit_log", "fsm_records", "users", "update_inbox", "wechat_files")
 # Handled updates stay this long for the inbox's duplicate check (Telegram resends an update
 # for at most a day), then go; their payload went already when they were handled.
 INBOX_KEEP = timedelta(days=3)
@@ -143,6 +144,7 @@ async def purge(session: AsyncSession, *, due: Sequence[str], now: datetime,
     report.counts["users"] = await _delete(session, User, _stale_users(due, silent_since))
     report.counts["update_inbox"] = await _delete(session, UpdateRecord,
                                                   handled_before(now - INBOX_KEEP))
+    report.counts["wechat_files"] = await delete_expired(session, now=now)
     await session.flush()
     return report
 

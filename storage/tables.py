@@ -24,3 +24,4 @@ import storage.subscriptions  # noqa: F401
 import storage.unanswered  # noqa: F401
 import storage.update_inbox  # noqa: F401
 import storage.wechat  # noqa: F401
+import storage.wechat_files  # noqa: F401

@@ -11,10 +11,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-
-from bot.wechat import server as wechat_server
 from sqlmodel import select
 
+from bot.wechat import server as wechat_server
 from storage.registrations import delete_user_data
 from storage.wechat import WECHAT_BASE, WeChatHeld
 from tests.loopback_wechat import APPID, SECRET, TOKEN, LoopbackWeChat, callback_xml, signed

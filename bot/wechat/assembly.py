@@ -14,6 +14,7 @@ from aiogram.methods.base import TelegramType
 from bot.app import Services, build_bot
 from bot.wechat.api import WeChatApi
 from bot.wechat.channel import ChannelSession
+from bot.wechat.files import FileLinks
 from bot.wechat.server import WeChatConfig, WeChatEndpoint
 from bot.wechat.session import CustomerService, WeChatSession
 from bot.wechat.subscriptions import SubscriptionSender
@@ -54,7 +55,9 @@ def wechat_channel(services: Services, dispatcher: Dispatcher,
                     settings.wechat_api_url, services.sessionmaker)
     sender = CustomerService(api, services.sessionmaker, services.clock, SubscriptionSender(
         api, services.sessionmaker, services.catalogue, services.clock))
-    session = WeChatSession(sender, services.clock)
+    links = FileLinks(services.sessionmaker, services.clock, settings.public_url) \
+        if settings.public_url else None
+    session = WeChatSession(sender, services.clock, links)
     bot = build_bot(settings, ChannelSession(telegram or NoTelegram(), session, api.media))
     aes = settings.wechat_aes_key.get_secret_value() if settings.wechat_aes_key else None
     config = WeChatConfig(settings.wechat_appid, settings.wechat_token.get_secret_value(), aes)

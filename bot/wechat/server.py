@@ -27,6 +27,7 @@ from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
 from bot.clock import Clock
+from bot.wechat.files import ROUTE as FILE_ROUTE
 from bot.wechat.inbound import key_of, to_update
 from bot.wechat.render import Out, render, split
 from bot.wechat.session import CURRENT, CustomerService, Outbox, WeChatSession
@@ -65,7 +66,11 @@ class WeChatEndpoint:
         self.accepting = True
 
     def routes(self, path: str = "/wechat") -> list[web.RouteDef]:
-        return [web.get(path, self.verify), web.post(path, self.receive)]
+        """The callbacks; and the files linked for users, when links are made."""
+        served = [web.get(path, self.verify), web.post(path, self.receive)]
+        if self.session.links is not None:
+            served.append(web.get(FILE_ROUTE, self.session.links.serve))
+        return served
 
     def _signed(self, request: web.Request) -> bool:
         query = request.query

@@ -22,22 +22,26 @@ nothing (the privacy text says so before an ID number is asked for).
 Files: a photo (sendPhoto: uploaded bytes, or a Telegram file, downloaded through the Bot API)
 is uploaded as a temporary image and sent as an image message, its caption after it. WeChat's
 customer-service messages carry no documents, and videos, voice and audio would need WeChat's
-own formats: those, and a photo that cannot be had or is over WeChat's 10 MB, become their
-caption and a line saying a file was left out.
+own formats: those, and a photo over WeChat's 10 MB, become their caption and a link to the file
+(bot/wechat/files.py) when ZHAOLU_PUBLIC_URL is set; without it, or when the file cannot be had
+(no Telegram, over the Bot API's 20 MB), a line says a file was left out.
 """
 
 from __future__ import annotations
 
 import contextvars
+import html
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
+from aiogram.types import BufferedInputFile
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -45,6 +49,7 @@ from bot.delivery_results import ROUTE, WindowClosed
 from bot.recording import RecordingSession
 from bot.wechat.api import UserGone, WeChatApi
 from bot.wechat.api import WindowClosed as ApiWindowClosed
+from bot.wechat.files import FileLinks
 from bot.wechat.render import Out, merge, render, to_text
 from bot.wechat.subscriptions import SubscriptionSender
 from storage.wechat import by_user_id, hold, window_left
@@ -52,8 +57,11 @@ from storage.wechat import by_user_id, hold, window_left
 log = logging.getLogger(__name__)
 KEEP_MESSAGES = 5000  # the newest messages kept for copies and edits
 FILE_NOTE = "（此处原有一个文件，微信公众号无法发送文件；如需要，请在此留言，工作人员会另行提供。）"
-IMAGE_NOTE = "（此处原有一张图片，因微信的发送限制未能送达；如需要，请在此留言，工作人员会另行提供。）"
+IMAGE_NOTE = ("（此处原有一张图片，因微信的发送限制未能送达；如需要，请在此留言，"
+              "工作人员会另行提供。）")
 IMAGE_LIMIT = 10 * 1024 * 1024  # bytes: WeChat's temporary image
+FILE_FIELDS = {"sendDocument": "document", "sendPhoto": "photo", "sendVideo": "video",
+               "sendAudio": "audio", "sendVoice": "voice"}
 SILENT = {"deleteMessage", "sendChatAction", "setMyCommands", "getMe", "setChatMenuButton",
           "deleteMyCommands", "pinChatMessage", "unpinChatMessage"}
 
@@ -98,9 +106,13 @@ SENT, CLOSED, GONE, SUBSCRIBED = "sent", "closed", "gone", "subscribed"
 
 
 class WeChatSession(RecordingSession):
-    def __init__(self, deliver: Deliver, clock: Clock | None = None) -> None:
+    """`links`: files as links (ZHAOLU_PUBLIC_URL set), else a line says one was left out."""
+
+    def __init__(self, deliver: Deliver, clock: Clock | None = None,
+                 links: FileLinks | None = None) -> None:
         super().__init__(clock)
         self.deliver = deliver
+        self.links = links
 
     async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType],
                            timeout: int | None = None) -> TelegramType:
@@ -110,11 +122,8 @@ class WeChatSession(RecordingSession):
         if call.method in SILENT:
             return result
         outs = translate(call.method, call.params, call.shown)
-        if call.method == "sendPhoto":
-            image = await _photo(bot, call)
-            if image is not None:
-                caption = to_text(str(call.params.get("caption", "")))
-                outs = [Out("", image=image), *render(caption, call.params.get("reply_markup"))]
+        if call.method in FILE_FIELDS:
+            outs = await self._file(bot, method, call) or outs
         chat = call.params.get("chat_id")
         user_id = int(chat) if chat is not None else None
         outbox = CURRENT.get()
@@ -134,26 +143,50 @@ class WeChatSession(RecordingSession):
                     else "customer_service"
         return result
 
+    async def _file(self, bot: Bot, method: TelegramMethod[Any], call: Any) -> list[Out] | None:
+        """A file as WeChat takes it: a photo up to 10 MB as an image message, anything else
+        as a link; None (the caption and FILE_NOTE) when it cannot be had or linked."""
+        chat = call.params.get("chat_id")
+        if chat is None:
+            return None
+        found = await _file_of(bot, method, call)
+        if found is None:
+            return None
+        name, data = found
+        caption = to_text(str(call.params.get("caption", "")))
+        markup = call.params.get("reply_markup")
+        if call.method == "sendPhoto" and len(data) <= IMAGE_LIMIT:
+            return [Out("", image=data), *render(html.escape(caption), markup)]
+        if self.links is None:
+            return None
+        url = await self.links.link(int(chat), name, data)
+        return render(f"{html.escape(caption)}\n{self.links.line(url, name)}".strip(), markup)
+
     def _forget_old(self) -> None:
         if len(self.messages) > KEEP_MESSAGES:
             for key in sorted(self.messages, key=lambda k: k[1])[:len(self.messages) // 2]:
                 del self.messages[key]
 
 
-async def _photo(bot: Bot, call: Any) -> bytes | None:
-    """The photo's bytes: uploaded with the call, or a Telegram file (a staff member's); None
-    when it cannot be had (no Telegram, over the Bot API's download limit) or is too big."""
-    data = next(iter(call.files.values()), None) if call.files else None
-    photo = call.params.get("photo")
-    if data is None and isinstance(photo, str) and not photo.startswith("attach://"):
-        try:
-            downloaded = await bot.download(photo)
-        except Exception as error:  # noqa: BLE001 - any failure: the caption and a note
-            log.info("photo for a WeChat user not downloaded (%s): sent as a note",
-                     type(error).__name__)
-            return None
-        data = downloaded.getvalue() if downloaded is not None else None
-    return data if data and len(data) <= IMAGE_LIMIT else None
+async def _file_of(bot: Bot, method: TelegramMethod[Any], call: Any) -> tuple[str, bytes] | None:
+    """The file's name and bytes: uploaded with the call (a file the bot made), or a Telegram
+    file (a staff member's) downloaded through the Bot API; None when it cannot be had (no
+    Telegram, over the Bot API's 20 MB download limit)."""
+    value = getattr(method, FILE_FIELDS[call.method], None)
+    if isinstance(value, BufferedInputFile):
+        return value.filename or "file", value.data
+    if not isinstance(value, str):
+        return None
+    try:
+        found = await bot.get_file(value)
+        downloaded = await bot.download_file(found.file_path or "")
+    except Exception as error:  # noqa: BLE001 - any failure: the caption and a note
+        log.info("file for a WeChat user not downloaded (%s): sent as a note",
+                 type(error).__name__)
+        return None
+    if downloaded is None:
+        return None
+    return PurePosixPath(found.file_path or "file").name, downloaded.getvalue()
 
 
 class CustomerService:
