@@ -55,6 +55,17 @@ def kind_of(message: Message) -> str | None:
     return None
 
 
+def file_of(message: Message) -> tuple[str, str] | None:
+    """An announcement's file: Telegram's file id and the name to show (WeChat links)."""
+    if message.photo:
+        return message.photo[-1].file_id, "图片.jpg"
+    if message.document is not None:
+        return message.document.file_id, message.document.file_name or "文件"
+    if message.video is not None:
+        return message.video.file_id, message.video.file_name or "视频.mp4"
+    return None
+
+
 @dataclass(frozen=True)
 class Composed:
     """The header and the sender's content, ready to send; `overflow` > 0 when too long."""

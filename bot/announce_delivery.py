@@ -52,11 +52,17 @@ def stop_markup(texts: Texts, announcement_id: int) -> InlineKeyboardMarkup:
 
 def text_for_other_channels(texts: Texts, announcement: repo.Announcement) -> str:
     """What a recipient a Telegram message cannot be copied to (WeChat) is sent: the text as
-    HTML, and for a file a line saying one came with it."""
-    text = announcement.text_html or texts("announce.wechat.no_text", id=announcement.id)
-    if announcement.content_kind != "text":
-        text += "\n" + texts("announce.wechat.file")
-    return text
+    HTML (a file's caption; the file goes as the ledger message's attachment)."""
+    if announcement.text_html or announcement.file_id:
+        return announcement.text_html or ""
+    return texts("announce.wechat.no_text", id=announcement.id)
+
+
+def attachment_of(announcement: repo.Announcement) -> ledger.Attachment | None:
+    if announcement.file_id is None or announcement.content_kind == "text":
+        return None
+    return ledger.Attachment(announcement.content_kind, announcement.file_id,
+                             announcement.file_name or announcement.content_kind)
 
 
 async def start_sending(session: AsyncSession, *, announcement: repo.Announcement,
@@ -71,7 +77,8 @@ async def start_sending(session: AsyncSession, *, announcement: repo.Announcemen
         text=text_for_other_channels(texts, announcement), recipients=recipients, now=now,
         reply_markup=json.dumps(markup.model_dump(exclude_none=True), ensure_ascii=False),
         copy_from=(announcement.preview_chat_id, announcement.preview_message_id),
-        urgent=announcement.urgent, not_after=now + EXPIRY)
+        urgent=announcement.urgent, not_after=now + EXPIRY,
+        attachment=attachment_of(announcement))
     announcement.status, announcement.started_at = repo.SENDING, now
     announcement.audience_size = len(recipients)
     session.add(announcement)

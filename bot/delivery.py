@@ -50,7 +50,7 @@ from weakref import WeakKeyDictionary, WeakSet
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -279,16 +279,20 @@ class Sender:
     async def _send(self, chat_id: int, payload: ledger.Payload,
                     markup: InlineKeyboardMarkup | None) -> tuple[int, str]:
         """The message id, and how it went (the channel session says, else the Bot API)."""
-        with single_attempt(), ledger_call(Route(payload.campaign_slug)) as route:
+        with single_attempt(), ledger_call(Route(
+                payload.campaign_slug, payload.attachment.name if payload.attachment else None,
+        )) as route:
             message_id = await self._call(chat_id, payload, markup)
         return message_id, route.outcome or "bot_api"
 
     async def _call(self, chat_id: int, payload: ledger.Payload,
                     markup: InlineKeyboardMarkup | None) -> int:
         if payload.copy_from is None or is_wechat(chat_id):
-            # A copy cannot leave Telegram: WeChat gets the text kept for it (its HTML).
-            sent = await self.bot.send_message(chat_id=chat_id, text=payload.text,
-                                               reply_markup=markup)
+            # A copy cannot leave Telegram: WeChat gets the text kept for it (its HTML), and
+            # the file, which the WeChat session makes an image or a link.
+            sent = await send_with_file(self.bot, chat_id, payload, markup) \
+                if payload.attachment else await self.bot.send_message(
+                    chat_id=chat_id, text=payload.text, reply_markup=markup)
             return sent.message_id
         from_chat, message_id = payload.copy_from
         # parse_mode=None: the copy keeps the source's entities, nothing is parsed again.
@@ -344,3 +348,13 @@ class Sender:
         messages lack their result: what a crash can repeat."""
         await self._results.write(Result(item.id, status, self._now(), error, message_id,
                                          outcome))
+
+
+async def send_with_file(bot: Bot, chat_id: int, payload: ledger.Payload,
+                         markup: InlineKeyboardMarkup | None = None) -> Message:
+    """A ledger message with its attachment (the file by Telegram's id, the text its caption):
+    what a recipient a copy cannot reach gets."""
+    attachment = payload.attachment
+    assert attachment is not None
+    send = bot.send_photo if attachment.kind == "photo" else bot.send_document
+    return await send(chat_id, attachment.file_id, caption=payload.text, reply_markup=markup)

@@ -42,10 +42,11 @@ class SendReport:
 @dataclass
 class Route:
     """One ledger row's call, as its channel's session sees it: the campaign (WeChat looks up
-    its subscription template), and how the message went (set by the session; None: the Bot
-    API)."""
+    its subscription template), the name of its file (shown with WeChat's link), and how the
+    message went (set by the session; None: the Bot API)."""
 
     campaign_slug: str | None = None
+    file_name: str | None = None
     outcome: str | None = None
 
 

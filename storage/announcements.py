@@ -45,6 +45,10 @@ class Announcement(SQLModel, table=True):
     preview_message_id: int | None = Field(default=None, sa_type=BigInteger)
     # The composed text (or caption) as HTML, for channels that cannot copy (WeChat).
     text_html: str | None = Field(default=None, sa_type=Text)
+    # The file of a photo, document or video announcement (Telegram's file id, the name shown),
+    # for channels that cannot copy (WeChat: an image, or a link).
+    file_id: str | None = Field(default=None, max_length=256)
+    file_name: str | None = Field(default=None, max_length=200)
     audience: str = Field(default="preregistered", max_length=32)
     base_id: str | None = Field(default=None, max_length=64)  # the audience's base, if any
     urgent: bool = Field(default=False, sa_type=Boolean)

@@ -15,6 +15,7 @@ Repositories take the session keyword-first and never commit.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,6 +63,8 @@ class OutMessage(SQLModel, table=True):
     # Set for an announcement: the message copied to every recipient (copyMessage).
     copy_chat_id: int | None = Field(default=None, sa_type=BigInteger)
     copy_message_id: int | None = Field(default=None, sa_type=BigInteger)
+    # A file for recipients a copy cannot reach (WeChat): JSON {"kind", "file_id", "name"}.
+    attachment: str | None = Field(default=None, sa_type=Text)
     # Sent in the quiet hours too (a coordinator's urgent announcement).
     urgent: bool = Field(default=False, sa_type=Boolean)
     created_at: datetime = Field(default_factory=utc_now, sa_type=AwareDateTime)
@@ -113,13 +116,34 @@ class Payload:
     reply_markup: str | None = None
     copy_from: tuple[int, int] | None = None  # (chat id, message id)
     campaign_slug: str | None = None
+    attachment: Attachment | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A message's file for recipients a copy cannot reach: photo | document | video."""
+
+    kind: str
+    file_id: str
+    name: str
+
+    def dumps(self) -> str:
+        return json.dumps({"kind": self.kind, "file_id": self.file_id, "name": self.name},
+                          ensure_ascii=False)
+
+    @classmethod
+    def loads(cls, text: str | None) -> Attachment | None:
+        if not text:
+            return None
+        data = json.loads(text)
+        return cls(str(data["kind"]), str(data["file_id"]), str(data["name"]))
 
 
 async def enqueue(session: AsyncSession, *, key: str, kind: str, text: str,
                   recipients: Iterable[int], now: datetime, campaign_slug: str | None = None,
                   reply_markup: str | None = None, not_after: datetime | None = None,
-                  copy_from: tuple[int, int] | None = None, urgent: bool = False
-                  ) -> int | None:
+                  copy_from: tuple[int, int] | None = None, urgent: bool = False,
+                  attachment: Attachment | None = None) -> int | None:
     """Add a message and its recipients once: the rows added, or None for a key seen before.
 
     With `copy_from`, each recipient gets a copy of that message (copyMessage) and `text` is
@@ -132,7 +156,8 @@ async def enqueue(session: AsyncSession, *, key: str, kind: str, text: str,
         insert(OutMessage)
         .values(key=key, kind=kind, text=text, reply_markup=reply_markup,
                 campaign_slug=campaign_slug, created_at=now, not_after=not_after,
-                copy_chat_id=copy_chat, copy_message_id=copy_message, urgent=urgent)
+                copy_chat_id=copy_chat, copy_message_id=copy_message, urgent=urgent,
+                attachment=attachment.dumps() if attachment else None)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(OutMessage.key)
     )
@@ -236,11 +261,11 @@ async def payloads_for(session: AsyncSession, *, keys: Iterable[str]) -> dict[st
         return {}
     result = await session.exec(select(
         OutMessage.key, OutMessage.text, OutMessage.reply_markup, OutMessage.copy_chat_id,
-        OutMessage.copy_message_id, OutMessage.campaign_slug,
+        OutMessage.copy_message_id, OutMessage.campaign_slug, OutMessage.attachment,
     ).where(col(OutMessage.key).in_(wanted)))
     return {key: Payload(text, markup, (chat, message) if chat is not None and message else None,
-                         slug)
-            for key, text, markup, chat, message, slug in result.all()}
+                         slug, Attachment.loads(attachment))
+            for key, text, markup, chat, message, slug, attachment in result.all()}
 
 
 async def cancel(session: AsyncSession, *, key: str, now: datetime) -> int:

@@ -19,7 +19,7 @@ from storage.staff import COORDINATOR
 from storage.wechat import WECHAT_BASE
 from storage.wechat_files import WeChatFile
 from tests.loopback_wechat import PNG, callback_xml
-from tests.staff_helpers import COORD, XG, give_role, press_with
+from tests.staff_helpers import COORD, XG, choose, give_role, press_with, send_now, tick
 from tests.wechat_chat import OPENID, WeChat, open_wechat, preregister, telegram_side, text_of
 
 
@@ -131,3 +131,63 @@ async def test_linked_files_go_with_the_users_data_and_when_expired(linked: WeCh
         await delete_user_data(session, user_id=WECHAT_BASE + 1)
         await session.commit()
         assert (await session.exec(select(WeChatFile))).all() == []
+
+
+async def announce_file(wechat: WeChat, kind: str, **extra: object) -> None:
+    """A coordinator on Telegram announces a photo or a document to the pre-registered."""
+    staff = telegram_side(wechat)
+    await give_role(staff, COORD, COORDINATOR, XG)
+    await staff.send("/staff", COORD)
+    await staff.press("📢 发通知", COORD)
+    if kind == "photo":
+        wechat.telegram.files[f"ph{wechat.telegram.update_ids.last + 1}"] = PNG
+    await staff.send_content(kind, COORD, caption="资格审核安排见附件", **extra)
+    await choose(staff, COORD, "preregistered")
+    await send_now(staff, COORD)
+    await tick(staff)
+
+
+async def test_an_announcements_photo_reaches_wechat_as_an_image(wechat: WeChat) -> None:
+    await preregister(wechat)
+    before = len(wechat.api.to(OPENID))
+    await announce_file(wechat, "photo")
+    sent = wechat.api.to(OPENID)[before:]
+    assert sent[0]["msgtype"] == "image", sent
+    assert wechat.api.media[sent[0]["image"]["media_id"]] == ("image", PNG)
+    shown = "\n".join(str(m) for m in sent[1:])
+    assert "资格审核安排见附件" in shown and "无法" not in shown
+
+
+async def test_an_announcements_document_is_one_shared_link(linked: WeChat) -> None:
+    await preregister(linked)
+    before = len(linked.api.to(OPENID))
+    await announce_file(linked, "document", file_name="审核安排.pdf", data=b"%PDF-1.4 plan")
+    shown = "\n".join(str(m) for m in linked.api.to(OPENID)[before:])
+    assert "资格审核安排见附件" in shown and "审核安排.pdf" in shown
+    response = await linked.client.get(link_in(shown))
+    assert response.status == 200 and await response.read() == b"%PDF-1.4 plan"
+    async with linked.services.sessionmaker() as session:
+        [row] = (await session.exec(select(WeChatFile))).all()
+    assert row.user_id is None and row.source is not None
+
+
+async def test_a_waiting_announcements_document_comes_with_the_next_message(
+        linked: WeChat) -> None:
+    await preregister(linked)
+    linked.clock.set(linked.clock.now() + timedelta(days=3))
+    before = len(linked.api.to(OPENID))
+    await announce_file(linked, "document", file_name="审核安排.pdf", data=b"%PDF-1.4 plan")
+    assert linked.api.to(OPENID)[before:] == []
+    seen = text_of(await linked.say("你好"))
+    assert "您有 1 条未读消息" in seen and "资格审核安排见附件" in seen
+    response = await linked.client.get(link_in(seen))
+    assert await response.read() == b"%PDF-1.4 plan"
+
+
+async def test_without_a_public_url_an_announcements_document_is_named_not_lost(
+        wechat: WeChat) -> None:
+    await preregister(wechat)
+    before = len(wechat.api.to(OPENID))
+    await announce_file(wechat, "document", file_name="审核安排.pdf", data=b"%PDF-1.4 plan")
+    shown = "\n".join(str(m) for m in wechat.api.to(OPENID)[before:])
+    assert "资格审核安排见附件" in shown and "微信公众号无法发送文件" in shown

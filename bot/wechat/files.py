@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import html
 import mimetypes
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from storage.wechat_files import LIFETIME, keep_file, open_file
+from storage.wechat_files import LIFETIME, keep_file, keep_shared, open_file, shared_file
 
 ROUTE = "/wechat/file/{token}"
+Fetch = Callable[[], Awaitable[bytes | None]]
 SHOWN_INLINE = ("application/json", "application/pdf", "text/", "image/")
 GONE_PAGE = ("<!doctype html><meta charset=utf-8><meta name=viewport "
              "content='width=device-width'><title>链接已失效</title>"
@@ -42,6 +44,20 @@ class FileLinks:
         async with self.sessionmaker() as session, session.begin():
             token = await keep_file(session, user_id=user_id, name=name, data=data,
                                     now=self.clock.now())
+        return f"{self.public_url}{ROUTE.format(token=token)}"
+
+    async def shared(self, source: str, name: str, data: Fetch) -> str | None:
+        """The URL of a file many recipients get (an announcement's), kept once per `source`
+        (Telegram's file id) and fetched (`data`) only then; None when it cannot be had."""
+        async with self.sessionmaker() as session:
+            token = await shared_file(session, source=source, now=self.clock.now())
+        if token is None:
+            found = await data()
+            if found is None:
+                return None
+            async with self.sessionmaker() as session, session.begin():
+                token = await keep_shared(session, source=source, name=name, data=found,
+                                          now=self.clock.now())
         return f"{self.public_url}{ROUTE.format(token=token)}"
 
     def line(self, url: str, name: str) -> str:

@@ -27,6 +27,8 @@ from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
 from bot.clock import Clock
+from bot.delivery import send_with_file
+from bot.delivery_results import Route, ledger_call
 from bot.wechat.files import ROUTE as FILE_ROUTE
 from bot.wechat.inbound import key_of, to_update
 from bot.wechat.render import Out, render, split
@@ -130,7 +132,7 @@ class WeChatEndpoint:
         outbox = Outbox(user_id)
         if unread:
             outbox.messages.append(Out(self.texts("wechat.unread", count=unread)))
-        outbox.messages.extend(await self._waiting(user_id))
+        await self._waiting(user_id, outbox)
         task = asyncio.create_task(self._feed(inbound.update, outbox))
         done, _ = await asyncio.wait({task}, timeout=PASSIVE_BUDGET)
         if task in done:
@@ -168,25 +170,34 @@ class WeChatEndpoint:
             unread, row.unread = row.unread, 0
             return row.user_id, unread
 
-    async def _waiting(self, user_id: int) -> list[Out]:
-        """What found the user's reply window closed, under one line saying how many: the
-        ledger's reminders and announcements (marked shown in the same statement: never shown
-        twice) and the messages held as text (a staff answer, a failed send; deleted as they
-        are taken). Their buttons are left out: the user's new window carries few messages,
-        and texts merge. Should sending them fail now, the customer-service sender holds them
-        again: a message is never lost between the two."""
+    async def _waiting(self, user_id: int, outbox: Outbox) -> None:
+        """What found the user's reply window closed, into the outbox under one line saying
+        how many: the ledger's reminders and announcements (marked shown in the same statement:
+        never shown twice; an announcement's file as an image or a link) and the messages held
+        as text (a staff answer, a failed send; deleted as they are taken). Their buttons are
+        left out: the user's new window carries few messages, and texts merge. Should sending
+        them fail now, the customer-service sender holds them again: never lost between the
+        two."""
         async with self.dispatcher["sessionmaker"]() as session, session.begin():
             keys = await ledger.take_waiting(session, user_id=user_id, now=self.clock.now())
             payloads = await ledger.payloads_for(session, keys=keys)
             held = await take_held(session, user_id=user_id)
         if not keys and not held:
-            return []
-        shown = [Out(self.texts("wechat.waiting", count=len(keys) + len(held)))]
+            return
+        outbox.messages.append(Out(self.texts("wechat.waiting", count=len(keys) + len(held))))
         for key in keys:
-            shown += render(payloads[key].text, None)
+            payload = payloads[key]
+            if payload.attachment is None:
+                outbox.messages += render(payload.text, None)
+                continue
+            into = CURRENT.set(outbox)
+            try:
+                with ledger_call(Route(payload.campaign_slug, payload.attachment.name)):
+                    await send_with_file(self.bot, user_id, payload)
+            finally:
+                CURRENT.reset(into)
         for text in held:
-            shown += [Out(piece) for piece in split(text)]
-        return shown
+            outbox.messages += [Out(piece) for piece in split(text)]
 
     async def _feed(self, update: Any, outbox: Outbox) -> None:
         CURRENT.set(outbox)

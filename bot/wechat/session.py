@@ -30,10 +30,13 @@ own formats: those, and a photo over WeChat's 10 MB, become their caption and a 
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import html
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -60,6 +63,8 @@ FILE_NOTE = "（此处原有一个文件，微信公众号无法发送文件；�
 IMAGE_NOTE = ("（此处原有一张图片，因微信的发送限制未能送达；如需要，请在此留言，"
               "工作人员会另行提供。）")
 IMAGE_LIMIT = 10 * 1024 * 1024  # bytes: WeChat's temporary image
+MEDIA_REUSE = timedelta(days=2)  # WeChat keeps temporary media 3 days
+RECENT_FILES = 4  # Telegram files kept in memory (each at most 20 MB)
 FILE_FIELDS = {"sendDocument": "document", "sendPhoto": "photo", "sendVideo": "video",
                "sendAudio": "audio", "sendVoice": "voice"}
 SILENT = {"deleteMessage", "sendChatAction", "setMyCommands", "getMe", "setChatMenuButton",
@@ -113,6 +118,8 @@ class WeChatSession(RecordingSession):
         super().__init__(clock)
         self.deliver = deliver
         self.links = links
+        self._recent: OrderedDict[str, bytes] = OrderedDict()  # Telegram file id -> bytes
+        self._names: dict[str, str] = {}
 
     async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType],
                            timeout: int | None = None) -> TelegramType:
@@ -145,48 +152,70 @@ class WeChatSession(RecordingSession):
 
     async def _file(self, bot: Bot, method: TelegramMethod[Any], call: Any) -> list[Out] | None:
         """A file as WeChat takes it: a photo up to 10 MB as an image message, anything else
-        as a link; None (the caption and FILE_NOTE) when it cannot be had or linked."""
+        as a link (one shared link for a ledger row's file: an announcement's); None (the
+        caption and FILE_NOTE) when it cannot be had or linked."""
         chat = call.params.get("chat_id")
         if chat is None:
             return None
-        found = await _file_of(bot, method, call)
+        caption = html.escape(to_text(str(call.params.get("caption", ""))))
+        markup = call.params.get("reply_markup")
+        value = getattr(method, FILE_FIELDS[call.method], None)
+        route = ROUTE.get()
+        if route is not None and isinstance(value, str) and call.method != "sendPhoto":
+            if self.links is None:
+                return None
+            name = route.file_name or "文件"
+            url = await self.links.shared(value, name, lambda: self._data(bot, value))
+            return None if url is None else \
+                render(f"{caption}\n{self.links.line(url, name)}".strip(), markup)
+        found = await self._file_of(bot, value)
         if found is None:
             return None
         name, data = found
-        caption = to_text(str(call.params.get("caption", "")))
-        markup = call.params.get("reply_markup")
         if call.method == "sendPhoto" and len(data) <= IMAGE_LIMIT:
-            return [Out("", image=data), *render(html.escape(caption), markup)]
+            return [Out("", image=data), *render(caption, markup)]
         if self.links is None:
             return None
         url = await self.links.link(int(chat), name, data)
-        return render(f"{html.escape(caption)}\n{self.links.line(url, name)}".strip(), markup)
+        return render(f"{caption}\n{self.links.line(url, name)}".strip(), markup)
+
+    async def _file_of(self, bot: Bot, value: Any) -> tuple[str, bytes] | None:
+        """The file's name and bytes: uploaded with the call (a file the bot made), or a
+        Telegram file (a staff member's) downloaded through the Bot API; None when it cannot be
+        had (no Telegram, over the Bot API's 20 MB download limit)."""
+        if isinstance(value, BufferedInputFile):
+            return value.filename or "file", value.data
+        if not isinstance(value, str):
+            return None
+        data = await self._data(bot, value)
+        return None if data is None else (self._names.get(value, "file"), data)
+
+    async def _data(self, bot: Bot, file_id: str) -> bytes | None:
+        """A Telegram file's bytes; the last few are kept, so an announcement's photo is
+        downloaded once, not once per WeChat recipient."""
+        if file_id in self._recent:
+            self._recent.move_to_end(file_id)
+            return self._recent[file_id]
+        try:
+            found = await bot.get_file(file_id)
+            downloaded = await bot.download_file(found.file_path or "")
+        except Exception as error:  # noqa: BLE001 - any failure: the caption and a note
+            log.info("file for a WeChat user not downloaded (%s): sent as a note",
+                     type(error).__name__)
+            return None
+        if downloaded is None:
+            return None
+        self._names[file_id] = PurePosixPath(found.file_path or "file").name
+        self._recent[file_id] = downloaded.getvalue()
+        while len(self._recent) > RECENT_FILES:
+            dropped, _ = self._recent.popitem(last=False)
+            self._names.pop(dropped, None)
+        return self._recent[file_id]
 
     def _forget_old(self) -> None:
         if len(self.messages) > KEEP_MESSAGES:
             for key in sorted(self.messages, key=lambda k: k[1])[:len(self.messages) // 2]:
                 del self.messages[key]
-
-
-async def _file_of(bot: Bot, method: TelegramMethod[Any], call: Any) -> tuple[str, bytes] | None:
-    """The file's name and bytes: uploaded with the call (a file the bot made), or a Telegram
-    file (a staff member's) downloaded through the Bot API; None when it cannot be had (no
-    Telegram, over the Bot API's 20 MB download limit)."""
-    value = getattr(method, FILE_FIELDS[call.method], None)
-    if isinstance(value, BufferedInputFile):
-        return value.filename or "file", value.data
-    if not isinstance(value, str):
-        return None
-    try:
-        found = await bot.get_file(value)
-        downloaded = await bot.download_file(found.file_path or "")
-    except Exception as error:  # noqa: BLE001 - any failure: the caption and a note
-        log.info("file for a WeChat user not downloaded (%s): sent as a note",
-                 type(error).__name__)
-        return None
-    if downloaded is None:
-        return None
-    return PurePosixPath(found.file_path or "file").name, downloaded.getvalue()
 
 
 class CustomerService:
@@ -204,6 +233,7 @@ class CustomerService:
         self.sessionmaker = sessionmaker
         self.clock = clock
         self.subscriptions = subscriptions
+        self._uploaded: dict[str, tuple[str, datetime]] = {}  # sha256 -> (media id, until)
 
     async def __call__(self, user_id: int, messages: list[Out], *, whole: bool = False,
                        campaign: str | None = None) -> str:
@@ -219,8 +249,7 @@ class CustomerService:
         sent, outcome, failure = 0, CLOSED, None
         for message in messages[:allowed]:
             try:
-                media = None if message.image is None else \
-                    await self.api.upload_image(message.image)
+                media = None if message.image is None else await self._media(message.image)
                 await self.api.send(message.payload(openid, media))
             except ApiWindowClosed:
                 break
@@ -245,6 +274,19 @@ class CustomerService:
             log.warning("WeChat send to user %s failed (%s): %d message(s) held for the "
                         "user's next message", user_id, type(failure).__name__, len(unsent))
         return outcome
+
+    async def _media(self, image: bytes) -> str:
+        """The image uploaded as temporary media, once for the same bytes while WeChat keeps it
+        (3 days; reused for 2): an announcement's photo is not uploaded per recipient."""
+        key = hashlib.sha256(image).hexdigest()
+        now = self.clock.now()
+        known = self._uploaded.get(key)
+        if known is not None and known[1] > now:
+            return known[0]
+        media = await self.api.upload_image(image)
+        self._uploaded = {k: v for k, v in self._uploaded.items() if v[1] > now}
+        self._uploaded[key] = (media, now + MEDIA_REUSE)
+        return media
 
     async def _reserve(self, user_id: int, count: int, whole: bool) -> tuple[str, int] | None:
         async with self.sessionmaker() as session, session.begin():

@@ -12,7 +12,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.announce_compose import compose, header, kind_of, opt_out_markup, send_preview
+from bot.announce_compose import (
+    compose,
+    file_of,
+    header,
+    kind_of,
+    opt_out_markup,
+    send_preview,
+)
 from bot.announce_compose import sender_label as label_for
 from bot.clock import Clock
 from content.catalogue import Catalogue
@@ -92,7 +99,7 @@ async def on_content(message: Message, bot: Bot, texts: Texts, catalogue: Catalo
         sender_label=label, content_kind=kind, source_chat_id=message.chat.id,
         source_message_id=message.message_id, preview_chat_id=message.chat.id,
         preview_message_id=preview_id, audience="preregistered", base_id=base,
-        text_html=composed.html)
+        text_html=composed.html, **_file_fields(message))
     await leave_flow(state, prefix=STAFF_PREFIX)
     text, keyboard = await builder_view(session, texts, catalogue, campaign, draft, staff)
     await message.answer(text, reply_markup=keyboard)
@@ -173,3 +180,8 @@ def build_router() -> Router:
     router.callback_query.register(on_discard, StaffCb.filter(F.action == "drop"))
     return router
 
+
+
+def _file_fields(message: Message) -> dict[str, str]:
+    found = file_of(message)
+    return {} if found is None else {"file_id": found[0], "file_name": found[1]}
