@@ -66,7 +66,8 @@ NEAR = timedelta(days=7)
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块|万|%)|全部|全额")
 # A phone number in an answer: seven digits or more, dashes allowed (0591-83574579, 400-888-0052).
 _PHONE = re.compile(r"\d[\d-]{5,}\d")
-_PHONE_WORDS = (normalise("电话"),)
+# Asking for a number or for a person to ask (联系人是谁, 哪个科) is asking for contacts.
+_PHONE_WORDS = (normalise("电话"), normalise("联系人"))
 
 _KNOWLEDGE: dict[tuple[int, bool], tuple[Campaign, tuple[StaffEntry, ...], Knowledge]] = {}
 

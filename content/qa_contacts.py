@@ -9,8 +9,10 @@ recruitment) are given, and the reply says where the others are.
 
 from __future__ import annotations
 
+from functools import cache
+
 from content.matching import Index
-from content.normalise import normalise
+from content.normalise import default_lexicon, normalise
 from content.schema import Campaign, Contact
 
 MAX_SHOWN = 3
@@ -47,9 +49,37 @@ def fitting(campaign: Campaign, question: str) -> list[Contact]:
     ranked = _index(campaign).rank(words) if words.strip() else []
     if not ranked or ranked[0][1] < MIN_SCORE:
         return []
+    # A term the question names (技术支持, 卫健委) must be the contact's, not a piece of another
+    # word of it: 技术支持 is not 职业技术学院.
+    named = _terms(words)
+    if named:
+        ranked = [(key, score) for key, score in ranked
+                  if any(term in _texts(campaign)[key] for term in named)]
+        if not ranked:
+            return []
     top = ranked[0][1]
     ids = [key for key, score in ranked if score >= top * NEAR_BEST][:MAX_SHOWN]
     return [c for c in campaign.contacts if c.id in ids]
+
+
+def _terms(words: str) -> set[str]:
+    """The vocabulary's terms (canonical, two characters or more, not a question's frame) the
+    normalised words say."""
+    lexicon = default_lexicon()
+    flat = words.replace(" ", "")
+    return {term for term in _heads() if term in flat
+            and not all(char in lexicon.light for char in term)
+            and term not in lexicon.light_words}
+
+
+@cache
+def _heads() -> frozenset[str]:
+    return frozenset(h for h in default_lexicon().canonical.values() if len(h) > 1)
+
+
+def _texts(campaign: Campaign) -> dict[str, str]:
+    return {c.id: normalise(f"{c.organisation}{c.purpose or ''}{c.person or ''}").replace(" ", "")
+            for c in campaign.contacts}
 
 
 def default(campaign: Campaign) -> list[Contact]:

@@ -38,6 +38,8 @@ NOT_A_MAJOR = ("什么", "哪", "其他", "非", "别", "相关", "对口", "要
 # Right after a major's name these make it a place or a department (中医院, 口腔科), not a major.
 # A scope of practice (全科医学范围) is not a major either.
 _PLACE_AFTER = ("院", "科", "诊", "门诊", "医生", "医师", "范围", "执业范围")
+# "没考证能报吗", "还没拿到证": no licence, said without naming it (毕业证 has a word between).
+_NO_LICENCE = re.compile(r"(?:没|没有|未|无)(?:考|拿|取得|拿到|考到|考取|考过)?(?:执业证|资格证|证)(?!明)")
 _NEGATION = ("没有", "没", "未", "无", "不是", "非")
 _FRAME_BEFORE = re.compile(r"可以|能不能|能否|可否|能|报名|报考|参加|申请|想|我|是|的|吗")
 
@@ -200,6 +202,11 @@ def _major(text: str, w: Words, found: Stated) -> None:
 
 def _qualification(text: str, found: Stated) -> None:
     held = [q for q in ("执业助理医师", "执业医师") if q in text]
+    if not held and _NO_LICENCE.search(text):
+        # 证 alone in an applicant's question is the licence (没考证, 还没拿证), not a diploma.
+        found.options["qualification"] = ("无",)
+        found.said["qualification"] = "无"
+        return
     if len(held) != 1:
         return
     value = "无" if _negated(text, text.index(held[0])) else held[0]

@@ -102,6 +102,10 @@ async def test_a_follow_up_uses_the_last_topic_for_a_while(harness: Harness) -> 
     ("xiaogan-2023", "联系电话是多少", ["2839876"], ["5275623"]),
     ("fujian-2023", "技术支持电话是多少", ["400-888-0052"], ["83574579"]),
     ("fujian-2023", "网站登不上去打哪个电话", ["400-888-0052"], []),
+    # Xiaogan gives no technical-support line: 技术 of 职业技术学院 does not make the college one.
+    ("xiaogan-2023", "技术支持电话", ["2839876"], ["2464255"]),
+    ("xiaogan-2023", "湖北职院医学院那边联系人是谁", ["胡老师", "2464255"], ["2839876"]),
+    ("xiaogan-2023", "报名遇到问题可以找市卫健委哪个科", ["人事科", "2839876"], ["2464255"]),
 ])
 async def test_phone_questions_get_the_contacts_that_fit(
         harness: Harness, slug: str, question: str, shown: list[str],
@@ -144,11 +148,24 @@ async def test_review_and_exam_questions_get_the_notice_clause(
     assert "没有写明" not in calls.text and "来源" in calls.text
 
 
-async def test_no_certificate_gets_the_excluded_clause_not_yes(harness: Harness) -> None:
+@pytest.mark.parametrize(("slug", "question"), [
+    ("xiaogan-2023", "没考证能报吗"), ("xiaogan-2023", "还没拿到证可以报名吗"),
+    ("fujian-2023", "没考证能报吗")])
+async def test_no_certificate_gets_yes_not_the_excluded_clause(harness: Harness, slug: str,
+                                                              question: str) -> None:
+    """证 alone is the licence: no licence is what the notices ask for, so the answer is yes
+    (the 不在招录之列 clause is about those who already hold the 执业医师 licence)."""
+    harness.clock.set(FUJIAN_NOW if slug.startswith("fujian") else harness.clock.now())
+    await harness.send(f"/start {slug}")
+    calls = await harness.send(question)
+    assert "可以报名" in calls.text, calls.text
+    assert "不在招录之列" not in calls.text and "不能报名" not in calls.text
+
+
+async def test_a_diploma_is_not_the_licence(harness: Harness) -> None:
     await harness.send("/start xiaogan-2023")
-    calls = await harness.send("没考证能报吗")
-    assert "不在招录之列" in calls.text
-    assert "可以报名" not in calls.text
+    calls = await harness.send("没有毕业证能报吗")
+    assert "没有执业资格" not in calls.text, calls.text
 
 
 @pytest.mark.parametrize("question", ["可以报名护理专业吗", "请问能报名护理专业吗",
@@ -190,3 +207,16 @@ async def test_contact_hours_in_an_answer_say_when_they_are_over(harness: Harnes
     after = await harness.send(typed)
     assert "咨询时间" in during.text and "已结束" not in during.text
     assert "咨询时间" in after.text and "（已结束）" in after.text
+
+
+async def test_that_i_do_what_follows_the_last_answer(harness: Harness) -> None:
+    """"那我咋办" (issue 12 §4) after the deadline is about the deadline: late registration is
+    refused (逾期不予补报); asked alone it is no question, and says so."""
+    harness.clock.set(FUJIAN_NOW + timedelta(days=3))
+    await harness.send("/start fujian-2023")
+    await harness.send("报名截止是哪天")
+    follow = await harness.send("那我咋办")
+    assert "逾期不予补报" in follow.text, follow.text
+    await harness.send("/start fujian-2023", user=2002)
+    alone = await harness.send("那我咋办", user=2002)
+    assert "逾期不予补报" not in alone.text and "没有写明" in alone.text
