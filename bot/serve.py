@@ -129,13 +129,11 @@ def _on_signal(stopping: asyncio.Event, signum: int) -> None:
 
 
 async def _start(worker: Worker, settings: Settings, scheduler: bool) -> None:
+    """Telegram told first (commands, the webhook once the HTTP server takes its requests),
+    then the inbox's loops and the scheduler: a refusal stops the start before any background
+    work has begun, so nothing is cut off mid-query."""
     if worker.telegram:
         await worker.bot.set_my_commands(bot_commands(worker.services.texts))
-    worker.inbox.start()
-    if scheduler:
-        from bot.scheduler import start_scheduler
-
-        worker.jobs = start_scheduler(worker.services, worker.bot)
     if settings.webhook_url and settings.webhook_secret:
         worker.webhook = WebhookReceiver(worker.inbox, worker.bot,
                                          settings.webhook_secret.get_secret_value())
@@ -152,6 +150,15 @@ async def _start(worker: Worker, settings: Settings, scheduler: bool) -> None:
         log.info("HTTP server on %s:%d (/healthz, /readyz%s%s)", settings.http_host,
                  settings.http_port, f", webhook {settings.webhook_path}" if worker.webhook
                  else "", ", WeChat callbacks /wechat" if wechat else "")
+    if worker.webhook is not None and worker.telegram:
+        from bot.webhook import install_webhook
+
+        await install_webhook(worker.bot, settings, worker.dispatcher.resolve_used_update_types())
+    worker.inbox.start()
+    if scheduler:
+        from bot.scheduler import start_scheduler
+
+        worker.jobs = start_scheduler(worker.services, worker.bot)
 
 
 async def _receive(worker: Worker, settings: Settings, stopping: asyncio.Event) -> None:
@@ -159,13 +166,10 @@ async def _receive(worker: Worker, settings: Settings, stopping: asyncio.Event) 
     if not worker.telegram:  # WeChat alone: its callbacks come to the HTTP server
         await stopping.wait()
         return
-    allowed = worker.dispatcher.resolve_used_update_types()
-    if worker.webhook is not None:
-        from bot.webhook import install_webhook
-
-        await install_webhook(worker.bot, settings, allowed)
+    if worker.webhook is not None:  # installed at the start
         await stopping.wait()
         return
+    allowed = worker.dispatcher.resolve_used_update_types()
     hook = await worker.bot.get_webhook_info()
     if hook.url:  # getUpdates is refused (409) while a webhook is set
         await worker.bot.delete_webhook()
