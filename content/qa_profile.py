@@ -39,7 +39,8 @@ NOT_A_MAJOR = ("什么", "哪", "其他", "非", "别", "相关", "对口", "要
 # A scope of practice (全科医学范围) is not a major either.
 _PLACE_AFTER = ("院", "科", "诊", "门诊", "医生", "医师", "范围", "执业范围")
 # "没考证能报吗", "还没拿到证": no licence, said without naming it (毕业证 has a word between).
-_NO_LICENCE = re.compile(r"(?:没|没有|未|无)(?:考|拿|取得|拿到|考到|考取|考过)?(?:执业证|资格证|证)(?!明)")
+_NO_LICENCE = re.compile(
+    r"(?:没|没有|未|无)(?:考|拿|取得|拿到|考到|考取|考过)?(?:执业证|资格证|证)(?!明)")
 _NEGATION = ("没有", "没", "未", "无", "不是", "非")
 _FRAME_BEFORE = re.compile(r"可以|能不能|能否|可否|能|报名|报考|参加|申请|想|我|是|的|吗")
 
