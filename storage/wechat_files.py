@@ -40,12 +40,13 @@ class WeChatFile(SQLModel, table=True):
     opens: int = Field(default=0)
 
 
-async def keep_file(session: AsyncSession, *, user_id: int, name: str, data: bytes,
-                    now: datetime) -> str:
-    """The new file's token."""
+async def keep_file(session: AsyncSession, *, name: str, data: bytes, now: datetime,
+                    user_id: int | None = None, source: str | None = None) -> str:
+    """The new file's token: a user's own file (`user_id`), or one shared by everyone who gets
+    it (`source`)."""
     token = secrets.token_urlsafe(24)
-    session.add(WeChatFile(token=token, user_id=user_id, name=name[:200], data=data,
-                           created_at=now, expires_at=now + LIFETIME))
+    session.add(WeChatFile(token=token, user_id=user_id, source=source, name=name[:200],
+                           data=data, created_at=now, expires_at=now + LIFETIME))
     return token
 
 
@@ -54,14 +55,6 @@ async def shared_file(session: AsyncSession, *, source: str, now: datetime) -> s
     found = await session.exec(select(WeChatFile.token).where(
         col(WeChatFile.source) == source, col(WeChatFile.expires_at) > now + LIFETIME / 2))
     return found.first()
-
-
-async def keep_shared(session: AsyncSession, *, source: str, name: str, data: bytes,
-                      now: datetime) -> str:
-    token = secrets.token_urlsafe(24)
-    session.add(WeChatFile(token=token, source=source, name=name[:200], data=data,
-                           created_at=now, expires_at=now + LIFETIME))
-    return token
 
 
 async def open_file(session: AsyncSession, *, token: str, now: datetime

@@ -16,7 +16,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from storage.wechat_files import LIFETIME, keep_file, keep_shared, open_file, shared_file
+from storage.wechat_files import LIFETIME, keep_file, open_file, shared_file
 
 ROUTE = "/wechat/file/{token}"
 Fetch = Callable[[], Awaitable[bytes | None]]
@@ -56,8 +56,8 @@ class FileLinks:
             if found is None:
                 return None
             async with self.sessionmaker() as session, session.begin():
-                token = await keep_shared(session, source=source, name=name, data=found,
-                                          now=self.clock.now())
+                token = await keep_file(session, source=source, name=name, data=found,
+                                        now=self.clock.now())
         return f"{self.public_url}{ROUTE.format(token=token)}"
 
     def line(self, url: str, name: str) -> str:
