@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from content.matching import QUALIFIED_PENALTY
-from content.normalise import default_lexicon, normalise
+from content.normalise import normalise
 from content.qa_builders import Part, render
 from content.qa_contacts import chosen, key_for
 from content.qa_knowledge import Entity, Intent, Knowledge, StaffEntry
@@ -35,7 +35,7 @@ from content.qa_reply import (
     fallback,
     visible_length,
 )
-from content.qa_talk import MAX_PARTS, follow_up, is_english, questions, small_talk
+from content.qa_talk import MAX_PARTS, follow_up, is_english, own_topic, questions, small_talk
 from content.schema import Campaign
 from content.texts import Raw, Texts, default_texts
 
@@ -114,13 +114,13 @@ def answer(campaign: Campaign, question: str, now: datetime,
     said = reply.kind != FALLBACK or _silence(reply)
     # "那要多久": the previous topic and this question's frame; "那什么时候出结果" names its own.
     if last and (leaning is not None or not said) and not (
-            said and _own_topic(leaning or stripped)):
+            said and own_topic(leaning or stripped)):
         topic = render(kn, last, now, t)
         if topic is not None:
             again = _single(kn, f"{topic.title} {leaning or stripped}", now, t)
             if again.kind != FALLBACK or not said:
                 return again
-    if leaning is not None and not _own_topic(stripped) and reply.kind != FALLBACK \
+    if leaning is not None and not own_topic(stripped) and reply.kind != FALLBACK \
             and not (reply.entry or "").startswith("eligibility:"):
         # "那我咋办" with nothing before it: a frame alone matches anything; say so.
         return fallback(kn, None, reply.score, t, now=now)
@@ -132,15 +132,6 @@ def _silence(reply: Answer) -> bool:
     with confidence (not a guess, not "no answer found")."""
     entry = reply.entry or ""
     return bool(entry) and not entry.startswith("input:") and reply.score >= THRESHOLD
-
-
-def _own_topic(text: str) -> bool:
-    """Whether the question says what it is about, beyond its frame (多久, 怎么办, 什么时候)."""
-    lexicon = default_lexicon()
-    flat = normalise(text, atomic=False).replace(" ", "")
-    for word in sorted(lexicon.light_words, key=len, reverse=True):
-        flat = flat.replace(word, "")
-    return sum(1 for char in flat if char not in lexicon.light) >= 2
 
 
 def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
@@ -270,7 +261,7 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
         kind, _, ident = entity.ref.partition(":")
         key = f"base:{ident}" if kind == "base" else f"contacts:{entity.ref}"
         # "省培训中心是哪个单位的": nothing but the name and a question frame asks about it.
-        bare = not question.strip() or not _own_topic(question)
+        bare = not question.strip() or not own_topic(question)
         if bare and question.strip() and kind != "base":
             # What the notice says of an organisation is the fact that names it, if any.
             key = _naming_fact(kn, entity) or key
@@ -326,6 +317,16 @@ def _combine(scores: list[float]) -> float:
     return best
 
 
+def on_topic(kn: Knowledge, question: str, topic: str, core: str) -> str | None:
+    """The clause on the topic closest to the question; one addressed to institutions (工作要求:
+    各培训基地…完成资格审核、考试录取) gives way to an answer the campaign wrote for applicants on
+    the same topic ("有笔试吗": what follows 预报名)."""
+    key = kn.facts.best_on_topic(question, topic, core)
+    if key in kn.institutional:
+        return kn.written.best_on_topic(question, topic, core) or key
+    return key
+
+
 def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> str | None:
     """The answer key a ranked entry stands for, in this campaign and for this question."""
     kind, _, ident = entry.partition(":")
@@ -343,10 +344,10 @@ def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> 
     if not _names_topic(question, intent):
         otherwise = None  # matched on the question's frame (能不能报名), not on its topic
     if builder in ("fact", "silent"):
-        return kn.facts.best_on_topic(question, intent.topic, core) or otherwise
+        return on_topic(kn, question, intent.topic, core) or otherwise
     if builder == "event":
         # Asked for a date: a fact on the topic answers only if it gives one.
-        fact = kn.facts.best_on_topic(question, intent.topic, core)
+        fact = on_topic(kn, question, intent.topic, core)
         # "报名以后会审核吗" is not asking for a date: the notice's clause on the topic answers.
         fits = fact is not None and (_dated(kn, fact) or _WHEN not in question)
         return kn.events.best_on_topic(question, intent.topic, core) or (fact if fits else None) \

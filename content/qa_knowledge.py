@@ -138,6 +138,14 @@ class Knowledge:
                 # One document per fact: how much of a topic a fact covers decides.
                 self.facts.add(key, [" ".join([fact.title, *fact.keywords, fact.text])],
                                heading=fact.title)
+        # Answers written for applicants, by topic: a clause addressed to institutions (工作要求)
+        # gives way to one of them on the same topic (content/qa.py `on_topic`).
+        self.written = Index(background=f"{self.campaign.notice.title or ''} {self.campaign.name}")
+        for entry in self.campaign.faq:
+            self.written.add(f"faq:{entry.id}", [" ".join([*entry.questions, entry.answer])],
+                             heading=entry.questions[0])
+        self.institutional = {f"fact:{fact.id}" for section in self.campaign.institution_sections
+                              for fact in self.campaign.sections.get(section, [])}
         self._build_structured()
 
     def _build_structured(self) -> None:

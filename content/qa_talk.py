@@ -16,11 +16,13 @@ from functools import cache
 
 import yaml
 
+from content.normalise import default_lexicon, normalise
 from content.qa_knowledge import INTENTS_PATH
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
 _SENTENCE_END = re.compile(r"[？?。！!；;\n]+")
+_SPACE_BREAK = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff\d])")
 # A sentence asks something when it ends with a question mark or holds a question word.
 _ASKS = re.compile(r"吗|么|什么|怎|哪|几|多少|多久|多长|是否|能否|可否|可不可以|能不能|"
                    r"有没有|是不是|会不会|要不要|谁|啥|咋|如何|为什么|呢")
@@ -75,7 +77,10 @@ def is_english(text: str) -> bool:
 def questions(text: str) -> list[str]:
     """The questions of a paragraph, each with the statement just before it as context; one
     item when the message holds one question (or none)."""
-    sentences = [s.strip(" ，,") for s in _SENTENCE_END.split(text) if s.strip(" ，,")]
+    # People type on a phone without punctuation: a space between two Chinese phrases
+    # ("预报名是啥 报了就算录上了吗") ends a sentence too.
+    sentences = [s.strip(" ，,") for part in _SENTENCE_END.split(text)
+                 for s in _spaced(part) if s.strip(" ，,")]
     found: list[str] = []
     context = ""
     for sentence in sentences:
@@ -87,6 +92,22 @@ def questions(text: str) -> list[str]:
     if context and found:
         found[-1] = f"{found[-1]}，{context}"
     return found if len(found) > 1 else [text]
+
+
+def _spaced(part: str) -> list[str]:
+    """A part cut at its spaces when each piece says what it is about: "报名费多少钱 交到哪"
+    is one question (交到哪 leans on what precedes it)."""
+    pieces = _SPACE_BREAK.split(part)
+    return pieces if all(own_topic(piece) for piece in pieces) else [part]
+
+
+def own_topic(text: str) -> bool:
+    """Whether the question says what it is about, beyond its frame (多久, 怎么办, 什么时候)."""
+    lexicon = default_lexicon()
+    flat = normalise(text, atomic=False).replace(" ", "")
+    for word in sorted(lexicon.light_words, key=len, reverse=True):
+        flat = flat.replace(word, "")
+    return sum(1 for char in flat if char not in lexicon.light) >= 2
 
 
 def follow_up(text: str) -> str | None:

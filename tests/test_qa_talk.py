@@ -67,6 +67,18 @@ async def test_a_pasted_paragraph_gets_an_answer_for_each_covered_question(
     assert visible_length(text) <= 600
 
 
+async def test_questions_typed_with_spaces_are_answered_each(harness: Harness) -> None:
+    """On a phone people leave out the question marks: a space between two questions ends
+    the first; a statement before a question stays its context."""
+    await harness.send("/start xiaogan-2023")
+    calls = await harness.send("报名截止是哪天 培训要几年 有宿舍吗")
+    assert "3个问题" in calls.text, calls.text
+    assert "6月30日" in calls.text and "2年" in calls.text
+    assert "通知没有写到" in calls.text and "宿舍" in calls.text.split("通知没有写到")[1]
+    personal = await harness.send("我是护理专业的 能报吗")
+    assert "个问题" not in personal.text and "不能报名" in personal.text
+
+
 async def test_too_many_questions_are_asked_one_at_a_time(harness: Harness) -> None:
     await harness.send("/start xiaogan-2023")
     calls = await harness.send("几号截止？要什么材料？学费多少？住哪里？补助多少？")
@@ -134,8 +146,8 @@ async def test_where_is_the_training_gets_the_bases(harness: Harness, question: 
 
 
 @pytest.mark.parametrize(("slug", "question", "says"), [
-    ("xiaogan-2023", "报名以后会审核吗", ["资格审核", "考试录取"]),
-    ("xiaogan-2023", "有笔试吗", ["考试录取"]),
+    ("xiaogan-2023", "报名以后会审核吗", ["预报名", "资格审核", "考试录取"]),
+    ("xiaogan-2023", "有笔试吗", ["预报名", "考试录取"]),
     ("fujian-2023", "报名以后会审核吗", ["资格审核"]),
     ("fujian-2023", "有笔试吗", ["录取"]),
 ])
@@ -146,6 +158,15 @@ async def test_review_and_exam_questions_get_the_notice_clause(
     calls = await harness.send(question)
     assert all(word in calls.text for word in says), calls.text
     assert "没有写明" not in calls.text and "来源" in calls.text
+    # Not the clause addressed to the bases (工作要求) when an answer written for applicants
+    # says the same; asked about the bases' duties, that clause still answers.
+    assert "领导小组" not in calls.text
+
+
+async def test_the_bases_duties_are_still_answered_when_asked(harness: Harness) -> None:
+    await harness.send("/start xiaogan-2023")
+    calls = await harness.send("培训基地有什么职责")
+    assert "领导小组" in calls.text and "来源" in calls.text
 
 
 @pytest.mark.parametrize(("slug", "question"), [
