@@ -3,7 +3,9 @@ processes behind a round-robin balancer, the loopback Bot API pushing updates to
 every request in 100 ms.
 
 - N users' conversations (bench/deadline.py's) through WORKERS webhook workers: updates/s,
-  p50/p99 update → reply, error replies (targets: >= 150 updates/s, p99 < 2 s, 0 errors);
+  p50/p99 update → reply, error replies (targets: >= 150 updates/s, p99 < 2 s, 0 errors), twice:
+  users reading 0.3-1 s between steps (a closed loop at the workers' capacity: p99 is the queue)
+  and 2-8 s (a deadline day's pace: 1,000 users offer 150-190 updates/s);
 - QUEUED updates waiting when the workers start: all answered, 0 error replies;
 - kill -9 of one worker while updates arrive at RATE/s: each update's reply must reach the Bot
   API exactly once (0 lost, 0 twice); the killed worker's updates are resumed by the others.
@@ -29,7 +31,7 @@ from pathlib import Path
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from bench.cpu import CpuMeter
-from bench.deadline import LATENCY, Tally, Watched, Worker, drive, worker_env
+from bench.deadline import LATENCY, PACED_THINK, THINK, Tally, Watched, Worker, drive, worker_env
 from tests.loopback_telegram import SECRET_HEADER
 from tests.worker_process import free_port
 
@@ -166,12 +168,13 @@ async def _cluster_run(database: str, redis: str, body: object) -> None:
                 await cluster.stop()
 
 
-async def conversations(api: Watched, cluster: Cluster, users: int) -> None:
+async def conversations(api: Watched, cluster: Cluster, users: int,
+                        think: tuple[float, float] = THINK) -> None:
     await cluster.start()
     meter = CpuMeter([w.process.pid for w in cluster.workers if w.process is not None],
                      cluster.database)
     meter.begin()
-    tally: Tally = await drive(api, users)
+    tally: Tally = await drive(api, users, think)
     meter.finish()
     elapsed = max(tally.last - tally.first, 1e-9)
     lat = sorted(tally.latencies) or [float("nan")]
@@ -179,7 +182,8 @@ async def conversations(api: Watched, cluster: Cluster, users: int) -> None:
     rate = len(tally.latencies) / elapsed
     met = rate >= 150 and p99 < 2 and api.error_replies == 0 and tally.unanswered == 0
     verdict = "target met" if met else "target: >= 150/s, p99 < 2 s, 0 errors"
-    print(f"PostgreSQL + Redis, {WORKERS} webhook workers, {users} users: {tally.sent} updates, "
+    print(f"PostgreSQL + Redis, {WORKERS} webhook workers, {users} users reading "
+          f"{think[0]:g}-{think[1]:g} s: {tally.sent} updates, "
           f"{rate:.1f} updates/s, update → reply p50 {statistics.median(lat):.2f} s p99 "
           f"{p99:.2f} s; error replies {api.error_replies}, unanswered {tally.unanswered}, "
           f"{cluster.errors()} ({verdict})", flush=True)
@@ -239,6 +243,7 @@ async def _until(condition: object, timeout: float) -> None:
 
 async def run_all(database: str, redis: str, users: int) -> None:
     await _cluster_run(database, redis, lambda api, c: conversations(api, c, users))
+    await _cluster_run(database, redis, lambda api, c: conversations(api, c, users, PACED_THINK))
     await _cluster_run(database, redis, queued_at_start)
     await _cluster_run(database, redis, kill_one)
 
