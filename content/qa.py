@@ -297,8 +297,8 @@ def _dated(kn: Knowledge, key: str) -> bool:
     kind, _, ident = key.partition(":")
     if kind in ("window", "event"):
         return True
-    if kind == "silent":
-        return kn.table.intents[ident].answer in ("window", "event")
+    if kind in ("silent", "undated"):
+        return kn.table.intents[ident.partition(":")[0]].answer in ("window", "event")
     fact = kn.campaign.fact(ident) if kind == "fact" else None
     return fact is not None and _DATE.search(fact.text) is not None
 
@@ -350,8 +350,15 @@ def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> 
         fact = on_topic(kn, question, intent.topic, core)
         # "报名以后会审核吗" is not asking for a date: the notice's clause on the topic answers.
         fits = fact is not None and (_dated(kn, fact) or _WHEN not in question)
-        return kn.events.best_on_topic(question, intent.topic, core) or (fact if fits else None) \
-            or otherwise
+        event = kn.events.best_on_topic(question, intent.topic, core)
+        # An event is about the topic when it says a topic word as written: synonyms fold 被录取
+        # (the admitted trainees who must confirm by a date) into 录取结果, which it does not give.
+        if event is not None and not kn.events.says(event, intent.topic.split()):
+            event = None
+        if event is None and fact is not None and not fits and fact.startswith("fact:"):
+            # 什么时候出录取结果 where the clause on results gives no date: said, with the clause.
+            return f"undated:{ident}:{fact[5:]}"
+        return event or (fact if fits else None) or otherwise
     if builder == "materials" and not campaign.registration.materials:
         # No list of materials: a fact answers only if it names them as the topic words do.
         fact = kn.facts.best_on_topic(question, intent.topic, core)

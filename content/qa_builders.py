@@ -311,6 +311,18 @@ def _silent(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     return Part(f"silent:{arg}", intent.title, (line,), clause, covered=False)
 
 
+def _undated(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
+    """A date asked for (什么时候出录取结果) where the clause on the topic gives none: said, and the
+    clause quoted as what the notice does say."""
+    ident, _, fact_id = arg.partition(":")
+    intent = kn.table.intents.get(ident)
+    fact = kn.campaign.fact(fact_id)
+    if intent is None or fact is None:
+        return None
+    return Part(f"undated:{arg}", intent.title,
+                (t("qa.undated", topic=intent.title), esc(fact.text)), fact.clause, covered=False)
+
+
 class _Missing(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -321,7 +333,7 @@ BUILDERS: dict[str, Builder] = {
     "window": _window, "channel": _channel, "url": _url, "steps": _steps, "materials": _materials,
     "choices": _choices, "bases": _bases, "quota": _quota, "contacts": _contacts,
     "base": _base, "event": _event, "fact": _fact, "faq": _faq, "notice": _notice,
-    "silent": _silent, "staff": _staff,
+    "silent": _silent, "staff": _staff, "undated": _undated,
 }
 
 

@@ -61,6 +61,19 @@ async def test_how_many_bases_is_the_number_of_choices(notices_chat: Harness) ->
     assert "行业人" not in reply.text
 
 
+async def test_a_date_the_notice_does_not_give_is_said_with_the_clause_it_has(
+        notices_chat: Harness) -> None:
+    await notices_chat.send("/start hubei-2015")
+    reply = await notices_chat.send("什么时候出录取结果")
+    # The one dated event names 被录取学员 (a deadline to confirm), not when results come out.
+    assert "通知没有写明录取结果的具体时间" in reply.text, reply.text
+    assert "预录取通知函" in reply.text and "三、招生程序（一）3" in reply.text
+    assert "5月15日前（截止时间未到）" not in reply.text
+    # Asked for the date of what that event is about, the event answers.
+    reply = await notices_chat.send("什么时候报到")
+    assert "2015年5月15日" in reply.text, reply.text
+
+
 async def test_materials_a_notice_does_not_list_are_said_to_be_left_out(
         notices_chat: Harness) -> None:
     await notices_chat.send("/start hubei-2015")
@@ -81,6 +94,11 @@ async def test_bundled_campaigns_answer_the_same_questions(harness: Harness) -> 
     assert "每人只能选择1个培训基地" in reply.text, reply.text
     reply = await harness.send("报名要准备什么材料")
     assert "通知未另列需上传材料的清单" in reply.text, reply.text
+    # Fujian's event on results says 录取情况 as written: it answers when results come.
+    harness.clock.set(parse_moment(MOMENTS["fujian-2023"]))
+    await harness.send("/start fujian-2023")
+    reply = await harness.send("什么时候出录取结果")
+    assert "查看录取结果" in reply.text and "没有写明" not in reply.text, reply.text
 
 
 @pytest.mark.parametrize("question", ["省培训中心是哪个单位的", "省培训中心是哪个单位 在哪"])
