@@ -17,6 +17,7 @@ import json
 import os
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
@@ -26,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.update_inbox import CHANNEL, UpdateInbox, worker_name
+from storage.scheduler_state import SchedulerTick, last_tick
 from storage.update_inbox import unhandled_count
 
 if TYPE_CHECKING:
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from bot.wechat.api import WeChatApi
 
 CHECK_TIMEOUT = 2.0
+RECENT_TICKS = 3  # a tick this many intervals ago still names its worker as the scheduler
 
 
 @dataclass
@@ -88,13 +91,32 @@ class Health:
         await self.bot.get_me(request_timeout=int(CHECK_TIMEOUT))
 
     async def _scheduler(self) -> dict[str, Any]:
-        """Whether this worker runs a scheduler, and who holds the tick's lock right now."""
+        """Whether this worker runs a scheduler; who schedules: the tick lock's holder, or
+        between ticks (PostgreSQL holds the lock only during one) the worker whose tick ran
+        within the last RECENT_TICKS intervals; and the last tick (worker and time)."""
         try:
-            holder = await asyncio.wait_for(tick_lock_holder(self.services.engine),
-                                            CHECK_TIMEOUT)
+            holder, last = await asyncio.wait_for(self._holder_and_last(), CHECK_TIMEOUT)
         except Exception as error:  # noqa: BLE001 - the database part says what is wrong
-            holder = f"unknown ({type(error).__name__})"
-        return {"here": self.scheduler_here, "holder": holder}
+            return {"here": self.scheduler_here, "holder": f"unknown ({type(error).__name__})",
+                    "last_tick": None}
+        last_tick = None
+        if last is not None:
+            at = last.ticked_at
+            if holder is None and self.services.clock.now() - at <= _recent():
+                holder = last.worker
+            last_tick = {"worker": last.worker, "at": at.isoformat()}
+        return {"here": self.scheduler_here, "holder": holder, "last_tick": last_tick}
+
+    async def _holder_and_last(self) -> tuple[str | None, SchedulerTick | None]:
+        holder = await tick_lock_holder(self.services.engine)
+        async with self.services.sessionmaker() as session:
+            return holder, await last_tick(session)
+
+
+def _recent() -> timedelta:
+    from bot.scheduler import TICK_SECONDS
+
+    return timedelta(seconds=RECENT_TICKS * TICK_SECONDS)
 
 
 async def tick_lock_holder(engine: AsyncEngine) -> str | None:

@@ -38,9 +38,11 @@ from bot.delivery import Sender
 from bot.delivery_results import SendReport
 from bot.scheduler_lock import SUFFIX, SchedulerFileLock, refused_line
 from bot.staff_menus import sync_menus
+from bot.update_inbox import worker_name
 from content.reminders import due_now, in_quiet_hours, quiet_hours_start, render, reply_markup
 from storage.delivery import enqueue, existing_keys, expire_stale
 from storage.retention import PurgeReport, run_purge
+from storage.scheduler_state import record_tick
 from storage.subscriptions import audience_user_ids
 
 if TYPE_CHECKING:
@@ -134,6 +136,8 @@ async def tick(services: Services, bot: Bot, now: datetime) -> TickSummary:
             return TickSummary(busy=True)
         quiet = in_quiet_hours(now)
         async with services.sessionmaker() as session, session.begin():
+            # Who ticks, for /readyz between ticks (the advisory lock is held only during one).
+            await record_tick(session, worker=worker_name(), now=now)
             expired = await expire_stale(session, now=now)
         # Nothing is planned for the night: what is due waits for 08:00 (and is dropped then if
         # its event is over by that time: the planner and `not_after` see to it).

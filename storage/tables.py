@@ -17,6 +17,7 @@ import storage.inbox_groups  # noqa: F401
 import storage.keys  # noqa: F401
 import storage.models  # noqa: F401
 import storage.registrations  # noqa: F401
+import storage.scheduler_state  # noqa: F401
 import storage.shell_memory  # noqa: F401
 import storage.staff  # noqa: F401
 import storage.status_imports  # noqa: F401

@@ -66,7 +66,9 @@ async def test_webhook_secret_dedupe_and_health(tmp_path: Path) -> None:
             ready = await response.json()
             assert response.status == 200, ready
         assert (ready["database"], ready["bot_api"], ready["failing"]) == ("ok", "ok", [])
-        assert ready["scheduler"] == {"here": True, "holder": ready["worker"]}
+        assert ready["scheduler"]["here"] is True
+        assert ready["scheduler"]["holder"] == ready["worker"]  # the SQLite file lock's holder
+        assert ready["scheduler"]["last_tick"]["worker"] == ready["worker"]  # the tick at start
         assert ready["inbox"] == {"here": 0, "handled_here": 2, "unhandled": 0}
         async with http.get(f"{base}/metrics") as response:
             assert response.status == 200 and response.content_type == "text/plain"

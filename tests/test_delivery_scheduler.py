@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from bot.clock import SHANGHAI, parse_moment
 from bot.scheduler import TICK_JOB_ID, start_scheduler, tick
@@ -69,3 +70,25 @@ async def test_a_second_process_does_not_tick_at_the_same_time(harness: Harness)
         assert summary.busy and summary.planned == []
     summary = await tick(harness.services, harness.bot, parse_moment("2023-06-27T09:00"))
     assert not summary.busy
+
+
+async def test_readyz_names_the_worker_that_ticked_last_between_ticks(harness: Harness) -> None:
+    from bot.http import Health
+    from bot.update_inbox import worker_name
+
+    health = Health(harness.services, harness.bot, harness.dispatcher.storage,
+                    scheduler_here=True)
+    _, ready = await health.readiness()
+    assert ready["scheduler"] == {"here": True, "holder": None, "last_tick": None}
+    now = harness.clock.now()
+    await tick(harness.services, harness.bot, now)
+    # The tick is over, so nobody holds its lock (on PostgreSQL it is taken per tick): the
+    # worker that ran it is still named as the scheduler.
+    _, ready = await health.readiness()
+    assert ready["scheduler"] == {"here": True, "holder": worker_name(), "last_tick": {
+        "worker": worker_name(), "at": now.isoformat()}}
+    # Three intervals without a tick: no scheduler is named, the last tick still is.
+    harness.clock.advance(timedelta(seconds=91))
+    _, ready = await health.readiness()
+    assert ready["scheduler"]["holder"] is None
+    assert ready["scheduler"]["last_tick"]["worker"] == worker_name()
