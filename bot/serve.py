@@ -24,9 +24,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.api_retry import record_undelivered_to
 from bot.app import Services, build_bot, build_dispatcher, open_services, telegram_session
 from bot.clock import Clock
 from bot.settings import Settings
@@ -132,8 +134,14 @@ async def _start(worker: Worker, settings: Settings, scheduler: bool) -> None:
     """Telegram told first (commands, the webhook once the HTTP server takes its requests),
     then the inbox's loops and the scheduler: a refusal stops the start before any background
     work has begun, so nothing is cut off mid-query."""
+    # Calls answering no update (these, the inbox's, the scheduler's) are recorded when given up.
+    record_undelivered_to(worker.bot, worker.services.sessionmaker)
     if worker.telegram:
-        await worker.bot.set_my_commands(bot_commands(worker.services.texts))
+        try:
+            await worker.bot.set_my_commands(bot_commands(worker.services.texts))
+        except TelegramAPIError as error:  # the menu of commands only: the bot works without it
+            log.warning("setMyCommands failed (%s): the command menu is not updated; the next "
+                        "start sets it", type(error).__name__)
     if settings.webhook_url and settings.webhook_secret:
         worker.webhook = WebhookReceiver(worker.inbox, worker.bot,
                                          settings.webhook_secret.get_secret_value())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from pathlib import Path
 
@@ -15,6 +16,13 @@ from bot import metrics
 from bot.api_retry import RetryPolicy, record_undelivered_to
 from tests.db import sqlite_url
 from tests.live_bot import start
+from tests.loopback_telegram import LoopbackTelegram
+from tests.test_bot_inbox import replies
+from tests.worker_process import (
+    WorkerProcess,
+    no_leftover_workers,  # noqa: F401 - a fixture
+    until,
+)
 
 
 async def test_a_reply_that_never_goes_is_recorded_logged_and_counted(
@@ -91,3 +99,22 @@ async def test_a_call_stopped_while_retrying_is_recorded(tmp_path: Path) -> None
         (row,) = await live.undelivered()
         assert row.chat_id == 62 and row.attempts >= 2
         assert row.error == "TelegramServerError: Bad Gateway (stopped while retrying)"
+
+
+async def test_a_start_up_call_given_up_is_recorded_and_the_worker_serves(
+        tmp_path: Path, no_leftover_workers: None) -> None:  # noqa: F811 - a fixture
+    """setMyCommands answers no update: given up at start (a worker without the scheduler
+    too), it is recorded and logged, and the worker goes on serving without its command menu."""
+    async with LoopbackTelegram() as telegram:
+        telegram.fail(500, methods={"setMyCommands"})
+        worker = WorkerProcess(telegram, tmp_path, ZHAOLU_REPLY_RETRY_SECONDS="1")
+        worker.args = ["--no-scheduler"]
+        await worker.start()
+        await worker.wait_log("setMyCommands failed (TelegramServerError)")
+        telegram.push_text(71, "/help")
+        await until(lambda: bool(replies(telegram, 71)), 30, "the /help after the start")
+        assert await worker.stop() == 0
+    with sqlite3.connect(tmp_path / "bot.db") as db:
+        rows = db.execute("SELECT method, chat_id, update_id FROM undelivered_replies").fetchall()
+    assert rows == [("setMyCommands", None, None)]
+    assert "Traceback" not in worker.log

@@ -34,11 +34,12 @@ class WorkerProcess:
             "ZHAOLU_VAR_DIR": str(data / "var"),
             "ZHAOLU_DATABASE_URL": f"sqlite+aiosqlite:///{data / 'bot.db'}"} | env
         self.process: asyncio.subprocess.Process | None = None
+        self.args: list[str] = []  # after `run`, e.g. --no-scheduler
 
     async def start(self) -> WorkerProcess:
         self._log = self.log_path.open("ab")
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", env=self.env,
+            sys.executable, "-m", "bot.cli", "run", *self.args, env=self.env,
             stdout=self._log, stderr=self._log)
         _started.append(self)
         return self
