@@ -355,9 +355,9 @@ def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> 
         # (the admitted trainees who must confirm by a date) into 录取结果, which it does not give.
         if event is not None and not kn.events.says(event, intent.topic.split()):
             event = None
-        if event is None and fact is not None and not fits and fact.startswith("fact:"):
+        if event is None and fact is not None and not fits and fact.startswith(("fact:", "faq:")):
             # 什么时候出录取结果 where the clause on results gives no date: said, with the clause.
-            return f"undated:{ident}:{fact[5:]}"
+            return f"undated:{ident}:{fact}"
         return event or (fact if fits else None) or otherwise
     if builder == "materials" and not campaign.registration.materials:
         # No list of materials: a fact answers only if it names them as the topic words do.

@@ -312,15 +312,16 @@ def _silent(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
 
 
 def _undated(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
-    """A date asked for (什么时候出录取结果) where the clause on the topic gives none: said, and the
-    clause quoted as what the notice does say."""
-    ident, _, fact_id = arg.partition(":")
+    """A date asked for (什么时候出录取结果) where the answer on the topic (a clause, or an answer
+    the campaign wrote for applicants) gives none: said, and that answer as what the notice does
+    say. `arg` is INTENT:KEY."""
+    ident, _, key = arg.partition(":")
     intent = kn.table.intents.get(ident)
-    fact = kn.campaign.fact(fact_id)
-    if intent is None or fact is None:
+    inner = render(kn, key, now, t) if key.partition(":")[0] in ("fact", "faq") else None
+    if intent is None or inner is None:
         return None
-    return Part(f"undated:{arg}", intent.title,
-                (t("qa.undated", topic=intent.title), esc(fact.text)), fact.clause, covered=False)
+    return Part(f"undated:{arg}", intent.title, (t("qa.undated", topic=intent.title),
+                                                 *inner.lines), inner.clause, covered=False)
 
 
 class _Missing(dict):

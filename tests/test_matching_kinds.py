@@ -94,6 +94,10 @@ async def test_bundled_campaigns_answer_the_same_questions(harness: Harness) -> 
     assert "每人只能选择1个培训基地" in reply.text, reply.text
     reply = await harness.send("报名要准备什么材料")
     assert "通知未另列需上传材料的清单" in reply.text, reply.text
+    # Xiaogan gives no date for 资格审核: said, with the answer written on what follows 预报名.
+    reply = await harness.send("什么时候审核")
+    assert "通知没有写明资格审核的具体时间" in reply.text, reply.text
+    assert "各培训基地按文件要求组织资格审核" in reply.text
     # Fujian's event on results says 录取情况 as written: it answers when results come.
     harness.clock.set(parse_moment(MOMENTS["fujian-2023"]))
     await harness.send("/start fujian-2023")

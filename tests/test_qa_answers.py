@@ -245,7 +245,9 @@ def test_a_topic_the_notice_leaves_out_is_not_answered_by_another(fujian: Campai
 def test_a_when_question_about_an_undated_event_says_the_notice_gives_no_date(
         xiaogan: Campaign) -> None:
     reply = ask(xiaogan, "被录上以后哪天去医院报道")
-    assert reply.kind == FALLBACK and reply.entry == "silent:report_in"
+    assert reply.kind == FALLBACK and reply.entry.startswith("undated:report_in:")
+    # ... and what it does say of the step: the bases arrange 公示报到, ask them.
+    assert "通知没有写明报到的具体时间" in reply.text and "公示报到" in reply.text, reply.text
 
 
 def test_a_clause_that_only_points_elsewhere_comes_with_the_contacts(xiaogan: Campaign) -> None:
