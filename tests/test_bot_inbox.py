@@ -73,4 +73,6 @@ async def test_a_409_storm_is_one_warning_and_errors_back_off(tmp_path: Path) ->
     assert len(failed) == 1 and "TelegramServerError" in failed[0], failed
     polls = [r.at for r in telegram.requests if r.method == "getUpdates" and r.status == 502]
     pauses = [later - earlier for earlier, later in zip(polls, polls[1:], strict=False)]
-    assert len(pauses) == 2 and 0.7 < pauses[0] < 1.5 and 1.5 < pauses[1] < 3.0, pauses
+    # aiogram's Backoff: 1 s, then normalvariate(2 s, 0.2 s): 1.2 s is 4 standard deviations off
+    # (1.5 s, 2.5 of them, failed once in a full run).
+    assert len(pauses) == 2 and 0.7 < pauses[0] < 1.5 and 1.2 < pauses[1] < 3.0, pauses
