@@ -183,7 +183,8 @@ def several(kn: Knowledge, asked: list[str], now: datetime, t: Texts) -> Answer:
     covered = [(q, r) for q, r in zip(asked, replies, strict=True) if r.kind != FALLBACK]
     missing = [q for q, r in zip(asked, replies, strict=True) if r.kind == FALLBACK]
     if not covered:
-        return replies[0]
+        # None answered: a topic the notice is plainly silent on says so, before a guess.
+        return next((r for r in replies if _silence(r)), replies[0])
     lead = t("qa.multi.lead", n=len(asked))
     tail = [t("qa.multi.uncovered", parts=Raw("、".join(
         t("qa.multi.uncovered_part", text=q[:30]) for q in missing)))] if missing else []
