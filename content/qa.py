@@ -13,6 +13,7 @@ question answered only with a question.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -183,8 +184,7 @@ def several(kn: Knowledge, asked: list[str], now: datetime, t: Texts) -> Answer:
     covered = [(q, r) for q, r in zip(asked, replies, strict=True) if r.kind != FALLBACK]
     missing = [q for q, r in zip(asked, replies, strict=True) if r.kind == FALLBACK]
     if not covered:
-        # None answered: a topic the notice is plainly silent on says so, before a guess.
-        return next((r for r in replies if _silence(r)), replies[0])
+        return _left_out(asked, replies, t)
     lead = t("qa.multi.lead", n=len(asked))
     tail = [t("qa.multi.uncovered", parts=Raw("、".join(
         t("qa.multi.uncovered_part", text=q[:30]) for q in missing)))] if missing else []
@@ -205,6 +205,21 @@ def several(kn: Knowledge, asked: list[str], now: datetime, t: Texts) -> Answer:
     score = min(r.score for _q, r in covered)
     return Answer(text, covered[0][1].source, "several:" + "+".join(
         str(r.entry) for _q, r in covered), score, ANSWERED)
+
+
+def _left_out(asked: list[str], replies: list[Answer], t: Texts) -> Answer:
+    """No part answered: a topic the notice is plainly silent on says so, before a guess, and
+    the other parts are named as left out too (above the source line, which ends a reply)."""
+    said = next((r for r in replies if _silence(r)), None)
+    if said is None:
+        return replies[0]
+    rest = [q for q, r in zip(asked, replies, strict=True) if r.entry != said.entry]
+    if not rest:
+        return said
+    tail = t("qa.multi.uncovered", parts=Raw("、".join(
+        t("qa.multi.uncovered_part", text=q[:30]) for q in rest)))
+    *body, source = said.text.split("\n")
+    return replace(said, text="\n".join([*body, tail, source]))
 
 
 def _brief(reply: Answer) -> tuple[str, str]:
