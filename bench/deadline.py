@@ -69,6 +69,9 @@ class Watched(LoopbackTelegram):
         self.inboxes: dict[int, asyncio.Queue[tuple[float, str, int]]] = {}
         self.error_text = default_texts()("fallback.error")
         self.error_replies = 0
+        # (chat, callback data) -> the message that last carried that button: a user taps the
+        # button where it is, which is not always the latest message (a reminder offer may follow).
+        self.buttons: dict[tuple[int, str], int] = {}
 
     async def _answer(self, method: str, params: dict[str, Any]) -> web.StreamResponse:
         response = await super()._answer(method, params)
@@ -79,17 +82,39 @@ class Watched(LoopbackTelegram):
             body = json.loads(response.body)  # type: ignore[arg-type]
             result = body["result"]
             message_id = result["message_id"] if isinstance(result, dict) else 0
+            if message_id:
+                for data in _callback_data(params.get("reply_markup")):
+                    self.buttons[(chat, data)] = message_id
             self.inboxes[chat].put_nowait((time.monotonic(), method, message_id))
         return response
+
+
+def _callback_data(markup: Any) -> list[str]:
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    if not isinstance(markup, dict):
+        return []
+    return [button["callback_data"] for row in markup.get("inline_keyboard", [])
+            for button in row if "callback_data" in button]
 
 
 @dataclass
 class Tally:
     latencies: list[float] = field(default_factory=list)
+    answered_at: list[float] = field(default_factory=list)
     unanswered: int = 0
     sent: int = 0
     first: float = 0.0
     last: float = 0.0
+
+    def busiest(self, window: float = 10.0) -> float:
+        """Replies per second in the busiest `window` seconds of the run."""
+        times, best, left = sorted(self.answered_at), 0, 0
+        for right, at in enumerate(times):
+            while at - times[left] > window:
+                left += 1
+            best = max(best, right - left + 1)
+        return best / window
 
 
 def _user(user_id: int) -> dict[str, Any]:
@@ -121,7 +146,7 @@ async def _converse(api: Watched, user_id: int, tally: Tally, rng: random.Random
         if kind == "text":
             api.push_text(user_id, payload)
         else:
-            _tap(api, user_id, payload, message_id)
+            _tap(api, user_id, payload, api.buttons.get((user_id, payload), message_id))
         tally.sent += 1
         try:
             at, _, replied_id = await asyncio.wait_for(inbox.get(), REPLY_TIMEOUT)
@@ -130,6 +155,7 @@ async def _converse(api: Watched, user_id: int, tally: Tally, rng: random.Random
             continue
         message_id = replied_id or message_id
         tally.latencies.append(at - pushed)
+        tally.answered_at.append(at)
         tally.last = max(tally.last, at)
         await asyncio.sleep(rng.uniform(*think))
 

@@ -5,7 +5,8 @@ every request in 100 ms.
 - N users' conversations (bench/deadline.py's) through WORKERS webhook workers: updates/s,
   p50/p99 update → reply, error replies (targets: >= 150 updates/s, p99 < 2 s, 0 errors), twice:
   users reading 0.3-1 s between steps (a closed loop at the workers' capacity: p99 is the queue)
-  and 2-8 s (a deadline day's pace: 1,000 users offer 150-190 updates/s);
+  and 2-8 s (a deadline day's pace: 1,000 users offer 150-190 updates/s once all have come;
+  updates/s is over the whole run, arrivals included, so the busiest 10 s are printed too);
 - QUEUED updates waiting when the workers start: all answered, 0 error replies;
 - kill -9 of one worker while updates arrive at RATE/s: each update's reply must reach the Bot
   API exactly once (0 lost, 0 twice); the killed worker's updates are resumed by the others.
@@ -184,8 +185,9 @@ async def conversations(api: Watched, cluster: Cluster, users: int,
     verdict = "target met" if met else "target: >= 150/s, p99 < 2 s, 0 errors"
     print(f"PostgreSQL + Redis, {WORKERS} webhook workers, {users} users reading "
           f"{think[0]:g}-{think[1]:g} s: {tally.sent} updates, "
-          f"{rate:.1f} updates/s, update → reply p50 {statistics.median(lat):.2f} s p99 "
-          f"{p99:.2f} s; error replies {api.error_replies}, unanswered {tally.unanswered}, "
+          f"{rate:.1f} updates/s (busiest 10 s: {tally.busiest(10):.1f}/s), update → reply "
+          f"p50 {statistics.median(lat):.2f} s p99 {p99:.2f} s; error replies "
+          f"{api.error_replies}, unanswered {tally.unanswered}, "
           f"{cluster.errors()} ({verdict})", flush=True)
     print(f"  {meter.report(tally.sent)}", flush=True)
 
