@@ -30,6 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
+from redis.asyncio import Redis
 
 from bench.cpu import CpuMeter
 from bench.deadline import LATENCY, PACED_THINK, THINK, Tally, Watched, Worker, drive, worker_env
@@ -89,6 +90,9 @@ class Balancer:
         return web.Response(status=502)
 
 
+_CLUSTERS = itertools.count(1)
+
+
 class Cluster:
     """WORKERS webhook workers on one PostgreSQL and Redis, behind a Balancer."""
 
@@ -97,10 +101,13 @@ class Cluster:
         self.balancer = Balancer(self.ports)
         self.api, self.tmp, self.database, self.redis = api, tmp, database, redis
         self.workers: list[Worker] = []
+        # Each run's own Redis keys: the FSM states a run leaves must not meet the next run's
+        # users (the same ids), who would find themselves half-way through a self-check.
+        self.prefix = f"zlbench{os.getpid()}-{next(_CLUSTERS)}"
 
     async def start(self) -> None:
         url = await self.balancer.start()
-        prefix = f"zlbench{os.getpid()}"
+        prefix = self.prefix
         for number, port in enumerate(self.ports):
             env = worker_env(self.api.base_url, self.tmp / "var", ZHAOLU_DATABASE_URL=self.database,
                              ZHAOLU_REDIS_URL=self.redis, ZHAOLU_REDIS_PREFIX=prefix,
@@ -130,6 +137,13 @@ class Cluster:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(worker.stop)
         await self.balancer.stop()
+        redis = Redis.from_url(self.redis)
+        try:
+            keys = [key async for key in redis.scan_iter(match=f"{self.prefix}*", count=1000)]
+            for start in range(0, len(keys), 1000):
+                await redis.delete(*keys[start:start + 1000])
+        finally:
+            await redis.aclose()
 
     def errors(self) -> str:
         """How many ERROR lines the workers logged, and the kinds (logger and message start)."""
