@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from bot.clock import to_shanghai
 from content.matching import QUALIFIED_PENALTY
 from content.normalise import normalise
 from content.qa_builders import Part, render
@@ -62,6 +63,10 @@ WHEN_BONUS = 0.1
 _REGISTER = normalise("报名")
 _NOW_WORDS = tuple(normalise(w) for w in ("现在", "今天", "明天", "后天", "目前", "已经", "还可以"))
 _DATE = re.compile(r"\d+月\d+日|\d{4}年\d+月")
+# "7月13号了还能报不" asked on 7月13日: the date is the asker's today, not a topic; as a date it
+# matched every clause with a date in it. Said as 今天 it frames the question as 现在 does.
+_ASKED_DAY = re.compile(r"(?<!\d)(?:(\d{1,2})月)?(\d{1,2})日")
+_TODAY = normalise("今天")
 NEAR = timedelta(days=7)
 # A sum, or a share of one ("多少是发给学员的": 80%).
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块|万|%)|全部|全额")
@@ -128,6 +133,18 @@ def answer(campaign: Campaign, question: str, now: datetime,
     return reply
 
 
+def _today_said(normalised: str, now: datetime) -> str:
+    """The question with a date that is the asker's today (in Shanghai) said as 今天."""
+    today = to_shanghai(now)
+
+    def day(match: re.Match[str]) -> str:
+        month, number = match.group(1), int(match.group(2))
+        same = number == today.day and (month is None or int(month) == today.month)
+        return _TODAY if same else match.group(0)
+
+    return _ASKED_DAY.sub(day, normalised)
+
+
 def _silence(reply: Answer) -> bool:
     """Whether a fallback reply says the notice leaves out a topic the question was matched to
     with confidence (not a guess, not "no answer found")."""
@@ -141,7 +158,7 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     personal = personal_part(kn, normalise(stripped, atomic=False), now, t)
     if personal is not None:
         return compose(kn, personal, 1.0, t)
-    normalised = normalise(stripped)
+    normalised = _today_said(normalise(stripped), now)
     entity, rest = kn.find_entity(normalised)
     ranked = [(part, score) for part, score in _candidates(kn, rest, entity, now, t)]
     if not ranked or ranked[0][1] < HEDGE:

@@ -23,12 +23,15 @@ from content.normalise import normalise
 from content.qa_builders import Part
 from content.qa_knowledge import Knowledge
 from content.qa_profile import Stated, stated
-from content.schema import Campaign
+from content.schema import Campaign, Fact
 from content.schema_eligibility import FIELDS, EligibilitySpec, Profile, Rule
 from content.texts import Texts
 
 # The generic intent (content/intents.yaml) whose topic names the notice's "who may apply".
 WHO_INTENT = "who"
+# A stated value checked against a limit ("34岁能报吗": 35周岁以下) is answered with the limit in
+# the notice's words; other rules' clauses say whom they exclude, which a yes should not quote.
+LIMIT_FIELDS = frozenset({"birth_date"})
 # How a stated value reads in the reply's title, where the value alone would not do.
 _SAID = {("qualification", "执业医师"): "licensed",
          ("qualification", "执业助理医师"): "assistant",
@@ -120,6 +123,11 @@ def personal_part(kn: Knowledge, text: str, now: datetime, t: Texts) -> Part | N
     lines = [t(f"qa.personal.lead.{kind}")]
     if kind == "eligible" and not any(spec.left_open(n) for n in result.unread):
         lines += _basis(kn, text, t)  # (a field left open is said in the notice's words)
+    if kind == "eligible":
+        # "34岁能报吗": the limit the stated age was checked against, in the notice's words.
+        lines += [t("qa.personal.basis", text=fact.text, clause=fact.clause)
+                  for rule in result.checked if set(rule.when) & set(found.said) & LIMIT_FIELDS
+                  if (fact := _own_words(kn, rule)) is not None]
     lines += [t("qa.personal.reason", text=r.text, clause=r.clause) for r in verdict.reasons]
     if kind == "conditional" and spec.other_batch and any(
             s.kind == "other_batch" for s in verdict.next_steps):
@@ -190,15 +198,21 @@ def _basis(kn: Knowledge, text: str, t: Texts) -> list[str]:
     return [t("qa.personal.basis", text=fact.text, clause=fact.clause)] if fact else []
 
 
-def _pending_line(kn: Knowledge, rule: Rule, t: Texts) -> str:
-    """The notice's own words for a rule still open: the fact under the rule's clause that is
-    closest to the rule's message."""
+def _own_words(kn: Knowledge, rule: Rule) -> Fact | None:
+    """The notice's own words for a rule: the fact under the rule's clause that is closest to
+    the rule's message."""
     same = {f"fact:{f.id}": f for facts in kn.campaign.sections.values() for f in facts
             if f.clause == rule.clause}
     ranked = [key for key, _ in kn.facts.rank(normalise(rule.message), coverage=True)
               if key in same]
-    if ranked:
-        return t("qa.personal.pending", text=same[ranked[0]].text, clause=rule.clause)
+    return same[ranked[0]] if ranked else None
+
+
+def _pending_line(kn: Knowledge, rule: Rule, t: Texts) -> str:
+    """The notice's own words for a rule still open (or the fields it needs)."""
+    fact = _own_words(kn, rule)
+    if fact is not None:
+        return t("qa.personal.pending", text=fact.text, clause=rule.clause)
     fields = "、".join(t(f"qa.personal.field.{n}") for n in rule.when)
     return t("qa.personal.pending_fields", fields=fields, clause=rule.clause)
 

@@ -39,6 +39,14 @@ def test_xiaogan_can_i_still_register(xiaogan: Campaign, now: str, says: list[st
         assert text not in reply.text
 
 
+@pytest.mark.parametrize("question", ["7月13号了还能报不", "13号了还能报吗",
+                                      "七月十三日还能报名吗"])
+def test_todays_date_in_the_question_is_today(fujian: Campaign, question: str) -> None:
+    """The asker's own date is 今天, not a topic: as a date it matched the 报到 clause."""
+    reply = ask(fujian, question, parse_moment("2023-07-13T09:00"))
+    assert reply.entry == "window" and "已于2023年7月12日 17:00截止" in reply.text
+
+
 @pytest.mark.parametrize(("now", "says"), [
     ("2023-07-09T07:59", "将于2023年7月9日 8:00开始"),
     ("2023-07-09T08:00", "截止到2023年7月12日 17:00"),

@@ -42,6 +42,9 @@ def facts(question: str) -> dict[str, tuple[object, ...]] | None:
     ("在县医院上班可以报吗", {"employment": ("其他单位",)}),
     ("已经上班了能报吗", {"employment": ("基层医疗卫生机构", "其他单位")}),
     ("定向生可以报吗", {"sponsorship": ("农村订单定向",)}),
+    # Said the way people type: 俺 for 我, words between the age and the question.
+    ("俺都40了 还有机会不", {"birth_date": (date(1983, 5, 10), date(1982, 5, 11))}),
+    ("我38了福建的还能报不", {"birth_date": (date(1985, 5, 10), date(1984, 5, 11))}),
 ])
 def test_stated_facts(question: str, expected: dict[str, tuple[object, ...]]) -> None:
     assert facts(question) == expected
@@ -50,6 +53,7 @@ def test_stated_facts(question: str, expected: dict[str, tuple[object, ...]]) ->
 @pytest.mark.parametrize("question", [
     "现在还能报名吗", "什么专业可以报", "非临床专业能报吗", "35岁以上能报名不",
     "还没有执业助理医师资格证要交吗", "已经在乡镇卫生院工作了怎么报名", "在中医院上班有补助吗",
+    "22年毕业的还能报吗", "我22届的能报吗",  # a year or a class, not an age
 ])
 def test_not_a_personal_statement(question: str) -> None:
     assert facts(question) is None
@@ -107,6 +111,16 @@ def test_can_apply_quotes_whom_the_notice_recruits(catalogue: Catalogue) -> None
     assert "应往届专科毕业生" in reply.text and "二、招录对象" in reply.text
     reply = answer(campaign(catalogue, "fujian-2023"), "大专临床医学专业能报吗", JULY)
     assert reply.entry == "eligibility:eligible" and "社会人" in reply.text
+
+
+def test_an_age_that_passes_quotes_the_limit(catalogue: Catalogue) -> None:
+    """"34岁能报吗": yes, with the limit it was checked against in the notice's words; where the
+    notice sets no limit, that is said instead."""
+    reply = answer(campaign(catalogue, "xiaogan-2023"), "34岁往届生可以报吗 临床专科", MAY)
+    assert reply.entry == "eligibility:eligible" and "35周岁以下" in reply.text
+    reply = answer(campaign(catalogue, "fujian-2023"), "我25岁能报吗", JULY)
+    assert reply.entry == "eligibility:eligible" and "35周岁" not in reply.text
+    assert "通知未规定年龄上限" in reply.text
 
 
 def test_the_same_open_rule_is_quoted_once(catalogue: Catalogue) -> None:
