@@ -90,8 +90,7 @@ class Watched(LoopbackTelegram):
 
 
 def _callback_data(markup: Any) -> list[str]:
-    if isinstance(markup, str):
-        markup = json.loads(markup)
+    """The callback data of a reply's buttons (the loopback has decoded its JSON already)."""
     if not isinstance(markup, dict):
         return []
     return [button["callback_data"] for row in markup.get("inline_keyboard", [])

@@ -107,10 +107,9 @@ class Cluster:
 
     async def start(self) -> None:
         url = await self.balancer.start()
-        prefix = self.prefix
         for number, port in enumerate(self.ports):
             env = worker_env(self.api.base_url, self.tmp / "var", ZHAOLU_DATABASE_URL=self.database,
-                             ZHAOLU_REDIS_URL=self.redis, ZHAOLU_REDIS_PREFIX=prefix,
+                             ZHAOLU_REDIS_URL=self.redis, ZHAOLU_REDIS_PREFIX=self.prefix,
                              ZHAOLU_SECRET_KEY="bench key, long enough for the vault",
                              ZHAOLU_WEBHOOK_URL=url, ZHAOLU_WEBHOOK_SECRET=SECRET,
                              ZHAOLU_HTTP_PORT=str(port))
