@@ -32,7 +32,9 @@ _QUESTION_WORDS = re.compile(
     r"什么|怎么|怎样|怎么样|如何|为什么|为啥|哪里|哪儿|哪个|哪些|哪天|哪家|多少|几号|几月|几点|"
     r"几天|几年|几岁|几个|是否|能否|可否|能不能|可不可以|可以不|行不行|有没有|是不是|要不要|"
     r"会不会|算不算|请问|咨询一下|想问|啥|咋")
-_QUESTION_END = re.compile(r"[吗嘛么呢]$")
+# "还能报不", "要钱不": a verb or a modal and 不 at the end asks yes or no, as 吗 does (不 alone,
+# or 不同意, answers).
+_QUESTION_END = re.compile(r"[吗嘛么呢]$|(?:能|可以|要|会|有|是|行|去|报|考)[^不]{0,4}不$")
 _PUNCT = re.compile(r"[\W_]+")
 # The shape of an answer to a free-text step: a school's name ends like one, a major like one.
 _SCHOOL_END = re.compile(r"(学院|大学|学校|卫校|医专|职院|中专|分校|校区|院|校|学|专|部)$")

@@ -171,7 +171,7 @@ async def test_cancel_in_the_materials_check(harness: Harness) -> None:
 
 async def test_a_question_at_a_form_step_is_answered_and_never_stored(harness: Harness) -> None:
     await at_name_step(harness)
-    for question in ("报名时间", "学费多少", "在哪里培训？"):
+    for question in ("报名时间", "学费多少", "在哪里培训？", "7月1号了还能报不", "培训要钱不"):
         calls = await harness.send(question)
         assert len(calls.texts) == 2 and "请输入<b>姓名</b>" in calls.texts[-1], question
     await harness.send("张三")
