@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from aiogram import Bot
@@ -51,11 +51,15 @@ class TimedSession(RecordingSession):
         super().__init__()
         self.scaled = clock or ScaledTime(1.0)
         self.times: list[float] = []
+        self.mark: Callable[[], object] | None = None  # a test's own note, taken at each call
+        self.marks: list[object] = []
 
     async def make_request(self, bot, method, timeout=None):  # noqa: ANN001, ANN201
         # The time is taken first: checking the call against the spec is the test's own work,
         # and on a loaded machine it would make a call look later than it started.
         self.times.append(self.scaled.monotonic())
+        if self.mark is not None:
+            self.marks.append(self.mark())
         params = self.serialise(bot, method)
         assert not problems(method.__api_method__, params), problems(method.__api_method__,
                                                                      params)
