@@ -99,6 +99,7 @@ class Index:
         self._postings: dict[str, list[int]] | None = None
         self._idf = {}
         self._terms = {}
+        self._shares: dict[str, float] = {}
         self._texts: dict[str, list[str]] = {}
         self._raw: dict[str, list[str]] = {}
         self._headings: dict[str, str] = {}
@@ -129,6 +130,7 @@ class Index:
         self._qualified: dict[str, set[str]] | None = None
         self._idf: dict[str, float] = {}
         self._terms: dict[str, list[tuple[str, float]]] = {}
+        self._shares: dict[str, float] = {}
 
     def idf(self, gram: str) -> float:
         value = self._idf.get(gram)
@@ -292,6 +294,15 @@ class Index:
 
     def _flat(self, term: str) -> str:
         return normalise(term, self.lexicon).replace(" ", "")
+
+    def share(self, term: str) -> float:
+        """The share of entries whose text holds the term (报名: nearly half of a notice)."""
+        if (value := self._shares.get(term)) is None:
+            flat = self._flat(term)
+            found = sum(1 for texts in self._texts.values()
+                        if flat and any(flat in text for text in texts))
+            value = self._shares[term] = found / max(1, len(self._texts))
+        return value
 
     def _in_background(self, term: str) -> bool:
         flat = normalise(term, self.lexicon).replace(" ", "")

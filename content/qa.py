@@ -59,6 +59,11 @@ SUPPORT = 0.3
 # A question asking "when" (any of its synonyms, content/synonyms.yaml) leans to dated answers.
 _WHEN = normalise("什么时候")
 WHEN_BONUS = 0.1
+# An intent matched on the question's frame alone (最晚…什么时候: 报名时间) weighs less when the
+# question names another intent's topic (报到 in "最晚几号要报到") in a word that is not in every
+# other clause (报名 is in nearly half of a notice: it names nothing).
+FRAME_ONLY = 0.94
+COMMON_SHARE = 0.3
 # "现在还能报名吗", "明天就能报了吧": registration asked about at a moment is a "when" question.
 _REGISTER = normalise("报名")
 _NOW_WORDS = tuple(normalise(w) for w in ("现在", "今天", "明天", "后天", "目前", "已经", "还可以"))
@@ -196,8 +201,11 @@ def several(kn: Knowledge, asked: list[str], now: datetime, t: Texts) -> Answer:
         return Answer(text, "", "input:several", 0.0, FALLBACK)
     replies = [_single(kn, question, now, t) for question in asked]
     keys = {r.entry for r in replies}
-    if len(keys) == 1 and replies[0].kind != FALLBACK:
-        return replies[0]
+    if len(keys) == 1 and any(r.kind != FALLBACK for r in replies):
+        # One clause for every part: the reply that says what it leaves out ("有工资吗 一个月多少
+        # 钱": no amount given), if one does and is sure of its clause.
+        return next((r for r in replies if r.kind == FALLBACK and r.score >= THRESHOLD),
+                    next(r for r in replies if r.kind != FALLBACK))
     covered = [(q, r) for q, r in zip(asked, replies, strict=True) if r.kind != FALLBACK]
     missing = [q for q, r in zip(asked, replies, strict=True) if r.kind == FALLBACK]
     if not covered:
@@ -269,12 +277,17 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
     asks_when = _WHEN in question or (_REGISTER in question
                                        and any(word in question for word in _NOW_WORDS))
     kinds = kn.table.asked(question)
-    for entry, score in kn.main.rank(question)[:RESOLVE_TOP] if question else []:
+    ranked = kn.main.rank(question)[:RESOLVE_TOP] if question else []
+    named = {entry for entry, _ in ranked if entry.startswith("intent:")
+             and _names_rare_topic(kn, question, kn.table.intents[entry[7:]])}
+    for entry, score in ranked:
         key = resolve(kn, entry, question, entity)
         if kinds and entry in kn.asks and not kinds & kn.asks[entry]:
             score *= TYPE_PENALTY  # "可以报几个基地" is not "谁可以报名": another kind of question
         if key and kn.main.disagrees(question, key):
             score *= QUALIFIED_PENALTY  # 非全日制 asked, a clause on 全日制 found (or the reverse)
+        if entry.startswith("intent:") and named and entry not in named:
+            score *= FRAME_ONLY
         if key and asks_when and _dated(kn, key):
             score += WHEN_BONUS  # "什么时候…": the answer is a date, whatever else it shares
             if key == "window" and _near(kn, now):
@@ -378,6 +391,9 @@ def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> 
         otherwise = None  # matched on the question's frame (能不能报名), not on its topic
     if builder in ("fact", "silent"):
         return on_topic(kn, question, intent.topic, core) or otherwise
+    if builder == "late":  # where registration stands, with the notice's words on late entries
+        fact = on_topic(kn, question, intent.topic, core)
+        return f"late:{fact}" if fact else "late"
     if builder == "event":
         # Asked for a date: a fact on the topic answers only if it gives one.
         fact = on_topic(kn, question, intent.topic, core)
@@ -414,6 +430,12 @@ def _names_topic(question: str, intent: Intent) -> bool:
     """Whether the (normalised) question says one of the intent's topic terms or its title."""
     flat = question.replace(" ", "")
     return any(term and term in flat for term in _topic_terms(intent))
+
+
+def _names_rare_topic(kn: Knowledge, question: str, intent: Intent) -> bool:
+    flat = question.replace(" ", "")
+    return any(term and term in flat and kn.main.share(term) < COMMON_SHARE
+               for term in _topic_terms(intent))
 
 
 @lru_cache(maxsize=512)

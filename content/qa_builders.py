@@ -16,7 +16,7 @@ from datetime import datetime
 from bot.clock import to_shanghai
 from content.dates import cn_date, cn_datetime, cn_span
 from content.qa_knowledge import Knowledge
-from content.schema import Campaign, Contact, Event, Registration
+from content.schema import Campaign, Contact, Event, Registration, Window
 from content.silence import no_contacts, phones_text, where_to_register
 from content.texts import Raw, Texts, default_texts
 
@@ -46,14 +46,37 @@ def moment(value: datetime) -> str:
 
 def _window(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     reg = kn.campaign.registration
-    win = reg.window
+    return Part("window", t("qa.window.title"),
+                (_window_status(reg.window, now, t), _window_body(reg, t)), reg.window.clause)
+
+
+def _window_body(reg: Registration, t: Texts) -> str:
+    return t("qa.window.body", span=reg.window.span, where=where_to_register(reg, t))
+
+
+def _window_status(win: Window, now: datetime, t: Texts) -> str:
+    """Before, open (with the days left: 还有3天, 明天截止) or closed, as of `now`."""
     phase = win.phase(now)
-    status = (t("qa.window.before", opens=moment(win.opens))
-              if phase == "before" and win.opens is not None
-              else t(f"qa.window.{phase}", closes=moment(win.closes)) if win.closes is not None
-              else t("qa.window.open_no_close"))
-    body = t("qa.window.body", span=win.span, where=where_to_register(reg, t))
-    return Part("window", t("qa.window.title"), (status, body), win.clause)
+    if phase == "before" and win.opens is not None:
+        return t("qa.window.before", opens=moment(win.opens))
+    if win.closes is None:
+        return t("qa.window.open_no_close")
+    days = (to_shanghai(win.closes).date() - to_shanghai(now).date()).days
+    left = (t("qa.window.left.today") if days <= 0 else t("qa.window.left.tomorrow") if days == 1
+            else t("qa.window.left.days", n=days))
+    return t(f"qa.window.{phase}", closes=moment(win.closes), left=left)
+
+
+def _late(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
+    """过了报名时间还能补报吗: where registration stands, and the notice's words on late entries
+    (`arg`, a fact's key) or that it gives none."""
+    win = kn.campaign.registration.window
+    status = _window_status(win, now, t)
+    fact = render(kn, arg, now, t) if arg.startswith(("fact:", "faq:")) else None
+    if fact is not None:
+        return Part(f"late:{arg}", fact.title, (status, *fact.lines), fact.clause)
+    return Part("late", t("qa.late.title"), (status, t("qa.late.silent")), win.clause,
+                covered=False)
 
 
 def _channel(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
@@ -295,6 +318,9 @@ def _notice(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
 
 # Intents whose own silent wording says the notice sets no limit, and the profile field it is on.
 _LIMITS = {"age": "birth_date"}
+# The profile field an intent asks about: a notice that leaves it open in so many words (未取得者可
+# 不提交) answers with them (eligibility.open_on).
+_FIELD_OF = {**_LIMITS, "assistant_licence": "qualification"}
 
 
 def _silent(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
@@ -305,6 +331,9 @@ def _silent(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     # notice sets no limit is not said while an eligibility rule reads the field it limits.
     own = f"qa.silent.{arg}"
     spec = kn.campaign.eligibility
+    left_open = spec.left_open(_FIELD_OF[arg]) if spec is not None and arg in _FIELD_OF else None
+    if left_open is not None:
+        return Part(f"open:{arg}", intent.title, (left_open.text,), left_open.clause)
     ruled = spec is not None and _LIMITS.get(arg) in spec.fields()
     line = t(own) if own in t and not ruled else t("qa.silent", topic=intent.title)
     clause = kn.campaign.contacts[0].clause if kn.campaign.contacts else ""
@@ -332,7 +361,7 @@ class _Missing(dict):
 Builder = Callable[[Knowledge, str, datetime, Texts], "Part | None"]
 BUILDERS: dict[str, Builder] = {
     "window": _window, "channel": _channel, "url": _url, "steps": _steps, "materials": _materials,
-    "choices": _choices, "bases": _bases, "quota": _quota, "contacts": _contacts,
+    "late": _late, "choices": _choices, "bases": _bases, "quota": _quota, "contacts": _contacts,
     "base": _base, "event": _event, "fact": _fact, "faq": _faq, "notice": _notice,
     "silent": _silent, "staff": _staff, "undated": _undated,
 }

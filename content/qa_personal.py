@@ -122,7 +122,8 @@ def personal_part(kn: Knowledge, text: str, now: datetime, t: Texts) -> Part | N
         kind = "unknown"  # nothing stated is read by a rule or declared left open
     lines = [t(f"qa.personal.lead.{kind}")]
     if kind == "eligible" and not any(spec.left_open(n) for n in result.unread):
-        lines += _basis(kn, text, t)  # (a field left open is said in the notice's words)
+        # (a field left open is said in the notice's words)
+        lines += _basis(kn, _without_lacked(text, found), t)
     if kind == "eligible":
         # "34岁能报吗": the limit the stated age was checked against, in the notice's words.
         lines += [t("qa.personal.basis", text=fact.text, clause=fact.clause)
@@ -138,6 +139,7 @@ def personal_part(kn: Knowledge, text: str, now: datetime, t: Texts) -> Part | N
         if "birth_date" in unsure and spec.reference_note:
             lines.append(t("qa.personal.age_edge", note=spec.reference_note))
         lines += _open_lines(spec, result.unread, t)
+        lines += _unstated_limits(kn, spec, found, t)
     lines.append(_check_line(spec, t))
     lines = list(dict.fromkeys(lines))  # two open rules under one clause: its words once
     clauses = [r.clause for r in verdict.reasons] + [r.clause for r in result.pending]
@@ -145,6 +147,18 @@ def personal_part(kn: Knowledge, text: str, now: datetime, t: Texts) -> Part | N
     clause = clauses[0] if clauses else (spec.eligible_note.clause if spec.eligible_note else "")
     title = t(f"qa.personal.title.{kind}", facts=_said(found, spec, t))
     return Part(f"eligibility:{kind}", title, tuple(lines), clause)
+
+
+def _unstated_limits(kn: Knowledge, spec: EligibilitySpec, found: Stated, t: Texts) -> list[str]:
+    """"22年专科毕业能报吗" states no age: the notice's limit on it, the condition most missed."""
+    lines = []
+    for rule in spec.rules:
+        limited = set(rule.when) & LIMIT_FIELDS
+        if limited and not limited & set(found.said) and (fact := _own_words(kn, rule)):
+            name = next(iter(limited))
+            lines.append(t("qa.personal.limit", label=_label(spec, name, t),
+                           text=fact.text.rstrip("。"), clause=fact.clause))
+    return lines
 
 
 # The personal answer names this many of the conditions the rules read, as examples.
@@ -196,6 +210,18 @@ def _basis(kn: Knowledge, text: str, t: Texts) -> list[str]:
     key = kn.facts.best_on_topic(normalise(text), who.topic) if who else None
     fact = kn.campaign.fact(key.removeprefix("fact:")) if key else None
     return [t("qa.personal.basis", text=fact.text, clause=fact.clause)] if fact else []
+
+
+# A licence the asker says they lack (还没考执业助理) must not choose the clause on its holders.
+_LICENCE_WORDS = ("执业助理医师", "执业医师", "执业助理", "资格证", "执业证")
+
+
+def _without_lacked(text: str, found: Stated) -> str:
+    if found.said.get("qualification") != "无":
+        return text
+    for word in _LICENCE_WORDS:
+        text = text.replace(word, " ")
+    return text
 
 
 def _own_words(kn: Knowledge, rule: Rule) -> Fact | None:

@@ -44,6 +44,9 @@ _PLACE_AFTER = ("院", "科", "诊", "门诊", "医生", "医师", "范围", "�
 _NO_LICENCE = re.compile(
     r"(?:没|没有|未|无)(?:考|拿|取得|拿到|考到|考取|考过)?(?:执业证|资格证|证)(?!明)")
 _NEGATION = ("没有", "没", "未", "无", "不是", "非")
+# A negation with its verb before the word: 还没考执业助理, 没拿到执业证, 未取得执业助理医师资格.
+_NEGATED_VERB = re.compile(
+    r"(?:没有|没|未|无|不是|非)(?:考|拿|取得|拿到|考到|考取|考过|通过|获得|有)$")
 _FRAME_BEFORE = re.compile(r"可以|能不能|能否|可否|能|报名|报考|参加|申请|想|我|是|的|吗")
 
 
@@ -135,7 +138,9 @@ def _own(text: str, question: Question, found: Stated) -> None:
 
 
 def _negated(text: str, at: int) -> bool:
-    return any(text[:at].endswith(n) for n in _NEGATION) or text[max(0, at - 3):at] in _NEGATION
+    before = text[:at]
+    return (any(before.endswith(n) for n in _NEGATION) or text[max(0, at - 3):at] in _NEGATION
+            or _NEGATED_VERB.search(before) is not None)
 
 
 def birth_dates(age: int, today: date) -> tuple[date, date]:

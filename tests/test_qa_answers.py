@@ -24,10 +24,10 @@ def ask(campaign: Campaign, question: str, now: datetime = MAY):
 
 
 @pytest.mark.parametrize(("now", "says", "avoids"), [
-    ("2023-05-01T10:00", ["还没有开始", "2023年5月4日"], ["截止到", "已于"]),
+    ("2023-05-01T10:00", ["还没有开始", "2023年5月4日"], ["截止到", "已截止"]),
     ("2023-05-04T00:00", ["正在报名", "6月30日"], ["还没有开始"]),
-    ("2023-06-30T23:00", ["正在报名", "6月30日"], ["已于"]),
-    ("2023-07-01T00:00", ["已于2023年6月30日截止"], ["正在报名"]),
+    ("2023-06-30T23:00", ["正在报名", "6月30日"], ["已截止"]),
+    ("2023-07-01T00:00", ["已截止（截止时间：2023年6月30日）"], ["正在报名"]),
 ])
 def test_xiaogan_can_i_still_register(xiaogan: Campaign, now: str, says: list[str],
                                      avoids: list[str]) -> None:
@@ -44,14 +44,14 @@ def test_xiaogan_can_i_still_register(xiaogan: Campaign, now: str, says: list[st
 def test_todays_date_in_the_question_is_today(fujian: Campaign, question: str) -> None:
     """The asker's own date is 今天, not a topic: as a date it matched the 报到 clause."""
     reply = ask(fujian, question, parse_moment("2023-07-13T09:00"))
-    assert reply.entry == "window" and "已于2023年7月12日 17:00截止" in reply.text
+    assert reply.entry == "window" and "已截止（截止时间：2023年7月12日 17:00）" in reply.text
 
 
 @pytest.mark.parametrize(("now", "says"), [
     ("2023-07-09T07:59", "将于2023年7月9日 8:00开始"),
     ("2023-07-09T08:00", "截止到2023年7月12日 17:00"),
     ("2023-07-12T17:00", "截止到2023年7月12日 17:00"),
-    ("2023-07-12T17:01", "已于2023年7月12日 17:00截止"),
+    ("2023-07-12T17:01", "已截止（截止时间：2023年7月12日 17:00）"),
 ])
 def test_fujian_window_to_the_minute(fujian: Campaign, now: str, says: str) -> None:
     assert says in ask(fujian, "报名截止了吗", parse_moment(now)).text
@@ -261,7 +261,7 @@ def test_a_when_question_about_an_undated_event_says_the_notice_gives_no_date(
 def test_a_clause_that_only_points_elsewhere_comes_with_the_contacts(xiaogan: Campaign) -> None:
     reply = ask(xiaogan, "培训的时候社保由谁来交")
     assert reply.kind == FALLBACK and reply.entry == "fact:support_other"
-    assert "没有具体规定" in reply.text and "培训协议执行" in reply.text
+    assert "没有写明具体规定" in reply.text and "培训协议执行" in reply.text
     assert "2839876" in reply.text
 
 
@@ -292,3 +292,45 @@ def test_giving_up_a_place(xiaogan: Campaign, fujian: Campaign) -> None:
     assert reply.kind == ANSWERED and "下一年度" in reply.text
     reply = ask(xiaogan, "录取了我想放弃可以吗", MAY)
     assert reply.kind == FALLBACK and reply.entry == "silent:no_show" and "2839876" in reply.text
+
+
+@pytest.mark.parametrize(("now", "says"), [
+    ("2023-06-28T22:45", "截止到2023年6月30日（还有2天）"),
+    ("2023-06-29T09:00", "截止到2023年6月30日（明天截止）"),
+    ("2023-06-30T21:00", "截止到2023年6月30日（今天截止）"),
+])
+def test_the_days_left_are_counted(xiaogan: Campaign, now: str, says: str) -> None:
+    for question in ("还剩几天截止报名啊", "今天是最后一天吗"):
+        reply = ask(xiaogan, question, parse_moment(now))
+        assert reply.entry == "window" and says in reply.text, (question, reply.text)
+
+
+@pytest.mark.parametrize(("now", "says"), [
+    ("2023-06-28T22:45", "现在正在报名"), ("2023-07-10T20:00", "报名已截止"),
+])
+def test_a_late_entry_the_notice_does_not_rule_on(xiaogan: Campaign, now: str,
+                                                 says: str) -> None:
+    """Xiaogan says nothing of late entries: where registration stands, and that the notice
+    does not say, with whom to ask; never "不能补报"."""
+    reply = ask(xiaogan, "错过报名了 还有补报的机会吗", parse_moment(now))
+    assert says in reply.text and "通知没有写明报名截止后能否补报" in reply.text
+    assert "2839876" in reply.text and reply.kind == FALLBACK
+
+
+def test_a_late_entry_the_notice_refuses(fujian: Campaign) -> None:
+    reply = ask(fujian, "我忘报了还能补吗", parse_moment("2023-07-14T09:00"))
+    assert "逾期不予补报" in reply.text and "截止时间：2023年7月12日 17:00" in reply.text
+    assert reply.kind == ANSWERED
+
+
+def test_one_clause_for_two_parts_keeps_the_caveat(xiaogan: Campaign) -> None:
+    """"有工资吗 一个月多少钱": both parts lead to the 待遇 clause; the reply says the notice gives
+    no amount, as the second part alone would."""
+    reply = ask(xiaogan, "培训期间有工资吗 一个月多少钱")
+    assert "没有写明具体金额" in reply.text and "绩效补助" in reply.text
+
+
+def test_a_named_topic_beats_a_matching_frame(fujian: Campaign) -> None:
+    """"最晚几号要报到" shares 截止…什么时候 with the registration window but names 报到."""
+    reply = ask(fujian, "最晚几号要报到", parse_moment("2023-07-16T10:30"))
+    assert "8月31日" in reply.text and not reply.text.startswith("<b>报名时间"), reply.text

@@ -74,7 +74,7 @@ def test_an_age_today_is_any_birth_date_of_that_age() -> None:
     ("fujian-2023", JULY, "我是本科能报吗", "高职高专", "ineligible"),
     ("fujian-2023", JULY, "我在卫生院上班能报吗", "8月", "conditional"),
     ("fujian-2023", JULY, "我今年36岁还能报吗", "通知未规定年龄上限", "eligible"),
-    ("fujian-2023", JULY, "有执业医师证还能参加吗", "通知未对执业资格作出规定", "eligible"),
+    ("fujian-2023", JULY, "有执业医师证还能参加吗", "未取得者可不提交", "eligible"),
 ])
 def test_the_rules_answer_for_the_stated_facts(catalogue: Catalogue, slug: str, now: datetime,
                                                question: str, says: str, verdict: str) -> None:
@@ -134,3 +134,28 @@ def test_a_campaign_without_rules_answers_from_its_facts() -> None:
     assert yangli is not None and yangli.eligibility is None
     reply = answer(yangli, "护理专业能报吗", parse_moment("2024-06-10T10:00"))
     assert not (reply.entry or "").startswith("eligibility:")
+
+
+def test_a_licence_not_yet_taken_is_no_licence(catalogue: Catalogue) -> None:
+    """"还没考执业助理" says the asker has none: never read as holding it, nor answered with the
+    clause on those who hold it; a notice that lets them leave the certificate out says so."""
+    assert facts("我还没考执业助理 没证能报不")["qualification"] == ("无",)
+    assert facts("没拿到执业医师证能报吗")["qualification"] == ("无",)
+    assert facts("有执业助理医师证能报吗")["qualification"] == ("执业助理医师",)
+    reply = answer(campaign(catalogue, "xiaogan-2023"), "我还没考执业助理 没证能报不", MAY)
+    assert reply.entry == "eligibility:eligible" and "没有执业资格" in reply.text
+    assert "已取得执业助理医师资格" not in reply.text, reply.text
+    reply = answer(campaign(catalogue, "fujian-2023"), "还没考执业助理医师能报吗", JULY)
+    assert "未取得者可不提交" in reply.text and "已有执业助理" not in reply.text, reply.text
+
+
+def test_an_unstated_age_limit_is_named(catalogue: Catalogue) -> None:
+    """"22年专科毕业的临床医学能报吗" says nothing of age: yes for what was said, and the age
+    limit, the condition most often missed; a notice without one names none."""
+    reply = answer(campaign(catalogue, "xiaogan-2023"), "我是22年专科毕业的临床医学，现在还能报吗",
+                   MAY)
+    assert reply.entry == "eligibility:eligible" and "年龄要求：35周岁以下" in reply.text
+    reply = answer(campaign(catalogue, "xiaogan-2023"), "34岁往届生可以报吗 临床专科", MAY)
+    assert "另外，年龄要求" not in reply.text  # stated: checked against the limit instead
+    reply = answer(campaign(catalogue, "fujian-2023"), "大专临床医学专业能报吗", JULY)
+    assert "年龄要求" not in reply.text

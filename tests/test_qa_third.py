@@ -27,7 +27,7 @@ def yangli() -> Campaign:
 @pytest.mark.parametrize(("now", "says"), [
     ("2024-05-30T10:00", "将于2024年6月1日 9:00开始"),
     ("2024-06-10T10:00", "截止到2024年6月20日 17:00"),
-    ("2024-06-21T10:00", "已于2024年6月20日 17:00截止"),
+    ("2024-06-21T10:00", "已截止（截止时间：2024年6月20日 17:00）"),
 ])
 def test_window(yangli: Campaign, now: str, says: str) -> None:
     assert says in answer(yangli, "现在还能报名吗", parse_moment(now)).text
