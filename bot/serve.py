@@ -16,6 +16,7 @@ that order. What was not started stays in the inbox for the next start.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import time
@@ -88,6 +89,12 @@ async def serve(settings: Settings, *, scheduler: bool = True) -> None:
     except BaseException:
         await services.close()
         raise
+    # What the start built (the content and its indexes, the routers, the models: some 300,000
+    # objects) lives as long as the process. Frozen, it is left out of every garbage collection
+    # from now on: a full one walked it all (~0.2 s; on the bench's conversation the collector
+    # took 0.22 ms of CPU per update, 0.08 ms once frozen; issue 15).
+    gc.collect()
+    gc.freeze()
     stopping = _stop_on_signals()
     try:
         channels = [f"Telegram as @{username}"] if username else []

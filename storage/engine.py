@@ -38,8 +38,10 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_POOL = {"pool_size": 10, "max_overflow": 5, "pool_timeout": 30}
 # PostgreSQL: at most 20 connections per process, waited for up to 30 s (then the update fails
 # into the error reply): 3 workers and the CLI stay well under PostgreSQL's default
-# max_connections (100). README "Deploying" says how to count them.
-POSTGRES_POOL = {"pool_size": 10, "max_overflow": 10, "pool_timeout": 30}
+# max_connections (100). README "Deploying" says how to count them. All 20 are kept once opened
+# (no overflow): a busy worker uses them all, and an overflow connection is closed when given
+# back, so under load one was opened (TCP, start-up, asyncpg's set-up) about every 12 updates.
+POSTGRES_POOL = {"pool_size": 20, "max_overflow": 0, "pool_timeout": 30}
 # A pooled PostgreSQL connection idle this long is pinged before it is handed out (a server
 # restart, a dropped idle connection). SQLAlchemy's pool_pre_ping pings at every checkout: on
 # asyncpg three round trips (BEGIN, ";", ROLLBACK), ~300 µs of CPU, several times per update;
