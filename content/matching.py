@@ -256,6 +256,11 @@ class Index:
         raw = "".join(self._raw.get(key, ()))
         return any(term and term in raw for term in terms)
 
+    def saying(self, terms: Iterable[str]) -> list[str]:
+        """The entries that say one of the terms as written."""
+        terms = [term for term in terms if term]
+        return [key for key in self._raw if terms and self.says(key, terms)]
+
     def _headed(self, key: str, terms: list[str]) -> bool:
         """Whether the entry's heading says one of the terms as written: synonyms fold too
         much for this (技能操作考试 would say 笔试)."""

@@ -13,6 +13,7 @@ question answered only with a question.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -38,7 +39,7 @@ from content.qa_reply import (
     visible_length,
 )
 from content.qa_talk import MAX_PARTS, follow_up, is_english, own_topic, questions, small_talk
-from content.schema import Campaign
+from content.schema import Campaign, Registration
 from content.texts import Raw, Texts, default_texts
 
 MAX_QUESTION = 300
@@ -78,6 +79,10 @@ _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块|万|%)|全部|全额")
 # A phone number in an answer: seven digits or more, dashes allowed (0591-83574579, 400-888-0052).
 _PHONE = re.compile(r"\d[\d-]{5,}\d")
 # Asking for a number or for a person to ask (联系人是谁, 哪个科) is asking for contacts.
+# A share the question quotes (20%) and a clause gives, as written: that clause is asked about.
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+FIGURE_BONUS = 0.4
+_CHANNEL = "channel"  # the intent whose answer gives the registration address
 _PHONE_WORDS = (normalise("电话"), normalise("联系人"))
 
 _KNOWLEDGE: dict[tuple[int, bool], tuple[Campaign, tuple[StaffEntry, ...], Knowledge]] = {}
@@ -165,7 +170,8 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         return compose(kn, personal, 1.0, t)
     normalised = _today_said(normalise(stripped), now)
     entity, rest = kn.find_entity(normalised)
-    ranked = [(part, score) for part, score in _candidates(kn, rest, entity, now, t)]
+    ranked = [(part, score) for part, score in _candidates(kn, rest, entity, now, t,
+                                                           _figures(stripped))]
     if not ranked or ranked[0][1] < HEDGE:
         best = ranked[0][1] if ranked else 0.0
         return fallback(kn, None, best, t, question=rest if _asks_phone(rest) else "",
@@ -174,6 +180,20 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     if _asks_phone(normalised) and not _PHONE.search(" ".join(part.lines)):
         # "技术支持电话多少": the number, not a clause that only says whom to call.
         picked = render(kn, key_for(chosen(kn.campaign, rest), kn.campaign), now, t)
+        if picked is not None:
+            return compose(kn, picked, max(score, THRESHOLD), t)
+    url = kn.campaign.registration.url
+    reg = kn.campaign.registration
+    said = " ".join(part.lines)
+    if url and _asks(normalised, kn.table.address_markers) and url not in said \
+            and not _PHONE.search(said) and not _names_site(reg, stripped) \
+            and not any(_names_rare_topic(kn, rest, intent)
+                                    for name, intent in kn.table.intents.items()
+                                    if name != _CHANNEL):
+        # "谁有报名网址 发一下": the address, not a clause that names the site without it (but
+        # "在平台上怎么上传材料" is about the materials, "网站打不开" gets whom to call, and
+        # "湖北卫生人才网上入口在哪" knows the site: it asks where on it).
+        picked = render(kn, "channel", now, t)
         if picked is not None:
             return compose(kn, picked, max(score, THRESHOLD), t)
     asked = rest if _asks_phone(rest) else ""  # the contacts shown: those asked for, if any
@@ -271,8 +291,18 @@ def answer_key(campaign: Campaign, key: str, now: datetime,
                                                                   now=now)
 
 
+def _names_site(reg: Registration, question: str) -> bool:
+    flat = normalise(question).replace(" ", "")
+    return bool(reg.channel) and normalise(reg.channel).replace(" ", "") in flat
+
+
+def _figures(question: str) -> list[str]:
+    """The shares a question quotes ("那20%是干嘛用的"), as a notice writes them (20%)."""
+    return [f"{number}%" for number in _PERCENT.findall(unicodedata.normalize("NFKC", question))]
+
+
 def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: datetime,
-                t: Texts) -> list[tuple[Part, float]]:
+                t: Texts, figures: list[str] | None = None) -> list[tuple[Part, float]]:
     routes: dict[str, dict[bool, float]] = {}
     asks_when = _WHEN in question or (_REGISTER in question
                                        and any(word in question for word in _NOW_WORDS))
@@ -298,6 +328,9 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
             by_kind[is_intent] = max(score, by_kind.get(is_intent, 0.0))
     # An intent and the content itself leading to one answer are more evidence than either.
     scores = {key: _combine(list(found.values())) for key, found in routes.items()}
+    for key in kn.main.saying(figures or ()):
+        if key.startswith(("fact:", "faq:")):  # the clause that gives the share quoted
+            scores[key] = scores.get(key, 0.0) + FIGURE_BONUS
     if entity is not None:
         # The question names a base or an organisation: answers about it come first, and when
         # nothing else fits, what we know of it.

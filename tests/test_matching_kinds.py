@@ -91,7 +91,7 @@ async def test_bundled_campaigns_answer_the_same_questions(harness: Harness) -> 
     reply = await harness.send("这个通知是哪个单位发的")
     assert "孝感市卫生健康委员会" in reply.text and "委托培训单位" not in reply.text, reply.text
     reply = await harness.send("可以报几个基地")
-    assert "每人只能选择1个培训基地" in reply.text, reply.text
+    assert "每人只能选一家培训基地" in reply.text, reply.text
     reply = await harness.send("报名要准备什么材料")
     assert "通知未另列需上传材料的清单" in reply.text, reply.text
     # Xiaogan gives no date for 资格审核: said, with the answer written on what follows 预报名.

@@ -334,3 +334,26 @@ def test_a_named_topic_beats_a_matching_frame(fujian: Campaign) -> None:
     """"最晚几号要报到" shares 截止…什么时候 with the registration window but names 报到."""
     reply = ask(fujian, "最晚几号要报到", parse_moment("2023-07-16T10:30"))
     assert "8月31日" in reply.text and not reply.text.startswith("<b>报名时间"), reply.text
+
+
+def test_asked_for_the_address_gets_it(xiaogan: Campaign, fujian: Campaign) -> None:
+    """"谁有报名网址 发一下" is answered with the address, not a clause naming the site without
+    it; a question that names the site, or says it does not open, is asking something else."""
+    reply = ask(xiaogan, "谁有报名网址 发一下")
+    assert "hbwsrc.cn" in reply.text and reply.entry == "channel", reply.text
+    reply = ask(xiaogan, "湖北卫生人才网上入口在哪", parse_moment("2023-07-19T17:45"))
+    assert "招录专区" in reply.text, reply.text
+    reply = ask(fujian, "fj zlqk网站打不开 help", parse_moment("2023-07-12T11:35"))
+    assert reply.entry != "channel" and "400" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["我想去的基地满了咋办", "一医报满了 还能去别的吗"])
+def test_a_full_base_is_the_adjustment_clause(xiaogan: Campaign, question: str) -> None:
+    reply = ask(xiaogan, question)
+    assert "调剂" in reply.text and "未招满" in reply.text, reply.text
+
+
+def test_a_quoted_share_finds_its_clause(xiaogan: Campaign) -> None:
+    """"那20%是干嘛用的": the clause that gives 20% as written, though digits are not matched."""
+    reply = ask(xiaogan, "那20%是干嘛用的")
+    assert "教学实践" in reply.text and reply.kind == ANSWERED, reply.text

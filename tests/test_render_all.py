@@ -58,7 +58,7 @@ def empty_values(campaign: Campaign, seen: Seen) -> list[str]:
     found = [f"{why}: {text[max(m.start() - 10, 0):m.end() + 40]!r}" for pattern, why in EMPTY
              for m in pattern.finditer(text)]
     if campaign.registration.max_choices is None and re.search(
-            r"选择1个培训基地|最多(可填报)?\s*\d+\s*个", seen.text):
+            r"选择?(1个|一家)培训基地|最多(可填报)?\s*\d+\s*个", seen.text):
         found.append("announces a number of choices the notice does not give")
     if not campaign.registration.url and "网址：" in seen.text:
         found.append("names a web address the notice does not give")
@@ -139,6 +139,7 @@ async def test_no_empty_value_or_unsupported_promise(
     ("电话：None", "None"),
     ("请登录{channel}报名", "placeholder"),
     ("<b>志愿</b>：选择1个培训基地", "number of choices"),
+    ("每人只能选一家培训基地（1个志愿）。", "number of choices"),
     ("请在官网报名时上传这些文件。", "官网"),
     ("（来源：静县2024年招录通知新闻稿第三段）", "runs into its clause"),
     ("其他条件（学历、专业、年龄等）请完整自查", "年龄"),
