@@ -143,6 +143,8 @@ def personal_part(kn: Knowledge, text: str, now: datetime, t: Texts) -> Part | N
     lines.append(_check_line(spec, t))
     lines = list(dict.fromkeys(lines))  # two open rules under one clause: its words once
     clauses = [r.clause for r in verdict.reasons] + [r.clause for r in result.pending]
+    # A field the notice leaves open in so many words: its clause is the one quoted.
+    clauses += [o.clause for o in spec.open_on if o.field in result.unread]
     clauses += [r.clause for r in result.checked]
     clause = clauses[0] if clauses else (spec.eligible_note.clause if spec.eligible_note else "")
     title = t(f"qa.personal.title.{kind}", facts=_said(found, spec, t))

@@ -147,6 +147,7 @@ def test_a_licence_not_yet_taken_is_no_licence(catalogue: Catalogue) -> None:
     assert "已取得执业助理医师资格" not in reply.text, reply.text
     reply = answer(campaign(catalogue, "fujian-2023"), "还没考执业助理医师能报吗", JULY)
     assert "未取得者可不提交" in reply.text and "已有执业助理" not in reply.text, reply.text
+    assert reply.source.endswith("三、报名方式（一）")  # the clause quoted, not 招收对象
 
 
 def test_an_unstated_age_limit_is_named(catalogue: Catalogue) -> None:
