@@ -259,7 +259,7 @@ class Index:
     def saying(self, terms: Iterable[str]) -> list[str]:
         """The entries that say one of the terms as written."""
         terms = [term for term in terms if term]
-        return [key for key in self._raw if terms and self.says(key, terms)]
+        return [key for key in self._raw if self.says(key, terms)] if terms else []
 
     def _headed(self, key: str, terms: list[str]) -> bool:
         """Whether the entry's heading says one of the terms as written: synonyms fold too

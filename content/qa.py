@@ -79,11 +79,11 @@ _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块|万|%)|全部|全额")
 # A phone number in an answer: seven digits or more, dashes allowed (0591-83574579, 400-888-0052).
 _PHONE = re.compile(r"\d[\d-]{5,}\d")
 # Asking for a number or for a person to ask (联系人是谁, 哪个科) is asking for contacts.
+_PHONE_WORDS = (normalise("电话"), normalise("联系人"))
 # A share the question quotes (20%) and a clause gives, as written: that clause is asked about.
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 FIGURE_BONUS = 0.4
-_CHANNEL = "channel"  # the intent whose answer gives the registration address
-_PHONE_WORDS = (normalise("电话"), normalise("联系人"))
+_CHANNEL = "channel"  # the intent (and answer key) that gives the registration address
 
 _KNOWLEDGE: dict[tuple[int, bool], tuple[Campaign, tuple[StaffEntry, ...], Knowledge]] = {}
 
@@ -182,18 +182,8 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         picked = render(kn, key_for(chosen(kn.campaign, rest), kn.campaign), now, t)
         if picked is not None:
             return compose(kn, picked, max(score, THRESHOLD), t)
-    url = kn.campaign.registration.url
-    reg = kn.campaign.registration
-    said = " ".join(part.lines)
-    if url and _asks(normalised, kn.table.address_markers) and url not in said \
-            and not _PHONE.search(said) and not _names_site(reg, stripped) \
-            and not any(_names_rare_topic(kn, rest, intent)
-                                    for name, intent in kn.table.intents.items()
-                                    if name != _CHANNEL):
-        # "谁有报名网址 发一下": the address, not a clause that names the site without it (but
-        # "在平台上怎么上传材料" is about the materials, "网站打不开" gets whom to call, and
-        # "湖北卫生人才网上入口在哪" knows the site: it asks where on it).
-        picked = render(kn, "channel", now, t)
+    if _wants_address(kn, part, normalised, rest, stripped):
+        picked = render(kn, _CHANNEL, now, t)
         if picked is not None:
             return compose(kn, picked, max(score, THRESHOLD), t)
     asked = rest if _asks_phone(rest) else ""  # the contacts shown: those asked for, if any
@@ -289,6 +279,19 @@ def answer_key(campaign: Campaign, key: str, now: datetime,
         return None
     return compose(kn, part, 1.0, t) if part.covered else fallback(kn, part, 1.0, t,
                                                                   now=now)
+
+
+def _wants_address(kn: Knowledge, part: Part, normalised: str, rest: str, raw: str) -> bool:
+    """"谁有报名网址 发一下": the address, not a clause that names the site without it. But
+    "在平台上怎么上传材料" is about the materials, "网站打不开" gets whom to call, and
+    "湖北卫生人才网上入口在哪" knows the site: it asks where on it."""
+    reg = kn.campaign.registration
+    said = " ".join(part.lines)
+    if not reg.url or reg.url in said or _PHONE.search(said) or _names_site(reg, raw):
+        return False
+    return _asks(normalised, kn.table.address_markers) and not any(
+        _names_rare_topic(kn, rest, intent) for name, intent in kn.table.intents.items()
+        if name != _CHANNEL)
 
 
 def _names_site(reg: Registration, question: str) -> bool:
@@ -461,14 +464,17 @@ def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> 
 
 def _names_topic(question: str, intent: Intent) -> bool:
     """Whether the (normalised) question says one of the intent's topic terms or its title."""
-    flat = question.replace(" ", "")
-    return any(term and term in flat for term in _topic_terms(intent))
+    return bool(_topic_named(question, intent))
 
 
 def _names_rare_topic(kn: Knowledge, question: str, intent: Intent) -> bool:
+    """The same, in a term found in under COMMON_SHARE of the notice's entries."""
+    return any(kn.main.share(term) < COMMON_SHARE for term in _topic_named(question, intent))
+
+
+def _topic_named(question: str, intent: Intent) -> list[str]:
     flat = question.replace(" ", "")
-    return any(term and term in flat and kn.main.share(term) < COMMON_SHARE
-               for term in _topic_terms(intent))
+    return [term for term in _topic_terms(intent) if term and term in flat]
 
 
 @lru_cache(maxsize=512)
