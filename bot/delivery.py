@@ -144,18 +144,32 @@ class Sender:
                 task = asyncio.create_task(self._deliver(self._queue.popleft()))
                 self.in_flight.add(task)
             if self.in_flight:
-                timeout = self._retry[0][0] - self._monotonic() if self._retry else None
-                done, _ = await asyncio.wait(self.in_flight, timeout=timeout,
-                                             return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    self.in_flight.discard(task)
-                    task.result()  # a bug (not a Telegram answer) stops the drain loudly
+                await self._wait_in_flight()
             elif late:
                 return
             elif self._retry:
                 await self._sleep(max(0.0, self._retry[0][0] - self._monotonic()))
             elif not self._queue and exhausted:
                 return
+
+    async def _wait_in_flight(self) -> None:
+        """Until a send in flight ends or the first retry falls due. The retry's pause is slept on
+        the sender's own clock (the one its times are read from), like every other pause."""
+        waiters: set[asyncio.Future] = set(self.in_flight)
+        timer = None
+        if self._retry:
+            timer = asyncio.create_task(
+                self._sleep(max(0.0, self._retry[0][0] - self._monotonic())))
+            waiters.add(timer)
+        try:
+            done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if timer is not None and not timer.done():
+                timer.cancel()
+        for task in done:
+            if task is not timer:
+                self.in_flight.discard(task)
+                task.result()  # a bug (not a Telegram answer) stops the drain loudly
 
     async def _stop(self) -> None:
         """Let calls in flight finish and record; give back what was claimed but not tried."""

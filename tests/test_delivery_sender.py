@@ -59,8 +59,8 @@ def failing_first(session: TimedSession, failures: dict[int, list[type]]):
 
 
 @pytest.fixture
-def time() -> ScaledTime:
-    return ScaledTime(10.0)
+def time(request: pytest.FixtureRequest) -> ScaledTime:
+    return ScaledTime(getattr(request, "param", 10.0))
 
 
 @pytest.fixture
@@ -146,6 +146,9 @@ async def test_5xx_and_network_errors_are_retried_with_backoff(sessionmaker, ses
     assert row.status == ledger.SENT and row.attempts == 3
 
 
+# At 2× (not 10×) a loaded machine's slow SQLite commit between the two calls stays far inside
+# the bounds: CI once measured 1.06 s for chat 1 at 10×, where 0.1 s of real time is a whole turn.
+@pytest.mark.parametrize("time", [2.0], indirect=True)
 async def test_a_refused_call_does_not_spend_the_chats_turn(sessionmaker, session, time):
     """A 5xx reached nobody: its retry waits only its backoff. A network error may have reached
     the chat: its retry still keeps the one-per-second turn."""
