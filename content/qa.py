@@ -26,7 +26,6 @@ from content.qa_contacts import chosen, key_for
 from content.qa_knowledge import Entity, Intent, Knowledge, StaffEntry
 from content.qa_personal import personal_part
 from content.qa_reply import (
-    AMBIGUOUS,
     ANSWERED,
     CHAT,
     FALLBACK,
@@ -53,6 +52,8 @@ ENTITY_BONUS = 0.2
 # A question asking how many, who, when, where or a phone number weighs this much for an intent
 # or FAQ entry none of whose phrasings asks it (question_types in content/intents.yaml).
 TYPE_PENALTY = 0.8
+# A question naming a fault and asking its outcome ("没去报到会怎样"), a clause stating no sanction.
+SANCTION_PENALTY = 0.5
 # A fact names an organisation when it holds this much of the name's grams.
 NAMED = 0.99
 # How much a second route to the same answer adds (noisy-or, damped).
@@ -228,7 +229,7 @@ def several(kn: Knowledge, asked: list[str], now: datetime, t: Texts) -> Answer:
     while True:
         lines = [lead]
         for n, (_q, r) in enumerate(covered, 1):
-            title, body = _brief(r)
+            title, body = _brief(r, t)
             clause = kn.campaign.clause_of(r.source)
             lines.append(t("qa.multi.item", n=n, title=Raw(title)))
             lines.append(cut(body, width) + (t("qa.multi.source", clause=clause)
@@ -257,15 +258,23 @@ def _left_out(asked: list[str], replies: list[Answer], t: Texts) -> Answer:
     return replace(said, text="\n".join([*body, tail, source]))
 
 
-def _brief(reply: Answer) -> tuple[str, str]:
-    """The title (HTML) and the first lines of a composed answer, without its source line."""
+def _brief(reply: Answer, t: Texts) -> tuple[str, str]:
+    """The title (HTML) and the lines of a composed answer, without its source line, the
+    other answer an ambiguous one offers, or whom to ask."""
     lines = reply.text.split("\n")
     title = re.sub(r"</?b>", "", lines[0]) if lines[0].startswith("<b>") else ""
-    body = [line for line in lines[1 if title else 0:-1]
-            if line and not line.startswith(("如果您想问", "可以咨询"))]
-    if reply.kind == AMBIGUOUS:
-        body = body[:-1] if body and body[-1].startswith("如果") else body
-    return title, " ".join(body[:3])
+    asides = tuple(_lead_of(t, key, name) for key, name in (
+        ("qa.source", "source"), ("qa.ambiguous.also", "labels"))) + (t("qa.fallback.contacts"),)
+    body = [line for line in lines[1 if title else 0:]
+            if line and not line.startswith(asides)]
+    # All of it: the reply's width cuts it, with "…" ("共3家培训基地" and only two listed, when
+    # the first three lines were taken, read as the whole list).
+    return title, " ".join(body)
+
+
+def _lead_of(t: Texts, key: str, field: str) -> str:
+    """The fixed words a text starts with, before its first field."""
+    return t(key, **{field: Raw("\x00")}).split("\x00")[0]
 
 
 def answer_key(campaign: Campaign, key: str, now: datetime,
@@ -310,6 +319,9 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
     asks_when = _WHEN in question or (_REGISTER in question
                                        and any(word in question for word in _NOW_WORDS))
     kinds = kn.table.asked(question)
+    flat = question.replace(" ", "")
+    faulted = (kinds & kn.table.answer_markers.keys()
+               if any(word in flat for word in kn.table.fault_words) else frozenset())
     ranked = kn.main.rank(question)[:RESOLVE_TOP] if question else []
     named = {entry for entry, _ in ranked if entry.startswith("intent:")
              and _names_rare_topic(kn, question, kn.table.intents[entry[7:]])}
@@ -317,6 +329,9 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
         key = resolve(kn, entry, question, entity)
         if kinds and entry in kn.asks and not kinds & kn.asks[entry]:
             score *= TYPE_PENALTY  # "可以报几个基地" is not "谁可以报名": another kind of question
+        elif (faulted and key in kn.gives and not entry.startswith("intent:")
+              and not faulted & kn.gives[key]):
+            score *= SANCTION_PENALTY  # "没去报到会怎样": a clause stating no sanction
         if key and kn.main.disagrees(question, key):
             score *= QUALIFIED_PENALTY  # 非全日制 asked, a clause on 全日制 found (or the reverse)
         if entry.startswith("intent:") and named and entry not in named:

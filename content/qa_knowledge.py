@@ -52,6 +52,15 @@ class IntentTable:
     address_markers: tuple[str, ...] = ()
     # kind of question -> its markers, normalised ("多少": how many, "谁": who).
     question_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # kind of question -> words of a clause that answers it (folded; see answer_markers there).
+    answer_markers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    fault_words: tuple[str, ...] = ()
+
+    def answers(self, text: str) -> frozenset[str]:
+        """The kinds of question (among those with answer markers) a clause's text answers."""
+        folded = normalise(text, atomic=False).replace(" ", "")
+        return frozenset(kind for kind, markers in self.answer_markers.items()
+                         if any(marker in folded for marker in markers))
 
     def asked(self, normalised: str) -> frozenset[str]:
         """The kinds of question a normalised question (or phrasing) asks."""
@@ -75,7 +84,10 @@ def intent_table(path: Path = INTENTS_PATH) -> IntentTable:
                                      str(item.get("otherwise", "silent")), asks)
     markers = tuple(normalise(m) for m in data.get("amount_markers", []))
     addresses = tuple(normalise(m) for m in data.get("address_markers", []))
-    return IntentTable(intents, markers, addresses, types)
+    answering = {kind: tuple(normalise(m, atomic=False).replace(" ", "") for m in words)
+                 for kind, words in (data.get("answer_markers") or {}).items()}
+    faults = tuple(normalise(w, atomic=False).replace(" ", "") for w in data.get("fault_words", []))
+    return IntentTable(intents, markers, addresses, types, answering, faults)
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,8 @@ class Knowledge:
         for staff in self.staff.values():
             self.asks[f"staff:{staff.id}"] = frozenset().union(
                 *(asked(normalise(q)) for q in staff.phrasings))
+        # What kinds of question each fact answers by its words (a sanction: "…会怎么样").
+        self.gives: dict[str, frozenset[str]] = {}
         for facts in self.campaign.sections.values():
             for fact in facts:
                 key = f"fact:{fact.id}"
@@ -138,6 +152,7 @@ class Knowledge:
                 # One document per fact: how much of a topic a fact covers decides.
                 self.facts.add(key, [" ".join([fact.title, *fact.keywords, fact.text])],
                                heading=fact.title)
+                self.gives[key] = self.table.answers(fact.text)
         # Answers written for applicants, by topic: a clause addressed to institutions (工作要求)
         # gives way to one of them on the same topic (content/qa.py `on_topic`).
         self.written = Index(background=f"{self.campaign.notice.title or ''} {self.campaign.name}")

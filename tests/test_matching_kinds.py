@@ -136,3 +136,51 @@ async def test_who_is_the_contact_is_a_contacts_question(harness: Harness) -> No
     await harness.send("/start xiaogan-2023")
     reply = await harness.send("卫健委这边联系人是谁")
     assert "沈泉" in reply.text, reply.text
+
+
+async def test_asked_what_a_fault_costs_the_clause_stating_the_sanction_answers(
+        harness: Harness) -> None:
+    """"没去报到会咋样" shares 报到 with the report-in date and 8月31号 with its clause: the
+    clause that says what happens (取消…资格) answers, in a notice that has one; a notice that
+    has none says it does not say, with whom to ask, instead of another clause on 报到."""
+    harness.clock.set(parse_moment("2023-08-20T21:00"))
+    await harness.send("/start fujian-2023")
+    for question in ["8月31号前没去报到会咋样", "资料要是有假的会咋样", "录取了不去报到会怎么样"]:
+        reply = await harness.send(question)
+        assert "取消" in reply.text and "资格" in reply.text, (question, reply.text)
+    # A question naming no fault is not held to a sanction.
+    reply = await harness.send("培训合格后会怎样")
+    assert "取消" not in reply.text and "考核" in reply.text, reply.text
+    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
+    await harness.send("/start xiaogan-2023")
+    reply = await harness.send("没去报到会怎样")
+    assert "没有写明" in reply.text and "2839876" in reply.text, reply.text
+
+
+def test_the_words_of_a_sanction_are_read_from_a_clause() -> None:
+    table = intent_table()
+    assert table.answers("凡弄虚作假的，一经查实，取消当年录取资格。") == {"how"}
+    assert table.answers("培训期间享受培训基地同类人员待遇。") == frozenset()
+    assert "没" in table.fault_words
+
+
+@pytest.mark.parametrize(("question", "says"), [
+    ("汉川人民医院收几个学员啊", "6名"), ("孝感今年一共招多少个助理全科", "22名")])
+async def test_how_many_are_taken_said_as_people_say_it(harness: Harness, question: str,
+                                                        says: str) -> None:
+    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
+    await harness.send("/start xiaogan-2023")
+    reply = await harness.send(question)
+    assert says in reply.text, reply.text
+
+
+async def test_each_part_of_a_pasted_question_is_answered_whole(harness: Harness) -> None:
+    """A list in one part is not cut to its first lines ("共3家" with two named), and a part
+    that was itself ambiguous brings neither its source line nor its offer of another answer."""
+    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
+    await harness.send("/start xiaogan-2023")
+    reply = await harness.send("孝感有几个培训基地 都是哪几家医院")
+    assert "逐一回答" in reply.text, reply.text
+    for base in ["孝感市第一人民医院", "汉川市人民医院", "安陆市普爱医院"]:
+        assert base in reply.text, reply.text
+    assert reply.text.count("（来源：") == 1 and "如果您想问" not in reply.text, reply.text
