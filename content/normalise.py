@@ -23,6 +23,7 @@ import yaml
 from content.hanzi import simplified_table
 
 TRIGRAMS = False
+MEMO_SIZE = 20_000  # normalised texts kept per lexicon (entries, questions, their parts)
 SYNONYMS_PATH = Path(__file__).resolve().parent / "synonyms.yaml"
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
@@ -51,6 +52,9 @@ class Lexicon:
     light_grams: frozenset[str] = frozenset()
     atomic: dict[str, str] = field(default_factory=dict)
     light_words: tuple[str, ...] = ()
+    # normalise()'s results: the same entry texts are normalised again for every question (about
+    # 80 calls a question, ~9% of a loaded worker's CPU; issue 15). Bounded: emptied when full.
+    memo: dict[tuple[str, bool], str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_data(cls, groups: Iterable[list[str]], fillers: Iterable[str], light: str = "",
@@ -146,6 +150,16 @@ def normalise(text: str, lexicon: Lexicon | None = None, *, atomic: bool = True)
 
     ``atomic=False`` keeps atomic terms as words: a readable form, e.g. to group questions."""
     lexicon = lexicon or default_lexicon()
+    key = (text, atomic)
+    known = lexicon.memo.get(key)
+    if known is None:
+        if len(lexicon.memo) >= MEMO_SIZE:
+            lexicon.memo.clear()
+        known = lexicon.memo[key] = _normalise(text, lexicon, atomic)
+    return known
+
+
+def _normalise(text: str, lexicon: Lexicon, atomic: bool) -> str:
     text = lexicon.rewrite(_fold(text), atomic=atomic)
     text = numerals_to_digits(text)
     text = lexicon.drop_fillers(text)

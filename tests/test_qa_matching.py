@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from content import normalise as normalise_module
 from content.matching import Index
 from content.normalise import Lexicon, chinese_number, ngrams, normalise, numerals_to_digits
 
@@ -63,6 +64,21 @@ def test_atomic_terms_do_not_half_match() -> None:
     doctor, assistant = ngrams(normalise("执业医师")), ngrams(normalise("执业助理医师"))
     assert not doctor & assistant
     assert not ngrams(normalise("本科")) & ngrams(normalise("专科"))
+
+
+def test_normalised_texts_are_remembered_within_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    lexicon = Lexicon.from_data([["报名", "报考"]], ["吗"])
+    monkeypatch.setattr(normalise_module, "MEMO_SIZE", 3)
+    texts = ["报考吗", "报考时间", "报考条件", "报考地点", "报考吗"]
+    assert [normalise(t, lexicon) for t in texts] == ["报名", "报名时间", "报名条件", "报名地点",
+                                                       "报名"]
+    assert 0 < len(lexicon.memo) <= 3
+    # The readable form (atomic=False) is kept apart from the matching form.
+    assert normalise("报考吗", lexicon, atomic=False) == "报名"
+    assert ("报考吗", False) in lexicon.memo and ("报考吗", True) in lexicon.memo
+    # A lexicon's results are its own.
+    other = Lexicon.from_data([["报名", "报考"], ["报名时段", "报名时间"]], [])
+    assert normalise("报考时间", other) == "报名时段" != normalise("报考时间", lexicon)
 
 
 def test_lexicon_from_data_rewrites_longest_first() -> None:
