@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import random
@@ -78,7 +79,13 @@ class Watched(LoopbackTelegram):
         if params.get("text") == self.error_text:
             self.error_replies += 1
         chat = params.get("chat_id")
-        if method in REPLIES and response.status == 200 and chat in self.inboxes:
+        if method == "answerCallbackQuery" and params.get("show_alert") and response.status == 200:
+            # An alert is the whole reply to a tap (a started-over conversation taps a button of
+            # a self-check that resumes elsewhere); the alert's request names no chat.
+            chat = int(str(params.get("callback_query_id", "")).split("-")[0] or 0)
+            if chat in self.inboxes:
+                self.inboxes[chat].put_nowait((time.monotonic(), method, 0))
+        elif method in REPLIES and response.status == 200 and chat in self.inboxes:
             body = json.loads(response.body)  # type: ignore[arg-type]
             result = body["result"]
             message_id = result["message_id"] if isinstance(result, dict) else 0
@@ -105,6 +112,19 @@ class Tally:
     sent: int = 0
     first: float = 0.0
     last: float = 0.0
+    pushed_at: list[float] = field(default_factory=list)  # of each answered update, as latencies
+    window: tuple[float, float] | None = None  # every user active (drive's `hold`)
+
+    def sustained(self) -> tuple[float, float]:
+        """Replies per second and p99 update → reply over `window`, the time every user was in
+        conversation (none still arriving, none done): the rate a population offers and the bot
+        keeps up with, without the ramp at the start and the stragglers at the end."""
+        assert self.window is not None
+        begin, end = self.window
+        replied = sum(1 for at in self.answered_at if begin <= at < end)
+        inside = sorted(lat for at, lat in zip(self.pushed_at, self.latencies, strict=True)
+                        if begin <= at < end) or [float("nan")]
+        return replied / (end - begin), inside[min(len(inside) - 1, int(len(inside) * 0.99))]
 
     def busiest(self, window: float = 10.0) -> float:
         """Replies per second in the busiest `window` seconds of the run."""
@@ -132,12 +152,16 @@ def _tap(api: Watched, user_id: int, data: str, message_id: int) -> None:
 
 
 async def _converse(api: Watched, user_id: int, tally: Tally, rng: random.Random,
-                    think: tuple[float, float]) -> None:
-    """One applicant's conversation; the buttons pressed are on the bot's latest message."""
+                    think: tuple[float, float], until: float | None = None) -> None:
+    """One applicant's conversation; the buttons pressed are on the bot's latest message. With
+    `until` (a monotonic time), the conversation starts over (/start) until then."""
     inbox = api.inboxes.setdefault(user_id, asyncio.Queue())
     await asyncio.sleep(rng.uniform(0, ARRIVAL))
     message_id = 0
-    for kind, payload in CONVERSATION:
+    steps = CONVERSATION if until is None else itertools.cycle(CONVERSATION)
+    for kind, payload in steps:
+        if until is not None and time.monotonic() >= until:
+            break
         while not inbox.empty():
             message_id = inbox.get_nowait()[2] or message_id
         pushed = time.monotonic()
@@ -153,19 +177,27 @@ async def _converse(api: Watched, user_id: int, tally: Tally, rng: random.Random
             tally.unanswered += 1
             continue
         message_id = replied_id or message_id
+        tally.pushed_at.append(pushed)
         tally.latencies.append(at - pushed)
         tally.answered_at.append(at)
         tally.last = max(tally.last, at)
         await asyncio.sleep(rng.uniform(*think))
 
 
-async def drive(api: Watched, users: int, think: tuple[float, float] = THINK) -> Tally:
+async def drive(api: Watched, users: int, think: tuple[float, float] = THINK,
+                hold: float | None = None) -> Tally:
     """Every user's conversation at once, each reading `think` seconds between steps; the figures
-    of the whole."""
+    of the whole. With `hold` (seconds), every user keeps conversing until `hold` seconds after
+    the last has arrived: `Tally.window` is that time."""
     tally = Tally()
     rng = random.Random(15)
+    until = None
+    if hold is not None:
+        begin = time.monotonic() + ARRIVAL
+        until = begin + hold
+        tally.window = (begin, until)
     await asyncio.gather(*(_converse(api, FIRST_USER + i, tally, random.Random(rng.random()),
-                                     think) for i in range(users)))
+                                     think, until) for i in range(users)))
     return tally
 
 

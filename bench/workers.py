@@ -5,8 +5,11 @@ every request in 100 ms.
 - N users' conversations (bench/deadline.py's) through WORKERS webhook workers: updates/s,
   p50/p99 update → reply, error replies (targets: >= 150 updates/s, p99 < 2 s, 0 errors), twice:
   users reading 0.3-1 s between steps (a closed loop at the workers' capacity: p99 is the queue)
-  and 2-8 s (a deadline day's pace: 1,000 users offer 150-190 updates/s once all have come;
-  updates/s is over the whole run, arrivals included, so the busiest 10 s are printed too);
+  and 2-8 s (a deadline day's pace: 1,000 users offer about 190 updates/s once all have come).
+  The paced users start over when their conversation ends, for HOLD seconds after the last has
+  come: updates/s is the rate over that time (over the whole run, the arrivals and the last
+  users finishing alone held it near 146/s even with the workers idle half the time); p99 is of
+  every update of the run;
 - QUEUED updates waiting when the workers start: all answered, 0 error replies;
 - kill -9 of one worker while updates arrive at RATE/s: each update's reply must reach the Bot
   API exactly once (0 lost, 0 twice); the killed worker's updates are resumed by the others.
@@ -41,6 +44,7 @@ WORKERS = 3
 USERS = 1000
 QUEUED = 1000
 RATE = 50.0  # updates/s during the kill -9 run
+HOLD = 40.0  # seconds every user of the deadline-pace run keeps conversing once all have come
 KILL_RUN = 20.0  # seconds of arrivals; the kill comes a third of the way in
 SECRET = "bench-secret"
 FIRST_USER = 900_000
@@ -183,24 +187,33 @@ async def _cluster_run(database: str, redis: str, body: object) -> None:
 
 
 async def conversations(api: Watched, cluster: Cluster, users: int,
-                        think: tuple[float, float] = THINK) -> None:
+                        think: tuple[float, float] = THINK, hold: float | None = None) -> None:
     await cluster.start()
     meter = CpuMeter([w.process.pid for w in cluster.workers if w.process is not None],
                      cluster.database)
     meter.begin()
-    tally: Tally = await drive(api, users, think)
+    tally: Tally = await drive(api, users, think, hold)
     meter.finish()
     elapsed = max(tally.last - tally.first, 1e-9)
     lat = sorted(tally.latencies) or [float("nan")]
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
     rate = len(tally.latencies) / elapsed
-    met = rate >= 150 and p99 < 2 and api.error_replies == 0 and tally.unanswered == 0
+    clean = api.error_replies == 0 and tally.unanswered == 0
+    how = f"reading {think[0]:g}-{think[1]:g} s"
+    if hold is None:
+        met = rate >= 150 and p99 < 2 and clean
+        figures = f"{rate:.1f} updates/s (busiest 10 s: {tally.busiest(10):.1f}/s)"
+    else:  # the rate the population keeps up once all have come; p99 of every update
+        sustained, window_p99 = tally.sustained()
+        met = sustained >= 150 and p99 < 2 and clean
+        how += f", each conversing for {hold:g} s after the last arrived"
+        figures = (f"{sustained:.1f} updates/s while all {users} were active (p99 then "
+                   f"{window_p99:.2f} s; {rate:.1f}/s over the whole run, arrivals and "
+                   f"stragglers included)")
     verdict = "target met" if met else "target: >= 150/s, p99 < 2 s, 0 errors"
-    print(f"PostgreSQL + Redis, {WORKERS} webhook workers, {users} users reading "
-          f"{think[0]:g}-{think[1]:g} s: {tally.sent} updates, "
-          f"{rate:.1f} updates/s (busiest 10 s: {tally.busiest(10):.1f}/s), update → reply "
-          f"p50 {statistics.median(lat):.2f} s p99 {p99:.2f} s; error replies "
-          f"{api.error_replies}, unanswered {tally.unanswered}, "
+    print(f"PostgreSQL + Redis, {WORKERS} webhook workers, {users} users {how}: "
+          f"{tally.sent} updates, {figures}, update → reply p50 {statistics.median(lat):.2f} s "
+          f"p99 {p99:.2f} s; error replies {api.error_replies}, unanswered {tally.unanswered}, "
           f"{cluster.errors()} ({verdict})", flush=True)
     print(f"  {meter.report(tally.sent)}", flush=True)
 
@@ -258,7 +271,8 @@ async def _until(condition: object, timeout: float) -> None:
 
 async def run_all(database: str, redis: str, users: int) -> None:
     await _cluster_run(database, redis, lambda api, c: conversations(api, c, users))
-    await _cluster_run(database, redis, lambda api, c: conversations(api, c, users, PACED_THINK))
+    await _cluster_run(database, redis,
+                       lambda api, c: conversations(api, c, users, PACED_THINK, HOLD))
     await _cluster_run(database, redis, queued_at_start)
     await _cluster_run(database, redis, kill_one)
 
