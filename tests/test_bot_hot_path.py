@@ -13,6 +13,9 @@ from typing import Any
 import pytest
 from pydantic._internal import _generics
 
+from bot.serve import build_indexes
+from content import qa
+from tests.harness import Harness
 from tests.live_bot import CONVERSATION, FAST, Live, converse, start
 
 
@@ -57,3 +60,18 @@ async def test_an_answers_model_is_built_once_per_method_not_after_each_collecti
     await live.replies([42], len(CONVERSATION))
     await live.settled(42)
     assert [name for name in built if "Message" in name] == []
+
+
+async def test_the_qa_indexes_are_built_at_start_not_at_the_first_question(
+        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built before the start's gc.freeze (bot/serve.py), not by a worker's first question
+    while its other updates wait."""
+    monkeypatch.setattr(qa, "_KNOWLEDGE", {})
+    build_indexes(harness.services)
+    assert {campaign.slug for campaign, _, _ in qa._KNOWLEDGE.values()} == {
+        campaign.slug for campaign in harness.services.catalogue.all()}
+    built: list[object] = []
+    monkeypatch.setattr(qa, "Knowledge", lambda *a, **k: built.append(a))
+    await harness.send("/start xiaogan-2023")
+    reply = await harness.send("报名截止是哪天")
+    assert "6月30日" in reply.text and not built, reply.text
