@@ -232,8 +232,13 @@ def several(kn: Knowledge, asked: list[str], now: datetime, t: Texts) -> Answer:
             title, body = _brief(r, t)
             clause = kn.campaign.clause_of(r.source)
             lines.append(t("qa.multi.item", n=n, title=Raw(title)))
-            lines.append(cut(body, width) + (t("qa.multi.source", clause=clause)
-                                             if clause else ""))
+            # A part that fits keeps its lines (a list reads as a list on a phone); a longer
+            # one is run together and cut, with "…".
+            whole = " ".join(body)
+            shown = [cut(line, width) for line in body] if visible_length(whole) <= width \
+                else [cut(whole, width)]
+            shown[-1] += t("qa.multi.source", clause=clause) if clause else ""
+            lines.extend(shown)
         text = "\n".join([*lines, *tail, source])
         if visible_length(text) <= MAX_CHARS or width <= 40:
             break
@@ -258,7 +263,7 @@ def _left_out(asked: list[str], replies: list[Answer], t: Texts) -> Answer:
     return replace(said, text="\n".join([*body, tail, source]))
 
 
-def _brief(reply: Answer, t: Texts) -> tuple[str, str]:
+def _brief(reply: Answer, t: Texts) -> tuple[str, list[str]]:
     """The title (HTML) and the lines of a composed answer, without its source line, the
     other answer an ambiguous one offers, or whom to ask."""
     lines = reply.text.split("\n")
@@ -269,7 +274,7 @@ def _brief(reply: Answer, t: Texts) -> tuple[str, str]:
             if line and not line.startswith(asides)]
     # All of it: the reply's width cuts it, with "…" ("共3家培训基地" and only two listed, when
     # the first three lines were taken, read as the whole list).
-    return title, " ".join(body)
+    return title, body
 
 
 def _lead_of(t: Texts, key: str, field: str) -> str:

@@ -175,12 +175,13 @@ async def test_how_many_are_taken_said_as_people_say_it(harness: Harness, questi
 
 
 async def test_each_part_of_a_pasted_question_is_answered_whole(harness: Harness) -> None:
-    """A list in one part is not cut to its first lines ("共3家" with two named), and a part
-    that was itself ambiguous brings neither its source line nor its offer of another answer."""
+    """A list in one part is not cut to its first lines ("共3家" with two named) nor run into one
+    line when it fits, and a part that was itself ambiguous brings neither its source line nor
+    its offer of another answer."""
     harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
     await harness.send("/start xiaogan-2023")
     reply = await harness.send("孝感有几个培训基地 都是哪几家医院")
     assert "逐一回答" in reply.text, reply.text
     for base in ["孝感市第一人民医院", "汉川市人民医院", "安陆市普爱医院"]:
-        assert base in reply.text, reply.text
+        assert f"\n• {base}" in reply.text, reply.text  # a line each, as on its own
     assert reply.text.count("（来源：") == 1 and "如果您想问" not in reply.text, reply.text
