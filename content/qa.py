@@ -225,12 +225,11 @@ def several(kn: Knowledge, asked: list[str], now: datetime, t: Texts) -> Answer:
     tail = [t("qa.multi.uncovered", parts=Raw("、".join(
         t("qa.multi.uncovered_part", text=q[:30]) for q in missing)))] if missing else []
     source = t("qa.multi.source_line", citation=kn.campaign.citation)
+    briefs = [(*_brief(r, t), kn.campaign.clause_of(r.source)) for _q, r in covered]
     width = 160
     while True:
         lines = [lead]
-        for n, (_q, r) in enumerate(covered, 1):
-            title, body = _brief(r, t)
-            clause = kn.campaign.clause_of(r.source)
+        for n, (title, body, clause) in enumerate(briefs, 1):
             lines.append(t("qa.multi.item", n=n, title=Raw(title)))
             # A part that fits keeps its lines (a list reads as a list on a phone); a longer
             # one is run together and cut, with "…".
@@ -324,9 +323,8 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
     asks_when = _WHEN in question or (_REGISTER in question
                                        and any(word in question for word in _NOW_WORDS))
     kinds = kn.table.asked(question)
-    flat = question.replace(" ", "")
     faulted = (kinds & kn.table.answer_markers.keys()
-               if any(word in flat for word in kn.table.fault_words) else frozenset())
+               if _asks(question, kn.table.fault_words) else frozenset())
     ranked = kn.main.rank(question)[:RESOLVE_TOP] if question else []
     named = {entry for entry, _ in ranked if entry.startswith("intent:")
              and _names_rare_topic(kn, question, kn.table.intents[entry[7:]])}
