@@ -18,7 +18,7 @@ from content.catalogue import load_catalogue
 from content.normalise import normalise
 from content.qa import answer
 from content.qa_knowledge import intent_table
-from content.qa_reply import FALLBACK
+from content.qa_reply import FALLBACK, MAX_CHARS, visible_length
 from tests.harness import Harness
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -185,3 +185,26 @@ async def test_each_part_of_a_pasted_question_is_answered_whole(harness: Harness
     for base in ["孝感市第一人民医院", "汉川市人民医院", "安陆市普爱医院"]:
         assert f"\n• {base}" in reply.text, reply.text  # a line each, as on its own
     assert reply.text.count("（来源：") == 1 and "如果您想问" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("slug", "question", "clauses"), [
+    # Who sends them (招录对象) and that they train in batches (招录计划): both are the answer.
+    ("xiaogan-2023", "订单定向的是一次性全部培训吗", ["委托培训单位选送", "分批完成"]),
+    # Where the choices are made (报名方式) and that they are only a reference (其他事项).
+    ("fujian-2023", "志愿在哪填", ["填写志愿并上报", "仅作为参考"])])
+async def test_two_close_clauses_are_given_together(harness: Harness, slug: str,
+                                                    question: str, clauses: list[str]) -> None:
+    """Two clauses close in score, from different places of the notice, each say part of the
+    answer: both are given, each under its heading, and the source line cites both; the reply
+    still fits one phone screen. A clause far ahead of the rest is given alone."""
+    harness.clock.set(parse_moment(MOMENTS[slug]))
+    await harness.send(f"/start {slug}")
+    reply = await harness.send(question)
+    for words in clauses:
+        assert words in reply.text, reply.text
+    assert reply.text.count("<b>") == 2 and "如果您想问" not in reply.text, reply.text
+    source = reply.text.rsplit("\n", 1)[-1]
+    assert source.startswith("（来源：") and "；" in source, source
+    assert visible_length(reply.text) <= MAX_CHARS
+    alone = await harness.send("年龄有什么要求")
+    assert alone.text.count("<b>") == 1 and "；" not in alone.text.rsplit("\n", 1)[-1], alone.text
