@@ -80,6 +80,8 @@ _DATE = re.compile(r"\d+月\d+日|\d{4}年\d+月")
 # matched every clause with a date in it. Said as 今天 it frames the question as 现在 does.
 _ASKED_DAY = re.compile(r"(?<!\d)(?:(\d{1,2})月)?(\d{1,2})日")
 _TODAY = normalise("今天")
+# "X的时候" with the question after it (什么时候, 啥时候 ask when: they have no 的).
+_FRAME = re.compile(r"的时候(?=\S{2})")
 NEAR = timedelta(days=7)
 # A sum, or a share of one ("多少是发给学员的": 80%).
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块|万|%)|全部|全额")
@@ -150,6 +152,13 @@ def answer(campaign: Campaign, question: str, now: datetime,
     return reply
 
 
+def _framed(question: str) -> str:
+    """"报名的时候要选基地不": a moment said before the question frames it; the question is what
+    follows. The frame stays a phrase apart (its words do not run into the question's), and
+    its 的时候 is not read as asking when."""
+    return _FRAME.sub(" ", question)
+
+
 def _today_said(normalised: str, now: datetime) -> str:
     """The question with a date that is the asker's today (in Shanghai) said as 今天."""
     today = to_shanghai(now)
@@ -175,16 +184,16 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     personal = personal_part(kn, normalise(stripped, atomic=False), now, t)
     if personal is not None:
         return compose(kn, personal, 1.0, t)
-    normalised = _today_said(normalise(stripped), now)
+    normalised = _today_said(normalise(_framed(stripped)), now)
     entity, rest = kn.find_entity(normalised)
     ranked = [(part, score) for part, score in _candidates(kn, rest, entity, now, t,
                                                            _figures(stripped))]
     if not ranked or ranked[0][1] < HEDGE:
         best = ranked[0][1] if ranked else 0.0
-        return fallback(kn, None, best, t, question=rest if _asks_phone(rest) else "",
+        return fallback(kn, None, best, t, question=rest if _asks_phone(kn, rest) else "",
                         now=now)
     part, score = ranked[0]
-    if _asks_phone(normalised) and not _PHONE.search(" ".join(part.lines)):
+    if _asks_phone(kn, normalised) and not _PHONE.search(" ".join(part.lines)):
         # "技术支持电话多少": the number, not a clause that only says whom to call.
         picked = render(kn, key_for(chosen(kn.campaign, rest), kn.campaign), now, t)
         if picked is not None:
@@ -193,7 +202,7 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         picked = render(kn, _CHANNEL, now, t)
         if picked is not None:
             return compose(kn, picked, max(score, THRESHOLD), t)
-    asked = rest if _asks_phone(rest) else ""  # the contacts shown: those asked for, if any
+    asked = rest if _asks_phone(kn, rest) else ""  # the contacts shown: those asked for, if any
     if not part.covered:
         return fallback(kn, part, score, t, question=asked, now=now)
     if score < THRESHOLD:
@@ -351,6 +360,7 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
     asks_when = _WHEN in question or (_REGISTER in question
                                        and any(word in question for word in _NOW_WORDS))
     kinds = kn.table.asked(question)
+    entry_asked = kn.table.own_entry(question)
     faulted = (kinds & kn.table.answer_markers.keys()
                if _asks(question, kn.table.fault_words) else frozenset())
     ranked = kn.main.rank(question)[:RESOLVE_TOP] if question else []
@@ -363,6 +373,8 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
         elif (faulted and key in kn.gives and not entry.startswith("intent:")
               and not faulted & kn.gives[key]):
             score *= SANCTION_PENALTY  # "没去报到会怎样": a clause stating no sanction
+        if entry_asked and key and key.startswith("contacts"):
+            score *= TYPE_PENALTY  # "报名留的电话要注意啥": the asker's number, not whom to call
         if key and kn.main.disagrees(question, key):
             score *= QUALIFIED_PENALTY  # 非全日制 asked, a clause on 全日制 found (or the reverse)
         if entry.startswith("intent:") and named and entry not in named:
@@ -529,8 +541,12 @@ def _topic_terms(intent: Intent) -> tuple[str, ...]:
                                                                 intent.title])
 
 
-def _asks_phone(normalised: str) -> bool:
+def _asks_phone(kn: Knowledge, normalised: str) -> bool:
+    """Asking for a number or for whom to ask; not of the number the asker enters on the form
+    ("报名留的电话要注意啥")."""
     flat = normalised.replace(" ", "")
+    if kn.table.own_entry(flat):
+        return False
     return any(word in flat for word in _PHONE_WORDS)
 
 

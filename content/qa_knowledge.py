@@ -55,6 +55,12 @@ class IntentTable:
     # kind of question -> words of a clause that answers it (folded; see answer_markers there).
     answer_markers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     fault_words: tuple[str, ...] = ()
+    entry_words: tuple[str, ...] = ()
+
+    def own_entry(self, normalised: str) -> bool:
+        """Whether a question speaks of a phone number as the asker's entry on the form."""
+        flat = normalised.replace(" ", "")
+        return PHONE in flat and any(word in flat for word in self.entry_words)
 
     def answers(self, text: str) -> frozenset[str]:
         """The kinds of question (among those with answer markers) a clause's text answers."""
@@ -65,8 +71,12 @@ class IntentTable:
     def asked(self, normalised: str) -> frozenset[str]:
         """The kinds of question a normalised question (or phrasing) asks."""
         flat = normalised.replace(" ", "")
-        return frozenset(kind for kind, markers in self.question_types.items()
-                         if any(marker in flat for marker in markers))
+        kinds = frozenset(kind for kind, markers in self.question_types.items()
+                          if any(marker in flat for marker in markers))
+        return kinds - {"phone"} if "phone" in kinds and self.own_entry(flat) else kinds
+
+
+PHONE = normalise("电话")
 
 
 @cache
@@ -86,8 +96,10 @@ def intent_table(path: Path = INTENTS_PATH) -> IntentTable:
     addresses = tuple(normalise(m) for m in data.get("address_markers", []))
     answering = {kind: tuple(normalise(m, atomic=False).replace(" ", "") for m in words)
                  for kind, words in (data.get("answer_markers") or {}).items()}
-    faults = tuple(normalise(w, atomic=False).replace(" ", "") for w in data.get("fault_words", []))
-    return IntentTable(intents, markers, addresses, types, answering, faults)
+    faults, entries = (tuple(normalise(w, atomic=False).replace(" ", "")
+                             for w in data.get(name, []))
+                       for name in ("fault_words", "entry_words"))
+    return IntentTable(intents, markers, addresses, types, answering, faults, entries)
 
 
 @dataclass(frozen=True)

@@ -208,3 +208,25 @@ async def test_two_close_clauses_are_given_together(harness: Harness, slug: str,
     assert visible_length(reply.text) <= MAX_CHARS
     alone = await harness.send("年龄有什么要求")
     assert alone.text.count("<b>") == 1 and "；" not in alone.text.rsplit("\n", 1)[-1], alone.text
+
+
+@pytest.mark.parametrize("question", ["报名留的电话要注意啥", "联系电话填的时候要注意啥",
+                                      "报名填的手机号有啥要注意的"])
+async def test_the_number_the_asker_enters_is_not_a_question_for_the_contacts(
+        harness: Harness, question: str) -> None:
+    """A phone number said as the asker's entry on the form (留的, 填的, 要注意) asks what to
+    enter: the clause on it answers, not the consultation numbers. Asking for a number still
+    gets it."""
+    harness.clock.set(parse_moment(MOMENTS["fujian-2023"]))
+    await harness.send("/start fujian-2023")
+    reply = await harness.send(question)
+    # (A guess says whom to ask as well; the clause answers, not the contacts.)
+    assert "准确无误" in reply.text and "<b>联系方式</b>" not in reply.text, reply.text
+    asked = await harness.send("省培训中心的电话是多少")
+    assert "0591-83574579" in asked.text, asked.text
+
+
+def test_a_phone_entry_asks_no_phone_number() -> None:
+    table = intent_table()
+    assert "phone" not in table.asked(normalise("报名留的电话要注意啥"))
+    assert "phone" in table.asked(normalise("基地电话多少"))
