@@ -230,3 +230,14 @@ def test_a_phone_entry_asks_no_phone_number() -> None:
     table = intent_table()
     assert "phone" not in table.asked(normalise("报名留的电话要注意啥"))
     assert "phone" in table.asked(normalise("基地电话多少"))
+
+
+async def test_a_moment_said_before_the_question_frames_it(harness: Harness) -> None:
+    """"报名的时候要选基地不" asks about choosing a base, not when registration is; "什么时候"
+    still asks when."""
+    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
+    await harness.send("/start xiaogan-2023")
+    reply = await harness.send("报名的时候要选基地不")
+    assert "<b>报名时间</b>" not in reply.text and "一家培训基地" in reply.text, reply.text
+    when = await harness.send("报名什么时候截止")
+    assert "<b>报名时间</b>" in when.text and "6月30日" in when.text, when.text
