@@ -49,7 +49,8 @@ HEDGE = 0.2
 MARGIN = 0.015
 # Further apart than MARGIN but within PAIR_MARGIN, two clauses of the notice are given together
 # ("订单定向的必须参加吗": who sends them, and that they train in batches): each says part of the
-# answer, and a button for the second would hide it. Chosen on the read sets (all of them, 1,911
+# answer, and a button for the second would hide it. A guess (below THRESHOLD) shows the two
+# closest clauses the same way. Chosen on the read sets (all of them, 1,911
 # questions): 0.1 gained 11 and lost none; 0.3 gained 4 more and paired twice as many answers,
 # some with a clause beside the point.
 PAIR_MARGIN = 0.1
@@ -207,6 +208,12 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         return fallback(kn, part, score, t, question=asked, now=now)
     if score < THRESHOLD:
         # Near the topic but not sure: the closest clause, said to be a guess, and whom to ask.
+        paired = _with_close_clause(part, ranked, score, HEDGE, t)
+        if paired is not part:
+            reply = fallback(kn, paired, score, t, lead=t("qa.hedge.lead"), question=asked,
+                             now=now)
+            if visible_length(reply.text) <= MAX_CHARS:  # else the closest alone
+                return reply
         return fallback(kn, part, score, t, lead=t("qa.hedge.lead"), question=asked,
                         now=now)
     if _asks_amount(kn, normalised) and not _MONEY.search(" ".join(part.lines)):
@@ -216,13 +223,20 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
              and not _restates(p, part)]
     if close:
         return ambiguous(kn, [part, close[0]], score, t)
-    second = [p for p, s in ranked[1:2] if s >= THRESHOLD and score - s <= PAIR_MARGIN]
-    if second and _pairs_with(part, second[0]):
-        both = _paired(part, second[0], t)
-        reply = compose(kn, both, score, t)
+    paired = _with_close_clause(part, ranked, score, THRESHOLD, t)
+    if paired is not part:
+        reply = compose(kn, paired, score, t)
         if visible_length(reply.text) <= MAX_CHARS:  # else the first alone, whole
             return reply
     return compose(kn, part, score, t)
+
+
+def _with_close_clause(part: Part, ranked: list[tuple[Part, float]], score: float,
+                       floor: float, t: Texts) -> Part:
+    """The answer with the runner-up clause beside it when that one scores at least `floor`
+    and within PAIR_MARGIN of it (and may pair with it); else the answer as it is."""
+    second = [p for p, s in ranked[1:2] if s >= floor and score - s <= PAIR_MARGIN]
+    return _paired(part, second[0], t) if second and _pairs_with(part, second[0]) else part
 
 
 def _pairs_with(part: Part, other: Part) -> bool:
@@ -230,15 +244,17 @@ def _pairs_with(part: Part, other: Part) -> bool:
     (not a built answer or a staff entry), saying different things from different places."""
     clauses = ("fact:", "faq:")
     return (part.key.startswith(clauses) and other.key.startswith(clauses) and other.covered
-            and bool(part.clause) and bool(other.clause) and other.clause != part.clause
+            and bool(part.clause) and bool(other.clause) and other.key != part.key
             and not _restates(other, part))
 
 
 def _paired(part: Part, other: Part, t: Texts) -> Part:
     """One answer of two clauses: the first, then the second under its own heading; the
     source line cites both."""
+    clause = part.clause if other.clause == part.clause else t(
+        "qa.pair.clauses", first=part.clause, second=other.clause)
     return replace(part, lines=(*part.lines, t("qa.title", title=other.title), *other.lines),
-                   clause=t("qa.pair.clauses", first=part.clause, second=other.clause))
+                   clause=clause)
 
 
 def several(kn: Knowledge, asked: list[str], now: datetime, t: Texts) -> Answer:
