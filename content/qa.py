@@ -208,7 +208,7 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         return fallback(kn, part, score, t, question=asked, now=now)
     if score < THRESHOLD:
         # Near the topic but not sure: the closest clause, said to be a guess, and whom to ask.
-        paired = _with_close_clause(part, ranked, score, HEDGE, t)
+        paired = _with_close_clause(kn, part, ranked, score, HEDGE, t)
         if paired is not part:
             reply = fallback(kn, paired, score, t, lead=t("qa.hedge.lead"), question=asked,
                              now=now)
@@ -223,7 +223,7 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
              and not _restates(p, part)]
     if close:
         return ambiguous(kn, [part, close[0]], score, t)
-    paired = _with_close_clause(part, ranked, score, THRESHOLD, t)
+    paired = _with_close_clause(kn, part, ranked, score, THRESHOLD, t)
     if paired is not part:
         reply = compose(kn, paired, score, t)
         if visible_length(reply.text) <= MAX_CHARS:  # else the first alone, whole
@@ -231,18 +231,22 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     return compose(kn, part, score, t)
 
 
-def _with_close_clause(part: Part, ranked: list[tuple[Part, float]], score: float,
+def _with_close_clause(kn: Knowledge, part: Part, ranked: list[tuple[Part, float]], score: float,
                        floor: float, t: Texts) -> Part:
     """The answer with the runner-up clause beside it when that one scores at least `floor`
     and within PAIR_MARGIN of it (and may pair with it); else the answer as it is."""
     second = [p for p, s in ranked[1:2] if s >= floor and score - s <= PAIR_MARGIN]
-    return _paired(part, second[0], t) if second and _pairs_with(part, second[0]) else part
+    return _paired(part, second[0], t) if second and _pairs_with(kn, part, second[0]) else part
 
 
-def _pairs_with(part: Part, other: Part) -> bool:
+def _pairs_with(kn: Knowledge, part: Part, other: Part) -> bool:
     """Whether two clauses of the notice, close in score, are given together: both clauses
-    (not a built answer or a staff entry), saying different things from different places."""
+    (not a built answer or a staff entry), saying different things. An answer the campaign
+    wrote for applicants (its FAQ) is not joined by a clause addressed to institutions (工作要求),
+    which it already puts in applicants' words."""
     clauses = ("fact:", "faq:")
+    if part.key.startswith("faq:") and other.key in kn.institutional:
+        return False
     return (part.key.startswith(clauses) and other.key.startswith(clauses) and other.covered
             and bool(part.clause) and bool(other.clause) and other.key != part.key
             and not _restates(other, part))
