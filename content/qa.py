@@ -183,10 +183,15 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     """One question, answered from the notice."""
     # "护理专业能报吗": the eligibility rules answer for the facts the question states.
     personal = personal_part(kn, normalise(stripped, atomic=False), now, t)
-    if personal is not None:
-        return compose(kn, personal, 1.0, t)
     normalised = _today_said(normalise(_framed(stripped)), now)
     entity, rest = kn.find_entity(normalised)
+    if personal is not None:
+        beside = _beside(kn, personal, _candidates(kn, rest, entity, now, t), t)
+        if beside is not None:
+            reply = compose(kn, beside, 1.0, t)
+            if visible_length(reply.text) <= MAX_CHARS:  # else the rules' answer alone
+                return reply
+        return compose(kn, personal, 1.0, t)
     ranked = [(part, score) for part, score in _candidates(kn, rest, entity, now, t,
                                                            _figures(stripped))]
     if not ranked or ranked[0][1] < HEDGE:
@@ -229,6 +234,34 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         if visible_length(reply.text) <= MAX_CHARS:  # else the first alone, whole
             return reply
     return compose(kn, part, score, t)
+
+
+def _beside(kn: Knowledge, personal: Part, ranked: list[tuple[Part, float]],
+            t: Texts) -> Part | None:
+    """"我是外省高职毕业的 能报孝感的基地吗": the rules answer for 高职, and the clause the
+    question is closest to (面向全国) answers the rest. That clause, when it is the matcher's
+    confident first answer and one the personal reply does not cite already, goes under its
+    heading before the reply's last line (the pointer to /check); None when there is none."""
+    if not ranked:
+        return None
+    part, score = ranked[0]
+    said = " ".join(personal.lines)
+    if score < THRESHOLD or not part.key.startswith(("fact:", "faq:")) or not part.covered:
+        return None
+    if part.clause and (part.clause == personal.clause or f"（{part.clause}）" in said
+                        or part.clause in _rule_clauses(kn.campaign)):
+        return None  # the rules read that clause already (as the asker's facts say)
+    *body, last = personal.lines
+    return replace(personal, lines=(*body, t("qa.title", title=part.title), *part.lines, last))
+
+
+def _rule_clauses(campaign: Campaign) -> frozenset[str]:
+    """The clauses the eligibility rules are written from."""
+    spec = campaign.eligibility
+    if spec is None:
+        return frozenset()
+    return frozenset(c for c in [*(r.clause for r in spec.rules),
+                                 *(o.clause for o in spec.open_on)] if c)
 
 
 def _with_close_clause(kn: Knowledge, part: Part, ranked: list[tuple[Part, float]], score: float,

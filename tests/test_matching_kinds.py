@@ -253,3 +253,16 @@ async def test_a_guess_shows_the_two_closest_clauses(harness: Harness) -> None:
     assert "全部用于学员生活补助" in reply.text and "绩效补助" in reply.text, reply.text
     assert reply.text.count("五、培训保障（一）") == 1, reply.text
     assert visible_length(reply.text) <= MAX_CHARS
+
+
+async def test_a_personal_question_gets_the_clause_on_the_rest_of_it(harness: Harness) -> None:
+    """The rules answer for what the asker states (高职), and the clause the question is
+    closest to answers the rest (外省: the bases recruit nationwide), under its own heading,
+    before the pointer to the full self-check."""
+    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
+    await harness.send("/start xiaogan-2023")
+    reply = await harness.send("我是外省高职毕业的 能报孝感的基地吗")
+    lines = reply.text.split("\n")
+    assert "可以报名" in lines[1] and "全国" in reply.text, reply.text
+    assert "/check" in lines[-2] and reply.text.count("<b>") == 2, reply.text
+    assert visible_length(reply.text) <= MAX_CHARS
