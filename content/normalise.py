@@ -33,6 +33,8 @@ _NUMERAL_RUN = re.compile(r"[零〇一二两三四五六七八九十百千]+")
 # A lone 一 is a number only before a measure word: 一共, 一下, 一医 and 第一 stay words.
 _MEASURE = "岁年个月日号人名家天点次位所项种张份志届周"
 _DAY_NUMBER = re.compile(r"(\d+)号")
+# "6月30过了": a day said without 日 or 号.
+_BARE_DAY = re.compile(r"(\d{1,2}月\d{1,2})(?![\d日号])")
 # Atomic terms become one private-use character each, so they are one unit (see Lexicon).
 _ATOMIC_BASE = 0xE000
 _UNIT_SPLIT = re.compile(r"[a-z0-9]+(?:[.+:/_-][a-z0-9]+)*|[\ue000-\uf8ff]|[^\W\d_a-z]",
@@ -142,7 +144,7 @@ def numerals_to_digits(text: str) -> str:
         value = chinese_number(run)
         return run if value is None else str(value)
 
-    return _DAY_NUMBER.sub(r"\1日", _NUMERAL_RUN.sub(convert, text))
+    return _BARE_DAY.sub(r"\1日", _DAY_NUMBER.sub(r"\1日", _NUMERAL_RUN.sub(convert, text)))
 
 
 def normalise(text: str, lexicon: Lexicon | None = None, *, atomic: bool = True) -> str:

@@ -402,6 +402,14 @@ def _names_site(reg: Registration, question: str) -> bool:
     return bool(reg.channel) and normalise(reg.channel).replace(" ", "") in flat
 
 
+def _names_window_day(kn: Knowledge, normalised: str) -> bool:
+    """Whether the question names the day registration opens or closes (6月30日)."""
+    window = kn.campaign.registration.window
+    moments = (to_shanghai(m) for m in (window.opens, window.closes) if m is not None)
+    days = {f"{moment.month}月{moment.day}日" for moment in moments}
+    return any(day in normalised.replace(" ", "") for day in days)
+
+
 def _figures(question: str) -> list[str]:
     """The shares a question quotes ("那20%是干嘛用的"), as a notice writes them (20%)."""
     return [f"{number}%" for number in _PERCENT.findall(unicodedata.normalize("NFKC", question))]
@@ -445,6 +453,9 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
     for key in kn.main.saying(figures or ()):
         if key.startswith(("fact:", "faq:")):  # the clause that gives the share quoted
             scores[key] = scores.get(key, 0.0) + FIGURE_BONUS
+    if _names_window_day(kn, question):
+        # "6月30过了是不是报不了了": the day registration closes (or opens), named.
+        scores["window"] = scores.get("window", 0.0) + FIGURE_BONUS
     if entity is not None:
         # The question names a base or an organisation: answers about it come first, and when
         # nothing else fits, what we know of it.

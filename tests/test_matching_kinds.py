@@ -266,3 +266,16 @@ async def test_a_personal_question_gets_the_clause_on_the_rest_of_it(harness: Ha
     assert "可以报名" in lines[1] and "全国" in reply.text, reply.text
     assert "/check" in lines[-2] and reply.text.count("<b>") == 2, reply.text
     assert visible_length(reply.text) <= MAX_CHARS
+
+
+@pytest.mark.parametrize(("now", "question", "says"), [
+    ("2023-07-02T09:15", "6月30过了孝感是不是就报不了了 我刚看到", "报名已截止"),
+    ("2023-06-20T09:15", "6月30号以后还能报不", "截止到2023年6月30日")])
+async def test_the_day_registration_closes_named_asks_about_the_window(
+        harness: Harness, now: str, question: str, says: str) -> None:
+    """A day said without 日 (6月30) is a day; the day registration closes, named in a
+    question, is a question about where registration stands."""
+    harness.clock.set(parse_moment(now))
+    await harness.send("/start xiaogan-2023")
+    reply = await harness.send(question)
+    assert says in reply.text, reply.text
