@@ -453,6 +453,11 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
     for key in kn.main.saying(figures or ()):
         if key.startswith(("fact:", "faq:")):  # the clause that gives the share quoted
             scores[key] = scores.get(key, 0.0) + FIGURE_BONUS
+    if "intent:late" in named:
+        # "错过了报名时间还能补报吗": the late answer says where registration stands too, and the
+        # notice's words on late entries; named (补报, 逾期), it is the answer over the window's.
+        for key in [k for k in scores if k.split(":")[0] == "late"]:
+            scores[key] = max(scores[key], scores.get("window", 0.0) + MARGIN * 2)
     if _names_window_day(kn, question):
         # "6月30过了是不是报不了了": the day registration closes (or opens), named.
         scores["window"] = scores.get("window", 0.0) + FIGURE_BONUS

@@ -279,3 +279,13 @@ async def test_the_day_registration_closes_named_asks_about_the_window(
     await harness.send("/start xiaogan-2023")
     reply = await harness.send(question)
     assert says in reply.text, reply.text
+
+
+async def test_asked_about_late_entries_the_notices_words_on_them_answer(
+        harness: Harness) -> None:
+    """"错过了报名时间还能补报吗" names 补报: where registration stands and the notice's words on
+    late entries (逾期不予补报), not the window alone, even while registration is still open."""
+    harness.clock.set(parse_moment(MOMENTS["fujian-2023"]))
+    await harness.send("/start fujian-2023")
+    reply = await harness.send("错过了报名时间还能补报吗")
+    assert "不予补报" in reply.text and "现在正在报名" in reply.text, reply.text
