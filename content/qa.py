@@ -467,6 +467,12 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
         for key in scores:
             if key.endswith(entity.ref) or key == f"base:{entity.ref[5:]}":
                 scores[key] += ENTITY_BONUS
+        if not entity.ref.startswith("base:"):
+            # "省培训中心挂靠在哪个学校": the clause naming the organisation is about it.
+            full = dict(kn.main.rank(question)) if question else {}
+            for key, share in kn.facts.covering(entity.name):
+                if share >= NAMED:
+                    scores[key] = max(scores.get(key, 0.0), full.get(key, 0.0)) + ENTITY_BONUS
         kind, _, ident = entity.ref.partition(":")
         key = f"base:{ident}" if kind == "base" else f"contacts:{entity.ref}"
         # "省培训中心是哪个单位的": nothing but the name and a question frame asks about it.

@@ -289,3 +289,13 @@ async def test_asked_about_late_entries_the_notices_words_on_them_answer(
     await harness.send("/start fujian-2023")
     reply = await harness.send("错过了报名时间还能补报吗")
     assert "不予补报" in reply.text and "现在正在报名" in reply.text, reply.text
+
+
+async def test_a_question_naming_an_organisation_leans_to_the_clause_naming_it(
+        harness: Harness) -> None:
+    """"省培训中心挂靠在哪个学校" names the training centre: the clause that names it (挂靠福建医科
+    大学) answers, not the one on colleges (学校 is 院校)."""
+    harness.clock.set(parse_moment(MOMENTS["fujian-2023"]))
+    await harness.send("/start fujian-2023")
+    reply = await harness.send("省培训中心挂靠在哪个学校")
+    assert "福建医科大学" in reply.text, reply.text
