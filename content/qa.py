@@ -192,8 +192,9 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
             if visible_length(reply.text) <= MAX_CHARS:  # else the rules' answer alone
                 return reply
         return compose(kn, personal, 1.0, t)
+    direct: dict[str, float] = {}
     ranked = [(part, score) for part, score in _candidates(kn, rest, entity, now, t,
-                                                           _figures(stripped))]
+                                                           _figures(stripped), direct)]
     if not ranked or ranked[0][1] < HEDGE:
         best = ranked[0][1] if ranked else 0.0
         return fallback(kn, None, best, t, question=rest if _asks_phone(kn, rest) else "",
@@ -213,7 +214,7 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         return fallback(kn, part, score, t, question=asked, now=now)
     if score < THRESHOLD:
         # Near the topic but not sure: the closest clause, said to be a guess, and whom to ask.
-        paired = _with_close_clause(kn, part, ranked, score, HEDGE, t)
+        paired = _with_close_clause(kn, part, ranked, score, HEDGE, t, direct)
         if paired is not part:
             reply = fallback(kn, paired, score, t, lead=t("qa.hedge.lead"), question=asked,
                              now=now)
@@ -228,7 +229,7 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
              and not _restates(p, part)]
     if close:
         return ambiguous(kn, [part, close[0]], score, t)
-    paired = _with_close_clause(kn, part, ranked, score, THRESHOLD, t)
+    paired = _with_close_clause(kn, part, ranked, score, THRESHOLD, t, direct)
     if paired is not part:
         reply = compose(kn, paired, score, t)
         if visible_length(reply.text) <= MAX_CHARS:  # else the first alone, whole
@@ -264,11 +265,17 @@ def _rule_clauses(campaign: Campaign) -> frozenset[str]:
                                  *(o.clause for o in spec.open_on)] if c)
 
 
-def _with_close_clause(kn: Knowledge, part: Part, ranked: list[tuple[Part, float]], score: float,
-                       floor: float, t: Texts) -> Part:
+def _with_close_clause(kn: Knowledge, part: Part, ranked: list[tuple[Part, float]],
+                       score: float, floor: float, t: Texts,
+                       direct: dict[str, float] | None = None) -> Part:
     """The answer with the runner-up clause beside it when that one scores at least `floor`
-    and within PAIR_MARGIN of it (and may pair with it); else the answer as it is."""
-    second = [p for p, s in ranked[1:2] if s >= floor and score - s <= PAIR_MARGIN]
+    and within PAIR_MARGIN of it, in all or in the notice's own words (`direct`), and may pair
+    with it; else the answer as it is."""
+    own = direct or {}
+    # An intent's route lifts the one clause it resolves to ("社保怎么交": 养老保险补助) above
+    # another as close to the question in its own words (社会保险): close in those, they pair.
+    second = [p for p, s in ranked[1:2] if s >= floor and (
+        score - s <= PAIR_MARGIN or own.get(p.key, 0.0) >= own.get(part.key, 0.0) - PAIR_MARGIN)]
     return _paired(part, second[0], t) if second and _pairs_with(kn, part, second[0]) else part
 
 
@@ -416,7 +423,10 @@ def _figures(question: str) -> list[str]:
 
 
 def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: datetime,
-                t: Texts, figures: list[str] | None = None) -> list[tuple[Part, float]]:
+                t: Texts, figures: list[str] | None = None,
+                direct: dict[str, float] | None = None) -> list[tuple[Part, float]]:
+    """The best two answers and their scores. `direct`, when given, receives each answer's
+    score from the notice's own text alone (no intent's route to it)."""
     routes: dict[str, dict[bool, float]] = {}
     asks_when = _WHEN in question or (_REGISTER in question
                                        and any(word in question for word in _NOW_WORDS))
@@ -450,6 +460,8 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
             by_kind[is_intent] = max(score, by_kind.get(is_intent, 0.0))
     # An intent and the content itself leading to one answer are more evidence than either.
     scores = {key: _combine(list(found.values())) for key, found in routes.items()}
+    if direct is not None:
+        direct.update({key: found.get(False, 0.0) for key, found in routes.items()})
     for key in kn.main.saying(figures or ()):
         if key.startswith(("fact:", "faq:")):  # the clause that gives the share quoted
             scores[key] = scores.get(key, 0.0) + FIGURE_BONUS

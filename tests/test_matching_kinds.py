@@ -299,3 +299,14 @@ async def test_a_question_naming_an_organisation_leans_to_the_clause_naming_it(
     await harness.send("/start fujian-2023")
     reply = await harness.send("省培训中心挂靠在哪个学校")
     assert "福建医科大学" in reply.text, reply.text
+
+
+async def test_a_clause_lifted_by_an_intent_is_joined_by_one_as_close_in_its_own_words(
+        harness: Harness) -> None:
+    """"社保怎么交 基地管不管": the insurance intent lifts the clause on the pension subsidy; the
+    clause on social insurance (属地) is as close to the question in its own words: both."""
+    harness.clock.set(parse_moment("2023-08-04T22:42"))
+    await harness.send("/start fujian-2023")
+    reply = await harness.send("社保怎么交 基地管不管")
+    assert "属地" in reply.text and "70%" in reply.text, reply.text
+    assert visible_length(reply.text) <= MAX_CHARS
