@@ -310,3 +310,13 @@ async def test_a_clause_lifted_by_an_intent_is_joined_by_one_as_close_in_its_own
     reply = await harness.send("社保怎么交 基地管不管")
     assert "属地" in reply.text and "70%" in reply.text, reply.text
     assert visible_length(reply.text) <= MAX_CHARS
+
+
+@pytest.mark.parametrize("question", ["3加2里面那个2是指啥", "3+2前面那3年指的是啥"])
+async def test_pointing_words_do_not_weigh_as_topic(harness: Harness, question: str) -> None:
+    """前面, 里面, 指的是 point at a part of what is asked; weighed as topic words they pushed
+    the clause on the 3+2 model below the guess threshold."""
+    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
+    await harness.send("/start xiaogan-2023")
+    reply = await harness.send(question)
+    assert "2年助理全科医生培训" in reply.text and "高职" in reply.text, reply.text
