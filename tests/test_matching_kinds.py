@@ -288,7 +288,7 @@ async def test_asked_about_late_entries_the_notices_words_on_them_answer(
     harness.clock.set(parse_moment(MOMENTS["fujian-2023"]))
     await harness.send("/start fujian-2023")
     reply = await harness.send("错过了报名时间还能补报吗")
-    assert "不予补报" in reply.text and "现在正在报名" in reply.text, reply.text
+    assert "不予补报" in reply.text and "现在可以报名" in reply.text, reply.text
 
 
 async def test_a_question_naming_an_organisation_leans_to_the_clause_naming_it(

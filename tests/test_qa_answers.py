@@ -25,9 +25,9 @@ def ask(campaign: Campaign, question: str, now: datetime = MAY):
 
 @pytest.mark.parametrize(("now", "says", "avoids"), [
     ("2023-05-01T10:00", ["还没有开始", "2023年5月4日"], ["截止到", "已截止"]),
-    ("2023-05-04T00:00", ["正在报名", "6月30日"], ["还没有开始"]),
-    ("2023-06-30T23:00", ["正在报名", "6月30日"], ["已截止"]),
-    ("2023-07-01T00:00", ["已截止（截止时间：2023年6月30日）"], ["正在报名"]),
+    ("2023-05-04T00:00", ["现在可以报名", "6月30日"], ["还没有开始"]),
+    ("2023-06-30T23:00", ["现在可以报名", "6月30日"], ["已截止"]),
+    ("2023-07-01T00:00", ["已截止（截止时间：2023年6月30日）"], ["现在可以报名"]),
 ])
 def test_xiaogan_can_i_still_register(xiaogan: Campaign, now: str, says: list[str],
                                      avoids: list[str]) -> None:
@@ -306,7 +306,7 @@ def test_the_days_left_are_counted(xiaogan: Campaign, now: str, says: str) -> No
 
 
 @pytest.mark.parametrize(("now", "says"), [
-    ("2023-06-28T22:45", "现在正在报名"), ("2023-07-10T20:00", "报名已截止"),
+    ("2023-06-28T22:45", "现在可以报名"), ("2023-07-10T20:00", "报名已截止"),
 ])
 def test_a_late_entry_the_notice_does_not_rule_on(xiaogan: Campaign, now: str,
                                                  says: str) -> None:

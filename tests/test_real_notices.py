@@ -154,7 +154,7 @@ async def test_hubei_self_check_in_the_chat(chat: Harness, changes: dict[str, An
     assert never_asked is None or never_asked not in fields
 
 
-OPEN = ("报名正在进行，2015年5月31日截止。", "现在正在报名，截止到2015年5月31日")
+OPEN = ("报名正在进行，2015年5月31日截止。", "现在可以报名，截止到2015年5月31日")
 CLOSED = ("报名已于2015年5月31日截止。", "报名已截止（截止时间：2015年5月31日）")
 
 
