@@ -21,6 +21,11 @@ from content.qa_knowledge import INTENTS_PATH
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
+# "两个问题", "问几个问题": a message announcing its questions.
+_ANNOUNCED = re.compile(r"(?:问|请教)?[一二两三四五六七八九十几\d]+个问题[:：]?")
+# "1汉川招几个", "2、…", "(3) …": an item's number before its first word (not 35岁).
+_ENUMERATOR = re.compile(r"^(?:[(（]?[1-9][)）.．、:：]?|[一二三四五][、.．])\s*(?=[\u3400-\u9fff])"
+                         r"(?![岁年个月日号人名家天点次位所项种张份志届周])")
 _SENTENCE_END = re.compile(r"[？?。！!；;\n]+")
 _SPACE_BREAK = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff\d])")
 # A sentence asks something when it ends with a question mark or holds a question word.
@@ -81,6 +86,8 @@ def questions(text: str) -> list[str]:
     # ("预报名是啥 报了就算录上了吗") ends a sentence too.
     sentences = [s.strip(" ，,") for part in _SENTENCE_END.split(text)
                  for s in _spaced(part) if s.strip(" ，,")]
+    # "两个问题 1汉川招几个 2…": the announcement is no context, the numbers no words.
+    sentences = [_ENUMERATOR.sub("", s) for s in sentences if not _ANNOUNCED.fullmatch(s)]
     found: list[str] = []
     context = ""
     for sentence in sentences:

@@ -321,3 +321,13 @@ async def test_pointing_words_do_not_weigh_as_topic(harness: Harness, question: 
     await harness.send("/start xiaogan-2023")
     reply = await harness.send(question)
     assert "2年助理全科医生培训" in reply.text and "高职" in reply.text, reply.text
+
+
+async def test_numbered_questions_are_answered_each(harness: Harness) -> None:
+    """"两个问题 1汉川招几个 2汉川的联系电话多少": the announcement is not context (问题 drew the
+    contacts for both parts) and the numbers are not words of the questions."""
+    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
+    await harness.send("/start xiaogan-2023")
+    reply = await harness.send("两个问题 1汉川招几个 2汉川的联系电话多少")
+    assert "逐一回答" in reply.text and "6名" in reply.text and "8299245" in reply.text, \
+        reply.text
