@@ -24,13 +24,13 @@ from content.schema_conditions import Question
 
 _AGE = re.compile(r"(超过|过了|大于|满)?(\d{2})岁(以上|以下|以内|之前|之后|前|后|左右)?")
 # "我37了", "今年36": an age said without 岁 (the whole message is about the asker).
-_THIS_YEAR_AGE = re.compile(r"()今年(\d{2})(?![\d年月日号届级])()")
+_THIS_YEAR_AGE = re.compile(r"()今年(?:都|已经)?(\d{2})(?![\d年月日号届级])()")
 # (我 and 了 are fillers, gone from the normal form.)
-_BARE_AGE = re.compile(r"^(今年|都|已经|我今年|我)?(\d{2})(了)?$")
+_BARE_AGE = re.compile(r"^((?:我|今年|都|已经)*)(\d{2})(了)?$")
 # "我36了还能报名不": the same, before the question (还能报, 能不能报 …).
 # "我38了福建的还能报不": a few words may come between (not a year, a class or a unit).
 _LEADING_AGE = re.compile(
-    r"^()(?:今年|都|已经|我今年|我)?(\d{2})(?![\d年月日号届级个%.岁])(?=\D{0,6}?(?:还|也|可以|能))()")
+    r"^()(?:我|今年|都|已经)*(\d{2})(?![\d年月日号届级个%.岁])(?=\D{0,6}?(?:还|也|可以|能))()")
 _MAJOR = re.compile(r"([\u4e00-\u9fff]{2,12})专业")
 # Longest first: 学历护理 loses 学历, not 学.
 MAJOR_PREFIXES = ("学历", "学的", "读的", "念的", "毕业", "专科", "本科", "中专", "硕士", "博士",
