@@ -122,7 +122,8 @@ def test_fixture_notices_never_answer_materials_with_a_certificate_clause(slug: 
     assert reply.kind == FALLBACK and "报名材料" in reply.text, reply.text
 
 
-@pytest.mark.parametrize("question", ["我36了还能报名不", "36了还能报吗", "我今年都36了 还能报名嘛"])
+@pytest.mark.parametrize("question", ["我36了还能报名不", "36了还能报吗",
+                                      "我今年都36了 还能报名嘛"])
 async def test_an_age_before_the_question_is_read_as_the_askers(harness: Harness,
                                                                question: str) -> None:
     harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
