@@ -181,10 +181,14 @@ async def test_each_part_of_a_pasted_question_is_answered_whole(harness: Harness
     its offer of another answer."""
     harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
     await harness.send("/start xiaogan-2023")
-    reply = await harness.send("孝感有几个培训基地 都是哪几家医院")
+    reply = await harness.send("孝感有几个培训基地 报名什么时候截止")
     assert "逐一回答" in reply.text, reply.text
     for base in ["孝感市第一人民医院", "汉川市人民医院", "安陆市普爱医院"]:
         assert f"\n• {base}" in reply.text, reply.text  # a line each, as on its own
+    assert reply.text.count("（来源：") == 1, reply.text
+    # Its first part alone is ambiguous (two answers close): no offer inside the list.
+    reply = await harness.send("网上报名都要弄些啥 填啥东西")
+    assert "逐一回答" in reply.text, reply.text
     assert reply.text.count("（来源：") == 1 and "如果您想问" not in reply.text, reply.text
 
 
@@ -332,3 +336,13 @@ async def test_numbered_questions_are_answered_each(harness: Harness) -> None:
     reply = await harness.send("两个问题 1汉川招几个 2汉川的联系电话多少")
     assert "逐一回答" in reply.text and "6名" in reply.text and "8299245" in reply.text, \
         reply.text
+
+
+async def test_a_rare_word_of_the_question_is_said_by_its_answer(harness: Harness) -> None:
+    """"单位人的招录啥时候开始": 单位人 is in few of the notice's clauses; the answer says it (8月,
+    另行通知), not the registration window matched on 招录…啥时候开始."""
+    harness.clock.set(parse_moment("2023-07-20T10:00"))
+    await harness.send("/start fujian-2023")
+    reply = await harness.send("单位人的招录啥时候开始")
+    assert "单位人" in reply.text and "8月" in reply.text, reply.text
+    assert "<b>报名时间</b>" not in reply.text, reply.text
