@@ -160,3 +160,10 @@ def test_an_unstated_age_limit_is_named(catalogue: Catalogue) -> None:
     assert "另外，年龄要求" not in reply.text  # stated: checked against the limit instead
     reply = answer(campaign(catalogue, "fujian-2023"), "大专临床医学专业能报吗", JULY)
     assert "年龄要求" not in reply.text
+
+
+def test_a_licence_said_short_is_the_licence(catalogue: Catalogue) -> None:
+    """执医 (证) is how applicants say 执业医师: read as holding it, and answered as such."""
+    assert facts("我已经拿了执医证了还能参加3+2吗")["qualification"] == ("执业医师",)
+    reply = answer(campaign(catalogue, "xiaogan-2023"), "考过执医了还能报吗", MAY)
+    assert reply.entry == "eligibility:ineligible" and "不在招录之列" in reply.text, reply.text
