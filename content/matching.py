@@ -309,6 +309,19 @@ class Index:
             value = self._shares[term] = found / max(1, len(self._texts))
         return value
 
+    def background_run(self, normalised: str, least: int) -> str:
+        """The longest run (`least` characters or more, no space) of a normalised text that is
+        in the background (the notice's title): "" when none."""
+        longest = ""
+        for start in range(len(normalised)):
+            end = start + max(least, len(longest) + 1)
+            while end <= len(normalised):
+                piece = normalised[start:end]
+                if " " in piece or piece not in self._background_text:
+                    break
+                longest, end = piece, end + 1
+        return longest
+
     def _in_background(self, term: str) -> bool:
         flat = normalise(term, self.lexicon).replace(" ", "")
         return len(flat) > 1 and flat in self._background_text

@@ -95,6 +95,7 @@ _PHONE_WORDS = (normalise("电话"), normalise("联系人"))
 # Chosen on the read sets (1,911 questions): 0.1 and 0.8 gained 13 and lost 3; 0.05 or 0.2, and
 # 0.6, 0.7 or 0.9, gained less.
 RARE_SHARE = 0.1
+MIN_PROGRAMME = 4  # characters of the notice's title that name the programme (助理全科)
 RARE_PENALTY = 0.8
 # A share the question quotes (20%) and a clause gives, as written: that clause is asked about.
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
@@ -166,6 +167,17 @@ def _framed(question: str) -> str:
     return _FRAME.sub(" ", question)
 
 
+def _without_programme(kn: Knowledge, normalised: str) -> str:
+    """"福建这个助理全科招的什么人": the programme named from the notice's own title (4
+    characters or more of it) is the question's subject, not its topic; taken out when the rest
+    still says what is asked ("助理全科是什么" keeps it)."""
+    longest = kn.main.background_run(normalised, MIN_PROGRAMME)
+    if not longest:
+        return normalised
+    rest = normalised.replace(longest, " ").strip()
+    return rest if own_topic(rest) else normalised
+
+
 def _today_said(normalised: str, now: datetime) -> str:
     """The question with a date that is the asker's today (in Shanghai) said as 今天."""
     today = to_shanghai(now)
@@ -198,6 +210,7 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
             if visible_length(reply.text) <= MAX_CHARS:  # else the rules' answer alone
                 return reply
         return compose(kn, personal, 1.0, t)
+    rest = _without_programme(kn, rest)
     direct: dict[str, float] = {}
     ranked = [(part, score) for part, score in _candidates(kn, rest, entity, now, t,
                                                            _figures(stripped), direct)]

@@ -346,3 +346,16 @@ async def test_a_rare_word_of_the_question_is_said_by_its_answer(harness: Harnes
     reply = await harness.send("单位人的招录啥时候开始")
     assert "单位人" in reply.text and "8月" in reply.text, reply.text
     assert "<b>报名时间</b>" not in reply.text, reply.text
+
+
+async def test_the_programme_named_as_subject_is_not_the_topic(harness: Harness) -> None:
+    """"福建这个助理全科招的什么人" asks who is recruited: 助理全科 (from the notice's title) is the
+    subject; "助理全科是什么" still asks about the programme."""
+    harness.clock.set(parse_moment(MOMENTS["fujian-2023"]))
+    await harness.send("/start fujian-2023")
+    reply = await harness.send("福建这个助理全科招的什么人")
+    assert "社会人" in reply.text and "高职高专" in reply.text, reply.text
+    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
+    await harness.send("/start xiaogan-2023")
+    reply = await harness.send("助理全科是什么")
+    assert "“3+2”培训模式" in reply.text, reply.text
