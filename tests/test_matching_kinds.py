@@ -359,3 +359,11 @@ async def test_the_programme_named_as_subject_is_not_the_topic(harness: Harness)
     await harness.send("/start xiaogan-2023")
     reply = await harness.send("助理全科是什么")
     assert "“3+2”培训模式" in reply.text, reply.text
+
+
+async def test_a_link_asked_in_english_words_gets_the_address(harness: Harness) -> None:
+    """"报名link发一下": link and url are 网址."""
+    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
+    await harness.send("/start xiaogan-2023")
+    reply = await harness.send("pls 孝感zl全科报名link发一下")
+    assert "hbwsrc.cn" in reply.text, reply.text
