@@ -367,3 +367,12 @@ async def test_a_link_asked_in_english_words_gets_the_address(harness: Harness) 
     await harness.send("/start xiaogan-2023")
     reply = await harness.send("pls 孝感zl全科报名link发一下")
     assert "hbwsrc.cn" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["可以自己选去哪个基地吗", "基地可以自己选吗"])
+async def test_choosing_ones_own_base_is_free_choice(harness: Harness, question: str) -> None:
+    """自己选, 自己挑 are 自由选择: the clause saying the choice is free (and the base selects)."""
+    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
+    await harness.send("/start xiaogan-2023")
+    reply = await harness.send(question)
+    assert "自由选择" in reply.text and "择优录取" in reply.text, reply.text
