@@ -272,7 +272,11 @@ def _beside(kn: Knowledge, personal: Part, ranked: list[tuple[Part, float]],
                         or part.clause in _rule_clauses(kn.campaign)):
         return None  # the rules read that clause already (as the asker's facts say)
     *body, last = personal.lines
-    return replace(personal, lines=(*body, t("qa.title", title=part.title), *part.lines, last))
+    # Its clause said after it, as the rules' lines say theirs (the source line is the rules').
+    *said_lines, end = part.lines
+    cited = f"{end}{t('qa.multi.source', clause=part.clause)}" if part.clause else end
+    return replace(personal, lines=(*body, t("qa.title", title=part.title), *said_lines, cited,
+                                    last))
 
 
 def _rule_clauses(campaign: Campaign) -> frozenset[str]:

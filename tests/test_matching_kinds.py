@@ -269,6 +269,7 @@ async def test_a_personal_question_gets_the_clause_on_the_rest_of_it(harness: Ha
     reply = await harness.send("我是外省高职毕业的 能报孝感的基地吗")
     lines = reply.text.split("\n")
     assert "可以报名" in lines[1] and "全国" in reply.text, reply.text
+    assert "全国" in lines[-3] and lines[-3].endswith("（六、工作要求（四））"), reply.text  # cited
     assert "/check" in lines[-2] and reply.text.count("<b>") == 2, reply.text
     assert visible_length(reply.text) <= MAX_CHARS
 
