@@ -82,26 +82,52 @@ async def on_choose(query: CallbackQuery, callback_data: CampaignCb, texts: Text
                            session=session, user=user)
 
 
+# Particles and verbs around a name typed to choose it (选福建的, 换成孝感): no question.
+_NOT_A_QUESTION = r"[\W_的了吧呢啊呀嘛我想要选看报查换成改切到]"
+
+
 async def names_one_campaign(message: Message, catalogue: Catalogue,
                              user: User | None) -> dict[str, Campaign] | bool:
-    """Filter: typed text, before any campaign was chosen, that names exactly one of them."""
+    """Filter: typed text that names exactly one campaign, before any was chosen; after one
+    was, only a campaign's name alone ("福建", "换成福建的"): typed at the chooser that /start
+    shows, it was answered as a question about the campaign already chosen."""
     text = message.text or ""
-    if user is None or user.campaign_slug is not None or text.startswith("/"):
+    if user is None or text.startswith("/"):
         return False
     found = catalogue.named_in(text)
-    return {"named": found[0]} if len(found) == 1 else False
+    if len(found) != 1:
+        return False
+    if user.campaign_slug is None or _name_alone(text, found[0]):
+        return {"named": found[0]}
+    return False
+
+
+def _name_alone(text: str, named: Campaign) -> bool:
+    """Whether the text is the campaign's place name and nothing more than a few particles."""
+    simple = text.translate(simplified_table())
+    return len(re.sub(_NOT_A_QUESTION, "", simple.replace(place_name(named), ""))) <= 1
 
 
 async def on_named_campaign(message: Message, named: Campaign, texts: Texts, clock: Clock,
-                            state: FSMContext, session: AsyncSession, user: User) -> None:
+                            state: FSMContext, session: AsyncSession, user: User,
+                            catalogue: Catalogue) -> None:
     """"孝感" chooses that campaign as its button would; "福建的报名什么时候截止" chooses it and
-    answers the question too."""
+    answers the question too. Once a campaign is chosen, its own name shows its menu and
+    another's offers the switch (never behind the user's back)."""
+    if user.campaign_slug == named.slug:
+        await send_menu(message, texts, named)
+        return
+    if user.campaign_slug is not None:
+        current = catalogue.get(user.campaign_slug)
+        await message.answer(
+            texts("campaign.switch_offer", current=current.name if current else "",
+                  named=named.name),
+            reply_markup=chooser_keyboard(catalogue.all(), user.campaign_slug))
+        return
     await choose(session, user, named)
     await message.answer(texts("campaign.chosen", name=named.name))
     text = message.text or ""
-    simple = text.translate(simplified_table())
-    rest = re.sub(r"[\W_的了吧呢啊呀嘛我想要选看报查]", "", simple.replace(place_name(named), ""))
-    if len(rest) <= 1:  # the name alone ("孝感市", "选福建的"): the menu
+    if _name_alone(text, named):  # the name alone ("孝感市", "选福建的"): the menu
         await send_menu(message, texts, named)
     else:  # a question: answered once chosen, like one that waited for the chooser
         await state.update_data({qa.PENDING_KEY: mask_personal_numbers(text[:1000])})

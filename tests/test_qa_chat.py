@@ -177,3 +177,9 @@ async def test_two_places_or_a_chosen_campaign_keep_things_as_they_are(harness: 
     async with harness.services.sessionmaker() as session:
         user = await get_user(session, user_id=USER)
     assert user is not None and user.campaign_slug == "xiaogan-2023"
+    # ... but the switch is offered, not a Xiaogan clause on "福建" (it gave the contacts).
+    assert "要看" in calls.text and "福建" in calls.text, calls.text
+    assert "联系方式" not in calls.text, calls.text
+    assert any("福建" in label for label in calls.labels), calls.labels
+    calls = await harness.send("孝感")  # the chosen campaign's own name: its menu
+    assert "报名条件" in calls.labels and "联系方式" not in calls.text, calls.text
