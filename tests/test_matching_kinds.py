@@ -377,3 +377,15 @@ async def test_choosing_ones_own_base_is_free_choice(harness: Harness, question:
     await harness.send("/start xiaogan-2023")
     reply = await harness.send(question)
     assert "自由选择" in reply.text and "择优录取" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["身份证可以用手机拍照上传吗",
+                                      "毕业证没有扫描仪 手机拍照可以吗"])
+async def test_a_photo_taken_with_a_phone_is_the_materials_question(harness: Harness,
+                                                                   question: str) -> None:
+    """拍照, 拍的 are the notice's 拍摄: the materials' format answers, not the clause on
+    registering from a phone (手机 alone)."""
+    harness.clock.set(parse_moment(MOMENTS["fujian-2023"]))
+    await harness.send("/start fujian-2023")
+    reply = await harness.send(question)
+    assert "数码拍摄" in reply.text and "jpg" in reply.text, reply.text
