@@ -95,6 +95,9 @@ _PHONE_WORDS = (normalise("电话"), normalise("联系人"))
 # Chosen on the read sets (1,911 questions): 0.1 and 0.8 gained 13 and lost 3; 0.05 or 0.2, and
 # 0.6, 0.7 or 0.9, gained less.
 RARE_SHARE = 0.1
+# With two bases named, these ask how many each takes (招多少, 收几个, 名额), as written.
+_QUOTA_WORDS = [normalise(w) for w in ("招", "收", "名额")]
+_HOW_MANY = re.compile(r"多少|几个|几名|几人|一共|加起来|合计|总共|各")
 MIN_PROGRAMME = 4  # characters of the notice's title that name the programme (助理全科)
 RARE_PENALTY = 0.8
 # A share the question quotes (20%) and a clause gives, as written: that clause is asked about.
@@ -167,6 +170,24 @@ def _framed(question: str) -> str:
     return _FRAME.sub(" ", question)
 
 
+def _quota_of_bases(kn: Knowledge, normalised: str, asked: str, t: Texts) -> Part | None:
+    """"孝感一院跟安陆普爱加起来一共招多少人": two bases or more named with a quota question get
+    each one's quota and their sum (when the notice gives every one of them)."""
+    bases = kn.named_bases(normalised)
+    quota = kn.table.intents.get("quota")
+    words = [normalise(w) for w in quota.topic.split()] if quota else []
+    if len(bases) < 2 or not _asks(normalised, words + _QUOTA_WORDS) \
+            or not _HOW_MANY.search(asked):
+        return None
+    plan = {f"base:{b.id}": b for b in kn.campaign.plan.bases}
+    chosen = [plan[entity.ref] for entity in bases]
+    if any(base.quota is None for base in chosen):
+        return None
+    lines = [t("qa.quota.base", name=base.name, quota=base.quota) for base in chosen]
+    lines.append(t("qa.quota.sum", n=len(chosen), total=sum(b.quota or 0 for b in chosen)))
+    return Part("quota:sum", t("qa.quota.title"), tuple(lines), chosen[0].clause)
+
+
 def _without_programme(kn: Knowledge, normalised: str) -> str:
     """"福建这个助理全科招的什么人": the programme named from the notice's own title (4
     characters or more of it) is the question's subject, not its topic; taken out when the rest
@@ -202,6 +223,9 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     # "护理专业能报吗": the eligibility rules answer for the facts the question states.
     personal = personal_part(kn, normalise(stripped, atomic=False), now, t)
     normalised = _today_said(normalise(_framed(stripped)), now)
+    summed = _quota_of_bases(kn, normalised, stripped, t)
+    if summed is not None:
+        return compose(kn, summed, 1.0, t)
     entity, rest = kn.find_entity(normalised)
     if personal is not None:
         beside = _beside(kn, personal, _candidates(kn, rest, entity, now, t), t)

@@ -389,3 +389,15 @@ async def test_a_photo_taken_with_a_phone_is_the_materials_question(harness: Har
     await harness.send("/start fujian-2023")
     reply = await harness.send(question)
     assert "数码拍摄" in reply.text and "jpg" in reply.text, reply.text
+
+
+async def test_two_bases_named_with_how_many_get_each_and_the_sum(harness: Harness) -> None:
+    """"孝感一院跟安陆普爱加起来一共招多少人": each base's quota and their sum; two bases named in
+    another question (调剂 from one to the other) are not a sum."""
+    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
+    await harness.send("/start xiaogan-2023")
+    reply = await harness.send("孝感一院跟安陆普爱加起来一共招多少人")
+    assert "孝感市第一人民医院招录10名" in reply.text and "安陆市普爱医院招录6名" in reply.text
+    assert "合计招录16名" in reply.text, reply.text
+    reply = await harness.send("汉川人民医院名额满了 能调剂去安陆普爱吗")
+    assert "合计" not in reply.text and "调剂" in reply.text, reply.text
