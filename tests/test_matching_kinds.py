@@ -27,6 +27,12 @@ MOMENTS = {"hubei-2015": "2015-05-05T10:00", "qingxi-2024": "2024-05-03T10:00",
            "xiaogan-2023": "2023-05-20T10:00", "fujian-2023": "2023-07-10T10:00"}
 
 
+async def _open(harness: Harness, slug: str, moment: str | None = None) -> None:
+    """The chat at `moment` (the campaign's usual one by default), the campaign chosen."""
+    harness.clock.set(parse_moment(moment or MOMENTS[slug]))
+    await harness.send(f"/start {slug}")
+
+
 @pytest.fixture
 async def notices_chat(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
     h = await Harness.create(db_url, now=parse_moment(MOMENTS["hubei-2015"]),
@@ -86,8 +92,7 @@ async def test_materials_a_notice_does_not_list_are_said_to_be_left_out(
 
 
 async def test_bundled_campaigns_answer_the_same_questions(harness: Harness) -> None:
-    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
-    await harness.send("/start xiaogan-2023")
+    await _open(harness, "xiaogan-2023")
     reply = await harness.send("这个通知是哪个单位发的")
     assert "孝感市卫生健康委员会" in reply.text and "委托培训单位" not in reply.text, reply.text
     reply = await harness.send("可以报几个基地")
@@ -99,8 +104,7 @@ async def test_bundled_campaigns_answer_the_same_questions(harness: Harness) -> 
     assert "通知没有写明资格审核的具体时间" in reply.text, reply.text
     assert "各培训基地按文件要求组织资格审核" in reply.text
     # Fujian's event on results says 录取情况 as written: it answers when results come.
-    harness.clock.set(parse_moment(MOMENTS["fujian-2023"]))
-    await harness.send("/start fujian-2023")
+    await _open(harness, "fujian-2023")
     reply = await harness.send("什么时候出录取结果")
     assert "查看录取结果" in reply.text and "没有写明" not in reply.text, reply.text
 
@@ -108,8 +112,7 @@ async def test_bundled_campaigns_answer_the_same_questions(harness: Harness) -> 
 @pytest.mark.parametrize("question", ["省培训中心是哪个单位的", "省培训中心是哪个单位 在哪"])
 async def test_an_organisation_asked_about_by_name_gets_the_clause_naming_it(
         harness: Harness, question: str) -> None:
-    harness.clock.set(parse_moment(MOMENTS["fujian-2023"]))
-    await harness.send("/start fujian-2023")
+    await _open(harness, "fujian-2023")
     reply = await harness.send(question)
     assert "挂靠福建医科大学" in reply.text, reply.text
 
@@ -126,15 +129,13 @@ def test_fixture_notices_never_answer_materials_with_a_certificate_clause(slug: 
                                       "我今年都36了 还能报名嘛"])
 async def test_an_age_before_the_question_is_read_as_the_askers(harness: Harness,
                                                                question: str) -> None:
-    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
-    await harness.send("/start xiaogan-2023")
+    await _open(harness, "xiaogan-2023")
     reply = await harness.send(question)
     assert "36岁：不能报名" in reply.text and "35周岁以下" in reply.text, reply.text
 
 
 async def test_who_is_the_contact_is_a_contacts_question(harness: Harness) -> None:
-    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
-    await harness.send("/start xiaogan-2023")
+    await _open(harness, "xiaogan-2023")
     reply = await harness.send("卫健委这边联系人是谁")
     assert "沈泉" in reply.text, reply.text
 
@@ -144,16 +145,14 @@ async def test_asked_what_a_fault_costs_the_clause_stating_the_sanction_answers(
     """"没去报到会咋样" shares 报到 with the report-in date and 8月31号 with its clause: the
     clause that says what happens (取消…资格) answers, in a notice that has one; a notice that
     has none says it does not say, with whom to ask, instead of another clause on 报到."""
-    harness.clock.set(parse_moment("2023-08-20T21:00"))
-    await harness.send("/start fujian-2023")
+    await _open(harness, "fujian-2023", "2023-08-20T21:00")
     for question in ["8月31号前没去报到会咋样", "资料要是有假的会咋样", "录取了不去报到会怎么样"]:
         reply = await harness.send(question)
         assert "取消" in reply.text and "资格" in reply.text, (question, reply.text)
     # A question naming no fault is not held to a sanction.
     reply = await harness.send("培训合格后会怎样")
     assert "取消" not in reply.text and "考核" in reply.text, reply.text
-    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
-    await harness.send("/start xiaogan-2023")
+    await _open(harness, "xiaogan-2023")
     reply = await harness.send("没去报到会怎样")
     assert "没有写明" in reply.text and "2839876" in reply.text, reply.text
 
@@ -169,8 +168,7 @@ def test_the_words_of_a_sanction_are_read_from_a_clause() -> None:
     ("汉川人民医院收几个学员啊", "6名"), ("孝感今年一共招多少个助理全科", "22名")])
 async def test_how_many_are_taken_said_as_people_say_it(harness: Harness, question: str,
                                                         says: str) -> None:
-    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
-    await harness.send("/start xiaogan-2023")
+    await _open(harness, "xiaogan-2023")
     reply = await harness.send(question)
     assert says in reply.text, reply.text
 
@@ -179,8 +177,7 @@ async def test_each_part_of_a_pasted_question_is_answered_whole(harness: Harness
     """A list in one part is not cut to its first lines ("共3家" with two named) nor run into one
     line when it fits, and a part that was itself ambiguous brings neither its source line nor
     its offer of another answer."""
-    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
-    await harness.send("/start xiaogan-2023")
+    await _open(harness, "xiaogan-2023")
     reply = await harness.send("孝感有几个培训基地 报名什么时候截止")
     assert "逐一回答" in reply.text, reply.text
     for base in ["孝感市第一人民医院", "汉川市人民医院", "安陆市普爱医院"]:
@@ -222,8 +219,7 @@ async def test_the_number_the_asker_enters_is_not_a_question_for_the_contacts(
     """A phone number said as the asker's entry on the form (留的, 填的, 要注意) asks what to
     enter: the clause on it answers, not the consultation numbers. Asking for a number still
     gets it."""
-    harness.clock.set(parse_moment(MOMENTS["fujian-2023"]))
-    await harness.send("/start fujian-2023")
+    await _open(harness, "fujian-2023")
     reply = await harness.send(question)
     # (A guess says whom to ask as well; the clause answers, not the contacts.)
     assert "准确无误" in reply.text and "<b>联系方式</b>" not in reply.text, reply.text
@@ -240,8 +236,7 @@ def test_a_phone_entry_asks_no_phone_number() -> None:
 async def test_a_moment_said_before_the_question_frames_it(harness: Harness) -> None:
     """"报名的时候要选基地不" asks about choosing a base, not when registration is; "什么时候"
     still asks when."""
-    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
-    await harness.send("/start xiaogan-2023")
+    await _open(harness, "xiaogan-2023")
     reply = await harness.send("报名的时候要选基地不")
     assert "<b>报名时间</b>" not in reply.text and "一家培训基地" in reply.text, reply.text
     when = await harness.send("报名什么时候截止")
@@ -251,8 +246,7 @@ async def test_a_moment_said_before_the_question_frames_it(harness: Harness) -> 
 async def test_a_guess_shows_the_two_closest_clauses(harness: Harness) -> None:
     """Below the confidence threshold, two close clauses (here two sentences of one clause,
     cited once) are both shown as the guess, with whom to ask."""
-    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
-    await harness.send("/start xiaogan-2023")
+    await _open(harness, "xiaogan-2023")
     reply = await harness.send("省里那份补助是给谁的")
     assert "不确定" in reply.text and "可以咨询" in reply.text, reply.text
     assert "全部用于学员生活补助" in reply.text and "绩效补助" in reply.text, reply.text
@@ -264,8 +258,7 @@ async def test_a_personal_question_gets_the_clause_on_the_rest_of_it(harness: Ha
     """The rules answer for what the asker states (高职), and the clause the question is
     closest to answers the rest (外省: the bases recruit nationwide), under its own heading,
     before the pointer to the full self-check."""
-    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
-    await harness.send("/start xiaogan-2023")
+    await _open(harness, "xiaogan-2023")
     reply = await harness.send("我是外省高职毕业的 能报孝感的基地吗")
     lines = reply.text.split("\n")
     assert "可以报名" in lines[1] and "全国" in reply.text, reply.text
@@ -281,8 +274,7 @@ async def test_the_day_registration_closes_named_asks_about_the_window(
         harness: Harness, now: str, question: str, says: str) -> None:
     """A day said without 日 (6月30) is a day; the day registration closes, named in a
     question, is a question about where registration stands."""
-    harness.clock.set(parse_moment(now))
-    await harness.send("/start xiaogan-2023")
+    await _open(harness, "xiaogan-2023", now)
     reply = await harness.send(question)
     assert says in reply.text, reply.text
 
@@ -291,8 +283,7 @@ async def test_asked_about_late_entries_the_notices_words_on_them_answer(
         harness: Harness) -> None:
     """"错过了报名时间还能补报吗" names 补报: where registration stands and the notice's words on
     late entries (逾期不予补报), not the window alone, even while registration is still open."""
-    harness.clock.set(parse_moment(MOMENTS["fujian-2023"]))
-    await harness.send("/start fujian-2023")
+    await _open(harness, "fujian-2023")
     reply = await harness.send("错过了报名时间还能补报吗")
     assert "不予补报" in reply.text and "现在可以报名" in reply.text, reply.text
 
@@ -301,8 +292,7 @@ async def test_a_question_naming_an_organisation_leans_to_the_clause_naming_it(
         harness: Harness) -> None:
     """"省培训中心挂靠在哪个学校" names the training centre: the clause that names it (挂靠福建医科
     大学) answers, not the one on colleges (学校 is 院校)."""
-    harness.clock.set(parse_moment(MOMENTS["fujian-2023"]))
-    await harness.send("/start fujian-2023")
+    await _open(harness, "fujian-2023")
     for question in ["省培训中心挂靠在哪个学校", "省培训中心是挂在哪个学校的"]:  # 挂在 is 挂靠
         reply = await harness.send(question)
         assert "福建医科大学" in reply.text, reply.text
@@ -312,8 +302,7 @@ async def test_a_clause_lifted_by_an_intent_is_joined_by_one_as_close_in_its_own
         harness: Harness) -> None:
     """"社保怎么交 基地管不管": the insurance intent lifts the clause on the pension subsidy; the
     clause on social insurance (属地) is as close to the question in its own words: both."""
-    harness.clock.set(parse_moment("2023-08-04T22:42"))
-    await harness.send("/start fujian-2023")
+    await _open(harness, "fujian-2023", "2023-08-04T22:42")
     reply = await harness.send("社保怎么交 基地管不管")
     assert "属地" in reply.text and "70%" in reply.text, reply.text
     assert visible_length(reply.text) <= MAX_CHARS
@@ -323,8 +312,7 @@ async def test_a_clause_lifted_by_an_intent_is_joined_by_one_as_close_in_its_own
 async def test_pointing_words_do_not_weigh_as_topic(harness: Harness, question: str) -> None:
     """前面, 里面, 指的是 point at a part of what is asked; weighed as topic words they pushed
     the clause on the 3+2 model below the guess threshold."""
-    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
-    await harness.send("/start xiaogan-2023")
+    await _open(harness, "xiaogan-2023")
     reply = await harness.send(question)
     assert "2年助理全科医生培训" in reply.text and "高职" in reply.text, reply.text
 
@@ -332,8 +320,7 @@ async def test_pointing_words_do_not_weigh_as_topic(harness: Harness, question: 
 async def test_numbered_questions_are_answered_each(harness: Harness) -> None:
     """"两个问题 1汉川招几个 2汉川的联系电话多少": the announcement is not context (问题 drew the
     contacts for both parts) and the numbers are not words of the questions."""
-    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
-    await harness.send("/start xiaogan-2023")
+    await _open(harness, "xiaogan-2023")
     reply = await harness.send("两个问题 1汉川招几个 2汉川的联系电话多少")
     assert "逐一回答" in reply.text and "6名" in reply.text and "8299245" in reply.text, \
         reply.text
@@ -342,8 +329,7 @@ async def test_numbered_questions_are_answered_each(harness: Harness) -> None:
 async def test_a_rare_word_of_the_question_is_said_by_its_answer(harness: Harness) -> None:
     """"单位人的招录啥时候开始": 单位人 is in few of the notice's clauses; the answer says it (8月,
     另行通知), not the registration window matched on 招录…啥时候开始."""
-    harness.clock.set(parse_moment("2023-07-20T10:00"))
-    await harness.send("/start fujian-2023")
+    await _open(harness, "fujian-2023", "2023-07-20T10:00")
     reply = await harness.send("单位人的招录啥时候开始")
     assert "单位人" in reply.text and "8月" in reply.text, reply.text
     assert "<b>报名时间</b>" not in reply.text, reply.text
@@ -352,20 +338,17 @@ async def test_a_rare_word_of_the_question_is_said_by_its_answer(harness: Harnes
 async def test_the_programme_named_as_subject_is_not_the_topic(harness: Harness) -> None:
     """"福建这个助理全科招的什么人" asks who is recruited: 助理全科 (from the notice's title) is the
     subject; "助理全科是什么" still asks about the programme."""
-    harness.clock.set(parse_moment(MOMENTS["fujian-2023"]))
-    await harness.send("/start fujian-2023")
+    await _open(harness, "fujian-2023")
     reply = await harness.send("福建这个助理全科招的什么人")
     assert "社会人" in reply.text and "高职高专" in reply.text, reply.text
-    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
-    await harness.send("/start xiaogan-2023")
+    await _open(harness, "xiaogan-2023")
     reply = await harness.send("助理全科是什么")
     assert "“3+2”培训模式" in reply.text, reply.text
 
 
 async def test_a_link_asked_in_english_words_gets_the_address(harness: Harness) -> None:
     """"报名link发一下": link and url are 网址."""
-    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
-    await harness.send("/start xiaogan-2023")
+    await _open(harness, "xiaogan-2023")
     reply = await harness.send("pls 孝感zl全科报名link发一下")
     assert "hbwsrc.cn" in reply.text, reply.text
 
@@ -373,8 +356,7 @@ async def test_a_link_asked_in_english_words_gets_the_address(harness: Harness) 
 @pytest.mark.parametrize("question", ["可以自己选去哪个基地吗", "基地可以自己选吗"])
 async def test_choosing_ones_own_base_is_free_choice(harness: Harness, question: str) -> None:
     """自己选, 自己挑 are 自由选择: the clause saying the choice is free (and the base selects)."""
-    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
-    await harness.send("/start xiaogan-2023")
+    await _open(harness, "xiaogan-2023")
     reply = await harness.send(question)
     assert "自由选择" in reply.text and "择优录取" in reply.text, reply.text
 
@@ -385,8 +367,7 @@ async def test_a_photo_taken_with_a_phone_is_the_materials_question(harness: Har
                                                                    question: str) -> None:
     """拍照, 拍的 are the notice's 拍摄: the materials' format answers, not the clause on
     registering from a phone (手机 alone)."""
-    harness.clock.set(parse_moment(MOMENTS["fujian-2023"]))
-    await harness.send("/start fujian-2023")
+    await _open(harness, "fujian-2023")
     reply = await harness.send(question)
     assert "数码拍摄" in reply.text and "jpg" in reply.text, reply.text
 
@@ -394,8 +375,7 @@ async def test_a_photo_taken_with_a_phone_is_the_materials_question(harness: Har
 async def test_two_bases_named_with_how_many_get_each_and_the_sum(harness: Harness) -> None:
     """"孝感一院跟安陆普爱加起来一共招多少人": each base's quota and their sum; two bases named in
     another question (调剂 from one to the other) are not a sum."""
-    harness.clock.set(parse_moment(MOMENTS["xiaogan-2023"]))
-    await harness.send("/start xiaogan-2023")
+    await _open(harness, "xiaogan-2023")
     reply = await harness.send("孝感一院跟安陆普爱加起来一共招多少人")
     assert "孝感市第一人民医院招录10名" in reply.text and "安陆市普爱医院招录6名" in reply.text
     assert "合计招录16名" in reply.text, reply.text
