@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -184,7 +185,7 @@ def _quota_of_bases(kn: Knowledge, normalised: str, asked: str, t: Texts) -> Par
     if any(base.quota is None for base in chosen):
         return None
     lines = [t("qa.quota.base", name=base.name, quota=base.quota) for base in chosen]
-    lines.append(t("qa.quota.sum", n=len(chosen), total=sum(b.quota or 0 for b in chosen)))
+    lines.append(t("qa.quota.sum", n=len(chosen), total=sum(b.quota for b in chosen if b.quota)))
     return Part("quota:sum", t("qa.quota.title"), tuple(lines), chosen[0].clause)
 
 
@@ -293,7 +294,7 @@ def _beside(kn: Knowledge, personal: Part, ranked: list[tuple[Part, float]],
     if score < THRESHOLD or not part.key.startswith(("fact:", "faq:")) or not part.covered:
         return None
     if part.clause and (part.clause == personal.clause or f"（{part.clause}）" in said
-                        or part.clause in _rule_clauses(kn.campaign)):
+                        or part.clause in kn.rule_clauses):
         return None  # the rules read that clause already (as the asker's facts say)
     *body, last = personal.lines
     # Its clause said after it, as the rules' lines say theirs (the source line is the rules').
@@ -301,15 +302,6 @@ def _beside(kn: Knowledge, personal: Part, ranked: list[tuple[Part, float]],
     cited = f"{end}{t('qa.multi.source', clause=part.clause)}" if part.clause else end
     return replace(personal, lines=(*body, t("qa.title", title=part.title), *said_lines, cited,
                                     last))
-
-
-def _rule_clauses(campaign: Campaign) -> frozenset[str]:
-    """The clauses the eligibility rules are written from."""
-    spec = campaign.eligibility
-    if spec is None:
-        return frozenset()
-    return frozenset(c for c in [*(r.clause for r in spec.rules),
-                                 *(o.clause for o in spec.open_on)] if c)
 
 
 def _with_close_clause(kn: Knowledge, part: Part, ranked: list[tuple[Part, float]],
@@ -541,10 +533,17 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
             key = _naming_fact(kn, entity) or key
         floor = 1.0 if bare else THRESHOLD
         scores[key] = max(scores.get(key, 0.0), floor)
-    _hold_rare_words(kn, question, scores, now, t)
+    rendered: dict[str, Part | None] = {}  # each answer rendered once per question
+
+    def part_of(key: str) -> Part | None:
+        if key not in rendered:
+            rendered[key] = render(kn, key, now, t)
+        return rendered[key]
+
+    _hold_rare_words(kn, question, scores, part_of)
     parts: list[tuple[Part, float]] = []
     for key, score in sorted(scores.items(), key=lambda kv: -kv[1]):
-        part = render(kn, key, now, t)
+        part = part_of(key)
         if part is not None:
             parts.append((part, score))
             if len(parts) == 2:  # the answer, and its rival for an ambiguity check
@@ -553,7 +552,7 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
 
 
 def _hold_rare_words(kn: Knowledge, question: str, scores: dict[str, float],
-                     now: datetime, t: Texts) -> None:
+                     part_of: Callable[[str], Part | None]) -> None:
     """"单位人的招录啥时候开始": 单位人 is in few of the notice's entries; when one of the leading
     answers says it, those that do not (the registration window, matched on 招录…啥时候开始)
     weigh RARE_PENALTY. Words in many entries (报名) name nothing."""
@@ -562,7 +561,7 @@ def _hold_rare_words(kn: Knowledge, question: str, scores: dict[str, float],
     if not grams:
         return
     top = [key for key, _ in sorted(scores.items(), key=lambda kv: -kv[1])[:RESOLVE_TOP]]
-    holding = {key: _says_any(render(kn, key, now, t), grams) for key in top}
+    holding = {key: _says_any(part_of(key), grams) for key in top}
     if any(holding.values()):
         for key in top:
             if not holding[key]:

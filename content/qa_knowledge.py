@@ -130,6 +130,11 @@ class Knowledge:
         # What every question about this notice shares (助理全科医生培训) tells no answer apart.
         background = f"{campaign.notice.title or ''} {campaign.name}"
         self.main = Index(background=background)
+        # The clauses the eligibility rules are written from (a personal answer reads them).
+        spec = campaign.eligibility
+        self.rule_clauses = frozenset(
+            c for c in ([*(r.clause for r in spec.rules), *(o.clause for o in spec.open_on)]
+                        if spec is not None else []) if c)
         self.facts = Index(background=background)
         self.events = Index(background=background)
         self._build()
