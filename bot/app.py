@@ -134,15 +134,16 @@ def build_dispatcher(services: Services, *, fsm_storage: BaseStorage | None = No
 def _isolation(storage: BaseStorage) -> Any:
     """Serialise updates per user, so a double tap is handled after the first tap finished:
     across workers with a short renewed Redis lock (bot/user_lock.py), else in this process."""
-    from aiogram.fsm.storage.base import DefaultKeyBuilder
     from aiogram.fsm.storage.memory import SimpleEventIsolation
     from aiogram.fsm.storage.redis import RedisStorage
 
     from bot.user_lock import RenewedRedisIsolation
 
     if isinstance(storage, RedisStorage):
-        return RenewedRedisIsolation(storage.redis,
-                                     key_builder=DefaultKeyBuilder(with_destiny=True))
+        # The storage's keys: under ZHAOLU_REDIS_PREFIX and the bot's id like the state they
+        # guard (aiogram's default builder put every deployment's locks in one namespace).
+        return RenewedRedisIsolation(storage.redis, key_builder=storage.key_builder,
+                                     storage=storage)
     return SimpleEventIsolation()
 
 
@@ -152,14 +153,15 @@ POLL_TIMEOUT = 5  # getUpdates long poll, seconds
 
 def telegram_session(settings: Settings) -> BaseSession:
     """The Bot API's session, bare (build_bot adds the retry and commit middlewares)."""
-    from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
+
+    from bot.json_session import JsonAiohttpSession
 
     api = TelegramAPIServer.from_base(settings.telegram_api_url) \
         if settings.telegram_api_url else PRODUCTION
     # Every request gives up after REQUEST_TIMEOUT s (aiogram's default is 60): a stalled
     # connection is abandoned in seconds, a long poll after POLL_TIMEOUT + REQUEST_TIMEOUT.
-    return AiohttpSession(api=api, timeout=REQUEST_TIMEOUT)
+    return JsonAiohttpSession(api=api, timeout=REQUEST_TIMEOUT)
 
 
 def build_bot(settings: Settings, session: BaseSession | None = None, *,

@@ -6,9 +6,13 @@ seen before (storage/update_inbox.py, payload encrypted) and commits; only then 
 per user: a user's updates run one at a time, in update_id order, at most HANDLERS at once in all.
 Before an update runs, the database is asked whether an earlier update of the same user is still
 unhandled (held by another worker, or left by one that died): then this user's queue is given
-back, and the sweeper takes the user's oldest row when it is free. The sweeper also resumes rows
-left by a worker killed mid-way (its lease ran out), rows given back by a stopping worker, and
-rows recorded while this worker had enough in memory. Leases are renewed while the worker lives.
+back, and the sweeper takes the user's oldest row when it is free. The question is not asked
+for an update that had no earlier one unhandled when it was recorded (the insert says so), nor
+for one the sweeper took (it takes a user's oldest only): no earlier update becomes unhandled
+later, unless Telegram delivered one out of order, which a check at handling time could miss
+as well. The sweeper also resumes rows left by a worker killed mid-way (its lease ran out),
+rows given back by a stopping worker, and rows recorded while this worker had enough in
+memory. Leases are renewed while the worker lives.
 
 An update is marked handled as the first write of the handler's own transaction
 (bot/middlewares.py), which commits before the handler's first Bot API request
@@ -126,6 +130,8 @@ class UpdateInbox:
         # received, and summing the queues then took ~1% of a loaded worker's CPU (issue 15).
         self._queued = 0
         self._running = 0
+        # Updates queued that no earlier update of their user waited before (see the module doc).
+        self._in_order: set[int] = set()
         self._accepting = True
         self._loops: list[asyncio.Task[None]] = []
         self._sweep_now = asyncio.Event()
@@ -172,18 +178,20 @@ class UpdateInbox:
         for update in updates:
             if update.update_id in added:
                 if keep:
-                    self._enqueue(update)
+                    self._enqueue(update, in_order=not added[update.update_id])
                 else:
                     self._sweep_now.set()
         if len(added) < len(updates):
             log.info("ignored %d update(s) already in the inbox", len(updates) - len(added))
         return len(added)
 
-    def _enqueue(self, update: Update) -> None:
+    def _enqueue(self, update: Update, *, in_order: bool = False) -> None:
         user = user_of(update)
         key = user if user is not None else ("update", update.update_id)
         if self._queues.setdefault(key, _Queue()).add(update):
             self._queued += 1
+            if in_order:
+                self._in_order.add(update.update_id)
         if key not in self._tasks:
             self._tasks[key] = asyncio.create_task(self._drain(key, user))
 
@@ -206,6 +214,7 @@ class UpdateInbox:
                         if await self._must_wait(user, update.update_id):
                             await self._give_back([update.update_id, *queue.ids])
                             self._queued -= len(queue.items)
+                            self._in_order.difference_update(queue.ids)
                             queue.items.clear()
                             queue.ids.clear()
                             break
@@ -218,6 +227,9 @@ class UpdateInbox:
                 self._queues.pop(key, None)
 
     async def _must_wait(self, user: int | None, update_id: int) -> bool:
+        if update_id in self._in_order:
+            self._in_order.discard(update_id)
+            return False
         if user is None:
             return False
         async with (self._autocommit or self.services.engine).connect() as connection:
@@ -275,7 +287,7 @@ class UpdateInbox:
                                             update_id=update_id, now=now)
         for _, update in parsed:
             if update is not None:
-                self._enqueue(update)
+                self._enqueue(update, in_order=True)  # each its user's oldest unhandled
         if taken:
             log.info("inbox: took %d unhandled update(s)", len(taken))
         return len(taken)

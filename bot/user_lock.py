@@ -8,6 +8,12 @@ live one keeps it however long it works. An update waits at most LOCK_WAIT for t
 (longer than a lifetime, so a dead holder never makes it fail); past that another worker is
 still busy with this user and the update fails into the polite error reply instead of running
 beside the other one.
+
+The lock is tried first in one round trip with the user's FSM state and data reads
+(storage/fsm.py keeps them for the update): SET NX and two GETs in a pipeline. Taken, the
+handler reads nothing more from Redis; not taken, the reads are dropped and the lock is waited
+for as above. On the bench's conversation this is ~1.7 Redis round trips fewer per update, each
+~150 µs of a worker's CPU in redis-py (issue 15).
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from aiogram.fsm.storage.base import BaseEventIsolation, KeyBuilder, StorageKey
 from redis.asyncio import Redis
@@ -38,18 +46,20 @@ class RenewedRedisIsolation(BaseEventIsolation):
     """Per-user lock in Redis with a short lifetime, renewed in the background (module doc)."""
 
     def __init__(self, redis: Redis, key_builder: KeyBuilder, *, lifetime: float = LOCK_SECONDS,
-                 wait: float = LOCK_WAIT) -> None:
+                 wait: float = LOCK_WAIT, storage: Any = None) -> None:
         self.redis = redis
         self.key_builder = key_builder
         self.lifetime = lifetime
         self.wait = wait
+        # storage/fsm.py's Redis storage reads the user's state and data along with the lock.
+        self._read_along = getattr(storage, "read_along", None)
 
     @asynccontextmanager
     async def lock(self, key: StorageKey) -> AsyncIterator[None]:
         name = self.key_builder.build(key, "lock")
         held = Lock(self.redis, name, timeout=self.lifetime, sleep=POLL,
                     blocking_timeout=self.wait, thread_local=False)
-        if not await held.acquire():
+        if not await self._first_try(held, key) and not await held.acquire():
             raise UserBusy(f"lock {name} still held after {self.wait:.0f} s")
         renewer = asyncio.create_task(self._renew(held))
         try:
@@ -62,6 +72,20 @@ class RenewedRedisIsolation(BaseEventIsolation):
                 await held.release()
             except LockError:  # lapsed (Redis unreachable for a lifetime): nothing to free
                 log.warning("user lock %s had lapsed before the update finished", name)
+
+    async def _first_try(self, held: Lock, key: StorageKey) -> bool:
+        """SET NX once, the user's reads along (module doc); True: the lock is held."""
+        token = uuid.uuid4().hex.encode()
+        pipeline = self.redis.pipeline(transaction=False)
+        pipeline.set(held.name, token, nx=True, px=int(self.lifetime * 1000))
+        keep = self._read_along(pipeline, key) if self._read_along is not None else None
+        results = await pipeline.execute()
+        if not results[0]:
+            return False
+        held.local.token = token
+        if keep is not None:
+            keep(results[1:])
+        return True
 
     async def _renew(self, held: Lock) -> None:
         """Reset the lock's lifetime every lifetime/3 until cancelled."""

@@ -25,7 +25,7 @@ import asyncio
 import copy
 import functools
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
@@ -273,6 +273,25 @@ def _redis_storage_class() -> type[BaseStorage]:
             kept[key, "state"] = name
             kept[(key, "state"), _WRITTEN] = True
             return None
+
+        def read_along(self, pipeline: Any, key: StorageKey
+                       ) -> Callable[[list[Any]], None] | None:
+            """Queue the user's state and data reads on `pipeline` (the user's lock is taken in
+            the same round trip: bot/user_lock.py) when this update keeps its reads and has not
+            read them yet. Returns what keeps the two results, given the pipeline's results
+            after the lock's; None when nothing was queued."""
+            kept = _reads.get()
+            if kept is None or (key, "state") in kept or (key, "data") in kept:
+                return None
+            pipeline.get(self.key_builder.build(key, "state"))
+            pipeline.get(self.key_builder.build(key, "data"))
+
+            def keep(results: list[Any]) -> None:
+                state, data = (v.decode("utf-8") if isinstance(v, bytes) else v for v in results)
+                kept[key, "state"] = state
+                kept[key, "data"] = {} if data is None else self.json_loads(data)
+
+            return keep
 
         async def get_data(self, key: StorageKey) -> dict[str, Any]:
             kept = _reads.get()

@@ -17,7 +17,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Text, bindparam, case, exists, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Text,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
@@ -83,8 +95,17 @@ class UndeliveredReply(SQLModel, table=True):
 # computed once), and a worker's CPU is what bounds its updates/s (issue 15).
 
 _T = UpdateRecord.__table__
+# Whether an earlier update of the same user was unhandled as the row went in (the statement's
+# snapshot: not the rows of the same insert). Returned with each new row, it spares the update
+# the wait check before it is handled (one round trip fewer per update, issue 15). Written out:
+# SQLAlchemy does not correlate a subquery in RETURNING with the inserted row.
+_WAITED = literal_column(
+    "EXISTS (SELECT 1 FROM update_inbox AS earlier"
+    " WHERE earlier.channel = update_inbox.channel AND earlier.user_id = update_inbox.user_id"
+    " AND earlier.update_id < update_inbox.update_id AND earlier.handled_at IS NULL)",
+    Boolean)
 _RECORD = {dialect: upsert_insert(dialect)(_T).on_conflict_do_nothing(
-    index_elements=["channel", "update_id"]).returning(_T.c.update_id)
+    index_elements=["channel", "update_id"]).returning(_T.c.update_id, _WAITED)
     for dialect in ("sqlite", "postgresql")}
 _EARLIER = (select(_T.c.update_id)
             .where(_T.c.channel == bindparam("channel"), _T.c.user_id == bindparam("user"),
@@ -112,11 +133,13 @@ def _first_of_its_user() -> ColumnElement[bool]:
 
 async def record(db: AsyncSession | AsyncConnection, *, channel: str,
                  rows: Sequence[NewUpdate], now: datetime, worker: str | None,
-                 lease_until: datetime | None) -> set[int]:
-    """Insert the updates not seen before; the update_ids inserted (a duplicate is left as it
-    is). With `worker`, the new rows are leased to it: it handles them from memory."""
+                 lease_until: datetime | None) -> dict[int, bool]:
+    """Insert the updates not seen before (a duplicate is left as it is). Returns each inserted
+    update_id with whether an earlier update of its user was still unhandled then (True: it
+    must wait for that one). With `worker`, the new rows are leased to it: it handles them from
+    memory."""
     if not rows:
-        return set()
+        return {}
     connection = await _connection(db)
     values = [{"channel": channel, "update_id": row.update_id, "user_id": row.user_id,
                "payload": row.payload, "received_at": now, "worker": worker,
@@ -124,7 +147,7 @@ async def record(db: AsyncSession | AsyncConnection, *, channel: str,
     # Several rows go as one executemany (SQLAlchemy batches them into multi-row inserts).
     result = await connection.execute(_RECORD[connection.dialect.name],
                                       values if len(values) > 1 else values[0])
-    return set(result.scalars().all())
+    return {update_id: bool(waits) for update_id, waits in result.all()}
 
 
 async def take(session: AsyncSession, *, channel: str, worker: str, now: datetime,

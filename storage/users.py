@@ -66,9 +66,10 @@ async def set_campaign(session: AsyncSession, *, user_id: int, slug: str | None)
     user = await session.get(User, user_id)
     if user is None:
         return None
-    user.campaign_slug = slug
-    session.add(user)
-    await session.flush()
+    if user.campaign_slug != slug:  # choosing the same again writes nothing (issue 15: a flush
+        user.campaign_slug = slug  # with nothing to write still cost ~0.3 ms)
+        session.add(user)
+        await session.flush()
     return user
 
 

@@ -59,6 +59,7 @@ class Request:
     params: dict[str, Any]
     at: float
     status: int = 0  # 0 until answered (a stalled request never is)
+    content_type: str = ""
 
 
 @dataclass
@@ -163,13 +164,19 @@ class LoopbackTelegram:
         method = request.match_info["method"]
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
-        if request.content_type.startswith("multipart/") or request.method == "POST":
+        if request.content_type == "application/json":
+            params = await request.json()  # typed already, as Telegram reads a JSON body
+        elif request.content_type.startswith("multipart/") or request.method == "POST":
             params = {k: _decode(k, v) for k, v in (await request.post()).items()}
         else:
             params = dict(request.query)
-        record = Request(method, params, time.monotonic())
+        record = Request(method, params, time.monotonic(), content_type=request.content_type)
         self.requests.append(record)
-        self.violations.extend(problems(method, params))
+        # An uploaded file is a part named by a random key that a parameter points to.
+        attached = {v.removeprefix("attach://") for v in params.values()
+                    if isinstance(v, str) and v.startswith("attach://")}
+        self.violations.extend(problems(method, {k: v for k, v in params.items()
+                                                 if k not in attached}))
         response = await self._answer(method, params)
         record.status = response.status
         return response

@@ -16,6 +16,7 @@ from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
 from redis.asyncio import Redis
 
 from bot.user_lock import RenewedRedisIsolation, UserBusy
+from storage.fsm import fsm_reads_cached
 from tests.harness import Harness
 
 KEY = StorageKey(bot_id=42, chat_id=7001, user_id=7001)
@@ -105,5 +106,58 @@ async def test_the_dispatcher_on_redis_uses_the_renewed_lock(
     try:
         assert isinstance(harness.dispatcher.fsm.events_isolation, RenewedRedisIsolation)
         assert "招录助手" in (await harness.send("/start")).text
+    finally:
+        await harness.close()
+
+
+async def test_the_lock_is_taken_with_the_users_state_and_data_read_along(
+        db_url: str, redis: Redis, redis_url: str, redis_prefix: str, tmp_path: Path) -> None:
+    """One round trip takes the lock and reads the user's state and data: after it, the update
+    reads them from what came along, not from Redis again (so a value changed in Redis after
+    the lock was taken is not seen), and the lock's key is under the deployment's prefix."""
+    harness = await Harness.create(db_url, var_dir=tmp_path / "var", redis_url=redis_url,
+                                   redis_prefix=redis_prefix)
+    try:
+        storage, isolation = harness.dispatcher.storage, harness.dispatcher.fsm.events_isolation
+        await storage.set_state(KEY, "Registration:name")
+        await storage.set_data(KEY, {"campaign": "xiaogan-2023"})
+        with fsm_reads_cached():
+            async with isolation.lock(KEY):
+                lock_name = storage.key_builder.build(KEY, "lock")
+                assert lock_name.startswith(f"{redis_prefix}:")
+                assert await redis.exists(lock_name) == 1
+                await redis.set(storage.key_builder.build(KEY, "state"), "Changed:behind")
+                assert await storage.get_state(KEY) == "Registration:name"
+                assert await storage.get_data(KEY) == {"campaign": "xiaogan-2023"}
+        assert await redis.exists(lock_name) == 0
+        with fsm_reads_cached():  # the next update reads afresh
+            assert await storage.get_state(KEY) == "Changed:behind"
+    finally:
+        await harness.close()
+
+
+async def test_a_busy_first_try_waits_and_then_reads_from_redis(
+        db_url: str, redis: Redis, redis_url: str, redis_prefix: str, tmp_path: Path) -> None:
+    harness = await Harness.create(db_url, var_dir=tmp_path / "var", redis_url=redis_url,
+                                   redis_prefix=redis_prefix)
+    try:
+        storage, isolation = harness.dispatcher.storage, harness.dispatcher.fsm.events_isolation
+        await storage.set_state(KEY, "Eligibility:education")
+        order: list[str] = []
+
+        async def second() -> None:
+            await asyncio.sleep(0.05)
+            with fsm_reads_cached():
+                async with isolation.lock(KEY):
+                    order.append(await storage.get_state(KEY) or "")
+
+        async def first() -> None:
+            async with isolation.lock(KEY):
+                await asyncio.sleep(0.3)  # the second's first try meets the lock taken
+                await storage.set_state(KEY, "Eligibility:work")
+                order.append("first done")
+
+        await asyncio.gather(first(), second())
+        assert order == ["first done", "Eligibility:work"]  # read after the wait, not before
     finally:
         await harness.close()

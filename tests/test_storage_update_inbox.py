@@ -27,10 +27,30 @@ async def test_a_duplicate_update_id_is_ignored(sessionmaker) -> None:
                                    now=T0, worker="b:2", lease_until=T0 + LEASE)
         other = await inbox.record(session, channel="wechat", rows=rows((2, 5)), now=T0,
                                    worker=None, lease_until=None)
-    assert (first, again, other) == ({1, 2}, {3}, {2})
+    assert (set(first), set(again), set(other)) == ({1, 2}, {3}, {2})
     async with sessionmaker() as session:
         kept = await session.get(inbox.UpdateRecord, ("telegram", 2))
     assert kept is not None and kept.worker == "a:1"  # the first record stays as it was
+
+
+async def test_recording_says_whether_an_earlier_update_of_the_user_is_unhandled(
+        sessionmaker) -> None:
+    async def record(*pairs: tuple[int, int | None]) -> dict[int, bool]:
+        async with sessionmaker() as session, session.begin():
+            return await inbox.record(session, channel="telegram", rows=rows(*pairs), now=T0,
+                                      worker="a:1", lease_until=T0 + LEASE)
+
+    assert await record((10, BIG_USER)) == {10: False}
+    assert await record((11, BIG_USER), (20, 8), (30, None)) == {11: True, 20: False, 30: False}
+    async with sessionmaker() as session, session.begin():
+        await inbox.mark_handled(session, channel="telegram", update_id=10, now=T0)
+    assert await record((12, BIG_USER)) == {12: True}  # 11 is still unhandled
+    async with sessionmaker() as session, session.begin():
+        for update_id in (11, 12):
+            await inbox.mark_handled(session, channel="telegram", update_id=update_id, now=T0)
+    assert await record((13, BIG_USER), (31, None)) == {13: False, 31: False}
+    assert await record((9, BIG_USER)) == {9: False}  # late and first: nothing before it
+    assert await record((12, BIG_USER)) == {}  # a duplicate
 
 
 async def test_take_keeps_each_users_order_and_respects_leases(sessionmaker) -> None:
