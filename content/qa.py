@@ -47,6 +47,7 @@ MAX_QUESTION = 300
 THRESHOLD = 0.3
 # Between HEDGE and THRESHOLD the closest answer is given as a guess, with the contacts.
 HEDGE = 0.2
+LONE_HEDGE, LONE_SHARE = 0.15, 0.33
 MARGIN = 0.015
 # Further apart than MARGIN but within PAIR_MARGIN, two clauses of the notice are given together
 # ("订单定向的必须参加吗": who sends them, and that they train in batches): each says part of the
@@ -239,7 +240,7 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     direct: dict[str, float] = {}
     ranked = [(part, score) for part, score in _candidates(kn, rest, entity, now, t,
                                                            _figures(stripped), direct)]
-    if not ranked or ranked[0][1] < HEDGE:
+    if not ranked or ranked[0][1] < _hedge_floor(ranked):
         best = ranked[0][1] if ranked else 0.0
         return fallback(kn, None, best, t, question=rest if _asks_phone(kn, rest) else "",
                         now=now)
@@ -279,6 +280,13 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         if visible_length(reply.text) <= MAX_CHARS:  # else the first alone, whole
             return reply
     return compose(kn, part, score, t)
+
+
+def _hedge_floor(ranked: list[tuple[Part, float]]) -> float:
+    """The score a best answer needs to be offered as a guess: HEDGE, or LONE_HEDGE when nothing
+    else comes near it (every other answer under LONE_SHARE of its score)."""
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    return LONE_HEDGE if runner_up < ranked[0][1] * LONE_SHARE else HEDGE
 
 
 def _beside(kn: Knowledge, personal: Part, ranked: list[tuple[Part, float]],

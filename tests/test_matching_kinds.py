@@ -381,3 +381,26 @@ async def test_two_bases_named_with_how_many_get_each_and_the_sum(harness: Harne
     assert "合计招录16名" in reply.text, reply.text
     reply = await harness.send("汉川人民医院名额满了 能调剂去安陆普爱吗")
     assert "合计" not in reply.text and "调剂" in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("question", "says"), [
+    ("图片太大传不上去 限制多大", "300KB"),  # 多大 of a picture is its size, not an age
+    ("培训的时候能不能一边上班", "全脱产"),  # 一边上班 asks whether it is full-time
+    ("要是材料有点水分会查吗", "取消当年录取资格"),  # 水分 in materials is 弄虚作假
+])
+async def test_everyday_words_reach_the_notices_terms(harness: Harness, question: str,
+                                                      says: str) -> None:
+    await _open(harness, "fujian-2023")
+    reply = await harness.send(question)
+    assert says in reply.text, reply.text
+    assert "年龄" not in reply.text, reply.text
+
+
+async def test_a_lone_close_answer_is_offered_as_a_guess(harness: Harness) -> None:
+    """"没有扫描仪 手机拍照行吗" scores under the usual guess line, but nothing else comes near:
+    the materials clause is offered as a guess with whom to ask, not "the notice does not say".
+    (手机拍照 is read whole as 拍摄: split as 手机拍 + 照 it fell under even this line.)"""
+    await _open(harness, "fujian-2023")
+    reply = await harness.send("没有扫描仪 手机拍照行吗")
+    assert "数码拍摄" in reply.text and "通知对此没有写明" not in reply.text, reply.text
+    assert "0591-83574579" in reply.text  # a guess comes with whom to ask
