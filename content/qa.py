@@ -63,6 +63,8 @@ ENTITY_BONUS = 0.2
 TYPE_PENALTY = 0.8
 # A question naming a fault and asking its outcome ("没去报到会怎样"), a clause stating no sanction.
 SANCTION_PENALTY = 0.5
+# An answer on registering (its window, late entries) to a question on reporting in (报到).
+OTHER_STEP = 0.5
 # A fact names an organisation when it holds this much of the name's grams.
 NAMED = 0.99
 # How much a second route to the same answer adds (noisy-or, damped).
@@ -77,6 +79,8 @@ FRAME_ONLY = 0.94
 COMMON_SHARE = 0.3
 # "现在还能报名吗", "明天就能报了吧": registration asked about at a moment is a "when" question.
 _REGISTER = normalise("报名")
+_REPORT_IN = normalise("报到")
+_STILL = tuple(normalise(w) for w in ("还能", "可以", "来得及", "赶得上", "还行"))
 _NOW_WORDS = tuple(normalise(w) for w in ("现在", "今天", "明天", "后天", "目前", "已经", "还可以"))
 _DATE = re.compile(r"\d+月\d+日|\d{4}年\d+月")
 # "7月13号了还能报不" asked on 7月13日: the date is the asker's today, not a topic; as a date it
@@ -479,6 +483,7 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
                                        and any(word in question for word in _NOW_WORDS))
     kinds = kn.table.asked(question)
     entry_asked = kn.table.own_entry(question)
+    reports_in = _REPORT_IN in question and _REGISTER not in question
     faulted = (kinds & kn.table.answer_markers.keys()
                if _asks(question, kn.table.fault_words) else frozenset())
     ranked = kn.main.rank(question)[:RESOLVE_TOP] if question else []
@@ -493,6 +498,8 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
             score *= SANCTION_PENALTY  # "没去报到会怎样": a clause stating no sanction
         if entry_asked and key and key.startswith("contacts"):
             score *= TYPE_PENALTY  # "报名留的电话要注意啥": the asker's number, not whom to call
+        if key and reports_in and (key == "window" or key.startswith("late")):
+            score *= OTHER_STEP  # "还没去报到 现在去还来得及吗": report-in, not registration
         if key and kn.main.disagrees(question, key):
             score *= QUALIFIED_PENALTY  # 非全日制 asked, a clause on 全日制 found (or the reverse)
         if entry.startswith("intent:") and named and entry not in named:
@@ -517,6 +524,7 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
         # notice's words on late entries; named (补报, 逾期), it is the answer over the window's.
         for key in [k for k in scores if k.split(":")[0] == "late"]:
             scores[key] = max(scores[key], scores.get("window", 0.0) + MARGIN * 2)
+    _late_after_close(kn, question, entity, now, scores)
     if _names_window_day(kn, question):
         # "6月30过了是不是报不了了": the day registration closes (or opens), named.
         scores["window"] = scores.get("window", 0.0) + FIGURE_BONUS
@@ -557,6 +565,23 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
             if len(parts) == 2:  # the answer, and its rival for an ambiguity check
                 break
     return parts
+
+
+def _late_after_close(kn: Knowledge, question: str, entity: Entity | None, now: datetime,
+                      scores: dict[str, float]) -> None:
+    """"现在还能报吗" once registration has closed: the late answer (where registration stands,
+    and the notice's words on late entries: 逾期不予补报) takes the window's place, when the
+    notice has such words."""
+    closes = kn.campaign.registration.window.closes
+    if closes is None or now <= closes or not scores:
+        return
+    if not any(word in question for word in _STILL):
+        return  # "报名时间是哪几天" asks for the dates, not whether it is too late
+    if max(scores, key=lambda key: scores[key]) != "window":
+        return
+    late = resolve(kn, "intent:late", "", entity)  # the notice's clause on late entries
+    if late is not None and late.startswith("late:"):
+        scores[late] = max(scores.get(late, 0.0), scores.pop("window"))
 
 
 def _hold_rare_words(kn: Knowledge, question: str, scores: dict[str, float],

@@ -81,7 +81,9 @@ def _late(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
 
 def _channel(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     reg = kn.campaign.registration
-    body = t("qa.channel.body", where=where_to_register(reg, t), span=reg.window.span)
+    # A site named: registration is online there ("能去现场报名吗" is answered by 网上报名).
+    body = t("qa.channel.body_online" if reg.online else "qa.channel.body",
+             where=where_to_register(reg, t), span=reg.window.span)
     given = bool(reg.online or reg.note)
     return Part("channel", _where_title(reg, t), (body,), reg.clause, covered=given)
 

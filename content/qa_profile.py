@@ -31,6 +31,9 @@ _BARE_AGE = re.compile(r"^((?:我|今年|都|已经)*)(\d{2})(了)?$")
 # "我38了福建的还能报不": a few words may come between (not a year, a class or a unit).
 _LEADING_AGE = re.compile(
     r"^()(?:我|今年|都|已经)*(\d{2})(?![\d年月日号届级个%.岁])(?=\D{0,6}?(?:还|也|可以|能))()")
+# "我93年的", "1993年出生": a birth year (a graduation year, 22年毕业 / 22年的毕业生, is not one;
+# nor is a year that makes the asker younger than 16: 18年的大专).
+_BIRTH_YEAR = re.compile(r"(?<!\d)(19\d{2}|\d{2})年(?:的|出生|生)(?!毕业|应届|往届|届|\d)")
 _MAJOR = re.compile(r"([\u4e00-\u9fff]{2,12})专业")
 # Longest first: 学历护理 loses 学历, not 学.
 MAJOR_PREFIXES = ("学历", "学的", "读的", "念的", "毕业", "专科", "本科", "中专", "硕士", "博士",
@@ -159,11 +162,25 @@ def _age(text: str, today: date, found: Stated) -> None:
     if not ages:  # "我今年36了 还能报不": this year and a number, not a year or a class
         ages = list(_THIS_YEAR_AGE.finditer(text)) or list(_LEADING_AGE.finditer(text))
     if len(ages) != 1:
+        _birth_year(text, today, found)
         return
     age = int(ages[0].group(2)) + (1 if ages[0].group(1) in ("超过", "过了", "大于") else 0)
     if 16 <= age <= 70:
         found.options["birth_date"] = birth_dates(age, today)
-        found.said["birth_date"] = str(age)
+        found.said["birth_date"] = f"{age}岁"
+
+
+def _birth_year(text: str, today: date, found: Stated) -> None:
+    years = _BIRTH_YEAR.findall(text)
+    if len(years) != 1:
+        return
+    year = int(years[0])
+    if year < 100:
+        year += 2000 if year <= today.year % 100 else 1900
+    if 16 <= today.year - year <= 70:
+        # Born that year: the birth date is anywhere in it (its last day is the youngest).
+        found.options["birth_date"] = (date(year, 12, 31), date(year, 1, 1))
+        found.said["birth_date"] = f"{year}年出生"
 
 
 def _education(text: str, found: Stated) -> None:

@@ -404,3 +404,39 @@ async def test_a_lone_close_answer_is_offered_as_a_guess(harness: Harness) -> No
     reply = await harness.send("没有扫描仪 手机拍照行吗")
     assert "数码拍摄" in reply.text and "通知对此没有写明" not in reply.text, reply.text
     assert "0591-83574579" in reply.text  # a guess comes with whom to ask
+
+
+@pytest.mark.parametrize(("question", "says"), [
+    ("我93年的 今年30 年龄够不", "1993年出生：符合这几项要求"),
+    ("1987年出生的还能报吗", "您的年龄正好在界限附近"),
+])
+async def test_a_birth_year_is_the_askers_age(harness: Harness, question: str,
+                                              says: str) -> None:
+    """"我93年的": born in 1993, checked against 35周岁以下 (a graduation year, 22年的毕业生, is
+    not a birth year)."""
+    await _open(harness, "xiaogan-2023", "2023-06-26T19:05")
+    reply = await harness.send(question)
+    assert says in reply.text, reply.text
+
+
+async def test_after_the_close_can_i_still_gets_the_notices_words_on_late_entries(
+        harness: Harness) -> None:
+    await _open(harness, "fujian-2023", "2023-07-12T18:30")
+    reply = await harness.send("现在还能报吗 刚下班才看到")
+    assert "报名已截止" in reply.text and "逾期不予补报" in reply.text, reply.text
+    reply = await harness.send("福建报名时间是哪几天")  # the dates, asked after the close
+    assert "7月9日" in reply.text, reply.text
+
+
+async def test_a_site_named_is_said_to_be_online_registration(harness: Harness) -> None:
+    await _open(harness, "fujian-2023")
+    reply = await harness.send("可以去现场报名吗")
+    assert "网上报名：福建省助理全科医生培训网" in reply.text, reply.text
+
+
+async def test_too_late_to_report_in_is_not_too_late_to_register(harness: Harness) -> None:
+    """"还没去报到 现在去还来得及吗" after the window: the clause on reporting in late, not the
+    registration window's close."""
+    await _open(harness, "fujian-2023", "2023-09-03T09:40")
+    reply = await harness.send("还没去报到 现在去还来得及吗")
+    assert "取消录取资格" in reply.text and "报名已截止" not in reply.text, reply.text

@@ -42,9 +42,11 @@ def test_xiaogan_can_i_still_register(xiaogan: Campaign, now: str, says: list[st
 @pytest.mark.parametrize("question", ["7月13号了还能报不", "13号了还能报吗",
                                       "七月十三日还能报名吗"])
 def test_todays_date_in_the_question_is_today(fujian: Campaign, question: str) -> None:
-    """The asker's own date is 今天, not a topic: as a date it matched the 报到 clause."""
+    """The asker's own date is 今天, not a topic: as a date it matched the 报到 clause. After the
+    close, "还能报吗" gets where registration stands with the notice's words on late entries."""
     reply = ask(fujian, question, parse_moment("2023-07-13T09:00"))
-    assert reply.entry == "window" and "已截止（截止时间：2023年7月12日 17:00）" in reply.text
+    assert reply.entry == "late:fact:registration_online", reply.entry
+    assert "已截止（截止时间：2023年7月12日 17:00）" in reply.text and "逾期不予补报" in reply.text
 
 
 @pytest.mark.parametrize(("now", "says"), [
