@@ -98,7 +98,7 @@ async def test_bundled_campaigns_answer_the_same_questions(harness: Harness) -> 
     reply = await harness.send("可以报几个基地")
     assert "每人只能选一家培训基地" in reply.text, reply.text
     reply = await harness.send("报名要准备什么材料")
-    assert "通知未另列需上传材料的清单" in reply.text, reply.text
+    assert "需上传哪些材料、照片的格式和大小，通知没有写明" in reply.text, reply.text
     # Xiaogan gives no date for 资格审核: said, with the answer written on what follows 预报名.
     reply = await harness.send("什么时候审核")
     assert "通知没有写明资格审核的具体时间" in reply.text, reply.text
