@@ -53,7 +53,9 @@ def _serve(port: Any, cap: int, error_rate: float) -> None:  # runs in the serve
         if method not in ("sendMessage", "copyMessage"):
             return web.json_response({"ok": False, "error_code": 404,
                                       "description": "Not Found: method"}, status=404)
-        form = await request.post()
+        # zhaolu sends JSON bodies (bot/json_session.py); a form is read too.
+        form = (await request.json() if request.content_type == "application/json"
+                else await request.post())
         now = time.monotonic()
         while window and window[0] <= now - 1.0:
             window.popleft()

@@ -29,7 +29,10 @@ class FakeTelegram:
     async def handle(self, request: web.Request) -> web.Response:
         assert request.match_info["token"] == TOKEN
         method = request.match_info["method"]
-        params = {k: _decode(v) for k, v in (await request.post()).items()}
+        if request.content_type == "application/json":  # bot/json_session.py
+            params = await request.json()
+        else:
+            params = {k: _decode(v) for k, v in (await request.post()).items()}
         self.requests.append((method, params))
         return web.json_response({"ok": True, "result": await self.result(method, params)})
 
