@@ -99,19 +99,31 @@ class _Queue:
 
     items: list[tuple[int, Update]] = field(default_factory=list)
     ids: set[int] = field(default_factory=set)
+    # Those no earlier update of the user was unhandled before (no order check: module doc).
+    in_order: set[int] = field(default_factory=set)
 
-    def add(self, update: Update) -> bool:
+    def add(self, update: Update, *, in_order: bool = False) -> bool:
         """Queue the update; False when it is queued already."""
         if update.update_id in self.ids:
             return False
         self.ids.add(update.update_id)
+        if in_order:
+            self.in_order.add(update.update_id)
         heapq.heappush(self.items, (update.update_id, update))
         return True
 
-    def pop(self) -> Update:
+    def pop(self) -> tuple[Update, bool]:
+        """The oldest update, and whether it is known to be in order."""
         update_id, update = heapq.heappop(self.items)
         self.ids.discard(update_id)
-        return update
+        in_order = update_id in self.in_order
+        self.in_order.discard(update_id)
+        return update, in_order
+
+    def clear(self) -> None:
+        self.items.clear()
+        self.ids.clear()
+        self.in_order.clear()
 
 
 class UpdateInbox:
@@ -130,8 +142,6 @@ class UpdateInbox:
         # received, and summing the queues then took ~1% of a loaded worker's CPU (issue 15).
         self._queued = 0
         self._running = 0
-        # Updates queued that no earlier update of their user waited before (see the module doc).
-        self._in_order: set[int] = set()
         self._accepting = True
         self._loops: list[asyncio.Task[None]] = []
         self._sweep_now = asyncio.Event()
@@ -188,10 +198,8 @@ class UpdateInbox:
     def _enqueue(self, update: Update, *, in_order: bool = False) -> None:
         user = user_of(update)
         key = user if user is not None else ("update", update.update_id)
-        if self._queues.setdefault(key, _Queue()).add(update):
+        if self._queues.setdefault(key, _Queue()).add(update, in_order=in_order):
             self._queued += 1
-            if in_order:
-                self._in_order.add(update.update_id)
         if key not in self._tasks:
             self._tasks[key] = asyncio.create_task(self._drain(key, user))
 
@@ -202,21 +210,20 @@ class UpdateInbox:
         queue = self._queues[key]
         try:
             while queue.items and self._accepting:
-                update = queue.pop()
+                update, in_order = queue.pop()
                 self._queued -= 1
                 async with self._slots:
                     if not self._accepting:
-                        queue.add(update)  # stays leased; given back when the worker stops
+                        # stays leased; given back when the worker stops
+                        queue.add(update, in_order=in_order)
                         self._queued += 1
                         break
                     self._running += 1
                     try:
-                        if await self._must_wait(user, update.update_id):
+                        if not in_order and await self._must_wait(user, update.update_id):
                             await self._give_back([update.update_id, *queue.ids])
                             self._queued -= len(queue.items)
-                            self._in_order.difference_update(queue.ids)
-                            queue.items.clear()
-                            queue.ids.clear()
+                            queue.clear()
                             break
                         await self._handle(update)
                     finally:
@@ -227,9 +234,6 @@ class UpdateInbox:
                 self._queues.pop(key, None)
 
     async def _must_wait(self, user: int | None, update_id: int) -> bool:
-        if update_id in self._in_order:
-            self._in_order.discard(update_id)
-            return False
         if user is None:
             return False
         async with (self._autocommit or self.services.engine).connect() as connection:

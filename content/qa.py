@@ -47,6 +47,8 @@ MAX_QUESTION = 300
 THRESHOLD = 0.3
 # Between HEDGE and THRESHOLD the closest answer is given as a guess, with the contacts.
 HEDGE = 0.2
+# A best answer nothing else comes near (every other under LONE_SHARE of its score) is a guess
+# from LONE_HEDGE. On the read sets LONE_HEDGE 0.1-0.15 with LONE_SHARE 0.25-0.5 scored the same.
 LONE_HEDGE, LONE_SHARE = 0.15, 0.33
 MARGIN = 0.015
 # Further apart than MARGIN but within PAIR_MARGIN, two clauses of the notice are given together
@@ -101,11 +103,11 @@ _PHONE_WORDS = (normalise("电话"), normalise("联系人"))
 # Chosen on the read sets (1,911 questions): 0.1 and 0.8 gained 13 and lost 3; 0.05 or 0.2, and
 # 0.6, 0.7 or 0.9, gained less.
 RARE_SHARE = 0.1
+RARE_PENALTY = 0.8
 # With two bases named, these ask how many each takes (招多少, 收几个, 名额), as written.
 _QUOTA_WORDS = [normalise(w) for w in ("招", "收", "名额")]
 _HOW_MANY = re.compile(r"多少|几个|几名|几人|一共|加起来|合计|总共|各")
 MIN_PROGRAMME = 4  # characters of the notice's title that name the programme (助理全科)
-RARE_PENALTY = 0.8
 # A share the question quotes (20%) and a clause gives, as written: that clause is asked about.
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 FIGURE_BONUS = 0.4
