@@ -28,9 +28,10 @@ _THIS_YEAR_AGE = re.compile(r"()今年(?:都|已经)?(\d{2})(?![\d年月日号�
 # (我 and 了 are fillers, gone from the normal form.)
 _BARE_AGE = re.compile(r"^((?:我|今年|都|已经)*)(\d{2})(了)?$")
 # "我36了还能报名不": the same, before the question (还能报, 能不能报 …).
-# "我38了福建的还能报不": a few words may come between (not a year, a class or a unit).
+# "我38了福建的还能报不", "我38了 在职的 卡年龄不": a few words may come between (not a year, a
+# class or a unit).
 _LEADING_AGE = re.compile(
-    r"^()(?:我|今年|都|已经)*(\d{2})(?![\d年月日号届级个%.岁])(?=\D{0,6}?(?:还|也|可以|能))()")
+    r"^()(?:我|今年|都|已经)*(\d{2})(?![\d年月日号届级个%.岁])(?=\D{0,6}?(?:还|也|可以|能|卡))()")
 # "我93年的", "1993年出生": a birth year (a graduation year, 22年毕业 / 22年的毕业生, is not one;
 # nor is a year that makes the asker younger than 16: 18年的大专).
 _BIRTH_YEAR = re.compile(r"(?<!\d)(19\d{2}|\d{2})年(?:的|出生|生)(?!毕业|应届|往届|届|\d)")

@@ -440,3 +440,54 @@ async def test_too_late_to_report_in_is_not_too_late_to_register(harness: Harnes
     await _open(harness, "fujian-2023", "2023-09-03T09:40")
     reply = await harness.send("还没去报到 现在去还来得及吗")
     assert "取消录取资格" in reply.text and "报名已截止" not in reply.text, reply.text
+
+
+async def test_a_clause_saying_the_rare_word_beats_saying_the_notice_is_silent(
+        harness: Harness) -> None:
+    """"录取名单要公示不": the notice gives no results date (录取结果 is a silent topic), but a
+    clause says 公示报到: that clause answers, not "通知没有写明录取结果方面的安排"."""
+    await _open(harness, "xiaogan-2023", "2023-07-05T14:00")
+    reply = await harness.send("录取名单要公示不")
+    assert "公示报到" in reply.text and "没有写明录取结果" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("question", "says"), [
+    ("除了年龄学历以外 还有什么条件", "思想品德良好"),  # the others: 其他基本条件
+    ("除了国家补助还有别的吗", "绩效补助"),  # nothing else named: the words after 除 stay
+])
+async def test_besides_asks_about_the_others(harness: Harness, question: str,
+                                             says: str) -> None:
+    await _open(harness, "xiaogan-2023")
+    reply = await harness.send(question)
+    assert says in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("question", "says"), [
+    ("我38了 在职的 卡年龄不", "38岁、已在职：不能报名"),
+    ("我35岁 还算不算在范围内", "您的年龄正好在界限附近"),
+])
+async def test_whether_an_age_is_held_against_one_asks_the_age_rule(
+        harness: Harness, question: str, says: str) -> None:
+    """卡年龄, 还算, 算不算 and 在范围 ask whether the asker may apply, as 能报吗 does."""
+    await _open(harness, "xiaogan-2023", "2023-06-01T12:00")
+    reply = await harness.send(question)
+    assert says in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("slug", "question", "says", "not_says"), [
+    # 据说 is hearsay, not a word of the question: the clause on 5+3 and 3+2 answers
+    ("xiaogan-2023", "据说以后都是5+3为主了 3+2是补充吗", "为补充", "通知对此没有写明"),
+    # 依照 is 依据: the notice's basis is asked
+    ("xiaogan-2023", "是依照上面哪个通知搞的", "依据：省卫健委", "没有写明"),
+    # 统一 is the notice's 统筹
+    ("fujian-2023", "是省里统一安排录取吗", "统筹安排", "没有写明"),
+    # 培训完了 is the training's end, not registration closing (截止)
+    ("fujian-2023", "培训完了以后考什么", "结业考核", "资格审核"),
+    # 毕业年限 is not the training's 年限
+    ("fujian-2023", "毕业年限有要求不", "", "培训年限为2年"),
+])
+async def test_words_read_as_the_asker_means_them(harness: Harness, slug: str, question: str,
+                                                 says: str, not_says: str) -> None:
+    await _open(harness, slug)
+    reply = await harness.send(question)
+    assert says in reply.text and not_says not in reply.text, reply.text
