@@ -201,7 +201,10 @@ async def conversations(api: Watched, cluster: Cluster, users: int,
     clean = api.error_replies == 0 and tally.unanswered == 0
     how = f"reading {think[0]:g}-{think[1]:g} s"
     if hold is None:
-        met = rate >= 150 and p99 < 2 and clean
+        # A closed loop: each user sends again 0.3-1 s after a reply, so 1,000 users keep the
+        # workers saturated and the latency is the users' own queue (about users / rate - think,
+        # 3.6 s at 230/s). It measures capacity; the deadline day's p99 is the paced run's.
+        met = rate >= 150 and clean
         figures = f"{rate:.1f} updates/s (busiest 10 s: {tally.busiest(10):.1f}/s)"
     else:  # the rate the population keeps up once all have come; p99 of every update
         sustained, window_p99 = tally.sustained()
@@ -210,7 +213,11 @@ async def conversations(api: Watched, cluster: Cluster, users: int,
         figures = (f"{sustained:.1f} updates/s while all {users} were active (p99 then "
                    f"{window_p99:.2f} s; {rate:.1f}/s over the whole run, arrivals and "
                    f"stragglers included)")
-    verdict = "target met" if met else "target: >= 150/s, p99 < 2 s, 0 errors"
+    if hold is None:
+        verdict = ("capacity >= 150/s met; p99 here is the closed loop's queue" if met
+                   else "capacity target: >= 150/s, 0 errors")
+    else:
+        verdict = "target met" if met else "target: >= 150/s, p99 < 2 s, 0 errors"
     print(f"PostgreSQL + Redis, {WORKERS} webhook workers, {users} users {how}: "
           f"{tally.sent} updates, {figures}, update → reply p50 {statistics.median(lat):.2f} s "
           f"p99 {p99:.2f} s; error replies {api.error_replies}, unanswered {tally.unanswered}, "

@@ -381,7 +381,13 @@ def several(kn: Knowledge, asked: list[str], now: datetime, t: Texts) -> Answer:
     if len(asked) > MAX_PARTS:
         text = t("qa.multi.too_many", n=len(asked), first=asked[0][:40])
         return Answer(text, "", "input:several", 0.0, FALLBACK)
-    replies = [_single(kn, question, now, t) for question in asked]
+    replies: list[Answer] = []
+    for question in asked:
+        reply = _single(kn, question, now, t)
+        before = next((r for r in reversed(replies) if r.kind != FALLBACK and r.entry), None)
+        if before is not None and reply.kind == FALLBACK and not _silence(reply):
+            reply = _after(kn, before, question, reply, now, t)
+        replies.append(reply)
     keys = {r.entry for r in replies}
     if len(keys) == 1 and any(r.kind != FALLBACK for r in replies):
         # One clause for every part: the reply that says what it leaves out ("有工资吗 一个月多少
@@ -416,6 +422,24 @@ def several(kn: Knowledge, asked: list[str], now: datetime, t: Texts) -> Answer:
     score = min(r.score for _q, r in covered)
     return Answer(text, covered[0][1].source, "several:" + "+".join(
         str(r.entry) for _q, r in covered), score, ANSWERED)
+
+
+def _after(kn: Knowledge, before: Answer, question: str, alone: Answer, now: datetime,
+           t: Texts) -> Answer:
+    """A part that finds no sure answer alone, read as about the part answered before it (as a
+    follow-up is: answer's `last`). "网上预报名要填啥 要传东西吗": nothing alone, the 预报名
+    clause with it. "预报名完了就算报上了吗 后面还有啥": a guess alone (what follows 预报名),
+    sure with it. A guess alone that the previous part's topic only repeats stays a guess
+    ("网上报名都要弄些啥 填啥东西": the steps, not 招录对象 again)."""
+    topic = render(kn, str(before.entry), now, t)
+    if topic is None:
+        return alone
+    again = _single(kn, f"{topic.title} {question}", now, t)
+    if again.kind == FALLBACK:
+        return alone
+    if alone.entry and again.entry == before.entry and again.entry != alone.entry:
+        return alone
+    return again
 
 
 def _left_out(asked: list[str], replies: list[Answer], t: Texts) -> Answer:

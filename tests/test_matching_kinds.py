@@ -491,3 +491,13 @@ async def test_words_read_as_the_asker_means_them(harness: Harness, slug: str, q
     await _open(harness, slug)
     reply = await harness.send(question)
     assert says in reply.text and not_says not in reply.text, reply.text
+
+
+async def test_a_part_that_finds_nothing_alone_is_read_with_the_part_before(
+        harness: Harness) -> None:
+    """"预报名要填些什么 要上传东西不": the second part alone finds nothing; read as about the
+    first (the 预报名 clause), it is answered by that clause, not listed as left out."""
+    await _open(harness, "xiaogan-2023", "2023-05-11T09:50")
+    reply = await harness.send("预报名要填些什么 要上传东西不")
+    assert "上传相关材料" in reply.text and "通知没有写到" not in reply.text, reply.text
+    assert "填写基本信息" in reply.text, reply.text  # the notice's steps, as it words them
