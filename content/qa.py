@@ -121,6 +121,8 @@ MIN_PROGRAMME = 4  # characters of the notice's title that name the programme (�
 # A share the question quotes (20%) and a clause gives, as written: that clause is asked about.
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 FIGURE_BONUS = 0.4
+FIGURE_ENTRIES = 2  # a figure said by more entries than this tells none of them apart
+_YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年")
 _CHANNEL = "channel"  # the intent (and answer key) that gives the registration address
 
 _KNOWLEDGE: dict[tuple[int, bool], tuple[Campaign, tuple[StaffEntry, ...], Knowledge]] = {}
@@ -305,8 +307,18 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     if paired is not part:
         reply = compose(kn, paired, score, t)
         if visible_length(reply.text) <= MAX_CHARS:  # else the first alone, whole
-            return reply
-    return compose(kn, part, score, t)
+            return _no_date_said(kn, part.key, paired, reply, normalised, asked, now, t)
+    return _no_date_said(kn, part.key, part, compose(kn, part, score, t), normalised, asked,
+                         now, t)
+
+
+def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised: str,
+                  asked: str, now: datetime, t: Texts) -> Answer:
+    """"招录考试是哪天考": asked when, and the answer found (`key`) is not about a date (an
+    event, a dated clause): the notice gives none, said before the answer."""
+    if _WHEN not in normalised or _dated(kn, key):
+        return reply
+    return fallback(kn, part, reply.score, t, lead=t("qa.when.lead"), question=asked, now=now)
 
 
 def _hedge_floor(ranked: list[tuple[Part, float]]) -> float:
@@ -516,8 +528,11 @@ def _names_window_day(kn: Knowledge, normalised: str) -> bool:
 
 
 def _figures(question: str) -> list[str]:
-    """The shares a question quotes ("那20%是干嘛用的"), as a notice writes them (20%)."""
-    return [f"{number}%" for number in _PERCENT.findall(unicodedata.normalize("NFKC", question))]
+    """The shares and years a question quotes ("那20%是干嘛用的", "到2025年要达到啥目标"), as a
+    notice writes them (20%, 2025年)."""
+    folded = unicodedata.normalize("NFKC", question)
+    return [f"{number}%" for number in _PERCENT.findall(folded)] + [
+        f"{year}年" for year in _YEAR.findall(folded)]
 
 
 def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: datetime,
@@ -563,9 +578,13 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
     scores = {key: _combine(list(found.values())) for key, found in routes.items()}
     if direct is not None:
         direct.update({key: found.get(False, 0.0) for key, found in routes.items()})
-    for key in kn.main.saying(figures or ()):
-        if key.startswith(("fact:", "faq:")):  # the clause that gives the share quoted
-            scores[key] = scores.get(key, 0.0) + FIGURE_BONUS
+    for figure in figures or ():
+        saying = kn.main.saying([figure])
+        if len(saying) > FIGURE_ENTRIES:
+            continue  # the campaign's own year, in many clauses, names none of them
+        for key in saying:
+            if key.startswith(("fact:", "faq:")):  # the clause that gives the figure quoted
+                scores[key] = scores.get(key, 0.0) + FIGURE_BONUS
     if "intent:late" in named:
         # "错过了报名时间还能补报吗": the late answer says where registration stands too, and the
         # notice's words on late entries; named (补报, 逾期), it is the answer over the window's.

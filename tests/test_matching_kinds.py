@@ -501,3 +501,29 @@ async def test_a_part_that_finds_nothing_alone_is_read_with_the_part_before(
     reply = await harness.send("预报名要填些什么 要上传东西不")
     assert "上传相关材料" in reply.text and "通知没有写到" not in reply.text, reply.text
     assert "填写基本信息" in reply.text, reply.text  # the notice's steps, as it words them
+
+
+@pytest.mark.parametrize(("slug", "question", "says"), [
+    # a year quoted that one clause gives (2025年) points at it, as a share quoted does (20%)
+    ("xiaogan-2023", "2025年的目标是啥", "为补充"),
+    # the bases include 基层基地 and 公卫基地 (content/campaigns/xiaogan-2023.yaml)
+    ("xiaogan-2023", "培训要去社区吗", "公卫基地"),
+    ("fujian-2023", "培训要不要下基层", "基层实践"),
+    ("xiaogan-2023", "录不录取最后谁说了算呀", "由培训基地择优录取"),
+])
+async def test_what_the_notice_says_is_found(harness: Harness, slug: str, question: str,
+                                             says: str) -> None:
+    await _open(harness, slug)
+    reply = await harness.send(question)
+    assert says in reply.text and "通知对此没有写明" not in reply.text, reply.text
+
+
+async def test_asked_when_a_clause_without_a_date_says_the_notice_gives_none(
+        harness: Harness) -> None:
+    """"入学考试哪天考": the clause on what follows 预报名 names the exam but no date: the reply
+    says the notice gives no date before quoting it."""
+    await _open(harness, "xiaogan-2023", "2023-06-11T22:03")
+    reply = await harness.send("入学考试哪天考")
+    assert reply.text.startswith("通知没有写明具体时间") and "考试录取" in reply.text, reply.text
+    reply = await harness.send("报名什么时候截止")  # a dated answer: no such line
+    assert "通知没有写明具体时间" not in reply.text and "6月30日" in reply.text, reply.text
