@@ -274,6 +274,7 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         return fallback(kn, None, best, t, question=rest if _asks_phone(kn, rest) else "",
                         now=now)
     part, score = ranked[0]
+    part = _dated_restatement(kn, part, now, t)
     if _asks_phone(kn, normalised) and not _PHONE.search(" ".join(part.lines)):
         # "技术支持电话多少": the number, not a clause that only says whom to call.
         picked = render(kn, key_for(chosen(kn.campaign, rest), kn.campaign), now, t)
@@ -319,6 +320,19 @@ def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised
     if _WHEN not in normalised or _dated(kn, key):
         return reply
     return fallback(kn, part, reply.score, t, lead=t("qa.when.lead"), question=asked, now=now)
+
+
+def _dated_restatement(kn: Knowledge, part: Part, now: datetime, t: Texts) -> Part:
+    """"还没去报到 现在去还来得及吗": a clause (未在规定时间内报到者，取消录取资格…) that an
+    event of the campaign restates with its date (报到: 8月31日前) is answered by the event."""
+    if not part.key.startswith("fact:") or not part.clause:
+        return part
+    for event in kn.campaign.events:
+        if event.clause == part.clause:
+            dated = render(kn, f"event:{event.id}", now, t)
+            if dated is not None and _restates(dated, part):
+                return dated
+    return part
 
 
 def _hedge_floor(ranked: list[tuple[Part, float]]) -> float:

@@ -527,3 +527,12 @@ async def test_asked_when_a_clause_without_a_date_says_the_notice_gives_none(
     assert reply.text.startswith("通知没有写明具体时间") and "考试录取" in reply.text, reply.text
     reply = await harness.send("报名什么时候截止")  # a dated answer: no such line
     assert "通知没有写明具体时间" not in reply.text and "6月30日" in reply.text, reply.text
+
+
+async def test_a_clause_an_event_restates_is_answered_with_the_events_date(
+        harness: Harness) -> None:
+    """"还没去报到 还来得及不": the clause on reporting in late (取消录取资格…) is restated by the
+    report-in event, which gives the day as well (8月31日前)."""
+    await _open(harness, "fujian-2023", "2023-08-28T21:00")
+    reply = await harness.send("还没去报到 还来得及不")
+    assert "8月31日" in reply.text and "取消录取资格" in reply.text, reply.text
