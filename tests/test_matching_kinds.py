@@ -536,3 +536,16 @@ async def test_a_clause_an_event_restates_is_answered_with_the_events_date(
     await _open(harness, "fujian-2023", "2023-08-28T21:00")
     reply = await harness.send("还没去报到 还来得及不")
     assert "8月31日" in reply.text and "取消录取资格" in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("slug", "question", "says"), [
+    # 省里的补助 is the notice's 省财政补助: the clause on its use answers
+    ("xiaogan-2023", "省里发的补助归学员还是归基地", "省财政补助全部用于学员生活补助"),
+    # where to click on the site is the steps, not the site's address again
+    ("fujian-2023", "网站登进去以后从哪报名", "学员注册报名"),
+])
+async def test_the_askers_words_find_the_notices(harness: Harness, slug: str, question: str,
+                                                 says: str) -> None:
+    await _open(harness, slug)
+    reply = await harness.send(question)
+    assert says in reply.text, reply.text
