@@ -549,3 +549,14 @@ async def test_the_askers_words_find_the_notices(harness: Harness, slug: str, qu
     await _open(harness, slug)
     reply = await harness.send(question)
     assert says in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("slug", "catch_all"), [("xiaogan-2023", True), ("fujian-2023", False)])
+async def test_a_silent_topic_names_what_governs_what_the_notice_leaves_out(
+        harness: Harness, slug: str, catch_all: bool) -> None:
+    """Xiaogan's notice says 其他未尽事宜，按照…培训协议执行: a topic it is silent on (住宿) says
+    so, and quotes that clause; Fujian's has no such clause, and the reply no such line."""
+    await _open(harness, slug)
+    reply = await harness.send("培训期间有宿舍吗")
+    assert "通知没有写明住宿方面的安排" in reply.text, reply.text
+    assert ("未尽事宜" in reply.text) is catch_all, reply.text
