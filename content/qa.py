@@ -82,6 +82,8 @@ COMMON_SHARE = 0.3
 # "现在还能报名吗", "明天就能报了吧": registration asked about at a moment is a "when" question.
 _REGISTER = normalise("报名")
 _REPORT_IN = normalise("报到")
+# "报名以后还有哪些流程", "报完名之后干啥": what follows registration, not its steps.
+_AFTER_REGISTERING = (normalise("报名以后"), normalise("报完名以后"), normalise("报完以后"))
 _STILL = tuple(normalise(w) for w in ("还能", "可以", "来得及", "赶得上", "还行"))
 _NOW_WORDS = tuple(normalise(w) for w in ("现在", "今天", "明天", "后天", "目前", "已经", "还可以"))
 _DATE = re.compile(r"\d+月\d+日|\d{4}年\d+月")
@@ -560,6 +562,7 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
     kinds = kn.table.asked(question)
     entry_asked = kn.table.own_entry(question)
     reports_in = _REPORT_IN in question and _REGISTER not in question
+    after_registering = any(words in question for words in _AFTER_REGISTERING)
     faulted = (kinds & kn.table.answer_markers.keys()
                if _asks(question, kn.table.fault_words) else frozenset())
     ranked = kn.main.rank(question)[:RESOLVE_TOP] if question else []
@@ -576,6 +579,8 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
             score *= TYPE_PENALTY  # "报名留的电话要注意啥": the asker's number, not whom to call
         if key and reports_in and (key == "window" or key.startswith("late")):
             score *= OTHER_STEP  # "还没去报到 现在去还来得及吗": report-in, not registration
+        if key == "steps" and after_registering:
+            score *= OTHER_STEP  # "报名以后还有哪些流程": what follows, not the steps again
         if key and kn.main.disagrees(question, key):
             score *= QUALIFIED_PENALTY  # 非全日制 asked, a clause on 全日制 found (or the reverse)
         if entry.startswith("intent:") and named and entry not in named:

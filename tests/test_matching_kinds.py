@@ -560,3 +560,12 @@ async def test_a_silent_topic_names_what_governs_what_the_notice_leaves_out(
     reply = await harness.send("培训期间有宿舍吗")
     assert "通知没有写明住宿方面的安排" in reply.text, reply.text
     assert ("未尽事宜" in reply.text) is catch_all, reply.text
+
+
+async def test_after_registering_is_what_follows_not_the_steps(harness: Harness) -> None:
+    """"报名以后还要走哪些流程": what follows registration (资格审核、考试录取), not its steps."""
+    await _open(harness, "xiaogan-2023", "2023-05-29T19:33")
+    reply = await harness.send("报名以后还要走哪些流程")
+    assert "资格审核" in reply.text and "<b>报名步骤</b>" not in reply.text, reply.text
+    reply = await harness.send("报名步骤有哪些")  # the steps themselves still answer
+    assert "<b>报名步骤</b>" in reply.text, reply.text
