@@ -82,6 +82,11 @@ COMMON_SHARE = 0.3
 # "现在还能报名吗", "明天就能报了吧": registration asked about at a moment is a "when" question.
 _REGISTER = normalise("报名")
 _REPORT_IN = normalise("报到")
+# "考试考哪些内容", "考啥科目", "有没有复习范围" (after synonyms: 啥 is 什么): what an exam covers;
+# a clause gives it when it names subjects, a scope or the parts (理论统考、技能考核).
+_EXAM_SCOPE = re.compile(
+    r"考(?:些)?什么|考哪|(?:什么|哪些)(?:内容|科目)|科目|(?:考试|复习)(?:范围|内容)")
+_SCOPE_GIVEN = re.compile(r"科目|范围|大纲|统考|理论|技能|笔试|面试|操作")
 # "报名以后还有哪些流程", "报完名之后干啥": what follows registration, not its steps.
 _AFTER_REGISTERING = (normalise("报名以后"), normalise("报完名以后"), normalise("报完以后"))
 _STILL = tuple(normalise(w) for w in ("还能", "可以", "来得及", "赶得上", "还行"))
@@ -318,10 +323,16 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
 def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised: str,
                   asked: str, now: datetime, t: Texts) -> Answer:
     """"招录考试是哪天考": asked when, and the answer found (`key`) is not about a date (an
-    event, a dated clause): the notice gives none, said before the answer."""
-    if _WHEN not in normalised or _dated(kn, key):
+    event, a dated clause): the notice gives none, said before the answer. "招录考试考哪些科目":
+    asked what an exam covers, and the answer names no subject or scope: the same."""
+    if _WHEN in normalised and not _dated(kn, key):
+        lead = "qa.when.lead"
+    elif _EXAM_SCOPE.search(normalised.replace(" ", "")) and not _SCOPE_GIVEN.search(
+            "".join(part.lines)):
+        lead = "qa.exam_scope.lead"
+    else:
         return reply
-    return fallback(kn, part, reply.score, t, lead=t("qa.when.lead"), question=asked, now=now)
+    return fallback(kn, part, reply.score, t, lead=t(lead), question=asked, now=now)
 
 
 def _dated_restatement(kn: Knowledge, part: Part, now: datetime, t: Texts) -> Part:

@@ -569,3 +569,15 @@ async def test_after_registering_is_what_follows_not_the_steps(harness: Harness)
     assert "资格审核" in reply.text and "<b>报名步骤</b>" not in reply.text, reply.text
     reply = await harness.send("报名步骤有哪些")  # the steps themselves still answer
     assert "<b>报名步骤</b>" in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("slug", "question", "lead"), [
+    ("xiaogan-2023", "招录考试都考哪些科目", True),  # 考试录取 named, no subject or scope given
+    ("fujian-2023", "结业考核考什么", False),  # 全国理论统考、技能考核: the clause gives them
+])
+async def test_asked_what_an_exam_covers_a_clause_without_it_says_so(
+        harness: Harness, slug: str, question: str, lead: bool) -> None:
+    await _open(harness, slug)
+    reply = await harness.send(question)
+    assert reply.text.startswith("通知没有写明考试的科目和范围") is lead, reply.text
+    assert "考试录取" in reply.text or "技能考核" in reply.text, reply.text
