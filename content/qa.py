@@ -583,9 +583,10 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
         key = resolve(kn, entry, question, entity)
         if kinds and entry in kn.asks and not kinds & kn.asks[entry]:
             score *= TYPE_PENALTY  # "可以报几个基地" is not "谁可以报名": another kind of question
-        elif (faulted and key in kn.gives and not entry.startswith("intent:")
-              and not faulted & kn.gives[key]):
-            score *= SANCTION_PENALTY  # "没去报到会怎样": a clause stating no sanction
+        elif faulted and key in kn.gives and not faulted & kn.gives[key]:
+            # "没去报到会怎样": a clause stating no sanction, reached by the words or by an intent
+            # ("调剂到不想去的基地 不去报到会咋样": 调剂 is not what it turns on)
+            score *= SANCTION_PENALTY
         if entry_asked and key and key.startswith("contacts"):
             score *= TYPE_PENALTY  # "报名留的电话要注意啥": the asker's number, not whom to call
         if key and reports_in and (key == "window" or key.startswith("late")):

@@ -581,3 +581,11 @@ async def test_asked_what_an_exam_covers_a_clause_without_it_says_so(
     reply = await harness.send(question)
     assert reply.text.startswith("通知没有写明考试的科目和范围") is lead, reply.text
     assert "考试录取" in reply.text or "技能考核" in reply.text, reply.text
+
+
+async def test_a_fault_named_wants_the_sanction_even_through_an_intent(harness: Harness) -> None:
+    """"调剂到不想去的基地 不去报到会咋样": the 调剂 intent leads to the clause on choosing
+    adjustment, which states no sanction; the clause on not reporting in after it does."""
+    await _open(harness, "fujian-2023", "2023-07-14T10:50")
+    reply = await harness.send("调剂到不想去的基地 不去报到会咋样")
+    assert "下一年度" in reply.text, reply.text
