@@ -281,7 +281,6 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         return fallback(kn, None, best, t, question=rest if _asks_phone(kn, rest) else "",
                         now=now)
     part, score = ranked[0]
-    part = _dated_restatement(kn, part, now, t)
     if _asks_phone(kn, normalised) and not _PHONE.search(" ".join(part.lines)):
         # "技术支持电话多少": the number, not a clause that only says whom to call.
         picked = render(kn, key_for(chosen(kn.campaign, rest), kn.campaign), now, t)
@@ -302,8 +301,8 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
                              now=now)
             if visible_length(reply.text) <= MAX_CHARS:  # else the closest alone
                 return reply
-        return fallback(kn, part, score, t, lead=t("qa.hedge.lead"), question=asked,
-                        now=now)
+        return fallback(kn, _dated_restatement(kn, part, now, t), score, t,
+                        lead=t("qa.hedge.lead"), question=asked, now=now)
     if _asks_amount(kn, normalised) and not _MONEY.search(" ".join(part.lines)):
         return fallback(kn, part, score, t, lead=t("qa.amount.lead"), question=asked,
                         now=now)
@@ -316,6 +315,7 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         reply = compose(kn, paired, score, t)
         if visible_length(reply.text) <= MAX_CHARS:  # else the first alone, whole
             return _no_date_said(kn, part.key, paired, reply, normalised, asked, now, t)
+    part = _dated_restatement(kn, part, now, t)
     return _no_date_said(kn, part.key, part, compose(kn, part, score, t), normalised, asked,
                          now, t)
 

@@ -193,6 +193,8 @@ class Knowledge:
         self.main.add("materials", [m.note for m in materials if m.note], TEXT_WEIGHT)
         self.main.add("contacts", [c.purpose for c in campaign.contacts if c.purpose],
                       KEYWORD_WEIGHT)
+        # Each step of registration, by its own words ("培训人员类型那栏选啥": 选择“社会人”).
+        self.main.add("steps", list(campaign.registration.steps), TEXT_WEIGHT)
 
     def _entity_variants(self) -> list[tuple[str, Entity]]:
         """(normalised name variant, entity), longest first; variants two entities share dropped."""

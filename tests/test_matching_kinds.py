@@ -589,3 +589,11 @@ async def test_a_fault_named_wants_the_sanction_even_through_an_intent(harness: 
     await _open(harness, "fujian-2023", "2023-07-14T10:50")
     reply = await harness.send("调剂到不想去的基地 不去报到会咋样")
     assert "下一年度" in reply.text, reply.text
+
+
+async def test_a_step_of_registration_is_found_by_its_own_words(harness: Harness) -> None:
+    """"培训人员类型那一栏怎么选": the campaign's steps are indexed step by step, so the one that
+    says 培训人员类型选择“社会人” answers."""
+    await _open(harness, "fujian-2023")
+    reply = await harness.send("培训人员类型那一栏怎么选")
+    assert "社会人" in reply.text and "<b>报名步骤</b>" in reply.text, reply.text
