@@ -87,6 +87,8 @@ _REPORT_IN = normalise("报到")
 _EXAM_SCOPE = re.compile(
     r"考(?:些)?什么|考哪|(?:什么|哪些)(?:内容|科目)|科目|(?:考试|复习)(?:范围|内容)")
 _SCOPE_GIVEN = re.compile(r"科目|范围|大纲|统考|理论|技能|笔试|面试|操作")
+# A clause that says the notice leaves a point open ("…通知没有写明"): whom to ask goes with it.
+_LEAVES_OPEN = re.compile(r"通知(?:没有|未)(?:写明|写|列出|规定|说明)")
 # "报名以后还有哪些流程", "报完名之后干啥": what follows registration, not its steps.
 _AFTER_REGISTERING = (normalise("报名以后"), normalise("报完名以后"), normalise("报完以后"))
 _STILL = tuple(normalise(w) for w in ("还能", "可以", "来得及", "赶得上", "还行"))
@@ -312,12 +314,25 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         return ambiguous(kn, [part, close[0]], score, t)
     paired = _with_close_clause(kn, part, ranked, score, THRESHOLD, t, direct)
     if paired is not part:
-        reply = compose(kn, paired, score, t)
+        reply = _sure(kn, paired, score, asked, now, t)
         if visible_length(reply.text) <= MAX_CHARS:  # else the first alone, whole
             return _no_date_said(kn, part.key, paired, reply, normalised, asked, now, t)
     part = _dated_restatement(kn, part, now, t)
-    return _no_date_said(kn, part.key, part, compose(kn, part, score, t), normalised, asked,
-                         now, t)
+    return _no_date_said(kn, part.key, part, _sure(kn, part, score, asked, now, t), normalised,
+                         asked, now, t)
+
+
+def _sure(kn: Knowledge, part: Part, score: float, asked: str, now: datetime,
+          t: Texts) -> Answer:
+    """The answer; one whose clause says the notice leaves a point open ("需上传哪些材料…通知
+    没有写明") names whom to ask as well, as every "the notice does not say" reply does, when
+    that fits one screen."""
+    reply = compose(kn, part, score, t)
+    if _LEAVES_OPEN.search(" ".join(part.lines)):
+        told = fallback(kn, part, score, t, question=asked, now=now, kind=ANSWERED)
+        if visible_length(told.text) <= MAX_CHARS:
+            return told
+    return reply
 
 
 def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised: str,

@@ -59,8 +59,10 @@ def _limit(part: Part) -> int:
 
 
 def fallback(kn: Knowledge, part: Part | None, score: float, t: Texts,
-              lead: str | None = None, question: str = "", now: datetime | None = None) -> Answer:
-    """`question` (normalised) chooses the two or three contacts shown (content/qa_contacts.py)."""
+              lead: str | None = None, question: str = "", now: datetime | None = None,
+              kind: str = FALLBACK) -> Answer:
+    """`question` (normalised) chooses the two or three contacts shown (content/qa_contacts.py).
+    `kind` ANSWERED: a sure answer that still says whom to ask (its clause leaves a point open)."""
     campaign = kn.campaign
     contacts = chosen(campaign, question)
     if lead is not None or part is None:
@@ -77,7 +79,7 @@ def fallback(kn: Knowledge, part: Part | None, score: float, t: Texts,
     source, source_line = (cited(kn, part, t) if part and part.source else
                            (campaign.cite(clause), t("qa.source", source=campaign.cite(clause))))
     text = fit(head, body, source_line, t, limit=_limit(part) if part else MAX_CHARS)
-    return Answer(text, source, part.key if part else None, round(min(score, 1.0), 3), FALLBACK)
+    return Answer(text, source, part.key if part else None, round(min(score, 1.0), 3), kind)
 
 
 def ambiguous(kn: Knowledge, parts: list[Part], score: float, t: Texts) -> Answer:

@@ -597,3 +597,12 @@ async def test_a_step_of_registration_is_found_by_its_own_words(harness: Harness
     await _open(harness, "fujian-2023")
     reply = await harness.send("培训人员类型那一栏怎么选")
     assert "社会人" in reply.text and "<b>报名步骤</b>" in reply.text, reply.text
+
+
+async def test_a_clause_that_leaves_a_point_open_says_whom_to_ask(harness: Harness) -> None:
+    """Xiaogan's 预报名 clause says the notice gives no list of materials: the answer is sure
+    (no guess lead) and, as every "the notice does not say" reply, names whom to ask."""
+    await _open(harness, "xiaogan-2023", "2023-05-18T13:10")
+    reply = await harness.send("预报名要传哪些材料")
+    assert "通知没有写明" in reply.text and "可以咨询" in reply.text, reply.text
+    assert "2839876" in reply.text and "我不确定" not in reply.text, reply.text
