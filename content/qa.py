@@ -26,6 +26,7 @@ from content.qa_builders import Part, render
 from content.qa_contacts import chosen, key_for
 from content.qa_knowledge import Entity, Intent, Knowledge, StaffEntry
 from content.qa_personal import personal_part
+from content.qa_profile import words
 from content.qa_reply import (
     ANSWERED,
     CHAT,
@@ -133,6 +134,7 @@ FIGURE_BONUS = 0.4
 FIGURE_ENTRIES = 2  # a figure said by more entries than this tells none of them apart
 _YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年")
 _CHANNEL = "channel"  # the intent (and answer key) that gives the registration address
+_WHO = "who"  # the intent that gives who may apply (招录对象)
 
 _KNOWLEDGE: dict[tuple[int, bool], tuple[Campaign, tuple[StaffEntry, ...], Knowledge]] = {}
 
@@ -294,7 +296,7 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
             return compose(kn, picked, max(score, THRESHOLD), t)
     asked = rest if _asks_phone(kn, rest) else ""  # the contacts shown: those asked for, if any
     if not part.covered:
-        return fallback(kn, part, score, t, question=asked, now=now)
+        return _silent_on(kn, part, score, stripped, rest, entity, asked, now, t)
     if score < THRESHOLD:
         # Near the topic but not sure: the closest clause, said to be a guess, and whom to ask.
         paired = _with_close_clause(kn, part, ranked, score, HEDGE, t, direct)
@@ -320,6 +322,21 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     part = _dated_restatement(kn, part, now, t)
     return _no_date_said(kn, part.key, part, _sure(kn, part, score, asked, now, t), normalised,
                          asked, now, t)
+
+
+def _silent_on(kn: Knowledge, part: Part, score: float, stripped: str, rest: str,
+               entity: Entity | None, asked: str, now: datetime, t: Texts) -> Answer:
+    """The notice is silent on what was asked. "外省人能报吗 户口有要求不" asks whether one may
+    apply as well: who may, as the notice says, comes with it (the 招收对象 clause)."""
+    if part.key.startswith("silent:") and words().asks.search(
+            normalise(stripped, atomic=False).replace(" ", "")):
+        key = resolve(kn, f"intent:{_WHO}", rest, entity)
+        who = render(kn, key, now, t) if key else None
+        if who is not None and who.covered and who.key != part.key:
+            reply = fallback(kn, _paired(part, who, t), score, t, question=asked, now=now)
+            if visible_length(reply.text) <= MAX_CHARS:
+                return reply
+    return fallback(kn, part, score, t, question=asked, now=now)
 
 
 def _sure(kn: Knowledge, part: Part, score: float, asked: str, now: datetime,

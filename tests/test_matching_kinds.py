@@ -606,3 +606,14 @@ async def test_a_clause_that_leaves_a_point_open_says_whom_to_ask(harness: Harne
     reply = await harness.send("预报名要传哪些材料")
     assert "通知没有写明" in reply.text and "可以咨询" in reply.text, reply.text
     assert "2839876" in reply.text and "我不确定" not in reply.text, reply.text
+
+
+async def test_silent_on_a_condition_asked_to_apply_gives_who_may(harness: Harness) -> None:
+    """"外省户口的可以报名吗": the notice says nothing of 户籍; the reply says so, and quotes who
+    may apply (招收对象), with whom to ask."""
+    await _open(harness, "fujian-2023", "2023-07-06T15:30")
+    reply = await harness.send("外省户口的可以报名吗")
+    assert "通知没有写明户籍要求" in reply.text and "基层医疗卫生机构" in reply.text, reply.text
+    assert "0591-83574579" in reply.text, reply.text
+    reply = await harness.send("户籍有要求吗")  # not asking to apply: the silence alone
+    assert "基层医疗卫生机构" not in reply.text, reply.text
