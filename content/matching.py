@@ -100,6 +100,8 @@ class Index:
         self._idf = {}
         self._terms = {}
         self._shares: dict[str, float] = {}
+        self._centrals = {}
+        self._mention_counts = {}
         self._texts: dict[str, list[str]] = {}
         self._raw: dict[str, list[str]] = {}
         self._headings: dict[str, str] = {}
@@ -131,6 +133,10 @@ class Index:
         self._idf: dict[str, float] = {}
         self._terms: dict[str, list[tuple[str, float]]] = {}
         self._shares: dict[str, float] = {}
+        # What depends on the entries and a topic's terms only, not on the question: computed
+        # once per index (a topic's terms are the same for every question that reaches it).
+        self._centrals: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, float]] = {}
+        self._mention_counts: dict[tuple[str, tuple[str, ...]], int] = {}
 
     def idf(self, gram: str) -> float:
         value = self._idf.get(gram)
@@ -275,6 +281,10 @@ class Index:
     def _central(self, terms: list[str], named: list[str]) -> dict[str, float]:
         """Entries holding one of the terms, the more terms the more central; when the question
         says some of them, the others count less (录取 in a clause, for "有笔试吗")."""
+        memo = (tuple(terms), tuple(named))
+        known = self._centrals.get(memo)
+        if known is not None:
+            return dict(known)
         weights = {t: 1.0 if not named or t in named else UNNAMED_WEIGHT for t in terms}
         total = sum(weights.values())
         on_topic: dict[str, float] = {}
@@ -282,6 +292,7 @@ class Index:
             for key, share in self.covering(term):
                 if share >= TERM_MIN:
                     on_topic[key] = on_topic.get(key, 0.0) + share * weights[term] / total
+        self._centrals[memo] = dict(on_topic)
         return on_topic
 
     def _holding(self, terms: list[str], on_topic: dict[str, float],
@@ -327,9 +338,13 @@ class Index:
         return len(flat) > 1 and flat in self._background_text
 
     def _mentions(self, key: str, terms: list[str]) -> int:
-        flat = [normalise(term, self.lexicon).replace(" ", "") for term in terms]
-        return min(MENTIONS_MAX, sum(text.count(term) for text in self._texts.get(key, ())
-                                     for term in flat if term))
+        memo = (key, tuple(terms))
+        count = self._mention_counts.get(memo)
+        if count is None:
+            flat = [normalise(term, self.lexicon).replace(" ", "") for term in terms]
+            count = self._mention_counts[memo] = min(MENTIONS_MAX, sum(
+                text.count(term) for text in self._texts.get(key, ()) for term in flat if term))
+        return count
 
     def discriminate(self, question: str, keys: Iterable[str]) -> dict[str, float]:
         """How well each of `keys` matches the question on the words that tell them apart.
