@@ -44,6 +44,12 @@ def _words() -> dict[str, tuple[str, ...]]:
             for kind, words in data.items()}
 
 
+@cache
+def _letters() -> frozenset[str]:
+    """Every character of a small-talk word: a message with any other letter is a question."""
+    return frozenset("".join(word for words in _words().values() for word in words))
+
+
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower().strip()
 
@@ -54,8 +60,11 @@ def small_talk(text: str) -> str | None:
     The message is small talk when its words are all small-talk words (好的谢谢老师), or when
     it has no letters at all (1, ？？？, 👍)."""
     folded = _fold(text)
-    if not _NOISE.sub("", folded):
+    letters = _NOISE.sub("", folded)
+    if not letters:
         return "noise"
+    if not _letters().issuperset(letters):
+        return None  # a letter no small-talk word has (most questions): no need to look further
     rest, first = folded, None
     found: list[tuple[int, str]] = []
     for kind, words in _words().items():
