@@ -29,8 +29,9 @@ _ENUMERATOR = re.compile(r"^(?:[(（]?[1-9][)）.．、:：]?|[一二三四五][
 _SENTENCE_END = re.compile(r"[？?。！!；;\n]+")
 _SPACE_BREAK = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff\d])")
 # A sentence asks something when it ends with a question mark or holds a question word.
-_ASKS = re.compile(r"吗|么|什么|怎|哪|几|多少|多久|多长|是否|能否|可否|可不可以|能不能|"
-                   r"有没有|是不是|会不会|要不要|谁|啥|咋|如何|为什么|呢")
+# 几 asks, but not in 好几 / 十几 / 几乎 ("在村卫生室干了好几年了" states, it does not ask).
+_ASKS = re.compile(r"吗|么|什么|怎|哪|(?<![好十])几(?!乎)|多少|多久|多长|是否|能否|可否|可不可以|"
+                   r"能不能|有没有|是不是|会不会|要不要|谁|啥|咋|如何|为什么|呢")
 _NOISE = re.compile(r"[\W\d_]+", re.UNICODE)
 # Leans on what was asked before: starts with 那 / 那么 / 还有 …, or is only a question frame.
 _FOLLOW_START = re.compile(r"^(那|那么|那我|那要|那如果|如果|要是|还有|然后|另外|那这个|这个)")

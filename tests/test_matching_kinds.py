@@ -617,3 +617,11 @@ async def test_silent_on_a_condition_asked_to_apply_gives_who_may(harness: Harne
     assert "0591-83574579" in reply.text, reply.text
     reply = await harness.send("户籍有要求吗")  # not asking to apply: the silence alone
     assert "基层医疗卫生机构" not in reply.text, reply.text
+
+
+async def test_several_years_states_it_does_not_ask(harness: Harness) -> None:
+    """"中专毕业 在卫生院干了十几年了 能报吗" is one personal question: 十几年 / 好几年 state, they
+    do not ask (几 alone asks), so the message is not split into two questions."""
+    await _open(harness, "xiaogan-2023", "2023-05-19T19:48")
+    reply = await harness.send("中专毕业 在卫生院干了十几年了 能报吗")
+    assert "学历中专：不能报名" in reply.text and "您问了" not in reply.text, reply.text
