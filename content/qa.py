@@ -440,8 +440,8 @@ def _pairs_with(kn: Knowledge, part: Part, other: Part) -> bool:
 def _paired(part: Part, other: Part, t: Texts) -> Part:
     """One answer of two clauses: the first, then the second under its own heading; the
     source line cites both."""
-    clause = part.clause if other.clause == part.clause else t(
-        "qa.pair.clauses", first=part.clause, second=other.clause)
+    clause = part.clause if other.clause in (part.clause, "") else other.clause \
+        if not part.clause else t("qa.pair.clauses", first=part.clause, second=other.clause)
     return replace(part, lines=(*part.lines, t("qa.title", title=other.title), *other.lines),
                    clause=clause)
 
