@@ -344,12 +344,11 @@ def _sure(kn: Knowledge, part: Part, score: float, asked: str, now: datetime,
     """The answer; one whose clause says the notice leaves a point open ("需上传哪些材料…通知
     没有写明") names whom to ask as well, as every "the notice does not say" reply does, when
     that fits one screen."""
-    reply = compose(kn, part, score, t)
     if _LEAVES_OPEN.search(" ".join(part.lines)):
         told = fallback(kn, part, score, t, question=asked, now=now, kind=ANSWERED)
         if visible_length(told.text) <= MAX_CHARS:
             return told
-    return reply
+    return compose(kn, part, score, t)
 
 
 def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised: str,
@@ -440,8 +439,12 @@ def _pairs_with(kn: Knowledge, part: Part, other: Part) -> bool:
 def _paired(part: Part, other: Part, t: Texts) -> Part:
     """One answer of two clauses: the first, then the second under its own heading; the
     source line cites both."""
-    clause = part.clause if other.clause in (part.clause, "") else other.clause \
-        if not part.clause else t("qa.pair.clauses", first=part.clause, second=other.clause)
+    if other.clause in (part.clause, ""):
+        clause = part.clause
+    elif not part.clause:  # a silent topic's reply cites no clause of its own
+        clause = other.clause
+    else:
+        clause = t("qa.pair.clauses", first=part.clause, second=other.clause)
     return replace(part, lines=(*part.lines, t("qa.title", title=other.title), *other.lines),
                    clause=clause)
 
@@ -455,9 +458,10 @@ def several(kn: Knowledge, asked: list[str], now: datetime, t: Texts) -> Answer:
     replies: list[Answer] = []
     for question in asked:
         reply = _single(kn, question, now, t)
-        before = next((r for r in reversed(replies) if r.kind != FALLBACK and r.entry), None)
-        if before is not None and reply.kind == FALLBACK and not _silence(reply):
-            reply = _after(kn, before, question, reply, now, t)
+        if reply.kind == FALLBACK and not _silence(reply):
+            before = next((r for r in reversed(replies) if r.kind != FALLBACK and r.entry), None)
+            if before is not None:
+                reply = _after(kn, before, question, reply, now, t)
         replies.append(reply)
     keys = {r.entry for r in replies}
     if len(keys) == 1 and any(r.kind != FALLBACK for r in replies):

@@ -15,9 +15,8 @@ from datetime import datetime
 
 from bot.clock import to_shanghai
 from content.dates import cn_date, cn_datetime, cn_span
-from content.normalise import normalise
 from content.qa_knowledge import Knowledge
-from content.schema import Campaign, Contact, Event, Fact, Registration, Window
+from content.schema import Campaign, Contact, Event, Registration, Window
 from content.silence import no_contacts, phones_text, where_to_register
 from content.texts import Raw, Texts, default_texts
 
@@ -340,22 +339,13 @@ def _silent(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     ruled = spec is not None and _LIMITS.get(arg) in spec.fields()
     own_line = own in t and not ruled
     lines = [t(own) if own_line else t("qa.silent", topic=intent.title)]
-    rest = _catch_all(kn)
+    rest = kn.catch_all
     if rest is not None and not own_line:
         # "培训完有服务期吗": silent on it, the notice still says what governs what it leaves
         # out (其他未尽事宜，按照…培训协议执行).
         lines.append(t("qa.silent.catch_all", text=rest.text, clause=rest.clause))
     clause = kn.campaign.contacts[0].clause if kn.campaign.contacts else ""
     return Part(f"silent:{arg}", intent.title, tuple(lines), clause, covered=False)
-
-
-_LEFT_OUT = normalise("未尽事宜")
-
-
-def _catch_all(kn: Knowledge) -> Fact | None:
-    """The notice's clause on what it leaves out (其他未尽事宜，按照…执行), if it has one."""
-    return next((fact for facts in kn.campaign.sections.values() for fact in facts
-                 if _LEFT_OUT in normalise(fact.text)), None)
 
 
 def _undated(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:

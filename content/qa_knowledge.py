@@ -19,9 +19,10 @@ import yaml
 
 from content.matching import Index
 from content.normalise import normalise
-from content.schema import Campaign
+from content.schema import Campaign, Fact
 
 INTENTS_PATH = Path(__file__).resolve().parent / "intents.yaml"
+_LEFT_OUT = normalise("未尽事宜")  # a notice's catch-all clause says it
 # A fact matched directly weighs less than an intent: an intent is a whole question, and its
 # answer comes from structured data. A fact's long text says less than its title and keywords.
 TITLE_WEIGHT = 0.9
@@ -176,6 +177,11 @@ class Knowledge:
         for entry in self.campaign.faq:
             self.written.add(f"faq:{entry.id}", [" ".join([*entry.questions, entry.answer])],
                              heading=entry.questions[0])
+        # The notice's clause on what it leaves out (其他未尽事宜，按照…执行), if it has one: a
+        # topic it is silent on quotes it (content/qa_builders.py `_silent`).
+        self.catch_all: Fact | None = next(
+            (fact for facts in self.campaign.sections.values() for fact in facts
+             if _LEFT_OUT in normalise(fact.text)), None)
         self.institutional = {f"fact:{fact.id}" for section in self.campaign.institution_sections
                               for fact in self.campaign.sections.get(section, [])}
         self._build_structured()
