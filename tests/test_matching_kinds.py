@@ -534,6 +534,54 @@ async def test_a_clause_an_event_restates_is_answered_with_the_events_date(
     assert "8月31日" in reply.text and "取消录取资格" in reply.text, reply.text
 
 
+@pytest.mark.parametrize(("slug", "catch_all"), [("xiaogan-2023", True), ("fujian-2023", False)])
+async def test_a_silent_topic_names_what_governs_what_the_notice_leaves_out(
+        harness: Harness, slug: str, catch_all: bool) -> None:
+    """Xiaogan's notice says 其他未尽事宜，按照…培训协议执行: a topic it is silent on (住宿) says
+    so, and quotes that clause; Fujian's has no such clause, and the reply no such line."""
+    await _open(harness, slug)
+    reply = await harness.send("培训期间有宿舍吗")
+    assert "通知没有写明住宿方面的安排" in reply.text, reply.text
+    assert ("未尽事宜" in reply.text) is catch_all, reply.text
+
+
+async def test_after_registering_is_what_follows_not_the_steps(harness: Harness) -> None:
+    """"报名以后还要走哪些流程": what follows registration (资格审核、考试录取), not its steps."""
+    await _open(harness, "xiaogan-2023", "2023-05-29T19:33")
+    reply = await harness.send("报名以后还要走哪些流程")
+    assert "资格审核" in reply.text and "<b>报名步骤</b>" not in reply.text, reply.text
+    reply = await harness.send("报名步骤有哪些")  # the steps themselves still answer
+    assert "<b>报名步骤</b>" in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("slug", "question", "lead"), [
+    ("xiaogan-2023", "招录考试都考哪些科目", True),  # 考试录取 named, no subject or scope given
+    ("fujian-2023", "结业考核考什么", False),  # 全国理论统考、技能考核: the clause gives them
+])
+async def test_asked_what_an_exam_covers_a_clause_without_it_says_so(
+        harness: Harness, slug: str, question: str, lead: bool) -> None:
+    await _open(harness, slug)
+    reply = await harness.send(question)
+    assert reply.text.startswith("通知没有写明考试的科目和范围") is lead, reply.text
+    assert "考试录取" in reply.text or "技能考核" in reply.text, reply.text
+
+
+async def test_a_fault_named_wants_the_sanction_even_through_an_intent(harness: Harness) -> None:
+    """"调剂到不想去的基地 不去报到会咋样": the 调剂 intent leads to the clause on choosing
+    adjustment, which states no sanction; the clause on not reporting in after it does."""
+    await _open(harness, "fujian-2023", "2023-07-14T10:50")
+    reply = await harness.send("调剂到不想去的基地 不去报到会咋样")
+    assert "下一年度" in reply.text, reply.text
+
+
+async def test_a_step_of_registration_is_found_by_its_own_words(harness: Harness) -> None:
+    """"培训人员类型那一栏怎么选": the campaign's steps are indexed step by step, so the one that
+    says 培训人员类型选择“社会人” answers."""
+    await _open(harness, "fujian-2023")
+    reply = await harness.send("培训人员类型那一栏怎么选")
+    assert "社会人" in reply.text and "<b>报名步骤</b>" in reply.text, reply.text
+
+
 async def test_a_clause_that_leaves_a_point_open_says_whom_to_ask(harness: Harness) -> None:
     """Xiaogan's 预报名 clause says the notice gives no list of materials: the answer is sure
     (no guess lead) and, as every "the notice does not say" reply, names whom to ask."""
