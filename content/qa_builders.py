@@ -338,7 +338,9 @@ def _silent(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
         return Part(f"open:{arg}", intent.title, (left_open.text,), left_open.clause)
     ruled = spec is not None and _LIMITS.get(arg) in spec.fields()
     own_line = own in t and not ruled
-    lines = [t(own) if own_line else t("qa.silent", topic=intent.title)]
+    # (a topic that is itself an arrangement, 就业安排, is not "就业安排方面的安排")
+    plain = "qa.silent.named" if intent.title.endswith("安排") else "qa.silent"
+    lines = [t(own) if own_line else t(plain, topic=intent.title)]
     rest = kn.catch_all
     if rest is not None and not own_line:
         # "培训完有服务期吗": silent on it, the notice still says what governs what it leaves

@@ -51,6 +51,8 @@ _NEGATION = ("没有", "没", "未", "无", "不是", "非")
 # A negation with its verb before the word: 还没考执业助理, 没拿到执业证, 未取得执业助理医师资格.
 _NEGATED_VERB = re.compile(
     r"(?:没有|没|未|无|不是|非)(?:考|拿|取得|拿到|考到|考取|考过|通过|获得|有)$")
+# "培训完包分配工作不", "能帮忙找工作吗": a job asked for, not the asker's own.
+_JOB_ASKED = re.compile(r"(?:分配|安排|找|包|推荐|介绍|落实|解决|保证)(?:个|份)?(?:工作|就业)")
 _FRAME_BEFORE = re.compile(r"可以|能不能|能否|可否|能|报名|报考|参加|申请|想|我|是|的|吗")
 
 
@@ -244,6 +246,7 @@ def _qualification(text: str, found: Stated) -> None:
 
 
 def _employment(text: str, w: Words, found: Stated) -> None:
+    text = _JOB_ASKED.sub("", text)
     if not w.working.search(text):
         return
     if any(place in text for place in w.grassroots):
