@@ -297,6 +297,10 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     asked = rest if _asks_phone(kn, rest) else ""  # the contacts shown: those asked for, if any
     if not part.covered:
         return _silent_on(kn, part, score, stripped, rest, entity, asked, now, t)
+    if score < THRESHOLD and _asks_amount(kn, normalised) and not any(
+            _MONEY.search(" ".join(p.lines)) for p, _s in ranked[:3]):
+        # "培训期间一个月到手具体多少钱": no clause near it gives a sum: say so, not "a guess".
+        return fallback(kn, part, score, t, lead=t("qa.amount.lead"), question=asked, now=now)
     if score < THRESHOLD:
         # Near the topic but not sure: the closest clause, said to be a guess, and whom to ask.
         paired = _with_close_clause(kn, part, ranked, score, HEDGE, t, direct)
@@ -428,7 +432,7 @@ def _pairs_with(kn: Knowledge, part: Part, other: Part) -> bool:
     (not a built answer or a staff entry), saying different things. An answer the campaign
     wrote for applicants (its FAQ) is not joined by a clause addressed to institutions (工作要求),
     which it already puts in applicants' words."""
-    clauses = ("fact:", "faq:")
+    clauses = ("fact:", "faq:", "graduates:")  # the last, a clause with a line after it
     if part.key.startswith("faq:") and other.key in kn.institutional:
         return False
     return (part.key.startswith(clauses) and other.key.startswith(clauses) and other.covered
@@ -833,6 +837,9 @@ def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> 
         otherwise = None  # matched on the question's frame (能不能报名), not on its topic
     if builder in ("fact", "silent"):
         return on_topic(kn, question, intent.topic, core) or otherwise
+    if builder == "graduates":  # 往届的可以报吗: who may apply, and what limits a graduate
+        fact = on_topic(kn, question, intent.topic, core)
+        return f"graduates:{fact}" if fact else otherwise
     if builder == "late":  # where registration stands, with the notice's words on late entries
         fact = on_topic(kn, question, intent.topic, core)
         return f"late:{fact}" if fact else "late"

@@ -79,6 +79,25 @@ def _late(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
                 covered=False)
 
 
+def _graduates(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
+    """往届的可以报吗: who may apply (`arg`, a fact's key), that the notice sets no graduation
+    year when its words name none, and the limit a graduate of some years meets first (age)."""
+    from content.qa_personal import limit_lines  # it builds on this module's Part
+
+    fact = render(kn, arg, now, t) if arg.startswith(("fact:", "faq:")) else None
+    if fact is None:
+        return None
+    lines = list(fact.lines)
+    if not any(word in "".join(lines) for word in _GRADUATE_WORDS):
+        lines.append(t("qa.graduates.open"))
+    lines += limit_lines(kn, t)
+    return Part(f"graduates:{arg}", fact.title, tuple(lines), fact.clause)
+
+
+# Words by which a notice rules on when its applicants graduated.
+_GRADUATE_WORDS = ("往届", "应届", "届毕业", "年毕业", "毕业年")
+
+
 def _channel(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     reg = kn.campaign.registration
     # A site named: registration is online there ("能去现场报名吗" is answered by 网上报名).
@@ -371,7 +390,8 @@ class _Missing(dict):
 Builder = Callable[[Knowledge, str, datetime, Texts], "Part | None"]
 BUILDERS: dict[str, Builder] = {
     "window": _window, "channel": _channel, "url": _url, "steps": _steps, "materials": _materials,
-    "late": _late, "choices": _choices, "bases": _bases, "quota": _quota, "contacts": _contacts,
+    "late": _late, "graduates": _graduates, "choices": _choices, "bases": _bases, "quota": _quota,
+    "contacts": _contacts,
     "base": _base, "event": _event, "fact": _fact, "faq": _faq, "notice": _notice,
     "silent": _silent, "staff": _staff, "undated": _undated,
 }

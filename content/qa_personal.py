@@ -151,6 +151,13 @@ def personal_part(kn: Knowledge, text: str, now: datetime, t: Texts) -> Part | N
     return Part(f"eligibility:{kind}", title, tuple(lines), clause)
 
 
+def limit_lines(kn: Knowledge, t: Texts) -> list[str]:
+    """The notice's limits no question states (年龄), each as "另外，…要求：…": for a question that
+    the limit concerns without saying it (往届的可以报吗)."""
+    spec = kn.campaign.eligibility
+    return _unstated_limits(kn, spec, Stated(), t) if spec is not None else []
+
+
 def _unstated_limits(kn: Knowledge, spec: EligibilitySpec, found: Stated, t: Texts) -> list[str]:
     """"22年专科毕业能报吗" states no age: the notice's limit on it, the condition most missed."""
     lines = []

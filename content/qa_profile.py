@@ -52,6 +52,9 @@ _NEGATION = ("没有", "没", "未", "无", "不是", "非")
 _NEGATED_VERB = re.compile(
     r"(?:没有|没|未|无|不是|非)(?:考|拿|取得|拿到|考到|考取|考过|通过|获得|有)$")
 # "培训完包分配工作不", "能帮忙找工作吗": a job asked for, not the asker's own.
+# "培训期间能考执业助理医师吗", "什么时候可以考助理": the exam asked about, not a licence held
+# (考过, 考到, 考了 say it is held; 没考 says it is not: _negated).
+_EXAM_ASKED = re.compile(r"(?:能|可以|可不可以|能不能|能否|才能|去|要|再|报|参加)考$")
 _JOB_ASKED = re.compile(r"(?:分配|安排|找|包|推荐|介绍|落实|解决|保证)(?:个|份)?(?:工作|就业)")
 _FRAME_BEFORE = re.compile(r"可以|能不能|能否|可否|能|报名|报考|参加|申请|想|我|是|的|吗")
 
@@ -236,6 +239,9 @@ def _qualification(text: str, found: Stated) -> None:
         found.said["qualification"] = "无"
         return
     if len(held) != 1:
+        return
+    before = text[:text.index(held[0])]
+    if _EXAM_ASKED.search(before) and not _negated(text, text.index(held[0])):
         return
     value = "无" if _negated(text, text.index(held[0])) else held[0]
     found.options["qualification"] = (value,)

@@ -608,3 +608,60 @@ async def test_several_years_states_it_does_not_ask(harness: Harness) -> None:
     await _open(harness, "xiaogan-2023", "2023-05-19T19:48")
     reply = await harness.send("中专毕业 在卫生院干了十几年了 能报吗")
     assert "学历中专：不能报名" in reply.text and "您问了" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("slug", "question", "says", "rule"), [
+    # The notice says 应往届: no line on the year, the age limit a graduate of years meets first.
+    ("xiaogan-2023", "往届的可以吗 我毕业三年了", "应往届", "年龄要求：35周岁以下"),
+    # The notice names no year: said so; it sets no age limit either, so none is quoted.
+    ("fujian-2023", "毕业三年了 往届的可以报吗", "高职高专",
+     "通知没有对毕业年份（应届、往届）作出规定"),
+])
+async def test_a_graduate_of_some_years_hears_the_year_and_the_age_rule(
+        harness: Harness, slug: str, question: str, says: str, rule: str) -> None:
+    await _open(harness, slug)
+    reply = await harness.send(question)
+    assert says in reply.text and rule in reply.text, reply.text
+    if slug == "xiaogan-2023":
+        assert "毕业年份" not in reply.text, reply.text
+    else:
+        assert "周岁" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["培训期间能考执业助理医师吗", "培训期间能不能考执业助理医师"])
+async def test_an_exam_asked_about_is_not_a_licence_held(harness: Harness, question: str) -> None:
+    """"能考执业助理医师吗" asks about the exam; it does not say the asker holds the licence, so no
+    personal verdict ("已有执业助理医师资格") is given."""
+    await _open(harness, "xiaogan-2023", "2023-06-27T17:10")
+    reply = await harness.send(question)
+    assert "已有执业助理医师资格" not in reply.text and "能不能报" not in reply.text, reply.text
+    reply = await harness.send("我考过执业助理医师了 能报吗")  # 考过 still says it is held
+    assert "执业助理医师资格" in reply.text and "35周岁" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["报完了，啥时候能查到自己录没录", "在哪查自己录上没"])
+async def test_asked_whether_admitted_the_either_or_form_is_the_results(
+        harness: Harness, question: str) -> None:
+    """录没录, 录上没: the results (查看录取结果, 7月15日起), not where registration stands."""
+    await _open(harness, "fujian-2023", "2023-07-13T09:20")
+    reply = await harness.send(question)
+    assert "查看录取结果" in reply.text and "7月15日" in reply.text, reply.text
+    reply = await harness.send("录取了没去报到会怎样")  # 录取了没去…: a fault, not the results
+    assert "下一年度" in reply.text or "取消" in reply.text, reply.text
+
+
+async def test_an_amount_asked_near_a_clause_without_one_is_said_missing(harness: Harness) -> None:
+    """"培训期间一个月到手具体多少钱" scores below the threshold for the pay clause; no clause
+    near it gives a sum, so the reply says the notice gives no amount (not "a guess")."""
+    await _open(harness, "xiaogan-2023", "2023-06-12T15:25")
+    reply = await harness.send("培训期间一个月到手具体多少钱？")
+    assert reply.text.startswith("通知没有写明具体金额"), reply.text
+    assert "绩效补助" in reply.text and "2839876" in reply.text, reply.text
+
+
+async def test_a_job_asked_for_is_not_the_asker_employed(harness: Harness) -> None:
+    """"培训完包分配工作不" asks for a job: the notice's silence on placement, not the verdict for
+    an applicant already in work."""
+    await _open(harness, "xiaogan-2023", "2023-06-25T23:40")
+    reply = await harness.send("培训完包分配工作不")
+    assert "通知没有写明就业安排。" in reply.text and "已在职" not in reply.text, reply.text
