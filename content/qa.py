@@ -105,6 +105,9 @@ _FRAME = re.compile(r"的时候(?=\S{2})")
 # about the others (其他). 开除, 扣除, 排除 … are not this 除.
 _BESIDES = re.compile(r"(?<![开扣排删免清解去切])除(?!非)[^\s还]{1,12}?(?:以外|之外)?\s*(?=还)")
 _OTHERS = normalise("其他")
+# The frame of 还有别的吗, no topic of its own: 培训期间除了国家补助还有别的吗 asks about X's kind.
+_FRAME_OF_OTHERS = re.compile("|".join(
+    normalise(w) for w in ("培训期间", "期间", "别的", "其他", "其它", "另外", "额外")))
 NEAR = timedelta(days=7)
 # A sum, or a share of one ("多少是发给学员的": 80%).
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块|万|%)|全部|全额")
@@ -225,7 +228,7 @@ def _besides(normalised: str) -> str:
     if not _BESIDES.search(normalised):
         return normalised
     rest = _BESIDES.sub(" ", normalised).strip()
-    if own_topic(rest):
+    if own_topic(_FRAME_OF_OTHERS.sub("", rest)):
         return f"{_OTHERS} {rest}"
     return _BESIDES.sub(lambda m: f"{_OTHERS} {m.group(0)[1:]}", normalised)
 

@@ -454,6 +454,7 @@ async def test_a_clause_saying_the_rare_word_beats_saying_the_notice_is_silent(
 @pytest.mark.parametrize(("question", "says"), [
     ("除了年龄学历以外 还有什么条件", "思想品德良好"),  # the others: 其他基本条件
     ("除了国家补助还有别的吗", "绩效补助"),  # nothing else named: the words after 除 stay
+    ("培训期间除了国家补助还有别的吗", "绩效补助"),  # 培训期间 and 别的 frame it, name nothing
 ])
 async def test_besides_asks_about_the_others(harness: Harness, question: str,
                                              says: str) -> None:
@@ -665,3 +666,22 @@ async def test_a_job_asked_for_is_not_the_asker_employed(harness: Harness) -> No
     await _open(harness, "xiaogan-2023", "2023-06-25T23:40")
     reply = await harness.send("培训完包分配工作不")
     assert "通知没有写明就业安排。" in reply.text and "已在职" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["我在乡镇卫生院上班 在职的怎么报",
+                                      "我是乡镇卫生院在职的，专科临床，是自己上网报还是单位报？"])
+async def test_one_in_work_asking_how_to_apply_hears_of_the_sponsor(
+        harness: Harness, question: str) -> None:
+    """乡镇卫生院 is a word of the clause on why the training exists; one who works there and
+    asks how to apply is answered by the clause on those in work (由委托培训单位选送)."""
+    await _open(harness, "xiaogan-2023", "2023-05-28T17:20")
+    reply = await harness.send(question)
+    assert "委托培训单位选送" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["能不能三家都报上 多个机会", "可以几个基地全报吗"])
+async def test_every_base_at_once_is_asking_how_many_choices(
+        harness: Harness, question: str) -> None:
+    await _open(harness, "xiaogan-2023", "2023-05-27T16:10")
+    reply = await harness.send(question)
+    assert "每人只能选一家培训基地" in reply.text, reply.text
