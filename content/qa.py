@@ -22,7 +22,7 @@ from functools import lru_cache
 from bot.clock import to_shanghai
 from content.matching import QUALIFIED_PENALTY
 from content.normalise import ngrams, normalise
-from content.qa_builders import Part, render
+from content.qa_builders import Part, render, window_status
 from content.qa_contacts import chosen, key_for
 from content.qa_knowledge import Entity, Intent, Knowledge, StaffEntry
 from content.qa_personal import personal_part
@@ -105,6 +105,9 @@ _FRAME = re.compile(r"的时候(?=\S{2})")
 # about the others (其他). 开除, 扣除, 排除 … are not this 除.
 _BESIDES = re.compile(r"(?<![开扣排删免清解去切])除(?!非)[^\s还]{1,12}?(?:以外|之外)?\s*(?=还)")
 _OTHERS = normalise("其他")
+# Whether one may still apply: 还能报, 还招人吗, 还来得及 (after content/synonyms.yaml).
+_STILL_APPLY = re.compile("|".join(normalise(w, atomic=False).replace(" ", "") for w in (
+    "还能报", "还可以报", "还招", "还收", "还来得及", "还有机会", "还能申请")))
 # The frame of 还有别的吗, no topic of its own: 培训期间除了国家补助还有别的吗 asks about X's kind.
 _FRAME_OF_OTHERS = re.compile("|".join(
     normalise(w) for w in ("培训期间", "期间", "别的", "其他", "其它", "另外", "额外")))
@@ -275,10 +278,10 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     if personal is not None:
         beside = _beside(kn, personal, _candidates(kn, rest, entity, now, t), t)
         if beside is not None:
-            reply = compose(kn, beside, 1.0, t)
+            reply = compose(kn, _still_open(kn, beside, normalised, now, t), 1.0, t)
             if visible_length(reply.text) <= MAX_CHARS:  # else the rules' answer alone
                 return reply
-        return compose(kn, personal, 1.0, t)
+        return compose(kn, _still_open(kn, personal, normalised, now, t), 1.0, t)
     rest = _without_programme(kn, rest)
     direct: dict[str, float] = {}
     ranked = [(part, score) for part, score in _candidates(kn, rest, entity, now, t,
@@ -288,6 +291,7 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         return fallback(kn, None, best, t, question=rest if _asks_phone(kn, rest) else "",
                         now=now)
     part, score = ranked[0]
+    part = _still_open(kn, part, normalised, now, t)
     if _asks_phone(kn, normalised) and not _PHONE.search(" ".join(part.lines)):
         # "技术支持电话多少": the number, not a clause that only says whom to call.
         picked = render(kn, key_for(chosen(kn.campaign, rest), kn.campaign), now, t)
@@ -329,6 +333,16 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     part = _dated_restatement(kn, part, now, t)
     return _no_date_said(kn, part.key, part, _sure(kn, part, score, asked, now, t), normalised,
                          asked, now, t)
+
+
+def _still_open(kn: Knowledge, part: Part, normalised: str, now: datetime, t: Texts) -> Part:
+    """"今年社会人还能报吗" after the window closed: that it has closed comes first, whatever
+    else the answer says (who may apply)."""
+    win = kn.campaign.registration.window
+    if (win.phase(now) != "closed" or not _STILL_APPLY.search(normalised)
+            or part.key.startswith(("window", "late", "register_now"))):
+        return part
+    return replace(part, lines=(window_status(win, now, t), *part.lines))
 
 
 def _silent_on(kn: Knowledge, part: Part, score: float, stripped: str, rest: str,

@@ -47,14 +47,14 @@ def moment(value: datetime) -> str:
 def _window(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     reg = kn.campaign.registration
     return Part("window", t("qa.window.title"),
-                (_window_status(reg.window, now, t), _window_body(reg, t)), reg.window.clause)
+                (window_status(reg.window, now, t), _window_body(reg, t)), reg.window.clause)
 
 
 def _window_body(reg: Registration, t: Texts) -> str:
     return t("qa.window.body", span=reg.window.span, where=where_to_register(reg, t))
 
 
-def _window_status(win: Window, now: datetime, t: Texts) -> str:
+def window_status(win: Window, now: datetime, t: Texts) -> str:
     """Before, open (with the days left: 还有3天, 明天截止) or closed, as of `now`."""
     phase = win.phase(now)
     if phase == "before" and win.opens is not None:
@@ -71,7 +71,7 @@ def _late(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part:
     """过了报名时间还能补报吗: where registration stands, and the notice's words on late entries
     (`arg`, a fact's key) or that it gives none."""
     win = kn.campaign.registration.window
-    status = _window_status(win, now, t)
+    status = window_status(win, now, t)
     fact = render(kn, arg, now, t) if arg.startswith(("fact:", "faq:")) else None
     if fact is not None:
         return Part(f"late:{arg}", fact.title, (status, *fact.lines), fact.clause)

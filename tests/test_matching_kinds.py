@@ -685,3 +685,20 @@ async def test_every_base_at_once_is_asking_how_many_choices(
     await _open(harness, "xiaogan-2023", "2023-05-27T16:10")
     reply = await harness.send(question)
     assert "每人只能选一家培训基地" in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("slug", "moment", "question"), [
+    ("fujian-2023", "2023-09-10T20:10", "今年社会人还能报吗"),
+    ("xiaogan-2023", "2023-09-05T20:00", "今年孝感还招人吗 我刚毕业想报 在哪报"),
+    ("fujian-2023", "2023-09-10T20:10", "我25岁大专临床 还能报吗"),  # a personal answer too
+])
+async def test_still_open_asked_after_the_close_says_it_has_closed_first(
+        harness: Harness, slug: str, moment: str, question: str) -> None:
+    """A question on who may apply that asks whether one still may (还能报, 还招) after the
+    window closed: the answer (who may apply) comes after the line saying it has closed."""
+    await _open(harness, slug, moment)
+    reply = await harness.send(question)
+    assert "报名已截止" in reply.text and "现在不能再报名了" in reply.text, reply.text
+    harness.clock.set(parse_moment(MOMENTS[slug]))  # while open: nothing of the kind
+    reply = await harness.send(question)
+    assert "报名已截止" not in reply.text, reply.text
