@@ -91,7 +91,8 @@ _SCOPE_GIVEN = re.compile(r"科目|范围|大纲|统考|理论|技能|笔试|面
 # A clause that says the notice leaves a point open ("…通知没有写明"): whom to ask goes with it.
 _LEAVES_OPEN = re.compile(r"通知(?:没有|未)(?:写明|写|列出|规定|说明)")
 # "报名以后还有哪些流程", "报完名之后干啥": what follows registration, not its steps.
-_AFTER_REGISTERING = (normalise("报名以后"), normalise("报完名以后"), normalise("报完以后"))
+# (also 预报名交了 后面, 报完名 接下来, 网上提交以后: 后面 and 接下来 are 以后 after synonyms)
+_AFTER_REGISTERING = re.compile(r"(?:报(?:名|完名?)|提交|填完)(?:交|完|好|提交)?\s?以后")
 _STILL = tuple(normalise(w) for w in ("还能", "可以", "来得及", "赶得上", "还行"))
 _NOW_WORDS = tuple(normalise(w) for w in ("现在", "今天", "明天", "后天", "目前", "已经", "还可以"))
 _DATE = re.compile(r"\d+月\d+日|\d{4}年\d+月")
@@ -630,7 +631,7 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
     kinds = kn.table.asked(question)
     entry_asked = kn.table.own_entry(question)
     reports_in = _REPORT_IN in question and _REGISTER not in question
-    after_registering = any(words in question for words in _AFTER_REGISTERING)
+    after_registering = _AFTER_REGISTERING.search(question) is not None
     faulted = (kinds & kn.table.answer_markers.keys()
                if _asks(question, kn.table.fault_words) else frozenset())
     ranked = kn.main.rank(question)[:RESOLVE_TOP] if question else []

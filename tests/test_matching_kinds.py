@@ -702,3 +702,15 @@ async def test_still_open_asked_after_the_close_says_it_has_closed_first(
     harness.clock.set(parse_moment(MOMENTS[slug]))  # while open: nothing of the kind
     reply = await harness.send(question)
     assert "报名已截止" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["预报名交了 后面还有啥流程",
+                                      "预报名完了就算报上了吗 后面还有啥"])
+async def test_what_follows_registration_said_with_hou_mian(
+        harness: Harness, question: str) -> None:
+    """后面 and 接下来 are 以后, and 预报名交了 / 提交 then 以后 ask what follows registration:
+    the campaign's answer on it (资格审核、考试录取), not the registration steps again."""
+    await _open(harness, "xiaogan-2023", "2023-06-27T22:15")
+    reply = await harness.send(question)
+    assert "资格审核" in reply.text and "考试录取" in reply.text, reply.text
+    assert "<b>报名步骤</b>" not in reply.text, reply.text
