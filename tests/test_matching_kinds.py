@@ -714,3 +714,13 @@ async def test_what_follows_registration_said_with_hou_mian(
     reply = await harness.send(question)
     assert "资格审核" in reply.text and "考试录取" in reply.text, reply.text
     assert "<b>报名步骤</b>" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("question", "says"), [
+    ("市一医报满了的话能调到汉川或者安陆去吗", "未招满基地的调剂"),  # 调到 is 调剂
+    ("基地录人是先到先得还是看成绩", "择优录取"),  # 先到先得 asks how places are given
+])
+async def test_how_places_are_given(harness: Harness, question: str, says: str) -> None:
+    await _open(harness, "xiaogan-2023", "2023-06-05T11:22")
+    reply = await harness.send(question)
+    assert says in reply.text, reply.text
