@@ -22,7 +22,7 @@ from functools import lru_cache
 from bot.clock import to_shanghai
 from content.matching import QUALIFIED_PENALTY
 from content.normalise import ngrams, normalise
-from content.qa_builders import Part, render, window_status
+from content.qa_builders import Part, contact_lines, render, window_status
 from content.qa_contacts import chosen, key_for
 from content.qa_knowledge import Entity, Intent, Knowledge, StaffEntry
 from content.qa_personal import personal_part
@@ -496,8 +496,7 @@ def several(kn: Knowledge, asked: list[str], now: datetime, t: Texts) -> Answer:
     if not covered:
         return _left_out(asked, replies, t)
     lead = t("qa.multi.lead", n=len(asked))
-    tail = [t("qa.multi.uncovered", parts=Raw("、".join(
-        t("qa.multi.uncovered_part", text=q[:30]) for q in missing)))] if missing else []
+    tail = _uncovered(kn, missing, now, t) if missing else []
     source = t("qa.multi.source_line", citation=kn.campaign.citation)
     briefs = [(*_brief(r, t), kn.campaign.clause_of(r.source)) for _q, r in covered]
     width = 160
@@ -537,6 +536,18 @@ def _after(kn: Knowledge, before: Answer, question: str, alone: Answer, now: dat
     if alone.entry and again.entry == before.entry and again.entry != alone.entry:
         return alone
     return again
+
+
+def _uncovered(kn: Knowledge, missing: list[str], now: datetime, t: Texts) -> list[str]:
+    """The parts the notice leaves out, named, and whom to ask about them (the contacts that
+    fit the first, as a silent reply would give)."""
+    named = t("qa.multi.uncovered", parts=Raw("、".join(
+        t("qa.multi.uncovered_part", text=q[:30]) for q in missing)))
+    contacts = chosen(kn.campaign, normalise(missing[0]))
+    if not contacts:
+        return [named]
+    return [named, t("qa.fallback.contacts"),
+            *contact_lines(contacts, t, kn.campaign.phone_note, now)]
 
 
 def _left_out(asked: list[str], replies: list[Answer], t: Texts) -> Answer:

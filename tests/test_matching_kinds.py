@@ -511,7 +511,7 @@ async def test_a_part_that_finds_nothing_alone_is_read_with_the_part_before(
     first (the 预报名 clause), it is answered by that clause, not listed as left out."""
     await _open(harness, "xiaogan-2023", "2023-05-11T09:50")
     reply = await harness.send("预报名要填些什么 要上传东西不")
-    assert "上传相关材料" in reply.text and "通知没有写到" not in reply.text, reply.text
+    assert "上传相关材料" in reply.text and "通知没有写明：“" not in reply.text, reply.text
     assert "填写基本信息" in reply.text, reply.text  # the notice's steps, as it words them
 
 

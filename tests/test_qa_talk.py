@@ -63,7 +63,9 @@ async def test_a_pasted_paragraph_gets_an_answer_for_each_covered_question(
     assert "不能报名" in text  # the nurse, by the rules
     assert "6月30日" in text  # the deadline
     assert "补助" in text
-    assert "通知没有写到" in text and "住宿" in text.split("通知没有写到")[1]
+    assert "通知没有写明" in text and "住宿" in text.split("通知没有写明")[1]
+    # whom to ask about the part left out, as a silent reply would say
+    assert "可以咨询" in text.split("通知没有写明")[-1] and "2839876" in text, text
     assert visible_length(text) <= 600
 
 
@@ -74,7 +76,7 @@ async def test_questions_typed_with_spaces_are_answered_each(harness: Harness) -
     calls = await harness.send("报名截止是哪天 培训要几年 有宿舍吗")
     assert "3个问题" in calls.text, calls.text
     assert "6月30日" in calls.text and "2年" in calls.text
-    assert "通知没有写到" in calls.text and "宿舍" in calls.text.split("通知没有写到")[1]
+    assert "通知没有写明" in calls.text and "宿舍" in calls.text.split("通知没有写明")[1]
     personal = await harness.send("我是护理专业的 能报吗")
     assert "个问题" not in personal.text and "不能报名" in personal.text
 

@@ -56,7 +56,7 @@ async def test_several_pieces_none_answered_say_the_left_out_topics(harness: Har
     assert "不确定" not in text and "政策背景" not in text
     text = await _ask(harness, "xiaogan-2023", "培训完包分配吗 违约要赔钱吗")
     assert SILENT in text and "就业安排" in text, text
-    assert "通知没有写到：“违约要赔钱吗”" in text
+    assert "通知没有写明：“违约要赔钱吗”" in text
     assert text.split("\n")[-1].startswith("（来源：")
 
 
