@@ -10,7 +10,8 @@ from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 
 from storage.fsm import bind_session
-from storage.users import set_campaign, touch_user
+from storage.models import User
+from storage.users import UNREAD, Unread, set_campaign, touch_user
 
 
 class DatabaseMiddleware(BaseMiddleware):
@@ -32,15 +33,22 @@ class DatabaseMiddleware(BaseMiddleware):
         clock = data["clock"]
         catalogue = data["catalogue"]
         async with sessionmaker() as session:
+            from_user: TelegramUser | None = data.get("event_from_user")
+            if from_user is not None and from_user.is_bot:
+                from_user = None
             # The inbox's row (bot/update_inbox.py) is marked handled first, in the transaction
             # that commits before the first reply: a crash before that replays the update.
             entry = data.get("inbox_entry")
-            if entry is not None and not await entry.claim(session, clock.now()):
-                return None  # another worker handled it already
+            found: User | None | Unread = UNREAD
+            if entry is not None:
+                # The user's row comes back with the mark (one round trip: issue 15).
+                marked, found = await entry.claim(
+                    session, clock.now(), user_id=from_user.id if from_user else None)
+                if not marked:
+                    return None  # another worker handled it already
             data["session"] = session
-            from_user: TelegramUser | None = data.get("event_from_user")
             user = None
-            if from_user is not None and not from_user.is_bot:
+            if from_user is not None:
                 user = await touch_user(
                     session,
                     user_id=from_user.id,
@@ -48,6 +56,7 @@ class DatabaseMiddleware(BaseMiddleware):
                     last_name=from_user.last_name,
                     username=from_user.username,
                     now=clock.now(),
+                    found=found,
                 )
             data["user"] = user
             slug = user.campaign_slug if user is not None else None

@@ -43,7 +43,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import update_inbox as rows
 from storage.crypto import VaultError, vault_for
+from storage.engine import driver_connection
 from storage.fsm import fsm_reads_cached
+from storage.models import User
 from storage.update_inbox import NewUpdate
 
 if TYPE_CHECKING:
@@ -82,15 +84,17 @@ class InboxEntry:
     update_id: int
     committed: bool = False  # the handler's transaction, mark included, committed at its end
 
-    async def claim(self, session: AsyncSession, now: datetime) -> bool:
+    async def claim(self, session: AsyncSession, now: datetime, *,
+                    user_id: int | None = None) -> tuple[bool, User | None]:
         """Mark the row handled in `session`'s transaction; False when it was handled already
         (another worker took it over): then the update is not handled again. On PostgreSQL the
-        row stays locked until this transaction ends, so two workers never both go on."""
-        marked = await rows.mark_handled(session, channel=self.channel,
-                                         update_id=self.update_id, now=now)
+        row stays locked until this transaction ends, so two workers never both go on. With
+        `user_id`, that user's row is read along (None: there is none yet)."""
+        marked, user = await rows.claim(session, channel=self.channel, update_id=self.update_id,
+                                        now=now, user_id=user_id)
         if not marked:
             log.info("update %s was handled by another worker already; skipped", self.update_id)
-        return marked
+        return marked, user
 
 
 @dataclass
@@ -178,13 +182,17 @@ class UpdateInbox:
                for u, text in zip(updates, texts, strict=True)]
         keep = self._accepting and self.backlog < BACKLOG
         now = self.now()
-        # No ORM session: a Core insert; one update's (the webhook's) is one statement alone.
-        autocommit = self._autocommit if len(new) == 1 else None
-        async with (autocommit.connect() if autocommit is not None
-                    else self.services.engine.begin()) as connection:
-            added = await rows.record(connection, channel=self.channel, rows=new, now=now,
-                                      worker=self.worker if keep else None,
-                                      lease_until=now + LEASE if keep else None)
+        worker, lease_until = (self.worker, now + LEASE) if keep else (None, None)
+        if len(new) == 1 and self._autocommit is not None:
+            # One update (the webhook's) on PostgreSQL: one statement alone, run by asyncpg
+            # on a pooled connection in no transaction (storage/update_inbox.py record_alone).
+            async with driver_connection(self.services.engine) as driver:
+                added = await rows.record_alone(driver, channel=self.channel, row=new[0],
+                                                now=now, worker=worker, lease_until=lease_until)
+        else:  # No ORM session: a Core insert, the batch in one transaction.
+            async with self.services.engine.begin() as connection:
+                added = await rows.record(connection, channel=self.channel, rows=new, now=now,
+                                          worker=worker, lease_until=lease_until)
         for update in updates:
             if update.update_id in added:
                 if keep:

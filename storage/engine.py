@@ -22,6 +22,7 @@ from sqlalchemy import event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.util import greenlet_spawn
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.files import private_sqlite
@@ -122,6 +123,22 @@ def ping_when_idle(engine: AsyncEngine, idle: float) -> None:
             engine.dialect.do_ping(dbapi)
         except Exception as error:
             raise exc.DisconnectionError(f"idle connection found dead: {error}") from error
+
+
+@asynccontextmanager
+async def driver_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
+    """A pooled connection's driver connection (asyncpg's, aiosqlite's) for a statement that
+    stands alone: it is in no transaction, so the statement commits by itself. It skips
+    SQLAlchemy's Connection and execution (a worker's hot path: issue 15); the pool's checkout
+    events still run (the idle ping above). A connection whose statement raised (or was
+    cancelled) is dropped from the pool: it may be broken."""
+    pooled = await engine.raw_connection()
+    try:
+        yield pooled.driver_connection
+    except BaseException:
+        await greenlet_spawn(pooled.invalidate)
+        raise
+    await greenlet_spawn(pooled.close)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
@@ -37,6 +39,7 @@ from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.engine import upsert_insert
+from storage.models import User
 from storage.types import AwareDateTime, utc_now
 
 
@@ -115,6 +118,19 @@ _MARK = (update(_T)
          .where(_T.c.channel == bindparam("of_channel"), _T.c.update_id == bindparam("of_id"),
                 _T.c.handled_at.is_(None))
          .values(handled_at=bindparam("at"), payload=None, lease_until=None))
+# The insert of one update as asyncpg's own SQL ($1, $2, … in this order), for record_alone.
+_RECORD_COLUMNS = ["channel", "update_id", "user_id", "payload", "received_at", "lease_until",
+                   "worker", "attempts"]
+_PG = PGDialect_asyncpg()
+_RECORD_DRIVER = _RECORD["postgresql"].compile(dialect=_PG, column_keys=_RECORD_COLUMNS)
+_TIMESTAMP = AwareDateTime()
+# The mark and the update's user's row in one statement (claim): the UPDATE in a WITH, the user
+# outer-joined to a one-row select, so the row comes back whether or not the user exists.
+_MARKED = _MARK.returning(_T.c.update_id).cte("marked")
+_CLAIM = (select(User, select(func.count()).select_from(_MARKED).scalar_subquery())
+          .select_from(select(literal_column("1").label("one")).subquery("one"))
+          .outerjoin(User, User.id == bindparam("user"))
+          .execution_options(populate_existing=True))
 
 
 async def _connection(db: AsyncSession | AsyncConnection) -> AsyncConnection:
@@ -141,13 +157,32 @@ async def record(db: AsyncSession | AsyncConnection, *, channel: str,
     if not rows:
         return {}
     connection = await _connection(db)
-    values = [{"channel": channel, "update_id": row.update_id, "user_id": row.user_id,
-               "payload": row.payload, "received_at": now, "worker": worker,
-               "lease_until": lease_until, "attempts": 1 if worker else 0} for row in rows]
+    values = [_values(channel, row, now, worker, lease_until) for row in rows]
     # Several rows go as one executemany (SQLAlchemy batches them into multi-row inserts).
     result = await connection.execute(_RECORD[connection.dialect.name],
                                       values if len(values) > 1 else values[0])
     return {update_id: bool(waits) for update_id, waits in result.all()}
+
+
+async def record_alone(driver: Any, *, channel: str, row: NewUpdate, now: datetime,
+                       worker: str | None, lease_until: datetime | None) -> dict[int, bool]:
+    """record() of one update on PostgreSQL, run by asyncpg itself on `driver`, a connection in
+    no transaction (storage/engine.py `driver_connection`): the insert commits alone. Without
+    SQLAlchemy's Connection and execution around it, a worker spends ~130 µs of CPU less per
+    update it receives (issue 15)."""
+    values = _values(channel, row, now, worker, lease_until)
+    for name in ("received_at", "lease_until"):
+        values[name] = _TIMESTAMP.process_bind_param(values[name], _PG)
+    found = await driver.fetch(_RECORD_DRIVER.string,
+                               *(values[name] for name in _RECORD_DRIVER.positiontup or ()))
+    return {update_id: bool(waits) for update_id, waits in found}
+
+
+def _values(channel: str, row: NewUpdate, now: datetime, worker: str | None,
+            lease_until: datetime | None) -> dict[str, Any]:
+    return {"channel": channel, "update_id": row.update_id, "user_id": row.user_id,
+            "payload": row.payload, "received_at": now, "worker": worker,
+            "lease_until": lease_until, "attempts": 1 if worker else 0}
 
 
 async def take(session: AsyncSession, *, channel: str, worker: str, now: datetime,
@@ -223,6 +258,22 @@ async def mark_handled(db: AsyncSession | AsyncConnection, *, channel: str, upda
     result = await connection.execute(_MARK, {"of_channel": channel, "of_id": update_id,
                                               "at": now})
     return bool(result.rowcount)
+
+
+async def claim(session: AsyncSession, *, channel: str, update_id: int, now: datetime,
+                user_id: int | None) -> tuple[bool, User | None]:
+    """mark_handled, and the row of the update's user (None: not in the table yet; not read
+    when `user_id` is None) read in the same transaction, into the session. On PostgreSQL one
+    statement does both, the mark in a WITH: one round trip and ~170 µs of a worker's CPU fewer
+    per update (issue 15). SQLite has no UPDATE in a WITH: the mark, then the read."""
+    if user_id is None:
+        return await mark_handled(session, channel=channel, update_id=update_id, now=now), None
+    if session.bind.dialect.name != "postgresql":
+        marked = await mark_handled(session, channel=channel, update_id=update_id, now=now)
+        return marked, await session.get(User, user_id, populate_existing=True)
+    user, marked = (await session.exec(_CLAIM, params={  # type: ignore[call-overload]
+        "of_channel": channel, "of_id": update_id, "at": now, "user": user_id})).one()
+    return bool(marked), user
 
 
 async def unhandled_count(session: AsyncSession, *, channel: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from enum import Enum
 
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,6 +17,15 @@ from storage.models import User
 LAST_SEEN_EVERY = timedelta(minutes=5)
 
 
+class Unread(Enum):
+    """touch_user's `found` when the row has not been read yet."""
+
+    UNREAD = "unread"
+
+
+UNREAD = Unread.UNREAD
+
+
 async def touch_user(
     session: AsyncSession,
     *,
@@ -24,15 +34,19 @@ async def touch_user(
     last_name: str | None,
     username: str | None,
     now: datetime,
+    found: User | None | Unread = UNREAD,
 ) -> User:
     """Create or refresh a user from Telegram's view of them; a read only, when nothing changed.
 
     Written when the user is new, their names changed, they had blocked the bot (writing again
     means they no longer do: blocked_at is cleared), or last_seen is LAST_SEEN_EVERY old.
+    `found`: the user's row as read already in this transaction (None: there is none), read
+    here when not given.
     """
     fresh = {"first_name": first_name, "last_name": last_name, "username": username}
     # Another object for this id may already sit in the session: refresh it.
-    user = await session.get(User, user_id, populate_existing=True)
+    user = (await session.get(User, user_id, populate_existing=True)
+            if isinstance(found, Unread) else found)
     if user is not None and _up_to_date(user, fresh, now):
         return user
     insert = upsert_insert(session.bind.dialect.name)

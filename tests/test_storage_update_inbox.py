@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from storage import update_inbox as inbox
+from storage.engine import driver_connection, make_sessionmaker
+from storage.models import User
 from storage.retention import INBOX_KEEP, purge
 from storage.types import SHANGHAI
 from storage.update_inbox import NewUpdate
+from storage.users import touch_user
 
 T0 = datetime(2026, 12, 5, 9, 0, tzinfo=SHANGHAI)
 LEASE = timedelta(seconds=10)
@@ -98,3 +103,63 @@ async def test_handled_rows_are_purged_after_a_few_days(sessionmaker) -> None:
                              silent_since=T0)
         assert report.counts["update_inbox"] == 1
         assert await inbox.unhandled_count(session, channel="telegram") == 1
+
+
+async def test_a_claim_marks_the_row_and_reads_the_users_row_along(sessionmaker) -> None:
+    async with sessionmaker() as session, session.begin():
+        await inbox.record(session, channel="telegram", rows=rows((1, BIG_USER), (2, 8), (3, 8)),
+                           now=T0, worker="a:1", lease_until=T0 + LEASE)
+        await touch_user(session, user_id=BIG_USER, first_name="张", last_name=None,
+                         username="zhang", now=T0)
+    async with sessionmaker() as session, session.begin():
+        marked, user = await inbox.claim(session, channel="telegram", update_id=1, now=T0,
+                                         user_id=BIG_USER)
+        assert marked and user is not None and user.username == "zhang"
+        assert await session.get(User, BIG_USER) is user  # in the session: no second read
+        assert await inbox.claim(session, channel="telegram", update_id=2, now=T0,
+                                 user_id=8) == (True, None)  # no such user yet
+        assert await inbox.claim(session, channel="telegram", update_id=3, now=T0,
+                                 user_id=None) == (True, None)
+    async with sessionmaker() as session, session.begin():
+        again, user = await inbox.claim(session, channel="telegram", update_id=1, now=T0,
+                                        user_id=BIG_USER)
+        assert not again and user is not None  # handled already; the row is still read
+        assert await inbox.unhandled_count(session, channel="telegram") == 0
+        handled = await session.get(inbox.UpdateRecord, ("telegram", 1))
+    assert handled is not None and handled.payload is None and handled.handled_at is not None
+
+
+async def test_recording_one_update_on_the_driver_is_recording(engine) -> None:
+    """record_alone (PostgreSQL's single-update insert, run by asyncpg on a pooled connection)
+    answers as record does, and the row is there at once (it committed alone)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("asyncpg only")
+
+    async def alone(update_id: int, user: int | None) -> dict[int, bool]:
+        async with driver_connection(engine) as driver:
+            return await inbox.record_alone(driver, channel="telegram",
+                                            row=rows((update_id, user))[0], now=T0,
+                                            worker="a:1", lease_until=T0 + LEASE)
+
+    assert await alone(10, BIG_USER) == {10: False}
+    assert await alone(11, BIG_USER) == {11: True}  # 10 is still unhandled
+    assert await alone(11, BIG_USER) == {}  # a duplicate
+    assert await alone(30, None) == {30: False}
+    async with make_sessionmaker(engine)() as session:
+        kept = await session.get(inbox.UpdateRecord, ("telegram", 11))
+    assert kept is not None and (kept.worker, kept.attempts, kept.payload) == ("a:1", 1,
+                                                                                "cipher11")
+    assert kept.received_at == T0 and kept.lease_until == T0 + LEASE
+
+
+async def test_a_driver_connection_that_failed_leaves_the_pool(engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("asyncpg only")
+    with pytest.raises(Exception, match="syntax"):
+        async with driver_connection(engine) as driver:
+            first = driver
+            await driver.fetch("SELEC 1")
+    async with driver_connection(engine) as driver:
+        assert driver is not first and await driver.fetchval("SELECT 1") == 1
+    async with driver_connection(engine) as again:
+        assert again is driver  # a good one goes back to the pool
