@@ -124,11 +124,13 @@ def personal_part(kn: Knowledge, text: str, now: datetime, t: Texts) -> Part | N
     if kind == "eligible" and not any(spec.left_open(n) for n in result.unread):
         # (a field left open is said in the notice's words)
         lines += _basis(kn, _without_lacked(text, found), t)
+    # "34岁能报吗": the limit the stated age was checked against, in the notice's words; where
+    # more is pending, after it, as met.
+    limits = [(fact.text, fact.clause) for rule in result.checked
+              if set(rule.when) & set(found.said) & LIMIT_FIELDS
+              if (fact := _own_words(kn, rule)) is not None]
     if kind == "eligible":
-        # "34岁能报吗": the limit the stated age was checked against, in the notice's words.
-        lines += [t("qa.personal.basis", text=fact.text, clause=fact.clause)
-                  for rule in result.checked if set(rule.when) & set(found.said) & LIMIT_FIELDS
-                  if (fact := _own_words(kn, rule)) is not None]
+        lines += [t("qa.personal.basis", text=text_, clause=clause) for text_, clause in limits]
     lines += [t("qa.personal.reason", text=r.text, clause=r.clause) for r in verdict.reasons]
     if kind == "conditional" and spec.other_batch and any(
             s.kind == "other_batch" for s in verdict.next_steps):
@@ -136,6 +138,8 @@ def personal_part(kn: Knowledge, text: str, now: datetime, t: Texts) -> Part | N
                        clause=spec.other_batch.clause))
     if kind in ("depends", "eligible", "unknown"):
         lines += [_pending_line(kn, rule, t) for rule in result.pending]
+        if kind == "depends":
+            lines += [t("qa.personal.met", text=text_, clause=clause) for text_, clause in limits]
         if "birth_date" in unsure and spec.reference_note:
             lines.append(t("qa.personal.age_edge", note=spec.reference_note))
         lines += _open_lines(spec, result.unread, t)

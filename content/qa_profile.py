@@ -55,6 +55,8 @@ _NEGATED_VERB = re.compile(
 # "培训期间能考执业助理医师吗", "什么时候可以考助理": the exam asked about, not a licence held
 # (考过, 考到, 考了 say it is held; 没考 says it is not: _negated).
 _EXAM_ASKED = re.compile(r"(?:能|可以|可不可以|能不能|能否|才能|去|要|再|报|参加)考$")
+# "有助理证 范围是内科": the licence's scope named (执业范围是全科医学 says it includes 全科).
+_SCOPE_NAMED = re.compile(r"范围(?:是|为|只有|就是|只是|在)([^\s，,。；;]{1,8})")
 _JOB_ASKED = re.compile(r"(?:分配|安排|找|包|推荐|介绍|落实|解决|保证)(?:个|份)?(?:工作|就业)")
 _FRAME_BEFORE = re.compile(r"可以|能不能|能否|可否|能|报名|报考|参加|申请|想|我|是|的|吗")
 
@@ -246,9 +248,16 @@ def _qualification(text: str, found: Stated) -> None:
     value = "无" if _negated(text, text.index(held[0])) else held[0]
     found.options["qualification"] = (value,)
     found.said["qualification"] = value
-    if value == "执业助理医师" and "加注" in text:
+    if value != "执业助理医师":
+        return
+    scope = _SCOPE_NAMED.search(text)
+    if "加注" in text:
         found.options["scope_includes_gp"] = (not _negated(text, text.index("加注")),)
-        found.said["scope_includes_gp"] = str(found.options["scope_includes_gp"][0])
+    elif scope is not None:  # "范围是内科": a scope named, 全科 or not
+        found.options["scope_includes_gp"] = ("全科" in scope.group(1),)
+    else:
+        return
+    found.said["scope_includes_gp"] = str(found.options["scope_includes_gp"][0])
 
 
 def _employment(text: str, w: Words, found: Stated) -> None:

@@ -724,3 +724,16 @@ async def test_how_places_are_given(harness: Harness, question: str, says: str) 
     await _open(harness, "xiaogan-2023", "2023-06-05T11:22")
     reply = await harness.send(question)
     assert says in reply.text, reply.text
+
+
+async def test_a_stated_age_is_said_to_be_met_whatever_else_is_pending(
+        harness: Harness) -> None:
+    """"我32岁 有助理证 能报么": the licence's scope is pending; the age the asker gave is said
+    to meet the notice's limit (35周岁以下). Named as 范围是内科, the scope is read too."""
+    await _open(harness, "xiaogan-2023", "2023-06-09T14:20")
+    reply = await harness.send("我32岁 有助理证 能报么")
+    assert "还要看" in reply.text, reply.text
+    assert "您说的年龄符合通知的要求：35周岁以下" in reply.text, reply.text
+    reply = await harness.send("我32岁 专科临床 有助理证 范围是内科 能报么")
+    assert "执业范围未加注全科：符合这几项要求" in reply.text, reply.text
+    assert "35周岁以下" in reply.text, reply.text
