@@ -737,3 +737,10 @@ async def test_a_stated_age_is_said_to_be_met_whatever_else_is_pending(
     reply = await harness.send("我32岁 专科临床 有助理证 范围是内科 能报么")
     assert "执业范围未加注全科：符合这几项要求" in reply.text, reply.text
     assert "35周岁以下" in reply.text, reply.text
+
+
+async def test_choosing_a_base_said_short(harness: Harness) -> None:
+    """选基地, 挑基地 are 选择培训基地: the clause on choosing one, not the registration steps."""
+    await _open(harness, "xiaogan-2023", "2023-05-23T20:05")
+    reply = await harness.send("选基地是在报名的时候就选吗")
+    assert "<b>选择培训基地</b>" in reply.text and "中的一家" in reply.text, reply.text
