@@ -106,6 +106,8 @@ _FRAME = re.compile(r"的时候(?=\S{2})")
 # about the others (其他). 开除, 扣除, 排除 … are not this 除.
 _BESIDES = re.compile(r"(?<![开扣排删免清解去切])除(?!非)[^\s还]{1,12}?(?:以外|之外)?\s*(?=还)")
 _OTHERS = normalise("其他")
+# Asking how to use something (a site), not where it is: 咋操作, 看不懂, 不会用.
+_OPERATING = re.compile(r"怎么(?:操作|使用|用于|填|注册|登录|上传)|看不懂|不会用|不会操作")
 # Whether one may still apply: 还能报, 还招人吗, 还来得及 (after content/synonyms.yaml).
 _STILL_APPLY = re.compile("|".join(normalise(w, atomic=False).replace(" ", "") for w in (
     "还能报", "还可以报", "还招", "还收", "还来得及", "还有机会", "还能申请")))
@@ -605,6 +607,8 @@ def _wants_address(kn: Knowledge, part: Part, normalised: str, rest: str, raw: s
     said = " ".join(part.lines)
     if not reg.url or reg.url in said or _PHONE.search(said) or _names_site(reg, raw):
         return False
+    if _OPERATING.search(normalised):
+        return False  # "网站咋操作啊 看不懂": how to use the site, not where it is
     return _asks(normalised, kn.table.address_markers) and not any(
         _names_rare_topic(kn, rest, intent) for name, intent in kn.table.intents.items()
         if name != _CHANNEL)

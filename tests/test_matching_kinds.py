@@ -744,3 +744,14 @@ async def test_choosing_a_base_said_short(harness: Harness) -> None:
     await _open(harness, "xiaogan-2023", "2023-05-23T20:05")
     reply = await harness.send("选基地是在报名的时候就选吗")
     assert "<b>选择培训基地</b>" in reply.text and "中的一家" in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("question", "says"), [
+    ("网站咋操作啊 看不懂", "使用手册"),  # 咋 is 怎么; how to use the site, not its address
+    ("报名网址是啥", "fjzlqk.wsglw.net"),  # the address when it is asked for
+])
+async def test_how_to_use_the_site_is_not_where_it_is(harness: Harness, question: str,
+                                                      says: str) -> None:
+    await _open(harness, "fujian-2023", "2023-07-09T10:50")
+    reply = await harness.send(question)
+    assert says in reply.text, reply.text
