@@ -755,3 +755,10 @@ async def test_how_to_use_the_site_is_not_where_it_is(harness: Harness, question
     await _open(harness, "fujian-2023", "2023-07-09T10:50")
     reply = await harness.send(question)
     assert says in reply.text, reply.text
+
+
+async def test_this_time_says_nothing_of_what_is_asked(harness: Harness) -> None:
+    """这次, 这回 (this campaign) are fillers: "这次招的是什么样的人" is who may apply."""
+    await _open(harness, "fujian-2023", "2023-07-09T13:30")
+    reply = await harness.send("这次招的是什么样的人")
+    assert "<b>招收对象（社会人）</b>" in reply.text and "我不确定" not in reply.text, reply.text
