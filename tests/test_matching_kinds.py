@@ -762,3 +762,10 @@ async def test_this_time_says_nothing_of_what_is_asked(harness: Harness) -> None
     await _open(harness, "fujian-2023", "2023-07-09T13:30")
     reply = await harness.send("这次招的是什么样的人")
     assert "<b>招收对象（社会人）</b>" in reply.text and "我不确定" not in reply.text, reply.text
+
+
+async def test_that_share_of_is_a_filler(harness: Harness) -> None:
+    """那份, 这份 point, they say nothing: "省里那份补助给谁的" is about the province's subsidy."""
+    await _open(harness, "xiaogan-2023", "2023-06-10T08:30")
+    reply = await harness.send("省里那份补助给谁的")
+    assert "省财政补助全部用于学员生活补助" in reply.text, reply.text
