@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Index,
     Text,
     bindparam,
     case,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
@@ -45,6 +47,15 @@ from storage.types import AwareDateTime, utc_now
 
 class UpdateRecord(SQLModel, table=True):
     __tablename__ = "update_inbox"
+    # A user's unhandled rows, and only those: what every update's order check (the EXISTS
+    # in record's RETURNING, waits_for_earlier) and the sweeper's look for. Without it the
+    # check read the whole primary-key range below the update (all channel's rows, kept for
+    # days): ~0.75 ms of PostgreSQL's CPU per update at 13,000 rows, against ~0.01 ms.
+    # PostgreSQL only: with it, SQLite 3.40 answers that EXISTS wrongly for a NULL user_id in
+    # a multi-row insert's RETURNING (true, even behind "user_id IS NOT NULL AND").
+    __table_args__ = (Index("ix_update_inbox_unhandled", "channel", "user_id", "update_id",
+                            postgresql_where=text("handled_at IS NULL"))
+                      .ddl_if(dialect="postgresql"),)
 
     channel: str = Field(default="telegram", primary_key=True, max_length=16)
     update_id: int = Field(sa_type=BigInteger, primary_key=True,

@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401  (every table, as Alembic sees them)
 from storage.engine import create_engine, current_revision, head_revision, prepare_database
-from storage.migrations.render import render_item
+from storage.migrations.render import include_object_for, render_item
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +25,8 @@ def _tables(connection) -> set[str]:
 
 def _diff(connection) -> list:
     context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "render_item": render_item}
+        connection, opts={"compare_type": True, "render_item": render_item,
+                          "include_object": include_object_for(connection.dialect.name)}
     )
     return compare_metadata(context, SQLModel.metadata)
 

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401  (registers every table)
-from storage.migrations.render import render_item
+from storage.migrations.render import include_object_for, render_item
 
 
 def run_on(connection: Connection) -> None:
@@ -17,6 +17,7 @@ def run_on(connection: Connection) -> None:
         target_metadata=SQLModel.metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode recreates tables
         render_item=render_item,
+        include_object=include_object_for(connection.dialect.name),
         compare_type=True,
     )
     with context.begin_transaction():
