@@ -770,3 +770,11 @@ async def test_that_share_of_is_a_filler(harness: Harness) -> None:
     await _open(harness, "xiaogan-2023", "2023-06-10T08:30")
     reply = await harness.send("省里那份补助给谁的")
     assert "省财政补助全部用于学员生活补助" in reply.text, reply.text
+
+
+async def test_not_reporting_in_once_admitted_is_the_general_sanction(harness: Harness) -> None:
+    """Fujian has two clauses on not reporting in: after an adjustment (调剂成功) and in
+    general. 被录了但是不去报到 names no adjustment: the general one (取消录取资格)."""
+    await _open(harness, "fujian-2023", "2023-07-16T21:40")
+    reply = await harness.send("被录了但是不去报到会怎样")
+    assert "取消录取资格" in reply.text and "下一年度" in reply.text, reply.text
