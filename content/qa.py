@@ -88,6 +88,10 @@ _REPORT_IN = normalise("报到")
 _EXAM_SCOPE = re.compile(
     r"考(?:些)?什么|考哪|(?:什么|哪些)(?:内容|科目)|科目|(?:考试|复习)(?:范围|内容)")
 _SCOPE_GIVEN = re.compile(r"科目|范围|大纲|统考|理论|技能|笔试|面试|操作")
+# "要不要笔试面试", "录取要考试吗" (after synonyms: 笔试 or 考核, not 结业考核): whether there is
+# an exam; a clause that names none (系统录取) is said to be silent on it.
+_EXAM_ASKED = re.compile(r"笔试|(?<!结业)考核")
+_EXAM_GIVEN = re.compile(r"考|笔试|面试")
 # A clause that says the notice leaves a point open ("…通知没有写明"): whom to ask goes with it.
 _LEAVES_OPEN = re.compile(r"通知(?:没有|未)(?:写明|写|列出|规定|说明)")
 # "报名以后还有哪些流程", "报完名之后干啥": what follows registration, not its steps.
@@ -385,6 +389,8 @@ def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised
     elif _EXAM_SCOPE.search(normalised.replace(" ", "")) and not _SCOPE_GIVEN.search(
             "".join(part.lines)):
         lead = "qa.exam_scope.lead"
+    elif _EXAM_ASKED.search(normalised) and not _EXAM_GIVEN.search("".join(part.lines)):
+        lead = "qa.exam.lead"
     else:
         return reply
     return fallback(kn, part, reply.score, t, lead=t(lead), question=asked, now=now)

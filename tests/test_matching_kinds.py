@@ -778,3 +778,16 @@ async def test_not_reporting_in_once_admitted_is_the_general_sanction(harness: H
     await _open(harness, "fujian-2023", "2023-07-16T21:40")
     reply = await harness.send("被录了但是不去报到会怎样")
     assert "取消录取资格" in reply.text and "下一年度" in reply.text, reply.text
+
+
+async def test_asked_whether_there_is_an_exam_a_clause_naming_none_says_so(
+        harness: Harness) -> None:
+    """Fujian admits by the system (系统录取) and names no exam: "要不要笔试面试" is told the notice
+    does not say so, with the clause on admission; Xiaogan's names 考试录取: no such lead."""
+    await _open(harness, "fujian-2023", "2023-07-10T18:00")
+    reply = await harness.send("这次报名要不要笔试面试？")
+    assert reply.text.startswith("通知没有写明笔试、面试等考试"), reply.text
+    assert "系统录取" in reply.text and "0591-83574579" in reply.text, reply.text
+    await _open(harness, "xiaogan-2023", "2023-06-10T18:00")
+    reply = await harness.send("有笔试吗")
+    assert "考试录取" in reply.text and "通知没有写明笔试" not in reply.text, reply.text
