@@ -198,7 +198,10 @@ def answer(campaign: Campaign, question: str, now: datetime,
         topic = render(kn, last, now, t)
         if topic is not None:
             again = _single(kn, f"{topic.title} {leaning or stripped}", now, t)
-            if again.kind != FALLBACK or not said:
+            # "培训期间能考执业助理医师吗" after 报名时间: a question in words of its own that
+            # finds only the previous answer again is not about it; the guess stands.
+            echoed = leaning is None and again.entry == last and own_topic(stripped)
+            if (again.kind != FALLBACK or not said) and not echoed:
                 return again
     if leaning is not None and not own_topic(stripped) and reply.kind != FALLBACK \
             and not (reply.entry or "").startswith("eligibility:"):

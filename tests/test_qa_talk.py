@@ -246,3 +246,12 @@ async def test_that_i_do_what_follows_the_last_answer(harness: Harness) -> None:
     await harness.send("/start fujian-2023", user=2002)
     alone = await harness.send("那我咋办", user=2002)
     assert "逾期不予补报" not in alone.text and "没有写明" in alone.text
+
+
+async def test_a_question_of_its_own_is_not_read_as_the_previous_topic(harness: Harness) -> None:
+    """After 报名时间, "培训期间能考执业助理医师吗" (a guess on its own) is not answered with the
+    registration window again; "那要多久"-style follow-ups still lean on the previous topic."""
+    await harness.send("/start xiaogan-2023")
+    await harness.send("报名时间是什么时候？")
+    calls = await harness.send("培训期间能考执业助理医师吗")
+    assert "<b>报名时间</b>" not in calls.text and "执业助理医师" in calls.text, calls.text
