@@ -552,13 +552,18 @@ def _after(kn: Knowledge, before: Answer, question: str, alone: Answer, now: dat
 def _uncovered(kn: Knowledge, missing: list[str], now: datetime, t: Texts) -> list[str]:
     """The parts the notice leaves out, named, and whom to ask about them (the contacts that
     fit the first, as a silent reply would give)."""
-    named = t("qa.multi.uncovered", parts=Raw("、".join(
-        t("qa.multi.uncovered_part", text=q[:30]) for q in missing)))
+    named = _named_missing(missing, t)
     contacts = chosen(kn.campaign, normalise(missing[0]))
     if not contacts:
         return [named]
     return [named, t("qa.fallback.contacts"),
             *contact_lines(contacts, t, kn.campaign.phone_note, now)]
+
+
+def _named_missing(parts: list[str], t: Texts) -> str:
+    """通知没有写明：“…”、“…”: the parts of a pasted paragraph the notice leaves out."""
+    return t("qa.multi.uncovered", parts=Raw("、".join(
+        t("qa.multi.uncovered_part", text=q[:30]) for q in parts)))
 
 
 def _left_out(asked: list[str], replies: list[Answer], t: Texts) -> Answer:
@@ -570,8 +575,7 @@ def _left_out(asked: list[str], replies: list[Answer], t: Texts) -> Answer:
     rest = [q for q, r in zip(asked, replies, strict=True) if r.entry != said.entry]
     if not rest:
         return said
-    tail = t("qa.multi.uncovered", parts=Raw("、".join(
-        t("qa.multi.uncovered_part", text=q[:30]) for q in rest)))
+    tail = _named_missing(rest, t)
     *body, source = said.text.split("\n")
     return replace(said, text="\n".join([*body, tail, source]))
 
