@@ -23,7 +23,7 @@ from bot.clock import to_shanghai
 from content.matching import QUALIFIED_PENALTY
 from content.normalise import ngrams, normalise
 from content.qa_builders import Part, contact_lines, render, window_status
-from content.qa_contacts import chosen, key_for
+from content.qa_contacts import chosen, key_for, people_named
 from content.qa_knowledge import Entity, Intent, Knowledge, StaffEntry
 from content.qa_personal import personal_part
 from content.qa_profile import words
@@ -125,6 +125,9 @@ _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块|万|%)|全部|全额")
 _PHONE = re.compile(r"\d[\d-]{5,}\d")
 # Asking for a number or for a person to ask (联系人是谁, 哪个科) is asking for contacts.
 _PHONE_WORDS = (normalise("电话"), normalise("联系人"))
+# With a contact's person named (吕老师), asking who or where she is asks for that contact.
+_WHO_WHERE = tuple(normalise(w).replace(" ", "")
+                   for w in ("哪个", "哪家", "哪里", "哪儿", "谁", "什么单位"))
 # A word of the question found in under RARE_SHARE of the notice's entries (单位人, 挂靠) must be
 # said by the answer when one of the leading answers says it: the others weigh RARE_PENALTY.
 # Chosen on the read sets (1,911 questions): 0.1 and 0.8 gained 13 and lost 3; 0.05 or 0.2, and
@@ -184,6 +187,9 @@ def answer(campaign: Campaign, question: str, now: datetime,
         return Answer(t(f"qa.chat.{talk}"), "", f"input:{talk}", 1.0, CHAT)
     if is_english(stripped):
         return Answer(t("qa.chat.english"), "", "input:english", 1.0, CHAT)
+    person = _person_asked(kn, stripped, now, t)
+    if person is not None:
+        return person
     asked = questions(stripped)
     if len(asked) > 1:
         return several(kn, asked, now, t)
@@ -208,6 +214,18 @@ def answer(campaign: Campaign, question: str, now: datetime,
         # "那我咋办" with nothing before it: a frame alone matches anything; say so.
         return fallback(kn, None, reply.score, t, now=now)
     return reply
+
+
+def _person_asked(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer | None:
+    """"吕老师是哪个医院的 电话多少": a person of the notice's contacts named with a question of
+    who, where or which number is that contact's line, however many parts the message has."""
+    normalised = normalise(stripped)
+    flat = normalised.replace(" ", "")
+    if not (_asks_phone(kn, normalised) or any(word in flat for word in _WHO_WHERE)):
+        return None
+    contacts = people_named(kn.campaign, normalised)
+    part = render(kn, key_for(contacts, kn.campaign), now, t) if contacts else None
+    return compose(kn, part, 1.0, t) if part is not None else None
 
 
 def _framed(question: str) -> str:

@@ -47,19 +47,37 @@ def fitting(campaign: Campaign, question: str) -> list[Contact]:
         return []
     words = _without_frame(question)
     ranked = _index(campaign).rank(words) if words.strip() else []
+    named_people = _people_named(campaign, words)
+    if named_people:
+        # Two 胡老师: the rest of the question (湖北职院医学院) tells them apart when it can.
+        scores = dict(ranked)
+        best = max(scores.get(c.id, 0.0) for c in named_people)
+        return [c for c in named_people if scores.get(c.id, 0.0) >= best * NEAR_BEST]
+    # A term the question names (技术支持, 卫健委) that a contact has only a piece of, inside
+    # another word, rules it out: 技术支持 is not 职业技术学院. Terms no contact has a piece of
+    # (学员, 报名) tell none apart.
+    texts = _texts(campaign)
+    named = _terms(words)
+    ranked = [(key, score) for key, score in ranked
+              if not any(_piece_only(term, texts[key]) for term in named)]
     if not ranked or ranked[0][1] < MIN_SCORE:
         return []
-    # A term the question names (技术支持, 卫健委) must be the contact's, not a piece of another
-    # word of it: 技术支持 is not 职业技术学院.
-    named = _terms(words)
-    if named:
-        ranked = [(key, score) for key, score in ranked
-                  if any(term in _texts(campaign)[key] for term in named)]
-        if not ranked:
-            return []
     top = ranked[0][1]
     ids = [key for key, score in ranked if score >= top * NEAR_BEST][:MAX_SHOWN]
     return [c for c in campaign.contacts if c.id in ids]
+
+
+def _people_named(campaign: Campaign, words: str) -> list[Contact]:
+    """The contacts whose person the (normalised) question names (吕老师, 沈泉), at most
+    MAX_SHOWN: a name outranks every other word of the question."""
+    flat = words.replace(" ", "")
+    named = [c for c in campaign.contacts
+             if c.person and (person := normalise(c.person).replace(" ", "")) and person in flat]
+    return named[:MAX_SHOWN]
+
+
+def _piece_only(term: str, text: str) -> bool:
+    return term not in text and any(term[i:i + 2] in text for i in range(len(term) - 1))
 
 
 def _terms(words: str) -> set[str]:
@@ -80,6 +98,13 @@ def _heads() -> frozenset[str]:
 def _texts(campaign: Campaign) -> dict[str, str]:
     return {c.id: normalise(f"{c.organisation}{c.purpose or ''}{c.person or ''}").replace(" ", "")
             for c in campaign.contacts}
+
+
+def people_named(campaign: Campaign, question: str) -> list[Contact]:
+    """The contacts a (normalised) question names by their person, narrowed as `fitting` does."""
+    if not _people_named(campaign, _without_frame(question)):
+        return []
+    return fitting(campaign, question)
 
 
 def default(campaign: Campaign) -> list[Contact]:

@@ -791,3 +791,18 @@ async def test_asked_whether_there_is_an_exam_a_clause_naming_none_says_so(
     await _open(harness, "xiaogan-2023", "2023-06-10T18:00")
     reply = await harness.send("有笔试吗")
     assert "考试录取" in reply.text and "通知没有写明笔试" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("question", "says", "not_says"), [
+    # A person of the contacts named: that contact, whatever else the message asks.
+    ("吕老师是哪个医院的 电话多少", "孝感市第一人民医院 吕老师：2349370", "沈泉"),
+    # Two 胡老师: the rest of the question tells which.
+    ("湖北职院医学院那个胡老师电话多少", "胡老师：2464255", "8299245"),
+    # 学员, 报名 are in no contact: they do not rule the college out.
+    ("湖北职院的学生报名有问题找谁", "胡老师：2464255", "沈泉"),
+])
+async def test_a_contact_named_by_its_person_or_short_name(
+        harness: Harness, question: str, says: str, not_says: str) -> None:
+    await _open(harness, "xiaogan-2023", "2023-06-08T23:40")
+    reply = await harness.send(question)
+    assert says in reply.text and not_says not in reply.text, reply.text
