@@ -90,6 +90,10 @@ _EXAM_SCOPE = re.compile(
 _SCOPE_GIVEN = re.compile(r"科目|范围|大纲|统考|理论|技能|笔试|面试|操作")
 # "要不要笔试面试", "录取要考试吗" (after synonyms: 笔试 or 考核, not 结业考核): whether there is
 # an exam; a clause that names none (系统录取) is said to be silent on it.
+# "截止到几点": the hour asked (几点 becomes 什么时候 in normalised text: read in the raw one);
+# a time of day given (17:00, 上午8:30, 12点).
+_HOUR_ASKED = re.compile(r"几点|几时|哪个钟点|具体时刻|时间点")
+_CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*[点时](?!前后)|[上下]午|中午|晚上")
 _EXAM_ASKED = re.compile(r"笔试|(?<!结业)考核")
 _EXAM_GIVEN = re.compile(r"考|笔试|面试")
 # A clause that says the notice leaves a point open ("…通知没有写明"): whom to ask goes with it.
@@ -357,10 +361,11 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     if paired is not part:
         reply = _sure(kn, paired, score, asked, now, t)
         if visible_length(reply.text) <= MAX_CHARS:  # else the first alone, whole
-            return _no_date_said(kn, part.key, paired, reply, normalised, asked, now, t)
+            return _no_date_said(kn, part.key, paired, reply, normalised, asked, now, t,
+                                 stripped)
     part = _dated_restatement(kn, part, now, t)
     return _no_date_said(kn, part.key, part, _sure(kn, part, score, asked, now, t), normalised,
-                         asked, now, t)
+                         asked, now, t, stripped)
 
 
 def _still_open(kn: Knowledge, part: Part, normalised: str, now: datetime, t: Texts) -> Part:
@@ -401,11 +406,14 @@ def _sure(kn: Knowledge, part: Part, score: float, asked: str, now: datetime,
 
 
 def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised: str,
-                  asked: str, now: datetime, t: Texts) -> Answer:
+                  asked: str, now: datetime, t: Texts, raw: str = "") -> Answer:
     """"招录考试是哪天考": asked when, and the answer found (`key`) is not about a date (an
     event, a dated clause): the notice gives none, said before the answer. "招录考试考哪些科目":
-    asked what an exam covers, and the answer names no subject or scope: the same."""
-    if _WHEN in normalised and not _dated(kn, key):
+    asked what an exam covers, and the answer names no subject or scope: the same. "6月30号截止是
+    到几点": asked the hour, and the answer gives a day but no time of day: the same."""
+    if _HOUR_ASKED.search(raw) and _dated(kn, key) and not _CLOCK.search("".join(part.lines)):
+        lead = "qa.hour.lead"
+    elif _WHEN in normalised and not _dated(kn, key):
         lead = "qa.when.lead"
     elif _EXAM_SCOPE.search(normalised.replace(" ", "")) and not _SCOPE_GIVEN.search(
             "".join(part.lines)):

@@ -806,3 +806,15 @@ async def test_a_contact_named_by_its_person_or_short_name(
     await _open(harness, "xiaogan-2023", "2023-06-08T23:40")
     reply = await harness.send(question)
     assert says in reply.text and not_says not in reply.text, reply.text
+
+
+async def test_the_hour_asked_of_a_day_without_one(harness: Harness) -> None:
+    """Xiaogan gives the days of registration but no hour: "截止是到几点" is told so, with the
+    window; Fujian gives 17:00: the window alone, no such line."""
+    await _open(harness, "xiaogan-2023", "2023-06-29T21:30")
+    reply = await harness.send("6月30号截止是到几点啊")
+    assert reply.text.startswith("通知只写了日期，没有写明具体几点"), reply.text
+    assert "6月30日" in reply.text, reply.text
+    await _open(harness, "fujian-2023", "2023-07-10T21:30")
+    reply = await harness.send("报名截止到几点")
+    assert "17:00" in reply.text and "没有写明具体几点" not in reply.text, reply.text
