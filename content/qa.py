@@ -90,6 +90,14 @@ _EXAM_SCOPE = re.compile(
 _SCOPE_GIVEN = re.compile(r"科目|范围|大纲|统考|理论|技能|笔试|面试|操作")
 # "要不要笔试面试", "录取要考试吗" (after synonyms: 笔试 or 考核, not 结业考核): whether there is
 # an exam; a clause that names none (系统录取) is said to be silent on it.
+# Something went wrong for the asker (查不到, 登不上, 提交不了, 咋回事): whom to ask goes with the
+# answer.
+_TROUBLE = re.compile(
+    r"(?:查|登|进|打|提交|上传|传|报|交|收|点)(?:不到|不上|不了|不进去?|不开|不出来?)|登录不|"
+    r"没反应|出错|报错|失败|卡住|卡死|咋回事|怎么回事|什么情况|没收到|收不到|显示异常|异常")
+_SITE_TROUBLE = re.compile(
+    r"(?:登|进|打|提交|上传|传)(?:不上|不了|不进去?|不开)|登录不|网站|系统|页面|网页|报错|卡住|卡死")
+_TECHNICAL = normalise("网络技术支持")
 # "截止到几点": the hour asked (几点 becomes 什么时候 in normalised text: read in the raw one);
 # a time of day given (17:00, 上午8:30, 12点).
 _HOUR_ASKED = re.compile(r"几点|几时|哪个钟点|具体时刻|时间点")
@@ -353,19 +361,22 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     if _asks_amount(kn, normalised) and not _MONEY.search(" ".join(part.lines)):
         return fallback(kn, part, score, t, lead=t("qa.amount.lead"), question=asked,
                         now=now)
+    # In trouble with the site (登不上, 上传不了): its technical support, when the notice has one.
+    trouble = "" if not _TROUBLE.search(stripped) or _PHONE.search(" ".join(part.lines)) else (
+        f"{rest} {_TECHNICAL}" if _SITE_TROUBLE.search(stripped) else rest)
     close = [p for p, s in ranked[1:2] if s >= THRESHOLD and score - s <= MARGIN
              and not _restates(p, part)]
     if close:
         return ambiguous(kn, [part, close[0]], score, t)
     paired = _with_close_clause(kn, part, ranked, score, THRESHOLD, t, direct)
     if paired is not part:
-        reply = _sure(kn, paired, score, asked, now, t)
+        reply = _sure(kn, paired, score, asked, now, t, trouble)
         if visible_length(reply.text) <= MAX_CHARS:  # else the first alone, whole
             return _no_date_said(kn, part.key, paired, reply, normalised, asked, now, t,
                                  stripped)
     part = _dated_restatement(kn, part, now, t)
-    return _no_date_said(kn, part.key, part, _sure(kn, part, score, asked, now, t), normalised,
-                         asked, now, t, stripped)
+    return _no_date_said(kn, part.key, part, _sure(kn, part, score, asked, now, t, trouble),
+                         normalised, asked, now, t, stripped)
 
 
 def _still_open(kn: Knowledge, part: Part, normalised: str, now: datetime, t: Texts) -> Part:
@@ -394,12 +405,13 @@ def _silent_on(kn: Knowledge, part: Part, score: float, stripped: str, rest: str
 
 
 def _sure(kn: Knowledge, part: Part, score: float, asked: str, now: datetime,
-          t: Texts) -> Answer:
+          t: Texts, trouble: str = "") -> Answer:
     """The answer; one whose clause says the notice leaves a point open ("需上传哪些材料…通知
     没有写明") names whom to ask as well, as every "the notice does not say" reply does, when
-    that fits one screen."""
-    if _LEAVES_OPEN.search(" ".join(part.lines)):
-        told = fallback(kn, part, score, t, question=asked, now=now, kind=ANSWERED)
+    that fits one screen. So does one to a user in trouble ("登上去查不到录取结果 咋回事":
+    `trouble`, the normalised question), with the contacts that fit it."""
+    if trouble or _LEAVES_OPEN.search(" ".join(part.lines)):
+        told = fallback(kn, part, score, t, question=asked or trouble, now=now, kind=ANSWERED)
         if visible_length(told.text) <= MAX_CHARS:
             return told
     return compose(kn, part, score, t)

@@ -818,3 +818,15 @@ async def test_the_hour_asked_of_a_day_without_one(harness: Harness) -> None:
     await _open(harness, "fujian-2023", "2023-07-10T21:30")
     reply = await harness.send("报名截止到几点")
     assert "17:00" in reply.text and "没有写明具体几点" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("question", "says", "answer_says"), [
+    ("登上去查不到录取结果 咋回事", "0591-83574579", "查看录取结果"),
+    # In trouble with the site: its technical support, with the clause asked about.
+    ("照片上传不了怎么办", "400-888-0052", "jpg格式"),
+])
+async def test_in_trouble_the_answer_says_whom_to_call(
+        harness: Harness, question: str, says: str, answer_says: str) -> None:
+    await _open(harness, "fujian-2023", "2023-07-16T10:30")
+    reply = await harness.send(question)
+    assert says in reply.text and answer_says in reply.text, reply.text
