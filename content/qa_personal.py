@@ -40,7 +40,8 @@ _SAID = {("qualification", "执业医师"): "licensed",
          ("scope_includes_gp", "False"): "scope_no",
          ("employment", "基层医疗卫生机构"): "grassroots",
          ("employment", "其他单位"): "elsewhere",
-         ("employment", "在职"): "employed"}
+         ("employment", "在职"): "employed",
+         ("employment", "无"): "unemployed"}
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ class Words:
     workplaces: tuple[str, ...]
     working: re.Pattern[str]
     employed: tuple[str, ...]
+    unemployed: re.Pattern[str]
 
 
 @cache
@@ -76,7 +77,8 @@ def words() -> Words:
     data = yaml.safe_load(INTENTS_PATH.read_text(encoding="utf-8"))["personal"]
     return Words(re.compile(data["asks"]), tuple(sorted(data["majors"], key=len, reverse=True)),
                  tuple(data["grassroots"]), tuple(data["workplaces"]),
-                 re.compile(data["working"]), tuple(data["employed"]))
+                 re.compile(data["working"]), tuple(data["employed"]),
+                 re.compile(data["unemployed"]))
 
 
 @dataclass
@@ -262,6 +264,10 @@ def _qualification(text: str, found: Stated) -> None:
 
 def _employment(text: str, w: Words, found: Stated) -> None:
     text = _JOB_ASKED.sub("", text)
+    if w.unemployed.search(text):  # "毕业后一直待业 没单位": no workplace
+        found.options["employment"] = ("无",)
+        found.said["employment"] = "无"
+        return
     if not w.working.search(text):
         return
     if any(place in text for place in w.grassroots):

@@ -830,3 +830,12 @@ async def test_in_trouble_the_answer_says_whom_to_call(
     await _open(harness, "fujian-2023", "2023-07-16T10:30")
     reply = await harness.send(question)
     assert says in reply.text and answer_says in reply.text, reply.text
+
+
+async def test_no_workplace_is_a_profile_fact(harness: Harness) -> None:
+    """"待业在家 没单位" states no workplace (employment 无), not a workplace (单位): the
+    eligibility rules answer, not the clause on units sending their staff."""
+    await _open(harness, "xiaogan-2023", "2023-06-22T23:05")
+    reply = await harness.send("我毕业后一直待业在家 没单位 能报不")
+    assert "目前没有工作单位" in reply.text and "临床医学" in reply.text, reply.text
+    assert "35周岁" in reply.text and "选送" not in reply.text, reply.text
