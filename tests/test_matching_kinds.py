@@ -839,3 +839,15 @@ async def test_no_workplace_is_a_profile_fact(harness: Harness) -> None:
     reply = await harness.send("我毕业后一直待业在家 没单位 能报不")
     assert "目前没有工作单位" in reply.text and "临床医学" in reply.text, reply.text
     assert "35周岁" in reply.text and "选送" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("slug", "moment", "says"), [
+    ("fujian-2023", "2023-07-13T20:20", "<b>培训内容</b>"),
+    ("xiaogan-2023", "2023-06-13T20:20", "助理全科医生培训（2020版）"),
+])
+async def test_what_is_learnt_is_the_training_content(harness: Harness, slug: str, moment: str,
+                                                      says: str) -> None:
+    """学点啥, 学些什么 ask what the training covers, not where it is."""
+    await _open(harness, slug, moment)
+    reply = await harness.send("培训都学点啥")
+    assert says in reply.text and "招生计划" not in reply.text, reply.text
