@@ -160,6 +160,7 @@ MIN_PROGRAMME = 4  # characters of the notice's title that name the programme (�
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 FIGURE_BONUS = 0.4
 FIGURE_ENTRIES = 2  # a figure said by more entries than this tells none of them apart
+_DAY = re.compile(r"(?<!\d)(1[0-2]|[1-9])\s*月\s*(3[01]|[12]\d|[1-9])\s*[日号]")
 _YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年")
 _CHANNEL = "channel"  # the intent (and answer key) that gives the registration address
 _WHO = "who"  # the intent that gives who may apply (招录对象)
@@ -679,11 +680,12 @@ def _names_window_day(kn: Knowledge, normalised: str) -> bool:
 
 
 def _figures(question: str) -> list[str]:
-    """The shares and years a question quotes ("那20%是干嘛用的", "到2025年要达到啥目标"), as a
-    notice writes them (20%, 2025年)."""
+    """The shares, years and days a question quotes ("那20%是干嘛用的", "到2025年要达到啥目标",
+    "9月7号之前基地要交啥"), as a notice writes them (20%, 2025年, 9月7日)."""
     folded = unicodedata.normalize("NFKC", question)
     return [f"{number}%" for number in _PERCENT.findall(folded)] + [
-        f"{year}年" for year in _YEAR.findall(folded)]
+        f"{year}年" for year in _YEAR.findall(folded)] + [
+        f"{month}月{day}日" for month, day in _DAY.findall(folded)]
 
 
 def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: datetime,
@@ -738,6 +740,8 @@ def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: dateti
         if len(saying) > FIGURE_ENTRIES:
             continue  # the campaign's own year, in many clauses, names none of them
         for key in saying:
+            if faulted and key in kn.gives and not faulted & kn.gives[key]:
+                continue  # "8月31号前没去报到会咋样": the sanction, not the clause with the day
             if key.startswith(("fact:", "faq:")):  # the clause that gives the figure quoted
                 scores[key] = scores.get(key, 0.0) + FIGURE_BONUS
     if "intent:late" in named:

@@ -851,3 +851,14 @@ async def test_what_is_learnt_is_the_training_content(harness: Harness, slug: st
     await _open(harness, slug, moment)
     reply = await harness.send("培训都学点啥")
     assert says in reply.text and "招生计划" not in reply.text, reply.text
+
+
+async def test_a_day_quoted_finds_the_clause_giving_it(harness: Harness) -> None:
+    """"9月7号之前基地要交啥": the clause with 9月7日 (the bases' summary); a sanction asked with a
+    day ("8月31号前没去报到会咋样") stays the sanction, not the clause that gives the day."""
+    await _open(harness, "fujian-2023", "2023-09-05T11:00")
+    reply = await harness.send("9月7号之前基地要交啥")
+    assert "汇总表" in reply.text, reply.text
+    await _open(harness, "fujian-2023", "2023-08-20T21:00")
+    reply = await harness.send("8月31号前没去报到会咋样")
+    assert "取消录取资格" in reply.text and "下一年度" in reply.text, reply.text
