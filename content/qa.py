@@ -98,6 +98,11 @@ _TROUBLE = re.compile(
 _SITE_TROUBLE = re.compile(
     r"(?:登|进|打|提交|上传|传)(?:不上|不了|不进去?|不开)|登录不|网站|系统|页面|网页|报错|卡住|卡死")
 _TECHNICAL = normalise("网络技术支持")
+# "提交了还能改吗", "填错了能修改不": whether what was sent can be changed (read in the raw
+# question); a clause that speaks of changing (不予…更改信息, 撤回) answers it.
+_CHANGE_ASKED = re.compile(
+    r"(?:还|能|可以|可不可以|允许)(?:不能|再)?(?:改|修改|更改|更换|换|撤回|撤销|重新填|重填|重报)")
+_CHANGE_GIVEN = re.compile(r"改|更换|撤回|撤销|重新|补报")
 # "截止到几点": the hour asked (几点 becomes 什么时候 in normalised text: read in the raw one);
 # a time of day given (17:00, 上午8:30, 12点).
 _HOUR_ASKED = re.compile(r"几点|几时|哪个钟点|具体时刻|时间点")
@@ -423,7 +428,8 @@ def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised
     """"招录考试是哪天考": asked when, and the answer found (`key`) is not about a date (an
     event, a dated clause): the notice gives none, said before the answer. "招录考试考哪些科目":
     asked what an exam covers, and the answer names no subject or scope: the same. "6月30号截止是
-    到几点": asked the hour, and the answer gives a day but no time of day: the same."""
+    到几点": asked the hour, and the answer gives a day but no time of day: the same. "提交了还能
+    改吗": asked whether what was sent can be changed, and the answer says nothing of changing."""
     if _HOUR_ASKED.search(raw) and _dated(kn, key) and not _CLOCK.search("".join(part.lines)):
         lead = "qa.hour.lead"
     elif _WHEN in normalised and not _dated(kn, key):
@@ -433,6 +439,8 @@ def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised
         lead = "qa.exam_scope.lead"
     elif _EXAM_ASKED.search(normalised) and not _EXAM_GIVEN.search("".join(part.lines)):
         lead = "qa.exam.lead"
+    elif _CHANGE_ASKED.search(raw) and not _CHANGE_GIVEN.search("".join(part.lines)):
+        lead = "qa.change.lead"
     else:
         return reply
     return fallback(kn, part, reply.score, t, lead=t(lead), question=asked, now=now)

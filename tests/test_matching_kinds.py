@@ -862,3 +862,15 @@ async def test_a_day_quoted_finds_the_clause_giving_it(harness: Harness) -> None
     await _open(harness, "fujian-2023", "2023-08-20T21:00")
     reply = await harness.send("8月31号前没去报到会咋样")
     assert "取消录取资格" in reply.text and "下一年度" in reply.text, reply.text
+
+
+async def test_whether_what_was_sent_can_be_changed(harness: Harness) -> None:
+    """"提交了还能改吗": the notice says nothing of changing: said so, with the clause and whom to
+    ask; a clause on changing (Fujian's 不予补报或更改信息) needs no such line."""
+    await _open(harness, "xiaogan-2023", "2023-06-24T13:40")
+    reply = await harness.send("基本信息填错了提交了 还能改吗")
+    assert reply.text.startswith("通知没有写明提交以后能否修改"), reply.text
+    assert "2839876" in reply.text, reply.text
+    await _open(harness, "fujian-2023", "2023-07-10T10:00")
+    reply = await harness.send("用手机报的 信息错了还能改吗")
+    assert "更改信息" in reply.text and "没有写明提交以后" not in reply.text, reply.text
