@@ -52,6 +52,8 @@ HEDGE = 0.2
 # from LONE_HEDGE. On the read sets LONE_HEDGE 0.1-0.15 with LONE_SHARE 0.25-0.5 scored the same.
 LONE_HEDGE, LONE_SHARE = 0.15, 0.33
 MARGIN = 0.015
+# Two dated steps this close are told apart by the date: the deadline that comes next.
+DEADLINE_MARGIN = 0.05
 # Further apart than MARGIN but within PAIR_MARGIN, two clauses of the notice are given together
 # ("订单定向的必须参加吗": who sends them, and that they train in batches): each says part of the
 # answer, and a button for the second would hide it. A guess (below THRESHOLD) shows the two
@@ -336,6 +338,7 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         best = ranked[0][1] if ranked else 0.0
         return fallback(kn, None, best, t, question=rest if _asks_phone(kn, rest) else "",
                         now=now)
+    ranked = _next_deadline_first(kn, ranked, now)
     part, score = ranked[0]
     part = _still_open(kn, part, normalised, now, t)
     if _asks_phone(kn, normalised) and not _PHONE.search(" ".join(part.lines)):
@@ -889,6 +892,30 @@ def _dated(kn: Knowledge, key: str) -> bool:
         return kn.table.intents[ident.partition(":")[0]].answer in ("window", "event")
     fact = kn.campaign.fact(ident) if kind == "fact" else None
     return fact is not None and _DATE.search(fact.text) is not None
+
+
+def _next_deadline_first(kn: Knowledge, ranked: list[tuple[Part, float]],
+                         now: datetime) -> list[tuple[Part, float]]:
+    """"截止到什么时候" during registration: two dated steps (the window, report-in) the words
+    cannot tell apart (within DEADLINE_MARGIN) are the one whose deadline comes next."""
+    if len(ranked) < 2 or ranked[0][1] - ranked[1][1] > DEADLINE_MARGIN:
+        return ranked
+    ends = [_deadline(kn, part.key) for part, _score in ranked[:2]]
+    if None in ends:
+        return ranked
+    coming = [(end, n) for n, end in enumerate(ends) if end is not None and end >= now]
+    if not coming or min(coming)[1] == 0:
+        return ranked
+    return [ranked[1], ranked[0], *ranked[2:]]
+
+
+def _deadline(kn: Knowledge, key: str) -> datetime | None:
+    if key == "window":
+        return kn.campaign.registration.window.closes
+    if key.startswith("event:"):
+        event = next((e for e in kn.campaign.events if e.id == key[6:]), None)
+        return None if event is None else event.end or event.start
+    return None
 
 
 def _near(kn: Knowledge, now: datetime) -> bool:

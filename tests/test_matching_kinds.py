@@ -874,3 +874,14 @@ async def test_whether_what_was_sent_can_be_changed(harness: Harness) -> None:
     await _open(harness, "fujian-2023", "2023-07-10T10:00")
     reply = await harness.send("用手机报的 信息错了还能改吗")
     assert "更改信息" in reply.text and "没有写明提交以后" not in reply.text, reply.text
+
+
+async def test_a_bare_deadline_question_is_the_next_deadline(harness: Harness) -> None:
+    """"截止到几点" names no step: during registration it is registration's close (7月12日
+    17:00), once that has passed it is report-in's (8月31日前)."""
+    await _open(harness, "fujian-2023", "2023-07-10T21:00")
+    reply = await harness.send("截止到几点")
+    assert "7月12日 17:00" in reply.text and "没有写明具体几点" not in reply.text, reply.text
+    await _open(harness, "fujian-2023", "2023-08-10T21:00")
+    reply = await harness.send("截止到什么时候")
+    assert "8月31日前" in reply.text, reply.text
