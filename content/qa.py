@@ -454,10 +454,16 @@ def _dated_restatement(kn: Knowledge, part: Part, now: datetime, t: Texts) -> Pa
     event of the campaign restates with its date (报到: 8月31日前) is answered by the event."""
     if not part.key.startswith("fact:") or not part.clause:
         return part
+    said = "".join(part.lines)
     for event in kn.campaign.events:
         if event.clause == part.clause:
             dated = render(kn, f"event:{event.id}", now, t)
-            if dated is not None and _restates(dated, part):
+            day = event.end or event.start
+            # The clause the event was written from: its words, or its date (8月31日前 …) when
+            # the event says as much (not a summary of a longer clause).
+            if dated is not None and (_restates(dated, part) or (
+                    day is not None and f"{day.month}月{day.day}日" in said
+                    and len(event.text) >= len(said))):
                 return dated
     return part
 

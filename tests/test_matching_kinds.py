@@ -885,3 +885,12 @@ async def test_a_bare_deadline_question_is_the_next_deadline(harness: Harness) -
     await _open(harness, "fujian-2023", "2023-08-10T21:00")
     reply = await harness.send("截止到什么时候")
     assert "8月31日前" in reply.text, reply.text
+
+
+async def test_a_clause_giving_an_events_date_is_answered_with_the_event(
+        harness: Harness) -> None:
+    """Fujian's 报到 clause (2023年8月31日前…须到培训基地报到) is the report-in event's: asked after
+    that day, the event answers, saying it has passed and what not reporting in costs."""
+    await _open(harness, "fujian-2023", "2023-09-02T10:00")
+    reply = await harness.send("我9月1号才去基地报到还行吗")
+    assert "已截止" in reply.text and "取消录取资格" in reply.text, reply.text
