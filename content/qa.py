@@ -105,6 +105,9 @@ _TECHNICAL = normalise("网络技术支持")
 _CHANGE_ASKED = re.compile(
     r"(?:还|能|可以|可不可以|允许)(?:不能|再)?(?:改|修改|更改|更换|换|撤回|撤销|重新填|重填|重报)")
 _CHANGE_GIVEN = re.compile(r"改|更换|撤回|撤销|重新|补报")
+# "接下来要做啥", "下一步干嘛": what comes next, asked (read in the raw question).
+_NEXT_ASKED = re.compile(r"接下来|下一步|接着|然后(?:呢|要|该|做|干)|之后(?:要|该|做|干|呢)")
+_WHAT_TO_DO = re.compile(r"做|干|办|弄|怎么|咋|流程|呢")
 # "截止到几点": the hour asked (几点 becomes 什么时候 in normalised text: read in the raw one);
 # a time of day given (17:00, 上午8:30, 12点).
 _HOUR_ASKED = re.compile(r"几点|几时|哪个钟点|具体时刻|时间点")
@@ -340,6 +343,9 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
                         now=now)
     ranked = _next_deadline_first(kn, ranked, now)
     part, score = ranked[0]
+    step = _next_step(kn, part, score, stripped, now, t)
+    if step is not part:  # sure of the step: it is the campaign's next date
+        part, score = step, max(score, THRESHOLD)
     part = _still_open(kn, part, normalised, now, t)
     if _asks_phone(kn, normalised) and not _PHONE.search(" ".join(part.lines)):
         # "技术支持电话多少": the number, not a clause that only says whom to call.
@@ -898,6 +904,28 @@ def _dated(kn: Knowledge, key: str) -> bool:
         return kn.table.intents[ident.partition(":")[0]].answer in ("window", "event")
     fact = kn.campaign.fact(ident) if kind == "fact" else None
     return fact is not None and _DATE.search(fact.text) is not None
+
+
+def _next_step(kn: Knowledge, part: Part, score: float, raw: str, now: datetime,
+               t: Texts) -> Part:
+    """"查到录取了 接下来要做啥": the applicants' next dated step (an event the campaign reminds
+    them of that has not begun, or has not ended and has no start), then the clause found when
+    that is sure (THRESHOLD) and not already a dated step."""
+    if not (_NEXT_ASKED.search(raw) and _WHAT_TO_DO.search(raw)) or part.key == "window" \
+            or part.key.startswith("event:"):
+        return part
+    reminded = {spec.event for spec in kn.campaign.reminders}
+    coming = []
+    for event in kn.campaign.events:
+        if event.id in reminded and (event.start > now if event.start is not None
+                                     else event.end is not None and event.end >= now):
+            coming.append((event.start or event.end, event.id))
+    if not coming:
+        return part
+    step = render(kn, f"event:{min(coming)[1]}", now, t)
+    if step is None:
+        return part
+    return _paired(step, part, t) if score >= THRESHOLD else step
 
 
 def _next_deadline_first(kn: Knowledge, ranked: list[tuple[Part, float]],

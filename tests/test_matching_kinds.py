@@ -894,3 +894,14 @@ async def test_a_clause_giving_an_events_date_is_answered_with_the_event(
     await _open(harness, "fujian-2023", "2023-09-02T10:00")
     reply = await harness.send("我9月1号才去基地报到还行吗")
     assert "已截止" in reply.text and "取消录取资格" in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("moment", "question", "says"), [
+    ("2023-07-16T10:50", "查到录取了 接下来要做啥", "8月31日前"),  # report-in is next
+    ("2023-07-10T10:50", "接下来要做啥", "7月15日起"),  # registration on: the results are next
+])
+async def test_what_comes_next_is_the_next_dated_step(harness: Harness, moment: str,
+                                                      question: str, says: str) -> None:
+    await _open(harness, "fujian-2023", moment)
+    reply = await harness.send(question)
+    assert says in reply.text and "我不确定" not in reply.text, reply.text
