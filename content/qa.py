@@ -22,8 +22,8 @@ from functools import lru_cache
 from bot.clock import to_shanghai
 from content.matching import QUALIFIED_PENALTY
 from content.normalise import ngrams, normalise
-from content.qa_builders import Part, contact_lines, render, window_status
-from content.qa_contacts import chosen, key_for, people_named
+from content.qa_builders import Part, contact_lines, named_contacts, render, window_status
+from content.qa_contacts import chosen, fitting, key_for, people_named
 from content.qa_knowledge import Entity, Intent, Knowledge, StaffEntry
 from content.qa_personal import personal_part
 from content.qa_profile import words
@@ -40,7 +40,7 @@ from content.qa_reply import (
     visible_length,
 )
 from content.qa_talk import MAX_PARTS, follow_up, is_english, own_topic, questions, small_talk
-from content.schema import Campaign, Registration
+from content.schema import Campaign, Contact, Registration
 from content.texts import Raw, Texts, default_texts
 
 MAX_QUESTION = 300
@@ -558,6 +558,7 @@ def several(kn: Knowledge, asked: list[str], now: datetime, t: Texts) -> Answer:
             if before is not None:
                 reply = _after(kn, before, question, reply, now, t)
         replies.append(reply)
+    replies = _contacts_of_the_whole(kn, asked, replies, now, t)
     keys = {r.entry for r in replies}
     if len(keys) == 1 and any(r.kind != FALLBACK for r in replies):
         # One clause for every part: the reply that says what it leaves out ("有工资吗 一个月多少
@@ -591,6 +592,26 @@ def several(kn: Knowledge, asked: list[str], now: datetime, t: Texts) -> Answer:
     score = min(r.score for _q, r in covered)
     return Answer(text, covered[0][1].source, "several:" + "+".join(
         str(r.entry) for _q, r in covered), score, ANSWERED)
+
+
+def _contacts_of_the_whole(kn: Knowledge, asked: list[str], replies: list[Answer],
+                           now: datetime, t: Texts) -> list[Answer]:
+    """"汉川基地招几个人 电话多少": a part asking for contacts in words that name none is about
+    what the rest of the message names (汉川's base: its contacts), when that names a contact."""
+    whole: list[Contact] | None = None
+    for n, (question, reply) in enumerate(zip(asked, replies, strict=True)):
+        if not (reply.entry or "").startswith("contacts") or fitting(
+                kn.campaign, normalise(question)):
+            continue
+        if whole is None:
+            said = normalise(" ".join(asked))
+            entity, _rest = kn.find_entity(said)
+            whole = (named_contacts(kn.campaign, entity.ref) if entity else []) or fitting(
+                kn.campaign, said)
+        part = render(kn, key_for(whole, kn.campaign), now, t) if whole else None
+        if part is not None:
+            replies[n] = compose(kn, part, reply.score, t)
+    return replies
 
 
 def _after(kn: Knowledge, before: Answer, question: str, alone: Answer, now: datetime,

@@ -905,3 +905,15 @@ async def test_what_comes_next_is_the_next_dated_step(harness: Harness, moment: 
     await _open(harness, "fujian-2023", moment)
     reply = await harness.send(question)
     assert says in reply.text and "我不确定" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("question", "says", "not_says"), [
+    ("湖北职院医学院那边谁负责这个 怎么联系", "胡老师：2464255", "沈泉"),
+    ("汉川基地招几个人 电话多少", "汉川市人民医院 胡老师：8299245", "吕老师"),
+])
+async def test_a_part_asking_for_contacts_takes_what_the_message_names(
+        harness: Harness, question: str, says: str, not_says: str) -> None:
+    """Two questions in one message: "电话多少" names no one, the rest of the message does."""
+    await _open(harness, "xiaogan-2023", "2023-05-31T20:20")
+    reply = await harness.send(question)
+    assert says in reply.text and not_says not in reply.text, reply.text
