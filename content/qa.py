@@ -108,6 +108,9 @@ _CHANGE_GIVEN = re.compile(r"改|更换|撤回|撤销|重新|补报")
 # "接下来要做啥", "下一步干嘛": what comes next, asked (read in the raw question).
 _NEXT_ASKED = re.compile(r"接下来|下一步|接着|然后(?:呢|要|该|做|干)|之后(?:要|该|做|干|呢)")
 _WHAT_TO_DO = re.compile(r"做|干|办|弄|怎么|咋|流程|呢")
+# "名额还剩多少", "报满了没": how many places are left, which no notice can say.
+_LEFT_ASKED = re.compile(r"还剩|剩(?:多少|几个|下|余)|报满|满了|满没|满员|招满")
+_LEFT_GIVEN = re.compile(r"剩|满")
 # "截止到几点": the hour asked (几点 becomes 什么时候 in normalised text: read in the raw one);
 # a time of day given (17:00, 上午8:30, 12点).
 _HOUR_ASKED = re.compile(r"几点|几时|哪个钟点|具体时刻|时间点")
@@ -438,7 +441,8 @@ def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised
     event, a dated clause): the notice gives none, said before the answer. "招录考试考哪些科目":
     asked what an exam covers, and the answer names no subject or scope: the same. "6月30号截止是
     到几点": asked the hour, and the answer gives a day but no time of day: the same. "提交了还能
-    改吗": asked whether what was sent can be changed, and the answer says nothing of changing."""
+    改吗": asked whether what was sent can be changed, and the answer says nothing of changing.
+    "名额还剩多少": asked what is left, and the answer gives the plan only."""
     if _HOUR_ASKED.search(raw) and _dated(kn, key) and not _CLOCK.search("".join(part.lines)):
         lead = "qa.hour.lead"
     elif _WHEN in normalised and not _dated(kn, key):
@@ -450,6 +454,8 @@ def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised
         lead = "qa.exam.lead"
     elif _CHANGE_ASKED.search(raw) and not _CHANGE_GIVEN.search("".join(part.lines)):
         lead = "qa.change.lead"
+    elif _LEFT_ASKED.search(raw) and not _LEFT_GIVEN.search("".join(part.lines)):
+        lead = "qa.left.lead"
     else:
         return reply
     return fallback(kn, part, reply.score, t, lead=t(lead), question=asked, now=now)

@@ -917,3 +917,23 @@ async def test_a_part_asking_for_contacts_takes_what_the_message_names(
     await _open(harness, "xiaogan-2023", "2023-05-31T20:20")
     reply = await harness.send(question)
     assert says in reply.text and not_says not in reply.text, reply.text
+
+
+async def test_places_left_are_not_in_the_notice(harness: Harness) -> None:
+    """"名额还剩多少": the notice gives the plan, not what is left: said so, with the plan."""
+    await _open(harness, "xiaogan-2023", "2023-06-29T12:20")
+    reply = await harness.send("现在孝感各基地名额还剩多少 在哪能看")
+    assert reply.text.startswith("通知没有写明已报名人数和剩余名额"), reply.text
+    assert "招录10名" in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("slug", "moment", "says"), [
+    ("fujian-2023", "2023-07-10T20:10", "取消当年录取资格"),
+    ("xiaogan-2023", "2023-06-02T20:10", "通知没有写明弄虚作假"),
+])
+async def test_false_entries_are_fraud(harness: Harness, slug: str, moment: str,
+                                       says: str) -> None:
+    """填假 is 弄虚作假: the notice's sanction, or that it names none; not the steps."""
+    await _open(harness, slug, moment)
+    reply = await harness.send("报名信息要是填假的会有啥后果")
+    assert says in reply.text and "报名步骤" not in reply.text, reply.text
