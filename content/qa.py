@@ -133,7 +133,8 @@ _TODAY = normalise("今天")
 _FRAME = re.compile(r"的时候(?=\S{2})")
 # "除了学历年龄 还有啥条件": what follows 除(了) is what the asker knows already; the question is
 # about the others (其他). 开除, 扣除, 排除 … are not this 除.
-_BESIDES = re.compile(r"(?<![开扣排删免清解去切])除(?!非)[^\s还]{1,12}?(?:以外|之外)?\s*(?=还)")
+_BESIDES = re.compile(
+    r"(?<![开扣排删免清解去切])除(?!非)[^\s还]{1,12}?(?:以外|之外)?\s*(?=还|\s[^\s还]{1,6}还)")
 _OTHERS = normalise("其他")
 # Asking how to use something (a site), not where it is: 咋操作, 看不懂, 不会用.
 _OPERATING = re.compile(r"怎么(?:操作|使用|用于|填|注册|登录|上传)|看不懂|不会用|不会操作")

@@ -937,3 +937,13 @@ async def test_false_entries_are_fraud(harness: Harness, slug: str, moment: str,
     await _open(harness, slug, moment)
     reply = await harness.send("报名信息要是填假的会有啥后果")
     assert says in reply.text and "报名步骤" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["除了财政补助，基地还给钱不",
+                                      "除了国家和省里的补贴 基地自己还给钱不"])
+async def test_besides_a_subsidy_what_the_base_pays(harness: Harness, question: str) -> None:
+    """"除了X，Y还…" with a comma or space between: the question is about Y (the base's own pay,
+    绩效补助), not X; 给钱 is money (补助)."""
+    await _open(harness, "xiaogan-2023", "2023-06-19T19:00")
+    reply = await harness.send(question)
+    assert "绩效补助" in reply.text, reply.text
