@@ -947,3 +947,13 @@ async def test_besides_a_subsidy_what_the_base_pays(harness: Harness, question: 
     await _open(harness, "xiaogan-2023", "2023-06-19T19:00")
     reply = await harness.send(question)
     assert "绩效补助" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["预报名完就算报上了吗", "网上填完提交了是不是就等于被录取了"])
+async def test_whether_registering_is_the_end_asks_what_follows(harness: Harness,
+                                                               question: str) -> None:
+    """"就算报上了吗", "就等于被录取了": whether anything follows registration; Xiaogan's answer
+    says the online step is a pre-registration, then review and admission by the bases."""
+    await _open(harness, "xiaogan-2023", "2023-05-31T22:00")
+    reply = await harness.send(question)
+    assert "资格审核" in reply.text and "预报名" in reply.text, reply.text
