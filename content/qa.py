@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from bot.clock import to_shanghai
 from content.matching import QUALIFIED_PENALTY
-from content.normalise import ngrams, normalise
+from content.normalise import default_lexicon, ngrams, normalise
 from content.qa_builders import Part, contact_lines, named_contacts, render, window_status
 from content.qa_contacts import chosen, fitting, key_for, people_named
 from content.qa_knowledge import Entity, Intent, Knowledge, StaffEntry
@@ -111,6 +111,8 @@ _WHAT_TO_DO = re.compile(r"做|干|办|弄|怎么|咋|流程|呢")
 # "名额还剩多少", "报满了没": how many places are left, which no notice can say.
 _LEFT_ASKED = re.compile(r"还剩|剩(?:多少|几个|下|余)|报满|满了|满没|满员|招满")
 _LEFT_GIVEN = re.compile(r"剩|满")
+_DEADLINE_WORDS = tuple(normalise(w).replace(" ", "") for w in (
+    "截止", "最后期限", "期限", "最后一天", "最晚", "结束", "几号", "哪天"))
 # "截止到几点": the hour asked (几点 becomes 什么时候 in normalised text: read in the raw one);
 # a time of day given (17:00, 上午8:30, 12点).
 _HOUR_ASKED = re.compile(r"几点|几时|哪个钟点|具体时刻|时间点")
@@ -345,7 +347,7 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         best = ranked[0][1] if ranked else 0.0
         return fallback(kn, None, best, t, question=rest if _asks_phone(kn, rest) else "",
                         now=now)
-    ranked = _next_deadline_first(kn, ranked, now)
+    ranked = _next_deadline_first(kn, ranked, now, rest)
     part, score = ranked[0]
     step = _next_step(kn, part, score, stripped, now, t)
     if step is not part:  # sure of the step: it is the campaign's next date
@@ -936,39 +938,61 @@ def _dated(kn: Knowledge, key: str) -> bool:
 
 def _next_step(kn: Knowledge, part: Part, score: float, raw: str, now: datetime,
                t: Texts) -> Part:
-    """"查到录取了 接下来要做啥": the applicants' next dated step (an event the campaign reminds
-    them of that has not begun, or has not ended and has no start), then the clause found when
-    that is sure (THRESHOLD) and not already a dated step."""
+    """"查到录取了 接下来要做啥": the applicants' next dated step (registration before it opens;
+    an event the campaign reminds them of that has not begun, or has not ended and has no
+    start), then the clause found when that is sure (THRESHOLD) and not already a dated step."""
     if not (_NEXT_ASKED.search(raw) and _WHAT_TO_DO.search(raw)) or part.key == "window" \
             or part.key.startswith("event:"):
         return part
     reminded = {spec.event for spec in kn.campaign.reminders}
-    coming = []
+    window = kn.campaign.registration.window
+    # Before registration opens, registering is the next step.
+    coming = [(window.opens, "window")] if window.opens is not None and window.opens > now \
+        else []
     for event in kn.campaign.events:
         if event.id in reminded and (event.start > now if event.start is not None
                                      else event.end is not None and event.end >= now):
-            coming.append((event.start or event.end, event.id))
+            coming.append((event.start or event.end, f"event:{event.id}"))
     if not coming:
         return part
-    step = render(kn, f"event:{min(coming)[1]}", now, t)
+    step = render(kn, min(coming)[1], now, t)
     if step is None:
         return part
     return _paired(step, part, t) if score >= THRESHOLD else step
 
 
-def _next_deadline_first(kn: Knowledge, ranked: list[tuple[Part, float]],
-                         now: datetime) -> list[tuple[Part, float]]:
+def _next_deadline_first(kn: Knowledge, ranked: list[tuple[Part, float]], now: datetime,
+                         normalised: str) -> list[tuple[Part, float]]:
     """"截止到什么时候" during registration: two dated steps (the window, report-in) the words
-    cannot tell apart (within DEADLINE_MARGIN) are the one whose deadline comes next."""
-    if len(ranked) < 2 or ranked[0][1] - ranked[1][1] > DEADLINE_MARGIN:
+    cannot tell apart (within DEADLINE_MARGIN) are the one whose deadline comes next; a question
+    of a deadline alone, naming no step ("截止到几点"), is that of the next dated step among
+    the leading answers, however far apart their scores."""
+    if len(ranked) < 2:
         return ranked
-    ends = [_deadline(kn, part.key) for part, _score in ranked[:2]]
-    if None in ends:
+    if _bare_deadline(normalised):
+        pool = range(min(len(ranked), RESOLVE_TOP))
+    elif ranked[0][1] - ranked[1][1] <= DEADLINE_MARGIN and all(
+            _deadline(kn, part.key) is not None for part, _score in ranked[:2]):
+        pool = range(2)
+    else:
         return ranked
-    coming = [(end, n) for n, end in enumerate(ends) if end is not None and end >= now]
+    coming = [(end, n) for n in pool
+              if (end := _deadline(kn, ranked[n][0].key)) is not None and end >= now]
     if not coming or min(coming)[1] == 0:
         return ranked
-    return [ranked[1], ranked[0], *ranked[2:]]
+    first = min(coming)[1]
+    return [ranked[first], *(r for n, r in enumerate(ranked) if n != first)]
+
+
+def _bare_deadline(normalised: str) -> bool:
+    """A question of a deadline and nothing else: 截止到什么时候, 最后期限是哪天."""
+    flat = normalised.replace(" ", "")
+    if not any(word in flat for word in _DEADLINE_WORDS):
+        return False
+    lexicon = default_lexicon()
+    for word in sorted((*lexicon.light_words, *_DEADLINE_WORDS), key=len, reverse=True):
+        flat = flat.replace(word, "")
+    return all(char in lexicon.light for char in flat)
 
 
 def _deadline(kn: Knowledge, key: str) -> datetime | None:

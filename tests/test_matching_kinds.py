@@ -957,3 +957,23 @@ async def test_whether_registering_is_the_end_asks_what_follows(harness: Harness
     await _open(harness, "xiaogan-2023", "2023-05-31T22:00")
     reply = await harness.send(question)
     assert "资格审核" in reply.text and "预报名" in reply.text, reply.text
+
+
+@pytest.fixture
+async def third_chat(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    h = await Harness.create(db_url, now=parse_moment("2024-05-20T10:00"),
+                             var_dir=tmp_path / "var", content_dir=FIXTURES / "qa-third")
+    await h.send("/start yangli-2024")
+    yield h
+    await h.close()
+
+
+async def test_deadlines_and_next_steps_of_a_third_notice(third_chat: Harness) -> None:
+    """A notice no code names: before registration opens, "截止到几点" is registration's close
+    and "接下来要做啥" registration itself; "报到截止到几点" names its step."""
+    reply = await third_chat.send("截止到几点")
+    assert "6月20日 17:00" in reply.text and "8月20日" not in reply.text, reply.text
+    reply = await third_chat.send("接下来要做啥")
+    assert "将于2024年6月1日 9:00开始" in reply.text and "我不确定" not in reply.text, reply.text
+    reply = await third_chat.send("报到截止到几点")
+    assert "2024年8月20日 17:00前" in reply.text, reply.text
