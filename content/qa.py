@@ -153,6 +153,8 @@ _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块|万|%)|全部|全额")
 _PHONE = re.compile(r"\d[\d-]{5,}\d")
 # Asking for a number or for a person to ask (联系人是谁, 哪个科) is asking for contacts.
 _PHONE_WORDS = (normalise("电话"), normalise("联系人"))
+# A number of three digits or more (dashes and spaces inside), not a date, age or count.
+_NUMBER = re.compile(r"(?<![\d.])\d{3,}(?:[-\s]\d+)*(?![\d.]|\s*[年月日号岁周名个人元块%])")
 # With a contact's person named (吕老师), asking who or where she is asks for that contact.
 _WHO_WHERE = tuple(normalise(w).replace(" ", "")
                    for w in ("哪个", "哪家", "哪里", "哪儿", "谁", "什么单位"))
@@ -248,6 +250,10 @@ def answer(campaign: Campaign, question: str, now: datetime,
 def _person_asked(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer | None:
     """"吕老师是哪个医院的 电话多少": a person of the notice's contacts named with a question of
     who, where or which number is that contact's line, however many parts the message has."""
+    quoted = _numbers_quoted(kn, stripped)
+    if quoted:  # "那个400电话是干嘛的": the contact whose number it is
+        part = render(kn, key_for(quoted, kn.campaign), now, t)
+        return compose(kn, part, 1.0, t) if part is not None else None
     normalised = normalise(stripped)
     flat = normalised.replace(" ", "")
     if not (_asks_phone(kn, normalised) or any(word in flat for word in _WHO_WHERE)):
@@ -255,6 +261,20 @@ def _person_asked(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answ
     contacts = people_named(kn.campaign, normalised)
     part = render(kn, key_for(contacts, kn.campaign), now, t) if contacts else None
     return compose(kn, part, 1.0, t) if part is not None else None
+
+
+def _numbers_quoted(kn: Knowledge, raw: str) -> list[Contact]:
+    """The contacts whose phone number the question quotes: its start (400, 0591-8357) or, seven
+    digits or more, any part of it; not a date, an age or a count (2023年, 35岁, 10名)."""
+    folded = unicodedata.normalize("NFKC", raw)
+    quoted = [re.sub(r"\D", "", m.group(0)) for m in _NUMBER.finditer(folded)]
+    found = []
+    for contact in kn.campaign.contacts:
+        phones = [re.sub(r"\D", "", phone) for phone in contact.phones]
+        if any(phone.startswith(q) or (len(q) >= 7 and q in phone)
+               for q in quoted for phone in phones):
+            found.append(contact)
+    return found[:3]
 
 
 def _framed(question: str) -> str:

@@ -977,3 +977,14 @@ async def test_deadlines_and_next_steps_of_a_third_notice(third_chat: Harness) -
     assert "将于2024年6月1日 9:00开始" in reply.text and "我不确定" not in reply.text, reply.text
     reply = await third_chat.send("报到截止到几点")
     assert "2024年8月20日 17:00前" in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("question", "says", "not_says"), [
+    ("那个400电话是干嘛的", "网络技术支持", "招录政策咨询"),
+    ("0591-83574579是哪的电话", "省培训中心", "网络技术支持"),
+])
+async def test_a_number_quoted_is_its_contact(harness: Harness, question: str, says: str,
+                                              not_says: str) -> None:
+    await _open(harness, "fujian-2023", "2023-07-16T20:30")
+    reply = await harness.send(question)
+    assert says in reply.text and not_says not in reply.text, reply.text
