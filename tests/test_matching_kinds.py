@@ -800,6 +800,9 @@ async def test_asked_whether_there_is_an_exam_a_clause_naming_none_says_so(
     ("湖北职院医学院那个胡老师电话多少", "胡老师：2464255", "8299245"),
     # 学员, 报名 are in no contact: they do not rule the college out.
     ("湖北职院的学生报名有问题找谁", "胡老师：2464255", "沈泉"),
+    # Two questions in one message: "怎么联系", "电话多少" name no one, the rest does.
+    ("湖北职院医学院那边谁负责这个 怎么联系", "胡老师：2464255", "沈泉"),
+    ("汉川基地招几个人 电话多少", "汉川市人民医院 胡老师：8299245", "吕老师"),
 ])
 async def test_a_contact_named_by_its_person_or_short_name(
         harness: Harness, question: str, says: str, not_says: str) -> None:
@@ -841,16 +844,21 @@ async def test_no_workplace_is_a_profile_fact(harness: Harness) -> None:
     assert "35周岁" in reply.text and "选送" not in reply.text, reply.text
 
 
-@pytest.mark.parametrize(("slug", "moment", "says"), [
-    ("fujian-2023", "2023-07-13T20:20", "<b>培训内容</b>"),
-    ("xiaogan-2023", "2023-06-13T20:20", "助理全科医生培训（2020版）"),
+@pytest.mark.parametrize(("slug", "moment", "question", "says", "not_says"), [
+    # 学点啥, 学些什么 ask what the training covers, not where it is.
+    ("fujian-2023", "2023-07-13T20:20", "培训都学点啥", "<b>培训内容</b>", "招生计划"),
+    ("xiaogan-2023", "2023-06-13T20:20", "培训都学点啥", "助理全科医生培训（2020版）",
+     "招生计划"),
+    # 填假 is 弄虚作假: the notice's sanction, or that it names none; not the steps.
+    ("fujian-2023", "2023-07-10T20:10", "报名信息要是填假的会有啥后果", "取消当年录取资格", "报名步骤"),
+    ("xiaogan-2023", "2023-06-02T20:10", "报名信息要是填假的会有啥后果", "通知没有写明弄虚作假",
+     "报名步骤"),
 ])
-async def test_what_is_learnt_is_the_training_content(harness: Harness, slug: str, moment: str,
-                                                      says: str) -> None:
-    """学点啥, 学些什么 ask what the training covers, not where it is."""
+async def test_applicants_words(harness: Harness, slug: str, moment: str, question: str,
+                                says: str, not_says: str) -> None:
     await _open(harness, slug, moment)
-    reply = await harness.send("培训都学点啥")
-    assert says in reply.text and "招生计划" not in reply.text, reply.text
+    reply = await harness.send(question)
+    assert says in reply.text and not_says not in reply.text, reply.text
 
 
 async def test_a_day_quoted_finds_the_clause_giving_it(harness: Harness) -> None:
@@ -907,17 +915,6 @@ async def test_what_comes_next_is_the_next_dated_step(harness: Harness, moment: 
     assert says in reply.text and "我不确定" not in reply.text, reply.text
 
 
-@pytest.mark.parametrize(("question", "says", "not_says"), [
-    ("湖北职院医学院那边谁负责这个 怎么联系", "胡老师：2464255", "沈泉"),
-    ("汉川基地招几个人 电话多少", "汉川市人民医院 胡老师：8299245", "吕老师"),
-])
-async def test_a_part_asking_for_contacts_takes_what_the_message_names(
-        harness: Harness, question: str, says: str, not_says: str) -> None:
-    """Two questions in one message: "电话多少" names no one, the rest of the message does."""
-    await _open(harness, "xiaogan-2023", "2023-05-31T20:20")
-    reply = await harness.send(question)
-    assert says in reply.text and not_says not in reply.text, reply.text
-
 
 async def test_places_left_are_not_in_the_notice(harness: Harness) -> None:
     """"名额还剩多少": the notice gives the plan, not what is left: said so, with the plan."""
@@ -926,17 +923,6 @@ async def test_places_left_are_not_in_the_notice(harness: Harness) -> None:
     assert reply.text.startswith("通知没有写明已报名人数和剩余名额"), reply.text
     assert "招录10名" in reply.text, reply.text
 
-
-@pytest.mark.parametrize(("slug", "moment", "says"), [
-    ("fujian-2023", "2023-07-10T20:10", "取消当年录取资格"),
-    ("xiaogan-2023", "2023-06-02T20:10", "通知没有写明弄虚作假"),
-])
-async def test_false_entries_are_fraud(harness: Harness, slug: str, moment: str,
-                                       says: str) -> None:
-    """填假 is 弄虚作假: the notice's sanction, or that it names none; not the steps."""
-    await _open(harness, slug, moment)
-    reply = await harness.send("报名信息要是填假的会有啥后果")
-    assert says in reply.text and "报名步骤" not in reply.text, reply.text
 
 
 @pytest.mark.parametrize("question", ["除了财政补助，基地还给钱不",
