@@ -850,7 +850,8 @@ async def test_no_workplace_is_a_profile_fact(harness: Harness) -> None:
     ("xiaogan-2023", "2023-06-13T20:20", "培训都学点啥", "助理全科医生培训（2020版）",
      "招生计划"),
     # 填假 is 弄虚作假: the notice's sanction, or that it names none; not the steps.
-    ("fujian-2023", "2023-07-10T20:10", "报名信息要是填假的会有啥后果", "取消当年录取资格", "报名步骤"),
+    ("fujian-2023", "2023-07-10T20:10", "报名信息要是填假的会有啥后果", "取消当年录取资格",
+     "报名步骤"),
     ("xiaogan-2023", "2023-06-02T20:10", "报名信息要是填假的会有啥后果", "通知没有写明弄虚作假",
      "报名步骤"),
 ])
