@@ -854,6 +854,9 @@ async def test_no_workplace_is_a_profile_fact(harness: Harness) -> None:
      "报名步骤"),
     ("xiaogan-2023", "2023-06-02T20:10", "报名信息要是填假的会有啥后果", "通知没有写明弄虚作假",
      "报名步骤"),
+    # 指哪些人, 啥意思 ask what a term means; 通知里说的 only points at the notice.
+    ("fujian-2023", "2023-07-09T09:05", "通知里说的社会人指哪些人", "拟进入我省基层医疗卫生机构",
+     "我不确定"),
 ])
 async def test_applicants_words(harness: Harness, slug: str, moment: str, question: str,
                                 says: str, not_says: str) -> None:
