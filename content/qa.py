@@ -90,8 +90,6 @@ _REPORT_IN = normalise("报到")
 _EXAM_SCOPE = re.compile(
     r"考(?:些)?什么|考哪|(?:什么|哪些)(?:内容|科目)|科目|(?:考试|复习)(?:范围|内容)")
 _SCOPE_GIVEN = re.compile(r"科目|范围|大纲|统考|理论|技能|笔试|面试|操作")
-# "要不要笔试面试", "录取要考试吗" (after synonyms: 笔试 or 考核, not 结业考核): whether there is
-# an exam; a clause that names none (系统录取) is said to be silent on it.
 # Something went wrong for the asker (查不到, 登不上, 提交不了, 咋回事): whom to ask goes with the
 # answer.
 _TROUBLE = re.compile(
@@ -117,6 +115,8 @@ _DEADLINE_WORDS = tuple(normalise(w).replace(" ", "") for w in (
 # a time of day given (17:00, 上午8:30, 12点).
 _HOUR_ASKED = re.compile(r"几点|几时|哪个钟点|具体时刻|时间点")
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*[点时](?!前后)|[上下]午|中午|晚上")
+# "要不要笔试面试", "录取要考试吗" (after synonyms: 笔试 or 考核, not 结业考核): whether there is
+# an exam; a clause that names none (系统录取) is said to be silent on it.
 _EXAM_ASKED = re.compile(r"笔试|(?<!结业)考核")
 _EXAM_GIVEN = re.compile(r"考|笔试|面试")
 # A clause that says the notice leaves a point open ("…通知没有写明"): whom to ask goes with it.
@@ -252,15 +252,19 @@ def _person_asked(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answ
     who, where or which number is that contact's line, however many parts the message has."""
     quoted = _numbers_quoted(kn, stripped)
     if quoted:  # "那个400电话是干嘛的": the contact whose number it is
-        part = render(kn, key_for(quoted, kn.campaign), now, t)
-        return compose(kn, part, 1.0, t) if part is not None else None
+        return _contacts_reply(kn, quoted, 1.0, now, t)
     normalised = normalise(stripped)
     flat = normalised.replace(" ", "")
     if not (_asks_phone(kn, normalised) or any(word in flat for word in _WHO_WHERE)):
         return None
-    contacts = people_named(kn.campaign, normalised)
+    return _contacts_reply(kn, people_named(kn.campaign, normalised), 1.0, now, t)
+
+
+def _contacts_reply(kn: Knowledge, contacts: list[Contact], score: float, now: datetime,
+                    t: Texts) -> Answer | None:
+    """The reply giving these contacts' lines; None when there are none."""
     part = render(kn, key_for(contacts, kn.campaign), now, t) if contacts else None
-    return compose(kn, part, 1.0, t) if part is not None else None
+    return compose(kn, part, score, t) if part is not None else None
 
 
 def _numbers_quoted(kn: Knowledge, raw: str) -> list[Contact]:
@@ -459,7 +463,7 @@ def _sure(kn: Knowledge, part: Part, score: float, asked: str, now: datetime,
 
 
 def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised: str,
-                  asked: str, now: datetime, t: Texts, raw: str = "") -> Answer:
+                  asked: str, now: datetime, t: Texts, raw: str) -> Answer:
     """"招录考试是哪天考": asked when, and the answer found (`key`) is not about a date (an
     event, a dated clause): the notice gives none, said before the answer. "招录考试考哪些科目":
     asked what an exam covers, and the answer names no subject or scope: the same. "6月30号截止是
@@ -637,9 +641,7 @@ def _contacts_of_the_whole(kn: Knowledge, asked: list[str], replies: list[Answer
             entity, _rest = kn.find_entity(said)
             whole = (named_contacts(kn.campaign, entity.ref) if entity else []) or fitting(
                 kn.campaign, said)
-        part = render(kn, key_for(whole, kn.campaign), now, t) if whole else None
-        if part is not None:
-            replies[n] = compose(kn, part, reply.score, t)
+        replies[n] = _contacts_reply(kn, whole, reply.score, now, t) or reply
     return replies
 
 
@@ -1018,10 +1020,8 @@ def _bare_deadline(normalised: str) -> bool:
 def _deadline(kn: Knowledge, key: str) -> datetime | None:
     if key == "window":
         return kn.campaign.registration.window.closes
-    if key.startswith("event:"):
-        event = next((e for e in kn.campaign.events if e.id == key[6:]), None)
-        return None if event is None else event.end or event.start
-    return None
+    event = kn.campaign.event(key[6:]) if key.startswith("event:") else None
+    return None if event is None else event.end or event.start
 
 
 def _near(kn: Knowledge, now: datetime) -> bool:
