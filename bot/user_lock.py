@@ -61,13 +61,13 @@ class RenewedRedisIsolation(BaseEventIsolation):
                     blocking_timeout=self.wait, thread_local=False)
         if not await self._first_try(held, key) and not await held.acquire():
             raise UserBusy(f"lock {name} still held after {self.wait:.0f} s")
-        renewer = asyncio.create_task(self._renew(held))
+        done = asyncio.Event()
+        renewer = asyncio.create_task(self._renew(held, done))
         try:
             yield
         finally:
-            renewer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewer
+            done.set()
+            await renewer
             try:
                 await held.release()
             except LockError:  # lapsed (Redis unreachable for a lifetime): nothing to free
@@ -87,10 +87,13 @@ class RenewedRedisIsolation(BaseEventIsolation):
             keep(results[1:])
         return True
 
-    async def _renew(self, held: Lock) -> None:
-        """Reset the lock's lifetime every lifetime/3 until cancelled."""
+    async def _renew(self, held: Lock, done: asyncio.Event) -> None:
+        """Reset the lock's lifetime every lifetime/3 until the update is done (module doc)."""
         while True:
-            await asyncio.sleep(self.lifetime / 3)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), self.lifetime / 3)
+            if done.is_set():
+                return
             try:
                 await held.reacquire()
             except LockNotOwnedError:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
 from redis.asyncio import Redis
+from redis.asyncio.lock import Lock
 
 from bot.user_lock import RenewedRedisIsolation, UserBusy
 from storage.fsm import fsm_reads_cached
@@ -86,6 +87,62 @@ async def test_a_long_handler_keeps_its_lock_past_many_lifetimes(
     await asyncio.gather(long_handler(), double_tap())
     assert order == ["first in", "first out", "second in"]
     assert await redis.exists(name) == 0  # released, not left to expire
+
+
+async def test_an_update_ending_mid_renewal_lets_the_renewal_finish_then_releases(
+        redis: Redis, redis_prefix: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The renewer is stopped, never cancelled mid-command (bot/user_lock.py's module doc): the
+    update ends while a renewal is on its way to Redis, the renewal completes, then the lock is
+    released and the next update of the user gets in at once."""
+    isolation = _isolation(redis, redis_prefix)
+    name = isolation.key_builder.build(KEY, "lock")
+    in_flight, may_answer = asyncio.Event(), asyncio.Event()
+    renewals: list[str] = []
+    reacquire = Lock.reacquire
+
+    async def slow_reacquire(self: Lock) -> bool:
+        in_flight.set()
+        try:
+            await may_answer.wait()  # the round trip, held open by the test
+        except asyncio.CancelledError:
+            renewals.append("cancelled")
+            raise
+        renewals.append("done")
+        return await reacquire(self)
+
+    monkeypatch.setattr(Lock, "reacquire", slow_reacquire)
+
+    async def update() -> None:
+        async with isolation.lock(KEY):
+            await in_flight.wait()  # the update ends while the renewal is in flight
+
+    ending = asyncio.create_task(update())
+    await in_flight.wait()
+    await asyncio.sleep(0.05)
+    assert not ending.done()  # waits for the renewal rather than cutting it off
+    may_answer.set()
+    await asyncio.wait_for(ending, 2)
+    assert renewals == ["done"]
+    assert await redis.exists(name) == 0
+    begin = time.monotonic()
+    async with isolation.lock(KEY):
+        assert time.monotonic() - begin < 0.2
+
+
+async def test_the_redis_client_lets_a_cancelled_command_end_its_task(redis: Redis) -> None:
+    """Why pyproject.toml keeps redis-py below 8: on 8.1/8.2 a task cancelled while it sends a
+    command could swallow the cancellation and run on, so a timed-out wait_for never returned."""
+    for delay in [i / 10_000 for i in range(300)]:
+        async def pings() -> None:
+            while True:
+                await redis.ping()
+                await asyncio.sleep(0)
+
+        task = asyncio.create_task(pings())
+        await asyncio.sleep(delay % 0.003)
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=1)  # wait() does not cancel again
+        assert done, f"the task ran on after its cancel (delay {delay % 0.003:.4f} s)"
 
 
 async def test_the_wait_for_a_busy_user_is_bounded(redis: Redis, redis_prefix: str) -> None:
