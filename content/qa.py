@@ -389,6 +389,11 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     asked = rest if _asks_phone(kn, rest) else ""  # the contacts shown: those asked for, if any
     if not part.covered:
         return _silent_on(kn, part, score, stripped, rest, entity, asked, now, t)
+    if _CHANGE_ASKED.search(stripped) and not any(
+            _CHANGE_GIVEN.search("".join(p.lines)) for p, _s in ranked[:3]):
+        # "报名时选了基地 之后还能改吗": no clause near it speaks of changing: say so, whom to
+        # ask, and the closest clause (not "a guess", not a choice between two).
+        return fallback(kn, part, score, t, lead=t("qa.change.lead"), question=asked, now=now)
     if score < THRESHOLD and _asks_amount(kn, normalised) and not any(
             _MONEY.search(" ".join(p.lines)) for p, _s in ranked[:3]):
         # "培训期间一个月到手具体多少钱": no clause near it gives a sum: say so, not "a guess".

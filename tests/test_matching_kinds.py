@@ -978,3 +978,28 @@ async def test_a_number_quoted_is_its_contact(harness: Harness, question: str, s
     await _open(harness, "fujian-2023", "2023-07-16T20:30")
     reply = await harness.send(question)
     assert says in reply.text and not_says not in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["报名时选了基地 之后还能改吗", "提交了以后还能换基地不"])
+async def test_a_change_no_clause_speaks_of_is_said_to_be_open(harness: Harness,
+                                                             question: str) -> None:
+    """Whether what was sent can be changed, where no clause near the question speaks of
+    changing: the notice does not say (not "a guess", not a choice of two), and whom to ask."""
+    await _open(harness, "xiaogan-2023", "2023-05-11T18:05")
+    reply = await harness.send(question)
+    assert "通知没有写明提交以后能否修改" in reply.text, reply.text
+    assert "我不确定" not in reply.text and "2839876" in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("slug", "question", "says"), [
+    ("xiaogan-2023", "培训期间有钱拿吗 大概多少一个月", "通知没有写明具体金额"),
+    ("fujian-2023", "什么叫社会人", "拟进入"),
+    ("fujian-2023", "招的是哪些人 说人话", "高职高专"),
+])
+async def test_how_much_a_month_and_plain_words_asked(harness: Harness, slug: str,
+                                                      question: str, says: str) -> None:
+    """"多少一个月" asks a sum (none given: said so); "什么叫" asks what a term means;
+    "说人话", "说简单点" only ask for plain words."""
+    await _open(harness, slug, "2023-07-09T10:00" if slug == "fujian-2023" else "2023-06-10T21:10")
+    reply = await harness.send(question)
+    assert says in reply.text and "我不确定" not in reply.text, reply.text
