@@ -127,6 +127,9 @@ _AFTER_REGISTERING = re.compile(r"(?:报(?:名|完名?)|提交|填完)(?:交|完
 _STILL = tuple(normalise(w) for w in ("还能", "可以", "来得及", "赶得上", "还行"))
 _NOW_WORDS = tuple(normalise(w) for w in ("现在", "今天", "明天", "后天", "目前", "已经", "还可以"))
 _DATE = re.compile(r"\d+月\d+日|\d{4}年\d+月")
+# A month alone, as a time (将于8月进行, 9月上旬, 8月底前): a clause saying it answers "when".
+_MONTH_GIVEN = re.compile(r"(?<![\d年])(?:1[0-2]|[1-9])月"
+                          r"(?:进行|开始|举行|上旬|中旬|下旬|底|初|前|份)|于(?:1[0-2]|[1-9])月")
 # "7月13号了还能报不" asked on 7月13日: the date is the asker's today, not a topic; as a date it
 # matched every clause with a date in it. Said as 今天 it frames the question as 现在 does.
 _ASKED_DAY = re.compile(r"(?<!\d)(?:(\d{1,2})月)?(\d{1,2})日")
@@ -477,7 +480,8 @@ def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised
     "名额还剩多少": asked what is left, and the answer gives the plan only."""
     if _HOUR_ASKED.search(raw) and _dated(kn, key) and not _CLOCK.search("".join(part.lines)):
         lead = "qa.hour.lead"
-    elif _WHEN in normalised and not _dated(kn, key):
+    elif _WHEN in normalised and not _dated(kn, key) and not _MONTH_GIVEN.search(
+            "".join(part.lines)):
         lead = "qa.when.lead"
     elif _EXAM_SCOPE.search(normalised.replace(" ", "")) and not _SCOPE_GIVEN.search(
             "".join(part.lines)):

@@ -1003,3 +1003,17 @@ async def test_how_much_a_month_and_plain_words_asked(harness: Harness, slug: st
     await _open(harness, slug, "2023-07-09T10:00" if slug == "fujian-2023" else "2023-06-10T21:10")
     reply = await harness.send(question)
     assert says in reply.text and "我不确定" not in reply.text, reply.text
+
+
+async def test_several_bases_together_asks_how_many_may_be_chosen(harness: Harness) -> None:
+    """"两个基地一起报": more than one base at once (同时报): Xiaogan allows one of the three."""
+    await _open(harness, "xiaogan-2023", "2023-06-03T17:33")
+    reply = await harness.send("能不能市一医和汉川两个基地一起报")
+    assert "一家" in reply.text and "我不确定" not in reply.text, reply.text
+
+
+async def test_a_month_alone_answers_when(harness: Harness) -> None:
+    """A clause giving a month only (将于8月进行) answers "啥时候": not said to give no time."""
+    await _open(harness, "fujian-2023", "2023-07-20T15:00")
+    reply = await harness.send("定向生啥时候招")
+    assert "将于8月进行" in reply.text and "没有写明具体时间" not in reply.text, reply.text
