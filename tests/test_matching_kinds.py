@@ -1017,3 +1017,13 @@ async def test_a_month_alone_answers_when(harness: Harness) -> None:
     await _open(harness, "fujian-2023", "2023-07-20T15:00")
     reply = await harness.send("定向生啥时候招")
     assert "将于8月进行" in reply.text and "没有写明具体时间" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["在哪个专区报名", "登录网站咋没看到报名入口 是还没开始吗",
+                                      "报名网址发一下呗，进去以后点哪个栏目"])
+async def test_the_section_of_the_site_is_not_the_site(harness: Harness, question: str) -> None:
+    """专区, 栏目, 报名入口: the section of the site where one registers (招录专区), which the
+    steps name; the site alone does not answer."""
+    await _open(harness, "xiaogan-2023", "2023-05-05T11:25")
+    reply = await harness.send(question)
+    assert "“湖北省助理全科医生培训”招录专区" in reply.text, reply.text
