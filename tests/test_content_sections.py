@@ -55,7 +55,7 @@ def test_xiaogan_plan_lists_bases_quotas_phones() -> None:
 
 def test_fujian_plan_says_where_it_is_published() -> None:
     text = render_section(_campaign("fujian-2023"), "plan", NOW)
-    assert "通知未列出培训基地及名额" in text
+    assert "通知未列出各基地及名额" in text and "评审认定" in text
     assert "闽卫科教函〔2023〕1295号" in text
 
 

@@ -1027,3 +1027,13 @@ async def test_the_section_of_the_site_is_not_the_site(harness: Harness, questio
     await _open(harness, "xiaogan-2023", "2023-05-05T11:25")
     reply = await harness.send(question)
     assert "“湖北省助理全科医生培训”招录专区" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["去哪里培训啊", "培训是在医院还是学校"])
+async def test_where_training_happens_without_a_list_of_bases(harness: Harness,
+                                                              question: str) -> None:
+    """Fujian lists no bases: where one trains is the bases the province approved (二), and
+    where their plans are published."""
+    await _open(harness, "fujian-2023", "2023-07-11T14:35")
+    reply = await harness.send(question)
+    assert "评审认定" in reply.text and "填写志愿并上报" in reply.text, reply.text

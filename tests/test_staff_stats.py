@@ -145,7 +145,7 @@ async def test_an_admin_picks_the_campaign_and_fujian_lists_no_bases(seeded: Har
     calls = await press_with(h, "福建省 2023", ADMIN)
     text = stats_text(calls)
     assert "选择本项目 1\n" in text and "资格自测 0（0%）" in text and "已预登记 0（—）" in text
-    assert "通知未列出培训基地及名额。培训基地招生计划在福建省助理全科医生培训网" in text
+    assert "通知未列出各基地及名额。培训基地招生计划在福建省助理全科医生培训网" in text
     assert "报名尚未开始（7月9日 开始）" in text
     assert png_of(calls).startswith(PNG_MAGIC)
 

@@ -119,7 +119,7 @@ def test_text_for_base_staff_and_for_a_campaign_without_bases(catalogue: Catalog
     assert "范围：汉川市人民医院（第一志愿）" in text and "\n选择本项目" not in text
     assert text.splitlines()[5] == "已预登记 520"  # the first stage shown: no share
     text = plain(render(default_texts(), sample(fujian)))
-    assert "通知未列出培训基地及名额。培训基地招生计划在福建省助理全科医生培训网" in text
+    assert "通知未列出各基地及名额。培训基地招生计划在福建省助理全科医生培训网" in text
     assert "已预登记 520 人（未分基地）" in text
     closed = plain(render(default_texts(), replace(sample(fujian), now=NOW.replace(month=8))))
     assert "报名已截止" in closed
