@@ -1037,3 +1037,12 @@ async def test_where_training_happens_without_a_list_of_bases(harness: Harness,
     await _open(harness, "fujian-2023", "2023-07-11T14:35")
     reply = await harness.send(question)
     assert "评审认定" in reply.text and "填写志愿并上报" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["接受调剂被调到远的地方 不想去不报到行不",
+                                      "调剂到别的基地了 我不想去 不去报到行不"])
+async def test_not_wanting_to_go_is_giving_up_the_place(harness: Harness, question: str) -> None:
+    """不想去, 不去了: giving up a place (放弃), which the penalty clauses speak of."""
+    await _open(harness, "fujian-2023", "2023-07-12T14:50")
+    reply = await harness.send(question)
+    assert "取消下一年度" in reply.text and "如果您想问的是" not in reply.text, reply.text
