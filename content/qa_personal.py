@@ -122,7 +122,7 @@ def personal_part(kn: Knowledge, text: str, now: datetime, t: Texts) -> Part | N
     if kind == "eligible" and not result.checked and len(unknown) == len(found.said):
         kind = "unknown"  # nothing stated is read by a rule or declared left open
     lines = [t(f"qa.personal.lead.{kind}")]
-    if kind == "eligible" and not any(spec.left_open(n) for n in result.unread):
+    if kind in ("eligible", "depends") and not any(spec.left_open(n) for n in result.unread):
         # (a field left open is said in the notice's words)
         lines += _basis(kn, _without_lacked(text, found), t)
     # "34岁能报吗": the limit the stated age was checked against, in the notice's words; where

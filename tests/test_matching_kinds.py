@@ -1046,3 +1046,11 @@ async def test_not_wanting_to_go_is_giving_up_the_place(harness: Harness, questi
     await _open(harness, "fujian-2023", "2023-07-12T14:50")
     reply = await harness.send(question)
     assert "取消下一年度" in reply.text and "如果您想问的是" not in reply.text, reply.text
+
+
+async def test_a_rule_still_to_check_comes_with_whom_the_notice_recruits(harness: Harness) -> None:
+    """"专科毕业5年了 现在在私人诊所上班": what the answer depends on (在职人员 are sent by their
+    unit), after whom the notice recruits (应往届: a graduate of years ago is one)."""
+    await _open(harness, "xiaogan-2023", "2023-05-18T12:00")
+    reply = await harness.send("专科毕业5年了 现在在私人诊所上班 能不能报")
+    assert "应往届专科毕业生" in reply.text and "委托培训单位选送" in reply.text, reply.text
