@@ -123,8 +123,9 @@ def personal_part(kn: Knowledge, text: str, now: datetime, t: Texts) -> Part | N
         kind = "unknown"  # nothing stated is read by a rule or declared left open
     lines = [t(f"qa.personal.lead.{kind}")]
     if kind in ("eligible", "depends") and not any(spec.left_open(n) for n in result.unread):
-        # (a field left open is said in the notice's words)
-        lines += _basis(kn, _without_lacked(text, found), t)
+        # (a field left open is said in the notice's words); what is still to check comes after
+        # whom the notice recruits, its central words (a workplace named must not pick a clause)
+        lines += _basis(kn, _without_lacked(text, found) if kind == "eligible" else "", t)
     # "34岁能报吗": the limit the stated age was checked against, in the notice's words; where
     # more is pending, after it, as met.
     limits = [(fact.text, fact.clause) for rule in result.checked

@@ -1054,3 +1054,16 @@ async def test_a_rule_still_to_check_comes_with_whom_the_notice_recruits(harness
     await _open(harness, "xiaogan-2023", "2023-05-18T12:00")
     reply = await harness.send("专科毕业5年了 现在在私人诊所上班 能不能报")
     assert "应往届专科毕业生" in reply.text and "委托培训单位选送" in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("question", "says"), [
+    ("我在乡镇卫生院上班 想参加培训 自己报还是单位报", "委托培训单位选送"),
+    ("村卫生室干了几年了，有助理证，执业范围没加全科，能报吗", "委托培训单位选送"),
+])
+async def test_a_workplace_said_in_other_words_is_read(harness: Harness, question: str,
+                                                       says: str) -> None:
+    """"自己报还是单位报" asks how one may apply; "村卫生室干了几年" says where one works: the
+    rules for those at work answer, after whom the notice recruits."""
+    await _open(harness, "xiaogan-2023", "2023-05-26T17:20")
+    reply = await harness.send(question)
+    assert says in reply.text and "应往届专科毕业生" in reply.text, reply.text
