@@ -923,15 +923,36 @@ def _silence_gives_way(kn: Knowledge, question: str, grams: list[str], top: list
         part = part_of(key)
         if part is None or part.covered:
             continue
-        held = [flat.find(g) for g in ngrams(question) if len(g) > 1 and "#" not in g
+        said = [g for g in ngrams(question) if len(g) > 1 and "#" not in g
                 and _says_any(part, [g])]
+        held = [flat.find(g) for g in said]
         after = min(held) if held else 0
+        covered = _covered_by(flat, said)
         unsaid = [g for g in grams if kn.main.share(g) < SILENT_RARE_SHARE
                   and kn.main.lexicon.weight(g) >= 1  # not 不在: a word that says something
-                  and flat.find(g) > after and not _says_any(part, [g])]
+                  and flat.find(g) > after and not _says_any(part, [g])
+                  and not _straddles(flat, g, covered)]
         if unsaid and any(_says_any(other, unsaid) for other in map(part_of, top)
                           if other is not None and other.covered):
             scores[key] *= SILENT_RARE_PENALTY
+
+
+def _covered_by(flat: str, grams: list[str]) -> set[int]:
+    """The positions of `flat` inside some occurrence of one of `grams`."""
+    covered: set[int] = set()
+    for gram in grams:
+        start = flat.find(gram)
+        while start >= 0:
+            covered.update(range(start, start + len(gram)))
+            start = flat.find(gram, start + 1)
+    return covered
+
+
+def _straddles(flat: str, gram: str, covered: set[int]) -> bool:
+    """"过了报名时间 还有补报的机会吗": 名时 is the end of 报名 and the start of 时间, two words a
+    clause holds, not a third word it leaves out."""
+    start = flat.find(gram)
+    return start >= 0 and all(i in covered for i in range(start, start + len(gram)))
 
 
 def _says_any(part: Part | None, grams: list[str]) -> bool:

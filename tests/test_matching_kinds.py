@@ -1067,3 +1067,13 @@ async def test_a_workplace_said_in_other_words_is_read(harness: Harness, questio
     await _open(harness, "xiaogan-2023", "2023-05-26T17:20")
     reply = await harness.send(question)
     assert says in reply.text and "应往届专科毕业生" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["过了报名时间了 还有补报的机会吗", "过了报名时间还能补报吗"])
+async def test_two_words_a_clause_holds_do_not_make_a_third(harness: Harness,
+                                                           question: str) -> None:
+    """名时 (the end of 报名, the start of 时间) is no word the late-entry answer leaves out: that
+    the notice is silent on late entries stays the answer, with where registration stands."""
+    await _open(harness, "xiaogan-2023", "2023-07-10T10:00")
+    reply = await harness.send(question)
+    assert "没有写明报名截止后能否补报" in reply.text and "已截止" in reply.text, reply.text
