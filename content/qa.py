@@ -109,6 +109,11 @@ _WHAT_TO_DO = re.compile(r"做|干|办|弄|怎么|咋|流程|呢")
 # "名额还剩多少", "报满了没": how many places are left, which no notice can say.
 _LEFT_ASKED = re.compile(r"还剩|剩(?:多少|几个|下|余)|报满|满了|满没|满员|招满")
 _LEFT_GIVEN = re.compile(r"剩|满")
+# "公示在哪看", "结果去哪查": where to look something up, asked (raw question); an answer naming
+# no site, account or publication says nothing of where.
+_LOOKUP_ASKED = re.compile(r"(?:在哪|哪里|哪儿|去哪|到哪|哪个网站?|什么网站?|啥网站?)(?:里|儿)?"
+                           r"(?:看|查|找|公布|公示|发布|下载)")
+_LOOKUP_GIVEN = re.compile(r"网|系统|平台|公众号|登录|账号|公告|首页|短信|电话|https?://|\.cn|\.com")
 _DEADLINE_WORDS = tuple(normalise(w).replace(" ", "") for w in (
     "截止", "最后期限", "期限", "最后一天", "最晚", "结束", "几号", "哪天"))
 # "截止到几点": the hour asked (几点 becomes 什么时候 in normalised text: read in the raw one);
@@ -477,7 +482,8 @@ def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised
     asked what an exam covers, and the answer names no subject or scope: the same. "6月30号截止是
     到几点": asked the hour, and the answer gives a day but no time of day: the same. "提交了还能
     改吗": asked whether what was sent can be changed, and the answer says nothing of changing.
-    "名额还剩多少": asked what is left, and the answer gives the plan only."""
+    "名额还剩多少": asked what is left, and the answer gives the plan only. "公示在哪看": asked
+    where to look it up, and the answer names no site, account or notice board."""
     if _HOUR_ASKED.search(raw) and _dated(kn, key) and not _CLOCK.search("".join(part.lines)):
         lead = "qa.hour.lead"
     elif _WHEN in normalised and not _dated(kn, key) and not _MONTH_GIVEN.search(
@@ -492,6 +498,8 @@ def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised
         lead = "qa.change.lead"
     elif _LEFT_ASKED.search(raw) and not _LEFT_GIVEN.search("".join(part.lines)):
         lead = "qa.left.lead"
+    elif _LOOKUP_ASKED.search(raw) and not _LOOKUP_GIVEN.search("".join(part.lines)):
+        lead = "qa.lookup.lead"
     else:
         return reply
     return fallback(kn, part, reply.score, t, lead=t(lead), question=asked, now=now)

@@ -1077,3 +1077,16 @@ async def test_two_words_a_clause_holds_do_not_make_a_third(harness: Harness,
     await _open(harness, "xiaogan-2023", "2023-07-10T10:00")
     reply = await harness.send(question)
     assert "没有写明报名截止后能否补报" in reply.text and "已截止" in reply.text, reply.text
+
+
+async def test_where_to_look_it_up_is_said_to_be_open_when_no_site_is_named(
+        harness: Harness) -> None:
+    """"公示在哪看": the clause found says the bases hold the 公示, not where to see it: that the
+    notice does not say where comes first. Where a clause names the account, it answers."""
+    await _open(harness, "xiaogan-2023", "2023-06-28T14:30")
+    reply = await harness.send("公示在哪看")
+    assert reply.text.startswith("通知没有写明在哪里查看"), reply.text
+    assert "公示报到" in reply.text
+    await _open(harness, "fujian-2023", "2023-07-16T10:00")
+    reply = await harness.send("录取名单在哪里查")
+    assert "登录账号" in reply.text and "没有写明在哪里" not in reply.text, reply.text
