@@ -113,6 +113,12 @@ _LEFT_GIVEN = re.compile(r"剩|满")
 # no site, account or publication says nothing of where.
 _LOOKUP_ASKED = re.compile(r"(?:在哪|哪里|哪儿|去哪|到哪|哪个网站?|什么网站?|啥网站?)(?:里|儿)?"
                            r"(?:看|查|找|公布|公示|发布|下载)")
+# "补贴是按月发的吗", "工资几号发": when or how often money is paid, asked (raw question); an
+# answer naming no period or payment says nothing of it.
+_PAY_TIMING_ASKED = re.compile(r"(?:补贴|补助|工资|待遇|钱|生活费|绩效).*?(?:按月|按季|按年|"
+                               r"每个?月[发给打到]|几号[发给打到]|多久[发给打]|发几次|"
+                               r"(?:什么|啥)时候[发给打到]|哪天[发给打到]|按时[发给])")
+_PAY_TIMING_GIVEN = re.compile(r"每月|按月|月发|季度|发放|拨付|按时足额")
 _LOOKUP_GIVEN = re.compile(r"网|系统|平台|公众号|登录|账号|公告|首页|短信|电话|https?://|\.cn|\.com")
 _DEADLINE_WORDS = tuple(normalise(w).replace(" ", "") for w in (
     "截止", "最后期限", "期限", "最后一天", "最晚", "结束", "几号", "哪天"))
@@ -483,7 +489,8 @@ def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised
     到几点": asked the hour, and the answer gives a day but no time of day: the same. "提交了还能
     改吗": asked whether what was sent can be changed, and the answer says nothing of changing.
     "名额还剩多少": asked what is left, and the answer gives the plan only. "公示在哪看": asked
-    where to look it up, and the answer names no site, account or notice board."""
+    where to look it up, and the answer names no site, account or notice board. "补贴是按月发
+    的吗": asked when money is paid, and the answer gives no period or payment."""
     if _HOUR_ASKED.search(raw) and _dated(kn, key) and not _CLOCK.search("".join(part.lines)):
         lead = "qa.hour.lead"
     elif _WHEN in normalised and not _dated(kn, key) and not _MONTH_GIVEN.search(
@@ -500,6 +507,8 @@ def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised
         lead = "qa.left.lead"
     elif _LOOKUP_ASKED.search(raw) and not _LOOKUP_GIVEN.search("".join(part.lines)):
         lead = "qa.lookup.lead"
+    elif _PAY_TIMING_ASKED.search(raw) and not _PAY_TIMING_GIVEN.search("".join(part.lines)):
+        lead = "qa.pay_timing.lead"
     else:
         return reply
     return fallback(kn, part, reply.score, t, lead=t(lead), question=asked, now=now)

@@ -1090,3 +1090,14 @@ async def test_where_to_look_it_up_is_said_to_be_open_when_no_site_is_named(
     await _open(harness, "fujian-2023", "2023-07-16T10:00")
     reply = await harness.send("录取名单在哪里查")
     assert "登录账号" in reply.text and "没有写明在哪里" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("slug", "moment"), [("xiaogan-2023", "2023-07-12T21:10"),
+                                              ("fujian-2023", "2023-09-08T15:40")])
+async def test_when_money_is_paid_is_said_to_be_open(harness: Harness, slug: str,
+                                                     moment: str) -> None:
+    """"补贴是按月发的吗": neither notice says how often or when; the pay clause follows."""
+    await _open(harness, slug, moment)
+    reply = await harness.send("补贴是按月发的吗")
+    assert reply.text.startswith("通知没有写明补助按月还是怎样发放"), reply.text
+    assert "补助" in reply.text.split("：", 1)[1]
