@@ -119,6 +119,13 @@ _PAY_TIMING_ASKED = re.compile(r"(?:补贴|补助|工资|待遇|钱|生活费|�
                                r"每个?月[发给打到]|几号[发给打到]|多久[发给打]|发几次|"
                                r"(?:什么|啥)时候[发给打到]|哪天[发给打到]|按时[发给])")
 _PAY_TIMING_GIVEN = re.compile(r"每月|按月|月发|季度|发放|拨付|按时足额")
+# "毕业证还没发下来 上传啥": a document the asker does not hold yet (raw question); an answer
+# saying nothing of one not held (未取得者可不提交) leaves that open.
+_NOT_HELD = re.compile(r"(毕业证|学位证|资格证|执业证|证书)[^，,。？?！! ]{0,3}?"
+                       r"(?:还没|没有?|未|尚未)(?:拿到|发|下来|领|到手|取得|办|出来)"
+                       r"|(?:还没|没有?|未|尚未)(?:拿到|领到|取得|发)"
+                       r"(毕业证|学位证|资格证|执业证|证书)")
+_NOT_HELD_GIVEN = re.compile(r"未取得|尚未取得|可不提交|暂未|承诺|待取得|取得后")
 _LOOKUP_GIVEN = re.compile(r"网|系统|平台|公众号|登录|账号|公告|首页|短信|电话|https?://|\.cn|\.com")
 _DEADLINE_WORDS = tuple(normalise(w).replace(" ", "") for w in (
     "截止", "最后期限", "期限", "最后一天", "最晚", "结束", "几号", "哪天"))
@@ -490,7 +497,8 @@ def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised
     改吗": asked whether what was sent can be changed, and the answer says nothing of changing.
     "名额还剩多少": asked what is left, and the answer gives the plan only. "公示在哪看": asked
     where to look it up, and the answer names no site, account or notice board. "补贴是按月发
-    的吗": asked when money is paid, and the answer gives no period or payment."""
+    的吗": asked when money is paid, and the answer gives no period or payment. "毕业证还没发下
+    来 上传啥": a document not held yet, which the answer asks for without saying what then."""
     if _HOUR_ASKED.search(raw) and _dated(kn, key) and not _CLOCK.search("".join(part.lines)):
         lead = "qa.hour.lead"
     elif _WHEN in normalised and not _dated(kn, key) and not _MONTH_GIVEN.search(
@@ -509,9 +517,23 @@ def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised
         lead = "qa.lookup.lead"
     elif _PAY_TIMING_ASKED.search(raw) and not _PAY_TIMING_GIVEN.search("".join(part.lines)):
         lead = "qa.pay_timing.lead"
+    elif _not_held_open(raw, part):
+        lead = "qa.not_held.lead"
     else:
         return reply
     return fallback(kn, part, reply.score, t, lead=t(lead), question=asked, now=now)
+
+
+def _not_held_open(raw: str, part: Part) -> bool:
+    """"毕业证还没发下来 上传啥": the answer names the document and says nothing of one not held
+    yet (a rule on a licence not held, 未取得者可不提交, is about another document)."""
+    found = _NOT_HELD.search(raw)
+    if found is None:
+        return False
+    document = found.group(1) or found.group(2)
+    names = ("资格证", "执业") if document in ("资格证", "执业证") else (document,)
+    naming = [line for line in part.lines if any(name in line for name in names)]
+    return bool(naming) and not any(_NOT_HELD_GIVEN.search(line) for line in naming)
 
 
 def _dated_restatement(kn: Knowledge, part: Part, now: datetime, t: Texts) -> Part:

@@ -1101,3 +1101,14 @@ async def test_when_money_is_paid_is_said_to_be_open(harness: Harness, slug: str
     reply = await harness.send("补贴是按月发的吗")
     assert reply.text.startswith("通知没有写明补助按月还是怎样发放"), reply.text
     assert "补助" in reply.text.split("：", 1)[1]
+
+
+async def test_a_document_not_held_yet_is_said_to_be_open(harness: Harness) -> None:
+    """"毕业证还没发下来 上传啥": the materials ask for it and say nothing of one not yet issued:
+    said so, with whom to ask. A licence not held is answered (未取得者可不提交)."""
+    await _open(harness, "fujian-2023", "2023-07-10T14:35")
+    reply = await harness.send("今年刚毕业，毕业证还没发下来，上传啥")
+    assert reply.text.startswith("通知没有写明证件还没拿到时怎么办"), reply.text
+    assert "高职高专毕业证" in reply.text and "0591-83574579" in reply.text
+    reply = await harness.send("还没拿到执业证 要传吗")
+    assert "未取得者可不提交" in reply.text and "还没拿到时" not in reply.text, reply.text
