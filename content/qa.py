@@ -239,6 +239,7 @@ def answer(campaign: Campaign, question: str, now: datetime,
         return Answer(t(f"qa.chat.{talk}"), "", f"input:{talk}", 1.0, CHAT)
     if is_english(stripped):
         return Answer(t("qa.chat.english"), "", "input:english", 1.0, CHAT)
+    stripped = kn.elsewhere(stripped)
     person = _person_asked(kn, stripped, now, t)
     if person is not None:
         return person

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from content.matching import Index
-from content.normalise import normalise
+from content.normalise import SYNONYMS_PATH, normalise
 from content.schema import Campaign, Fact
 
 INTENTS_PATH = Path(__file__).resolve().parent / "intents.yaml"
@@ -29,6 +29,15 @@ TITLE_WEIGHT = 0.9
 KEYWORD_WEIGHT = 0.85
 TEXT_WEIGHT = 0.75
 _GENERIC_NAMES = {"医院", "人民医院", "中心", "培训中心", "培训基地", "卫健委"}
+_ELSEWHERE = "外省"
+_RESIDENCE = re.compile(r"户口|户籍|籍贯|落户")
+
+
+@cache
+def provinces() -> tuple[str, ...]:
+    """Province names (content/synonyms.yaml), the longest first."""
+    data = yaml.safe_load(SYNONYMS_PATH.read_text(encoding="utf-8"))
+    return tuple(sorted(data.get("provinces", []), key=len, reverse=True))
 
 
 @dataclass(frozen=True)
@@ -142,6 +151,19 @@ class Knowledge:
         self._variants = self._entity_variants()
         region = normalise(campaign.notice.region)
         self._regions = sorted({region, region.rstrip("市省县区")} - {""}, key=len, reverse=True)
+        own = campaign.model_dump_json()
+        self._elsewhere = tuple(p for p in provinces() if p not in own)
+
+    def elsewhere(self, question: str) -> str:
+        """"我河南的 能报吗" to a campaign whose text never names 河南: "我外省的 能报吗". Not
+        where a 户口 is said to be there ("户口是湖南的"): that asks about 户籍, which the
+        province names as well as 外省 would, and 外省 would pull it to the students' answer."""
+        if _RESIDENCE.search(question):
+            return question
+        for province in self._elsewhere:
+            if province in question:
+                question = question.replace(province, _ELSEWHERE)
+        return question
 
     def _build(self) -> None:
         for intent in self.table.intents.values():

@@ -1112,3 +1112,16 @@ async def test_a_document_not_held_yet_is_said_to_be_open(harness: Harness) -> N
     assert "高职高专毕业证" in reply.text and "0591-83574579" in reply.text
     reply = await harness.send("还没拿到执业证 要传吗")
     assert "未取得者可不提交" in reply.text and "还没拿到时" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["我河南的大专生 能报孝感的基地吗", "河南的能报吗"])
+async def test_a_province_the_notice_never_names_is_elsewhere(harness: Harness,
+                                                             question: str) -> None:
+    """河南 is nowhere in Xiaogan's notice: the asker is from another province, which the
+    notice's 面向全国 answers. 湖北, named by the notice, is not elsewhere; a 户口 said to be in
+    another province still asks about 户籍."""
+    await _open(harness, "xiaogan-2023", "2023-06-04T10:10")
+    reply = await harness.send(question)
+    assert "面向全国" in reply.text, reply.text
+    reply = await harness.send("我户口是湖南的，不在孝感，能报吗")
+    assert "户籍" in reply.text and "没有写明" in reply.text, reply.text
