@@ -22,7 +22,14 @@ from functools import lru_cache
 from bot.clock import to_shanghai
 from content.matching import QUALIFIED_PENALTY
 from content.normalise import default_lexicon, ngrams, normalise
-from content.qa_builders import Part, contact_lines, named_contacts, render, window_status
+from content.qa_builders import (
+    Part,
+    condition_facts,
+    contact_lines,
+    named_contacts,
+    render,
+    window_status,
+)
 from content.qa_contacts import chosen, fitting, key_for, people_named
 from content.qa_knowledge import Entity, Intent, Knowledge, StaffEntry
 from content.qa_personal import personal_part
@@ -126,6 +133,8 @@ _NOT_HELD = re.compile(r"(毕业证|学位证|资格证|执业证|证书)[^，,�
                        r"|(?:还没|没有?|未|尚未)(?:拿到|领到|取得|发)"
                        r"(毕业证|学位证|资格证|执业证|证书)")
 _NOT_HELD_GIVEN = re.compile(r"未取得|尚未取得|可不提交|暂未|承诺|待取得|取得后")
+# "报名条件是啥", "有什么要求": the conditions as a whole, asked (raw question).
+_CONDITIONS_ASKED = re.compile(r"条件|要求|资格|门槛")
 _LOOKUP_GIVEN = re.compile(r"网|系统|平台|公众号|登录|账号|公告|首页|短信|电话|https?://|\.cn|\.com")
 _DEADLINE_WORDS = tuple(normalise(w).replace(" ", "") for w in (
     "截止", "最后期限", "期限", "最后一天", "最晚", "结束", "几号", "哪天"))
@@ -446,9 +455,30 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         if visible_length(reply.text) <= MAX_CHARS:  # else the first alone, whole
             return _no_date_said(kn, part.key, paired, reply, normalised, asked, now, t,
                                  stripped)
-    part = _dated_restatement(kn, part, now, t)
+    part = _all_conditions(kn, _dated_restatement(kn, part, now, t), rest, entity, stripped,
+                           now, t)
     return _no_date_said(kn, part.key, part, _sure(kn, part, score, asked, now, t, trouble),
                          normalised, asked, now, t, stripped)
+
+
+def _all_conditions(kn: Knowledge, part: Part, rest: str, entity: Entity | None, raw: str,
+                    now: datetime, t: Texts) -> Part:
+    """"报名条件是啥": the clause on whom the notice recruits, with the other facts written
+    from the same clause (年龄要求, 其他基本条件), as the notice lists them together; not when
+    that no longer fits one screen."""
+    if not _CONDITIONS_ASKED.search(raw) or not part.key.startswith("fact:"):
+        return part
+    if part.key != resolve(kn, f"intent:{_WHO}", rest, entity) or not part.clause:
+        return part
+    whole = part
+    for facts in kn.campaign.sections.values():
+        for fact in facts:
+            key = f"fact:{fact.id}"
+            if fact.clause == part.clause and key != part.key:
+                sibling = render(kn, key, now, t)
+                if sibling is not None and sibling.covered:
+                    whole = _paired(whole, sibling, t)
+    return whole if visible_length(compose(kn, whole, 1.0, t).text) <= MAX_CHARS else part
 
 
 def _still_open(kn: Knowledge, part: Part, normalised: str, now: datetime, t: Texts) -> Part:
@@ -1135,7 +1165,10 @@ def resolve(kn: Knowledge, entry: str, question: str, entity: Entity | None) -> 
     if not _names_topic(question, intent):
         otherwise = None  # matched on the question's frame (能不能报名), not on its topic
     if builder in ("fact", "silent"):
-        return on_topic(kn, question, intent.topic, core) or otherwise
+        found = on_topic(kn, question, intent.topic, core)
+        if found is None and ident == _WHO and otherwise and condition_facts(campaign):
+            return "conditions"  # no fact says whom it recruits; its sub-clauses do, together
+        return found or otherwise
     if builder == "graduates":  # 往届的可以报吗: who may apply, and what limits a graduate
         fact = on_topic(kn, question, intent.topic, core)
         return f"graduates:{fact}" if fact else otherwise

@@ -9,6 +9,7 @@ say for that key. ``covered=False`` marks a reply that only says the notice is s
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +17,7 @@ from datetime import datetime
 from bot.clock import to_shanghai
 from content.dates import cn_date, cn_datetime, cn_span
 from content.qa_knowledge import Knowledge
-from content.schema import Campaign, Contact, Event, Registration, Window
+from content.schema import Campaign, Contact, Event, Fact, Registration, Window
 from content.silence import no_contacts, phones_text, where_to_register
 from content.texts import Raw, Texts, default_texts
 
@@ -293,6 +294,30 @@ def _fact(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     return Part(f"fact:{arg}", fact.title, (esc(fact.text),), fact.clause)
 
 
+# A clause heading that lists whom a notice recruits and on what terms: 二、招生条件（一）,
+# 一、招收对象（二）, 报名条件.
+_CONDITIONS_HEADING = re.compile(r"(?:招生|招收|招录|报名|报考|申请)(?:对象|条件)|培训对象")
+
+
+def condition_facts(campaign: Campaign) -> list[Fact]:
+    """The facts written from the clause (and its sub-clauses) that lists whom the notice
+    recruits, in the notice's order; none when no clause heading says so."""
+    return [fact for facts in campaign.sections.values() for fact in facts
+            if not fact.refers_elsewhere
+            and _CONDITIONS_HEADING.search(fact.clause.split("（")[0])]
+
+
+def _conditions(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
+    """"报名条件是啥" where the notice spreads them over a clause's sub-clauses (专业要求, 学历要求
+    …) and no single fact says whom it recruits: each of them, with its title."""
+    facts = condition_facts(kn.campaign)
+    if not facts:
+        return None
+    heading = facts[0].clause.split("（")[0]
+    lines = tuple(t("qa.conditions.line", title=esc(f.title), text=esc(f.text)) for f in facts)
+    return Part("conditions", t("qa.conditions.title"), lines, heading)
+
+
 def _faq(kn: Knowledge, arg: str, now: datetime, t: Texts) -> Part | None:
     entry = next((e for e in kn.campaign.faq if e.id == arg), None)
     if entry is None:
@@ -393,7 +418,7 @@ BUILDERS: dict[str, Builder] = {
     "late": _late, "graduates": _graduates, "choices": _choices, "bases": _bases, "quota": _quota,
     "contacts": _contacts,
     "base": _base, "event": _event, "fact": _fact, "faq": _faq, "notice": _notice,
-    "silent": _silent, "staff": _staff, "undated": _undated,
+    "silent": _silent, "staff": _staff, "undated": _undated, "conditions": _conditions,
 }
 
 

@@ -1125,3 +1125,28 @@ async def test_a_province_the_notice_never_names_is_elsewhere(harness: Harness,
     assert "面向全国" in reply.text, reply.text
     reply = await harness.send("我户口是湖南的，不在孝感，能报吗")
     assert "户籍" in reply.text and "没有写明" in reply.text, reply.text
+
+
+async def test_the_conditions_asked_as_a_whole_come_together(harness: Harness) -> None:
+    """"报名条件是啥": whom the notice recruits and the conditions written from the same clause
+    (the age limit, the others); a single condition asked stays alone."""
+    await _open(harness, "xiaogan-2023", "2023-05-19T10:00")
+    reply = await harness.send("报名条件是啥")
+    assert all(said in reply.text for said in ("应往届专科毕业生", "35周岁以下", "身体健康")), \
+        reply.text
+    reply = await harness.send("年龄有要求吗")
+    assert "35周岁以下" in reply.text and "身体健康" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("slug", "says"), [
+    ("hubei-2015", ("专业要求", "学历要求", "委培单位同意证明")),
+    ("qingxi-2024", ("全日制普通高校专科", "非全日制专科", "社会人员均可报名")),
+])
+async def test_conditions_spread_over_sub_clauses_answer_together(
+        notices_chat: Harness, slug: str, says: tuple[str, ...]) -> None:
+    """A notice that lists its conditions in sub-clauses (二、招生条件（一）…（四）) and has no
+    single fact on whom it recruits: "报名条件是啥" gets them all, not "the notice does not say"."""
+    await _open(notices_chat, slug)
+    reply = await notices_chat.send("报名条件是啥")
+    assert all(said in reply.text for said in says), reply.text
+    assert "没有写明" not in reply.text
