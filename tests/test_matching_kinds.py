@@ -1150,3 +1150,18 @@ async def test_conditions_spread_over_sub_clauses_answer_together(
     reply = await notices_chat.send("报名条件是啥")
     assert all(said in reply.text for said in says), reply.text
     assert "没有写明" not in reply.text
+
+
+@pytest.mark.parametrize(("slug", "question", "says"), [
+    ("xiaogan-2023", "俺能自己挑基地不 还是上面给分配", "可自由选择"),
+    ("xiaogan-2023", "我能自己挑去哪个医院培训吗", "可自由选择"),
+    ("fujian-2023", "能自己选基地吗", "最多可填报2个志愿"),
+    ("xiaogan-2023", "培训医院有哪些可以选", "安陆市普爱医院"),
+])
+async def test_whether_one_chooses_the_base(harness: Harness, slug: str, question: str,
+                                            says: str) -> None:
+    """Whether the base is one's own choice: the notice's clause on choosing (自由选择), or where
+    it has none, its choices (志愿); which bases there are to choose from: the list."""
+    await _open(harness, slug)
+    reply = await harness.send(question)
+    assert says in reply.text and "没有写明" not in reply.text, reply.text
