@@ -1165,3 +1165,11 @@ async def test_whether_one_chooses_the_base(harness: Harness, slug: str, questio
     await _open(harness, slug)
     reply = await harness.send(question)
     assert says in reply.text and "没有写明" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["报名前要先看啥说明吗", "报名之前要先看啥"])
+async def test_what_to_read_first_is_the_manual(harness: Harness, question: str) -> None:
+    """说明 and 先看 are the notice's 使用手册 and 阅读: the clause on reading the manual first."""
+    await _open(harness, "fujian-2023", "2023-07-09T08:40")
+    reply = await harness.send(question)
+    assert "使用手册" in reply.text and "通知公告" in reply.text, reply.text
