@@ -1173,3 +1173,12 @@ async def test_what_to_read_first_is_the_manual(harness: Harness, question: str)
     await _open(harness, "fujian-2023", "2023-07-09T08:40")
     reply = await harness.send(question)
     assert "使用手册" in reply.text and "通知公告" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["泉州医专应届的 学校会组织我们报吗", "学校会组织报名吗"])
+async def test_what_the_schools_do(harness: Harness, question: str) -> None:
+    """Whether one's school organises the application: the notice's clause on the colleges
+    (协助做好招生宣传), whatever the school is called."""
+    await _open(harness, "fujian-2023", "2023-07-09T12:30")
+    reply = await harness.send(question)
+    assert "高职高专院校协助做好招生宣传" in reply.text, reply.text
