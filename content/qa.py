@@ -212,6 +212,7 @@ _DAY = re.compile(r"(?<!\d)(1[0-2]|[1-9])\s*月\s*(3[01]|[12]\d|[1-9])\s*[日号
 _YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年")
 _CHANNEL = "channel"  # the intent (and answer key) that gives the registration address
 _WHO = "who"  # the intent that gives who may apply (招录对象)
+_REVIEW, _REVIEW_TOPIC = "review", "资格审核"  # the intent on reviewing applications, its word
 
 _KNOWLEDGE: dict[tuple[int, bool], tuple[Campaign, tuple[StaffEntry, ...], Knowledge]] = {}
 
@@ -552,7 +553,20 @@ def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised
         lead = "qa.not_held.lead"
     else:
         return reply
+    if lead == "qa.exam.lead":
+        part = _with_review(kn, part, normalised, now, t)
     return fallback(kn, part, reply.score, t, lead=t(lead), question=asked, now=now)
+
+
+def _with_review(kn: Knowledge, part: Part, normalised: str, now: datetime, t: Texts) -> Part:
+    """"有笔试吗" where the notice names no exam: what it does say of the step between applying
+    and admission (资格审核), before the clause found, when the notice has one."""
+    key = resolve(kn, f"intent:{_REVIEW}", normalise(_REVIEW_TOPIC), None)
+    review = render(kn, key, now, t) if key else None
+    if review is None or not review.covered or review.key == part.key or _restates(review, part):
+        return part
+    both = _paired(review, part, t)
+    return both if visible_length(compose(kn, both, 1.0, t).text) <= MAX_CHARS else part
 
 
 def _not_held_open(raw: str, part: Part) -> bool:

@@ -1182,3 +1182,13 @@ async def test_what_the_schools_do(harness: Harness, question: str) -> None:
     await _open(harness, "fujian-2023", "2023-07-09T12:30")
     reply = await harness.send(question)
     assert "高职高专院校协助做好招生宣传" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["这次报名要不要笔试面试？", "有笔试吗"])
+async def test_no_exam_named_says_what_comes_between_applying_and_admission(
+        harness: Harness, question: str) -> None:
+    """Fujian names no exam: said so, then its 资格审核 (with its days) and how it admits."""
+    await _open(harness, "fujian-2023", "2023-07-10T10:00")
+    reply = await harness.send(question)
+    assert reply.text.startswith("通知没有写明笔试、面试"), reply.text
+    assert "资格审核" in reply.text and "系统录取" in reply.text, reply.text
