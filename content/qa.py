@@ -105,10 +105,11 @@ _TROUBLE = re.compile(
 _SITE_TROUBLE = re.compile(
     r"(?:登|进|打|提交|上传|传)(?:不上|不了|不进去?|不开)|登录不|网站|系统|页面|网页|报错|卡住|卡死")
 _TECHNICAL = normalise("网络技术支持")
-# "提交了还能改吗", "填错了能修改不": whether what was sent can be changed (read in the raw
+# "提交了还能改吗", "填错了能修改不", "手机号填错了咋办": whether what was sent can be changed (raw
 # question); a clause that speaks of changing (不予…更改信息, 撤回) answers it.
 _CHANGE_ASKED = re.compile(
-    r"(?:还|能|可以|可不可以|允许)(?:不能|再)?(?:改|修改|更改|更换|换|撤回|撤销|重新填|重填|重报)")
+    r"(?:还|能|可以|可不可以|允许)(?:不能|再)?(?:改|修改|更改|更换|换|撤回|撤销|重新填|重填|重报)"
+    r"|(?:填|写|输|选|报)错了?(?:咋办|怎么办|怎么弄|咋弄|咋整|怎么处理)")
 _CHANGE_GIVEN = re.compile(r"改|更换|撤回|撤销|重新|补报")
 # "接下来要做啥", "下一步干嘛": what comes next, asked (read in the raw question).
 _NEXT_ASKED = re.compile(r"接下来|下一步|接着|然后(?:呢|要|该|做|干)|之后(?:要|该|做|干|呢)")

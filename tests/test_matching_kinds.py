@@ -1192,3 +1192,15 @@ async def test_no_exam_named_says_what_comes_between_applying_and_admission(
     reply = await harness.send(question)
     assert reply.text.startswith("通知没有写明笔试、面试"), reply.text
     assert "资格审核" in reply.text and "系统录取" in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("slug", "says"), [("fujian-2023", "准确无误"),
+                                            ("xiaogan-2023", "没有写明提交以后能否修改")])
+async def test_a_number_entered_wrong(harness: Harness, slug: str, says: str) -> None:
+    """"手机号填错了咋办": the notice's clause on entering the number right, said not to say how a
+    sent form is corrected, with whom to ask; a notice with no such clause says that, with the
+    closest clause."""
+    await _open(harness, slug)
+    reply = await harness.send("报名手机号填错了怎么办")
+    assert says in reply.text and "可以咨询" in reply.text, reply.text
+    assert "弄虚作假" not in reply.text
