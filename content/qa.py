@@ -212,6 +212,7 @@ FIGURE_ENTRIES = 2  # a figure said by more entries than this tells none of them
 _DAY = re.compile(r"(?<!\d)(1[0-2]|[1-9])\s*月\s*(3[01]|[12]\d|[1-9])\s*[日号]")
 _YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年")
 _CHANNEL = "channel"  # the intent (and answer key) that gives the registration address
+_CODE = re.compile(r"[0-9a-z]+[+/][0-9a-z]+")  # 5+3, 3+2: a programme named by a code
 _WHO = "who"  # the intent that gives who may apply (招录对象)
 _REVIEW, _REVIEW_TOPIC = "review", "资格审核"  # the intent on reviewing applications, its word
 
@@ -400,6 +401,9 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     direct: dict[str, float] = {}
     ranked = [(part, score) for part, score in _candidates(kn, rest, entity, now, t,
                                                            _figures(stripped), direct)]
+    if ranked and ranked[0][1] < _hedge_floor(ranked) and _names_rare_code(kn, stripped,
+                                                                           ranked[0][0]):
+        ranked[0] = (ranked[0][0], _hedge_floor(ranked))  # offered, as a guess
     if not ranked or ranked[0][1] < _hedge_floor(ranked):
         best = ranked[0][1] if ranked else 0.0
         return fallback(kn, None, best, t, question=rest if _asks_phone(kn, rest) else "",
@@ -481,6 +485,15 @@ def _all_conditions(kn: Knowledge, part: Part, rest: str, entity: Entity | None,
                 if sibling is not None and sibling.covered:
                     whole = _paired(whole, sibling, t)
     return whole if visible_length(compose(kn, whole, 1.0, t).text) <= MAX_CHARS else part
+
+
+def _names_rare_code(kn: Knowledge, raw: str, part: Part) -> bool:
+    """"听说以后全科主要是5+3": a code (5+3, a figure joined by a sign) that few of the notice's
+    entries say, and the best answer does: that clause is about it, however little else the
+    question shares with it."""
+    codes = [c for c in _CODE.findall(unicodedata.normalize("NFKC", raw).lower())
+             if 0 < kn.main.share(c) < RARE_SHARE]
+    return bool(codes) and _says_any(part, codes)
 
 
 def _still_open(kn: Knowledge, part: Part, normalised: str, now: datetime, t: Texts) -> Part:

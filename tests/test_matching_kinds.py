@@ -1204,3 +1204,11 @@ async def test_a_number_entered_wrong(harness: Harness, slug: str, says: str) ->
     reply = await harness.send("报名手机号填错了怎么办")
     assert says in reply.text and "可以咨询" in reply.text, reply.text
     assert "弄虚作假" not in reply.text
+
+
+async def test_a_rare_code_named_finds_its_clause(harness: Harness) -> None:
+    """"5+3" is said by one clause of Xiaogan's notice: a question naming it gets that clause
+    (as the closest, with whom to ask), not "the notice does not say"."""
+    await _open(harness, "xiaogan-2023", "2023-06-06T22:10")
+    reply = await harness.send("听说以后全科主要是5+3，3+2还有意义吗")
+    assert "“5+3”全科医生为主体" in reply.text and "补充" in reply.text, reply.text
