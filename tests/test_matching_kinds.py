@@ -1212,3 +1212,11 @@ async def test_a_rare_code_named_finds_its_clause(harness: Harness) -> None:
     await _open(harness, "xiaogan-2023", "2023-06-06T22:10")
     reply = await harness.send("听说以后全科主要是5+3，3+2还有意义吗")
     assert "“5+3”全科医生为主体" in reply.text and "补充" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", ["基地会不会扣我们的补助啊", "听说有的基地会扣学员补助 这个有规定吗"])
+async def test_money_held_back_is_the_earmarking_clause(harness: Harness, question: str) -> None:
+    """会扣, 扣学员 … are 截留: the clause that the funds are earmarked (不得截留)."""
+    await _open(harness, "xiaogan-2023", "2023-06-12T12:40")
+    reply = await harness.send(question)
+    assert "不得截留" in reply.text, reply.text
