@@ -311,6 +311,11 @@ class Index:
     def _flat(self, term: str) -> str:
         return normalise(term, self.lexicon).replace(" ", "")
 
+    @property
+    def size(self) -> int:
+        """How many entries the index holds."""
+        return len(self._texts)
+
     def share(self, term: str) -> float:
         """The share of entries whose text holds the term (报名: nearly half of a notice)."""
         if (value := self._shares.get(term)) is None:

@@ -212,6 +212,7 @@ FIGURE_ENTRIES = 2  # a figure said by more entries than this tells none of them
 _DAY = re.compile(r"(?<!\d)(1[0-2]|[1-9])\s*月\s*(3[01]|[12]\d|[1-9])\s*[日号]")
 _YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年")
 _CHANNEL = "channel"  # the intent (and answer key) that gives the registration address
+_TIME_WORDS = frozenset({"期间", "时候", "以后", "之后", "以前", "之前", "当中", "过程"})
 _CODE = re.compile(r"[0-9a-z]+[+/][0-9a-z]+")  # 5+3, 3+2: a programme named by a code
 _WHO = "who"  # the intent that gives who may apply (招录对象)
 _REVIEW, _REVIEW_TOPIC = "review", "资格审核"  # the intent on reviewing applications, its word
@@ -493,7 +494,23 @@ def _names_rare_code(kn: Knowledge, raw: str, part: Part) -> bool:
     question shares with it."""
     codes = [c for c in _CODE.findall(unicodedata.normalize("NFKC", raw).lower())
              if 0 < kn.main.share(c) < RARE_SHARE]
-    return bool(codes) and _says_any(part, codes)
+    if codes and _says_any(part, codes):
+        return True
+    # A word one entry alone says ("录取会考虑地域吗": 地域): not a word of time (期间), nor two
+    # characters across a word many entries say (训期: 培训 + 期间).
+    once = 1.5 / max(1, kn.main.size)
+    flat = normalise(raw).replace(" ", "")
+    words = [g for g in ngrams(normalise(raw)) if len(g) == 2 and "#" not in g
+             and all("\u4e00" <= c <= "\u9fff" for c in g) and kn.main.lexicon.weight(g) >= 1
+             and g not in _TIME_WORDS and 0 < kn.main.share(g) <= once
+             and not _across_common(kn, flat, g)]
+    return bool(words) and _says_any(part, words)
+
+
+def _across_common(kn: Knowledge, flat: str, gram: str) -> bool:
+    """Whether `gram` begins inside a word many of the notice's entries say (训期 in 培训期间)."""
+    start = flat.find(gram)
+    return start > 0 and kn.main.share(flat[start - 1:start + 1]) >= RARE_SHARE
 
 
 def _still_open(kn: Knowledge, part: Part, normalised: str, now: datetime, t: Texts) -> Part:

@@ -1214,9 +1214,22 @@ async def test_a_rare_code_named_finds_its_clause(harness: Harness) -> None:
     assert "“5+3”全科医生为主体" in reply.text and "补充" in reply.text, reply.text
 
 
-@pytest.mark.parametrize("question", ["基地会不会扣我们的补助啊", "听说有的基地会扣学员补助 这个有规定吗"])
+@pytest.mark.parametrize("question", ["基地会不会扣我们的补助啊",
+                                      "听说有的基地会扣学员补助 这个有规定吗"])
 async def test_money_held_back_is_the_earmarking_clause(harness: Harness, question: str) -> None:
     """会扣, 扣学员 … are 截留: the clause that the funds are earmarked (不得截留)."""
     await _open(harness, "xiaogan-2023", "2023-06-12T12:40")
     reply = await harness.send(question)
     assert "不得截留" in reply.text, reply.text
+
+
+@pytest.mark.parametrize(("question", "says"), [("录取会考虑地域吗 我想留泉州", "地域"),
+                                                ("没有扫描仪 手机拍照传可以吗", "数码拍摄")])
+async def test_a_word_one_clause_alone_says_finds_it(harness: Harness, question: str,
+                                                     says: str) -> None:
+    """地域, 拍摄 (after synonyms): one clause of the notice says it; a question that shares little
+    else with that clause gets it as the closest, not "the notice does not say". A word of time
+    (培训期间) is no such word."""
+    await _open(harness, "fujian-2023", "2023-07-10T17:05")
+    reply = await harness.send(question)
+    assert says in reply.text and "通知对此没有写明" not in reply.text, reply.text
