@@ -464,8 +464,37 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
                                  stripped)
     part = _all_conditions(kn, _dated_restatement(kn, part, now, t), rest, entity, stripped,
                            now, t)
+    part = _whole_topic(kn, part, rest, now, t)
     return _no_date_said(kn, part.key, part, _sure(kn, part, score, asked, now, t, trouble),
                          normalised, asked, now, t, stripped)
+
+
+def _whole_topic(kn: Knowledge, part: Part, rest: str, now: datetime, t: Texts) -> Part:
+    """"有五险一金吗": asked in the topic's general word (社会保险) and none of its narrower ones
+    (养老保险, 医疗保险), a fact on it comes with the other facts of its clause on the topic (the
+    pension and medical subsidies), as the notice says them together; not when that no longer
+    fits one screen."""
+    if not part.key.startswith("fact:") or not part.clause:
+        return part
+    flat = rest.replace(" ", "")
+    for intent in kn.table.intents.values():
+        words = [normalise(w).replace(" ", "") for w in intent.topic.split()]
+        if intent.answer != "fact" or len(words) < 2 or words[0] not in flat or any(
+                w in flat for w in words[1:]) or not kn.facts.says(part.key, words[:1]):
+            continue
+        whole = part
+        for facts in kn.campaign.sections.values():
+            for fact in facts:
+                key = f"fact:{fact.id}"
+                if (fact.clause == part.clause and key != part.key
+                        and kn.facts.says(key, intent.topic.split())):
+                    sibling = render(kn, key, now, t)
+                    if sibling is not None and sibling.covered and not any(
+                            line in whole.lines for line in sibling.lines):
+                        whole = _paired(whole, sibling, t)
+        if whole is not part and visible_length(compose(kn, whole, 1.0, t).text) <= MAX_CHARS:
+            return whole
+    return part
 
 
 def _all_conditions(kn: Knowledge, part: Part, rest: str, entity: Entity | None, raw: str,

@@ -1233,3 +1233,13 @@ async def test_a_word_one_clause_alone_says_finds_it(harness: Harness, question:
     await _open(harness, "fujian-2023", "2023-07-10T17:05")
     reply = await harness.send(question)
     assert says in reply.text and "通知对此没有写明" not in reply.text, reply.text
+
+
+async def test_a_topic_asked_in_its_general_word_gets_all_its_facts(harness: Harness) -> None:
+    """"有五险一金吗" (社会保险, none of 养老保险 or 医疗保险 named): the clause's three facts on
+    social insurance; asked for one of them, that one leads."""
+    await _open(harness, "fujian-2023", "2023-07-11T15:50")
+    reply = await harness.send("有五险一金吗")
+    assert all(said in reply.text for said in ("属地原则", "不低于70%", "全额补助")), reply.text
+    reply = await harness.send("养老保险基地补多少")
+    assert "不低于70%" in reply.text and "全额补助" not in reply.text, reply.text
