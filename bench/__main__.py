@@ -6,7 +6,8 @@ import importlib.util
 import subprocess
 import sys
 
-ORDER = ("shell", "fsm", "qa", "delivery", "announce", "xlsx", "deadline", "storm", "workers")
+ORDER = ("shell", "fsm", "qa", "delivery", "announce", "xlsx", "deadline", "storm", "workers",
+         "proxy")
 
 
 def main() -> int:
