@@ -7,9 +7,11 @@ public HTTPS URL and trusts that certificate, as Telegram trusts a real one.
 
 Reported: each worker's /readyz (ready, and the same scheduler holder named by all), the
 replies to USERS users' /start sent through the proxy and how the workers shared them, a POST
-without the webhook secret (401 through the proxy), the exit codes after SIGTERM and the ERROR
-lines. Needs nginx and openssl on PATH, ZHAOLU_BENCH_DATABASE_URL and ZHAOLU_BENCH_REDIS_URL;
-skipped without them. nginx runs in the foreground as this user, with its files in a temporary
+without the webhook secret (401 through the proxy), LATER updates arriving at RATE/s while one
+worker is stopped with SIGTERM (it answers 503 while it finishes; nginx passes those POSTs to the
+others: none lost, none answered twice), the exit codes after SIGTERM and the ERROR lines.
+Needs nginx and openssl on PATH, ZHAOLU_BENCH_DATABASE_URL and ZHAOLU_BENCH_REDIS_URL; skipped
+without them. nginx runs in the foreground as this user, with its files in a temporary
 directory: no root and nothing installed.
 """
 
@@ -22,12 +24,14 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy" / "nginx-zhaolu.conf"
 USERS = 30
 SECRET = "bench-proxy-secret"
 WORKERS = 3
+LATER, RATE = 90, 30.0  # updates sent while one worker stops, and how many a second
 DEPLOYED_PORTS = (8081, 8082, 8083)  # the workers' ports in deploy/nginx-zhaolu.conf
 FIRST_USER = 950_000
 
@@ -118,19 +122,37 @@ async def _run(tmp: Path, cert: Path, key: Path, database: str, redis: str) -> N
                 worker.start()
                 workers.append(worker)
             ready = [await _ready(http, port, ClientError) for port in ports]
-            holders = {r.get("scheduler", {}).get("holder") for r in ready}
             users = range(FIRST_USER, FIRST_USER + USERS)
             for user in users:
                 api.push_text(user, "/start")
             deadline = time.monotonic() + 30
             while len(_answered(api, users)) < USERS and time.monotonic() < deadline:
                 await asyncio.sleep(0.2)
-            handled = [(await _ready(http, port, ClientError)).get("inbox", {}).get(
-                "handled_here") for port in ports]
+            # Read again once the users were answered: by then the scheduler has its lock.
+            after = [await _ready(http, port, ClientError) for port in ports]
+            holders = {r.get("scheduler", {}).get("holder") for r in after}
+            handled = [r.get("inbox", {}).get("handled_here") for r in after]
             context = ssl.create_default_context(cafile=str(cert))
             async with http.post(url, data=json.dumps({"update_id": 1}), ssl=context,
                                  headers={"Content-Type": "application/json"}) as refused:
                 unsigned = refused.status
+            # A worker stopped (SIGTERM) while updates arrive: it answers 503 while it finishes,
+            # nginx hands those POSTs to the others; every update answered once.
+            later = range(FIRST_USER + USERS, FIRST_USER + USERS + LATER)
+            started = time.monotonic()
+            stopping = None
+            for number, user in enumerate(later):
+                api.push_text(user, "/help")
+                if number == LATER // 3:
+                    stopping = asyncio.create_task(asyncio.to_thread(workers[1].stop))
+                await asyncio.sleep(max(0.0, started + (number + 1) / RATE - time.monotonic()))
+            deadline = time.monotonic() + 30
+            while len(_answered(api, later)) < LATER and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+            await asyncio.sleep(1)  # anything answered twice shows now
+            if stopping is not None:
+                await stopping
+            twice = sum(1 for n in _replies(api, later).values() if n > 1)
         for worker in workers:
             await asyncio.to_thread(worker.stop)
     finally:
@@ -144,15 +166,17 @@ async def _run(tmp: Path, cert: Path, key: Path, database: str, redis: str) -> N
     errors = sum(w.count(" ERROR ") for w in workers)
     proxied = (tmp / "access.log").read_text().count("/tg/webhook") if (
         tmp / "access.log").exists() else 0
+    lost = LATER - len(_answered(api, later))
     met = (all(r.get("ready") for r in ready) and len(holders) == 1 and None not in holders
            and len(_answered(api, users)) == USERS and unsigned == 401 and codes == [0] * WORKERS
-           and errors == 0)
+           and errors == 0 and lost == 0 and twice == 0)
     print(f"nginx (deploy/nginx-zhaolu.conf) in front of {WORKERS} webhook workers: ready "
           f"{sum(bool(r.get('ready')) for r in ready)}/{WORKERS}, scheduler holder "
           f"{'one, named by all' if len(holders) == 1 and None not in holders else holders}; "
           f"{len(_answered(api, users))}/{USERS} users answered through the proxy "
           f"({proxied} requests proxied; handled per worker {handled}); without the secret: "
-          f"{unsigned}; exit codes after SIGTERM {codes}; {errors} ERROR lines "
+          f"{unsigned}; one worker stopped while {LATER} updates came at {RATE:g}/s: lost "
+          f"{lost}, answered twice {twice}; exit codes after SIGTERM {codes}; {errors} ERROR lines "
           f"({'met' if met else 'NOT met'})", flush=True)
 
 
@@ -170,6 +194,12 @@ async def _ready(http: object, port: int, network_error: type[Exception]) -> dic
         if time.monotonic() > deadline:
             raise RuntimeError(f"worker on {port} was not ready in 90 s")
         await asyncio.sleep(0.3)
+
+
+def _replies(api: object, users: range) -> Counter[int]:
+    wanted = set(users)
+    return Counter(r.params.get("chat_id") for r in api.requests  # type: ignore[attr-defined]
+                   if r.method == "sendMessage" and r.params.get("chat_id") in wanted)
 
 
 def _answered(api: object, users: range) -> set[int]:
