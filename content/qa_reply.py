@@ -70,11 +70,12 @@ def fallback(kn: Knowledge, part: Part | None, score: float, t: Texts,
     head = [lead] if part is None else ([lead, t("qa.title", title=part.title)]
                                         if lead else [t("qa.title", title=part.title)])
     body = list(part.lines) if part else []
-    body += [t("qa.fallback.contacts"),
-             *(contact_lines(contacts, t, campaign.phone_note, now) if contacts
-               else [esc(no_contacts(campaign, t))])]
-    if len(contacts) < len(campaign.contacts):
-        body.append(t("qa.contacts.others"))
+    if part is None or not part.key.startswith("contacts"):  # a list of contacts has them
+        body += [t("qa.fallback.contacts"),
+                 *(contact_lines(contacts, t, campaign.phone_note, now) if contacts
+                   else [esc(no_contacts(campaign, t))])]
+        if len(contacts) < len(campaign.contacts):
+            body.append(t("qa.contacts.others"))
     clause = part.clause if part else (campaign.contacts[0].clause if campaign.contacts else "")
     source, source_line = (cited(kn, part, t) if part and part.source else
                            (campaign.cite(clause), t("qa.source", source=campaign.cite(clause))))

@@ -1243,3 +1243,13 @@ async def test_a_topic_asked_in_its_general_word_gets_all_its_facts(harness: Har
     assert all(said in reply.text for said in ("属地原则", "不低于70%", "全额补助")), reply.text
     reply = await harness.send("养老保险基地补多少")
     assert "不低于70%" in reply.text and "全额补助" not in reply.text, reply.text
+
+
+async def test_a_list_of_contacts_said_to_be_the_closest_is_not_listed_twice(
+        harness: Harness) -> None:
+    """"手机号填错了咋办" on a day Xiaogan's closest answer is whom to call: the lead (the notice
+    does not say whether a sent form can be changed), then the contacts once."""
+    await _open(harness, "xiaogan-2023", "2023-06-20T10:00")
+    reply = await harness.send("手机号填错了咋办")
+    assert reply.text.startswith("通知没有写明提交以后能否修改"), reply.text
+    assert reply.text.count("2839876") == 1, reply.text
