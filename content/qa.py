@@ -273,7 +273,11 @@ def answer(campaign: Campaign, question: str, now: datetime,
             # "培训期间能考执业助理医师吗" after 报名时间: a question in words of its own that
             # finds only the previous answer again is not about it; the guess stands.
             echoed = leaning is None and again.entry == last and own_topic(stripped)
-            if (again.kind != FALLBACK or not said) and not echoed:
+            # "录取会考虑地域吗 我想留泉州" after 志愿: a guess of its own (the clause naming 地域)
+            # is not traded for another guess made with the previous topic's words.
+            own_guess = (leaning is None and reply.kind == FALLBACK and bool(reply.entry)
+                         and again.kind == FALLBACK and own_topic(stripped))
+            if (again.kind != FALLBACK or not said) and not echoed and not own_guess:
                 return again
     if leaning is not None and not own_topic(stripped) and reply.kind != FALLBACK \
             and not (reply.entry or "").startswith("eligibility:"):
