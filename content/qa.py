@@ -121,6 +121,7 @@ _LEFT_GIVEN = re.compile(r"剩|满")
 # no site, account or publication says nothing of where.
 _LOOKUP_ASKED = re.compile(r"(?:在哪|哪里|哪儿|去哪|到哪|哪个网站?|什么网站?|啥网站?)(?:里|儿)?"
                            r"(?:看|查|找|公布|公示|发布|下载)")
+_LOOKUP_GIVEN = re.compile(r"网|系统|平台|公众号|登录|账号|公告|首页|短信|电话|https?://|\.cn|\.com")
 # "补贴是按月发的吗", "工资几号发": when or how often money is paid, asked (raw question); an
 # answer naming no period or payment says nothing of it.
 _PAY_TIMING_ASKED = re.compile(r"(?:补贴|补助|工资|待遇|钱|生活费|绩效).*?(?:按月|按季|按年|"
@@ -136,7 +137,6 @@ _NOT_HELD = re.compile(r"(毕业证|学位证|资格证|执业证|证书)[^，,�
 _NOT_HELD_GIVEN = re.compile(r"未取得|尚未取得|可不提交|暂未|承诺|待取得|取得后")
 # "报名条件是啥", "有什么要求": the conditions as a whole, asked (raw question).
 _CONDITIONS_ASKED = re.compile(r"条件|要求|资格|门槛")
-_LOOKUP_GIVEN = re.compile(r"网|系统|平台|公众号|登录|账号|公告|首页|短信|电话|https?://|\.cn|\.com")
 _DEADLINE_WORDS = tuple(normalise(w).replace(" ", "") for w in (
     "截止", "最后期限", "期限", "最后一天", "最晚", "结束", "几号", "哪天"))
 # "截止到几点": the hour asked (几点 becomes 什么时候 in normalised text: read in the raw one);
