@@ -476,8 +476,7 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
 def _whole_topic(kn: Knowledge, part: Part, rest: str, now: datetime, t: Texts) -> Part:
     """"有五险一金吗": asked in the topic's general word (社会保险) and none of its narrower ones
     (养老保险, 医疗保险), a fact on it comes with the other facts of its clause on the topic (the
-    pension and medical subsidies), as the notice says them together; not when that no longer
-    fits one screen."""
+    pension and medical subsidies), as the notice says them together."""
     if not part.key.startswith("fact:") or not part.clause:
         return part
     flat = rest.replace(" ", "")
@@ -486,17 +485,9 @@ def _whole_topic(kn: Knowledge, part: Part, rest: str, now: datetime, t: Texts) 
         if intent.answer != "fact" or len(words) < 2 or words[0] not in flat or any(
                 w in flat for w in words[1:]) or not kn.facts.says(part.key, words[:1]):
             continue
-        whole = part
-        for facts in kn.campaign.sections.values():
-            for fact in facts:
-                key = f"fact:{fact.id}"
-                if (fact.clause == part.clause and key != part.key
-                        and kn.facts.says(key, intent.topic.split())):
-                    sibling = render(kn, key, now, t)
-                    if sibling is not None and sibling.covered and not any(
-                            line in whole.lines for line in sibling.lines):
-                        whole = _paired(whole, sibling, t)
-        if whole is not part and visible_length(compose(kn, whole, 1.0, t).text) <= MAX_CHARS:
+        terms = intent.topic.split()
+        whole = _with_siblings(kn, part, now, t, lambda key, terms=terms: kn.facts.says(key, terms))
+        if whole is not part:
             return whole
     return part
 
@@ -504,21 +495,31 @@ def _whole_topic(kn: Knowledge, part: Part, rest: str, now: datetime, t: Texts) 
 def _all_conditions(kn: Knowledge, part: Part, rest: str, entity: Entity | None, raw: str,
                     now: datetime, t: Texts) -> Part:
     """"报名条件是啥": the clause on whom the notice recruits, with the other facts written
-    from the same clause (年龄要求, 其他基本条件), as the notice lists them together; not when
-    that no longer fits one screen."""
+    from the same clause (年龄要求, 其他基本条件), as the notice lists them together."""
     if not _CONDITIONS_ASKED.search(raw) or not part.key.startswith("fact:"):
         return part
     if part.key != resolve(kn, f"intent:{_WHO}", rest, entity) or not part.clause:
         return part
+    return _with_siblings(kn, part, now, t, lambda key: True)
+
+
+def _with_siblings(kn: Knowledge, part: Part, now: datetime, t: Texts,
+                   wanted: Callable[[str], bool]) -> Part:
+    """The answer with the other facts written from its clause that `wanted` (a fact's key)
+    accepts, each under its heading; the answer alone when that does not fit one screen."""
     whole = part
     for facts in kn.campaign.sections.values():
         for fact in facts:
             key = f"fact:{fact.id}"
-            if fact.clause == part.clause and key != part.key:
-                sibling = render(kn, key, now, t)
-                if sibling is not None and sibling.covered:
-                    whole = _paired(whole, sibling, t)
-    return whole if visible_length(compose(kn, whole, 1.0, t).text) <= MAX_CHARS else part
+            if fact.clause != part.clause or key == part.key or not wanted(key):
+                continue
+            sibling = render(kn, key, now, t)
+            if sibling is not None and sibling.covered and not any(
+                    line in whole.lines for line in sibling.lines):
+                whole = _paired(whole, sibling, t)
+    if whole is part or visible_length(compose(kn, whole, 1.0, t).text) > MAX_CHARS:
+        return part
+    return whole
 
 
 def _names_rare_code(kn: Knowledge, raw: str, part: Part) -> bool:
