@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from bot.clock import to_shanghai
 from content.matching import QUALIFIED_PENALTY
@@ -481,15 +481,21 @@ def _whole_topic(kn: Knowledge, part: Part, rest: str, now: datetime, t: Texts) 
         return part
     flat = rest.replace(" ", "")
     for intent in kn.table.intents.values():
-        words = [normalise(w).replace(" ", "") for w in intent.topic.split()]
-        if intent.answer != "fact" or len(words) < 2 or words[0] not in flat or any(
-                w in flat for w in words[1:]) or not kn.facts.says(part.key, words[:1]):
+        words = _topic_words(intent.topic) if intent.answer == "fact" else ()
+        if len(words) < 2 or words[0] not in flat or any(w in flat for w in words[1:]) or (
+                not kn.facts.says(part.key, words[:1])):
             continue
         terms = intent.topic.split()
         whole = _with_siblings(kn, part, now, t, lambda key, terms=terms: kn.facts.says(key, terms))
         if whole is not part:
             return whole
     return part
+
+
+@cache
+def _topic_words(topic: str) -> tuple[str, ...]:
+    """An intent's topic words as questions are normalised."""
+    return tuple(normalise(word).replace(" ", "") for word in topic.split())
 
 
 def _all_conditions(kn: Knowledge, part: Part, rest: str, entity: Entity | None, raw: str,
