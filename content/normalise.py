@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -103,8 +104,14 @@ def _alternation(terms: Iterable[str]) -> re.Pattern[str]:
 
 
 @cache
+def synonyms_data() -> dict[str, Any]:
+    """content/synonyms.yaml, read once (the lexicon and the province list both use it)."""
+    return yaml.safe_load(SYNONYMS_PATH.read_text(encoding="utf-8"))
+
+
+@cache
 def default_lexicon() -> Lexicon:
-    data = yaml.safe_load(SYNONYMS_PATH.read_text(encoding="utf-8"))
+    data = synonyms_data()
     return Lexicon.from_data(data["groups"], data.get("fillers", []), data.get("light", ""),
                              float(data.get("light_weight", 1.0)), data.get("light_words", []),
                              data.get("atomic", []))

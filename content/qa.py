@@ -539,8 +539,9 @@ def _names_rare_code(kn: Knowledge, raw: str, part: Part) -> bool:
     # A word one entry alone says ("录取会考虑地域吗": 地域): not a word of time (期间), nor two
     # characters across a word many entries say (训期: 培训 + 期间).
     once = 1.5 / max(1, kn.main.size)
-    flat = normalise(raw).replace(" ", "")
-    words = [g for g in ngrams(normalise(raw)) if len(g) == 2 and "#" not in g
+    normalised = normalise(raw)
+    flat = normalised.replace(" ", "")
+    words = [g for g in ngrams(normalised) if len(g) == 2 and "#" not in g
              and all("\u4e00" <= c <= "\u9fff" for c in g) and kn.main.lexicon.weight(g) >= 1
              and g not in _TIME_WORDS and 0 < kn.main.share(g) <= once
              and not _across_common(kn, flat, g)]

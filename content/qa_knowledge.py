@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from content.matching import Index
-from content.normalise import SYNONYMS_PATH, normalise
+from content.normalise import normalise, synonyms_data
 from content.schema import Campaign, Fact
 
 INTENTS_PATH = Path(__file__).resolve().parent / "intents.yaml"
@@ -36,8 +36,7 @@ _RESIDENCE = re.compile(r"户口|户籍|籍贯|落户")
 @cache
 def provinces() -> tuple[str, ...]:
     """Province names (content/synonyms.yaml), the longest first."""
-    data = yaml.safe_load(SYNONYMS_PATH.read_text(encoding="utf-8"))
-    return tuple(sorted(data.get("provinces", []), key=len, reverse=True))
+    return tuple(sorted(synonyms_data().get("provinces", []), key=len, reverse=True))
 
 
 @dataclass(frozen=True)
