@@ -24,7 +24,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy" / "nginx-zhaolu.conf"
@@ -97,7 +96,7 @@ async def _run(tmp: Path, cert: Path, key: Path, database: str, redis: str) -> N
     from aiohttp import ClientError, ClientSession
 
     from bench.deadline import Watched, Worker, worker_env
-    from bench.workers import _reset
+    from bench.workers import _reset, forget_keys, replies_per_user
     from tests.worker_process import free_port
 
     await _reset(database)
@@ -126,7 +125,7 @@ async def _run(tmp: Path, cert: Path, key: Path, database: str, redis: str) -> N
             for user in users:
                 api.push_text(user, "/start")
             deadline = time.monotonic() + 30
-            while len(_answered(api, users)) < USERS and time.monotonic() < deadline:
+            while len(replies_per_user(api, users)) < USERS and time.monotonic() < deadline:
                 await asyncio.sleep(0.2)
             # Read again once the users were answered: by then the scheduler has its lock.
             after = [await _ready(http, port, ClientError) for port in ports]
@@ -147,12 +146,12 @@ async def _run(tmp: Path, cert: Path, key: Path, database: str, redis: str) -> N
                     stopping = asyncio.create_task(asyncio.to_thread(workers[1].stop))
                 await asyncio.sleep(max(0.0, started + (number + 1) / RATE - time.monotonic()))
             deadline = time.monotonic() + 30
-            while len(_answered(api, later)) < LATER and time.monotonic() < deadline:
+            while len(replies_per_user(api, later)) < LATER and time.monotonic() < deadline:
                 await asyncio.sleep(0.2)
             await asyncio.sleep(1)  # anything answered twice shows now
             if stopping is not None:
                 await stopping
-            twice = sum(1 for n in _replies(api, later).values() if n > 1)
+            twice = sum(1 for n in replies_per_user(api, later).values() if n > 1)
         for worker in workers:
             await asyncio.to_thread(worker.stop)
     finally:
@@ -161,19 +160,20 @@ async def _run(tmp: Path, cert: Path, key: Path, database: str, redis: str) -> N
                 worker.process.kill()
         nginx.terminate()
         nginx.wait(10)
-        await _forget(redis, prefix)
+        await forget_keys(redis, prefix)
     codes = [w.process.returncode if w.process is not None else None for w in workers]
     errors = sum(w.count(" ERROR ") for w in workers)
     proxied = (tmp / "access.log").read_text().count("/tg/webhook") if (
         tmp / "access.log").exists() else 0
-    lost = LATER - len(_answered(api, later))
+    lost = LATER - len(replies_per_user(api, later))
+    answered = len(replies_per_user(api, users))
     met = (all(r.get("ready") for r in ready) and len(holders) == 1 and None not in holders
-           and len(_answered(api, users)) == USERS and unsigned == 401 and codes == [0] * WORKERS
+           and answered == USERS and unsigned == 401 and codes == [0] * WORKERS
            and errors == 0 and lost == 0 and twice == 0)
     print(f"nginx (deploy/nginx-zhaolu.conf) in front of {WORKERS} webhook workers: ready "
           f"{sum(bool(r.get('ready')) for r in ready)}/{WORKERS}, scheduler holder "
           f"{'one, named by all' if len(holders) == 1 and None not in holders else holders}; "
-          f"{len(_answered(api, users))}/{USERS} users answered through the proxy "
+          f"{answered}/{USERS} users answered through the proxy "
           f"({proxied} requests proxied; handled per worker {handled}); without the secret: "
           f"{unsigned}; one worker stopped while {LATER} updates came at {RATE:g}/s: lost "
           f"{lost}, answered twice {twice}; exit codes after SIGTERM {codes}; {errors} ERROR lines "
@@ -194,30 +194,6 @@ async def _ready(http: object, port: int, network_error: type[Exception]) -> dic
         if time.monotonic() > deadline:
             raise RuntimeError(f"worker on {port} was not ready in 90 s")
         await asyncio.sleep(0.3)
-
-
-def _replies(api: object, users: range) -> Counter[int]:
-    wanted = set(users)
-    return Counter(r.params.get("chat_id") for r in api.requests  # type: ignore[attr-defined]
-                   if r.method == "sendMessage" and r.params.get("chat_id") in wanted)
-
-
-def _answered(api: object, users: range) -> set[int]:
-    wanted = set(users)
-    return {r.params.get("chat_id") for r in api.requests  # type: ignore[attr-defined]
-            if r.method == "sendMessage" and r.status == 200 and r.params.get("chat_id") in wanted}
-
-
-async def _forget(redis: str, prefix: str) -> None:
-    from redis.asyncio import Redis
-
-    client = Redis.from_url(redis)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=1000)]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
 
 
 if __name__ == "__main__":

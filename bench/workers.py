@@ -140,13 +140,7 @@ class Cluster:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(worker.stop)
         await self.balancer.stop()
-        redis = Redis.from_url(self.redis)
-        try:
-            keys = [key async for key in redis.scan_iter(match=f"{self.prefix}*", count=1000)]
-            for start in range(0, len(keys), 1000):
-                await redis.delete(*keys[start:start + 1000])
-        finally:
-            await redis.aclose()
+        await forget_keys(self.redis, self.prefix)
 
     def errors(self) -> str:
         """How many ERROR lines the workers logged, and the kinds (logger and message start)."""
@@ -155,6 +149,17 @@ class Cluster:
         kinds = Counter(re.sub(r"\d+", "N", line) for line in lines)
         return f"{len(lines)} ERROR lines" + "".join(f"; {n}× {kind}" for kind, n in
                                                      kinds.most_common(3))
+
+
+async def forget_keys(url: str, prefix: str) -> None:
+    """Delete a run's Redis keys (those under its own prefix)."""
+    redis = Redis.from_url(url)
+    try:
+        keys = [key async for key in redis.scan_iter(match=f"{prefix}*", count=1000)]
+        for start in range(0, len(keys), 1000):
+            await redis.delete(*keys[start:start + 1000])
+    finally:
+        await redis.aclose()
 
 
 def replies_per_user(api: Watched, users: range) -> Counter[int]:
