@@ -117,6 +117,11 @@ def default_lexicon() -> Lexicon:
                              data.get("atomic", []))
 
 
+def fold(text: str) -> str:
+    """NFKC, lower case, simplified characters: the form before any rewriting."""
+    return _fold(text)
+
+
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower().translate(simplified_table())
 

@@ -238,9 +238,26 @@ def answer(campaign: Campaign, question: str, now: datetime,
     """`staff`: the campaign's active staff FAQ entries, ranked like the YAML's FAQ.
 
     `last`: the answer key of the user's previous answer, while it is recent (handlers/qa.py
-    keeps it): a follow-up ("那要多久") is read as being about it."""
+    keeps it): a follow-up ("那要多久") is read as being about it.
+
+    A question answered only with a guess or "the notice does not say" is read again with its
+    input-method slips put right (社宝 -> 社保, content/homophones.py), and that reading's
+    answer is taken when it is a sure one. Only then: a pair of characters the bot does not know
+    is as often a word it lacks (平台, 开始) as a slip, and a sure answer is left as it is."""
     t = texts or default_texts()
     kn = knowledge(campaign, staff)
+    sure = kn.homophones.repair(question, words_only=True)
+    reply = _answer(kn, sure, now, t, last)
+    if reply.kind != FALLBACK or (reply.entry or "").startswith("input:"):
+        return reply
+    repaired = kn.homophones.repair(sure)
+    if repaired == sure:
+        return reply
+    again = _answer(kn, repaired, now, t, last)
+    return again if again.kind != FALLBACK else reply
+
+
+def _answer(kn: Knowledge, question: str, now: datetime, t: Texts, last: str | None) -> Answer:
     stripped = question.strip()
     if not stripped:
         return Answer(t("qa.empty"), "", "input:empty", 0.0, FALLBACK)

@@ -12,16 +12,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import yaml
 
+from content.homophones import Homophones
 from content.matching import Index
-from content.normalise import normalise, synonyms_data
+from content.normalise import SYNONYMS_PATH, fold, normalise, synonyms_data
 from content.schema import Campaign, Fact
 
 INTENTS_PATH = Path(__file__).resolve().parent / "intents.yaml"
+TEXTS_DIR = Path(__file__).resolve().parent / "texts"
 _LEFT_OUT = normalise("未尽事宜")  # a notice's catch-all clause says it
 # A fact matched directly weighs less than an intent: an intent is a whole question, and its
 # answer comes from structured data. A fact's long text says less than its title and keywords.
@@ -152,6 +154,29 @@ class Knowledge:
         self._regions = sorted({region, region.rstrip("市省县区")} - {""}, key=len, reverse=True)
         own = campaign.model_dump_json()
         self._elsewhere = tuple(p for p in provinces() if p not in own)
+
+    @cached_property
+    def homophones(self) -> Homophones:
+        """Slips of a pinyin input method put right (社宝 -> 社保): the words known are every
+        text the bot has (the campaign, the intents, the synonyms, its own messages); the words
+        a slip is put right to are a topic's (the synonyms, the clauses' titles and keywords,
+        the events, materials, bases and organisations, the intents' titles and topics)."""
+        campaign = self.campaign
+        terms = [str(term) for group in synonyms_data()["groups"] for term in group]
+        for facts in campaign.sections.values():
+            for fact in facts:
+                terms += [fact.title, *fact.keywords]
+        terms += [event.title for event in campaign.events]
+        terms += [m.name for m in campaign.registration.materials]
+        terms += [b.name for b in campaign.plan.bases]
+        terms += [c.organisation for c in campaign.contacts]
+        for intent in self.table.intents.values():
+            terms += [intent.title, intent.topic]
+        texts = [campaign.model_dump_json(), INTENTS_PATH.read_text(encoding="utf-8"),
+                 SYNONYMS_PATH.read_text(encoding="utf-8"),
+                 *(p.read_text(encoding="utf-8") for p in sorted(TEXTS_DIR.glob("*.yaml")))]
+        return Homophones([fold(text) for text in texts], [fold(term) for term in terms],
+                          fold(str(synonyms_data().get("light", ""))))
 
     def elsewhere(self, question: str) -> str:
         """"我河南的 能报吗" to a campaign whose text never names 河南: "我外省的 能报吗". Not
