@@ -187,6 +187,9 @@ _PHONE_WORDS = (normalise("电话"), normalise("联系人"))
 # A number of three digits or more (dashes and spaces inside), not a date, age or count.
 _NUMBER = re.compile(r"(?<![\d.])\d{3,}(?:[-\s]\d+)*(?![\d.]|\s*[年月日号岁周名个人元块%])")
 # With a contact's person named (吕老师), asking who or where she is asks for that contact.
+# Another line asked for besides the number quoted ("没人接 还能打哪个", "有别的电话吗").
+_ANOTHER = re.compile(r"别的|其他|其它|另外|另一个|还能打|还有(?:啥|什么|哪个|没有)?(?:电话|号码|号)"
+                      r"|换(?:个|一个)|没人接|打不通|占线")
 _WHO_WHERE = tuple(normalise(w).replace(" ", "")
                    for w in ("哪个", "哪家", "哪里", "哪儿", "谁", "什么单位"))
 # A word of the question found in under RARE_SHARE of the notice's entries (单位人, 挂靠) must be
@@ -307,6 +310,10 @@ def _person_asked(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answ
     """"吕老师是哪个医院的 电话多少": a person of the notice's contacts named with a question of
     who, where or which number is that contact's line, however many parts the message has."""
     quoted = _numbers_quoted(kn, stripped)
+    if quoted and _ANOTHER.search(stripped):
+        # "打2839876一直没人接 还能打哪个": the others, those of the same office first.
+        return _contacts_reply(kn, _other_lines(kn, quoted), 1.0, now, t) or \
+            _contacts_reply(kn, quoted, 1.0, now, t)
     if quoted:  # "那个400电话是干嘛的": the contact whose number it is
         return _contacts_reply(kn, quoted, 1.0, now, t)
     normalised = normalise(stripped)
@@ -314,6 +321,13 @@ def _person_asked(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answ
     if not (_asks_phone(kn, normalised) or any(word in flat for word in _WHO_WHERE)):
         return None
     return _contacts_reply(kn, people_named(kn.campaign, normalised), 1.0, now, t)
+
+
+def _other_lines(kn: Knowledge, quoted: list[Contact]) -> list[Contact]:
+    """Contacts besides the quoted ones (with a phone), those of a quoted one's office first."""
+    offices = {c.organisation for c in quoted}
+    others = [c for c in kn.campaign.contacts if c not in quoted and c.phones]
+    return sorted(others, key=lambda c: c.organisation not in offices)[:3]
 
 
 def _contacts_reply(kn: Knowledge, contacts: list[Contact], score: float, now: datetime,

@@ -1,0 +1,41 @@
+"""Common ways of asking, through the real Dispatcher: the bases, the choices, the results,
+and another line when the number quoted does not answer (issue 12 §4)."""
+
+from __future__ import annotations
+
+from bot.clock import parse_moment
+from tests.harness import Harness
+
+
+async def _open(harness: Harness, slug: str, moment: str) -> None:
+    harness.clock.set(parse_moment(moment))
+    await harness.send(f"/start {slug}")
+
+
+async def test_which_bases_in_a_notice_without_a_list(harness: Harness) -> None:
+    await _open(harness, "fujian-2023", "2023-07-09T11:00")
+    reply = await harness.send("有哪些培训基地 每个招几个")
+    # Where the list is published, not the clause naming the training centre.
+    assert "招生计划" in reply.text, reply.text
+
+
+async def test_how_many_bases_one_may_fill_in(harness: Harness) -> None:
+    await _open(harness, "fujian-2023", "2023-07-09T09:15")
+    reply = await harness.send("能填几个基地 填三个行不行")
+    assert "2个" in reply.text, reply.text
+
+
+async def test_results_asked_while_the_review_runs(harness: Harness) -> None:
+    await _open(harness, "fujian-2023", "2023-07-13T10:00")
+    reply = await harness.send("审核过了没 去哪看结果")
+    assert "7月15日" in reply.text, reply.text
+
+
+async def test_another_line_when_the_number_quoted_does_not_answer(harness: Harness) -> None:
+    await _open(harness, "xiaogan-2023", "2023-06-13T15:00")
+    reply = await harness.send("打2839876一直没人接 还能打哪个")
+    # The other person of the same office first, not the number quoted again.
+    assert "2327312" in reply.text, reply.text
+    assert "2839876" not in reply.text
+    reply = await harness.send("2839876是谁的电话")
+    assert "2839876" in reply.text and "沈泉" in reply.text, reply.text
