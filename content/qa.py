@@ -186,10 +186,10 @@ _PHONE = re.compile(r"\d[\d-]{5,}\d")
 _PHONE_WORDS = (normalise("电话"), normalise("联系人"))
 # A number of three digits or more (dashes and spaces inside), not a date, age or count.
 _NUMBER = re.compile(r"(?<![\d.])\d{3,}(?:[-\s]\d+)*(?![\d.]|\s*[年月日号岁周名个人元块%])")
-# With a contact's person named (吕老师), asking who or where she is asks for that contact.
 # Another line asked for besides the number quoted ("没人接 还能打哪个", "有别的电话吗").
-_ANOTHER = re.compile(r"别的|其他|其它|另外|另一个|还能打|还有(?:啥|什么|哪个|没有)?(?:电话|号码|号)"
-                      r"|换(?:个|一个)|没人接|打不通|占线")
+_ANOTHER = re.compile(r"别的|其他|其它|另外|另一个|还能打"
+                      r"|还有(?:啥|什么|哪个|没有)?(?:电话|号码|号)|换(?:个|一个)|没人接|打不通|占线")
+# With a contact's person named (吕老师), asking who or where she is asks for that contact.
 _WHO_WHERE = tuple(normalise(w).replace(" ", "")
                    for w in ("哪个", "哪家", "哪里", "哪儿", "谁", "什么单位"))
 # A word of the question found in under RARE_SHARE of the notice's entries (单位人, 挂靠) must be
