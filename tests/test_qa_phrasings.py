@@ -39,3 +39,23 @@ async def test_another_line_when_the_number_quoted_does_not_answer(harness: Harn
     assert "2839876" not in reply.text
     reply = await harness.send("2839876是谁的电话")
     assert "2839876" in reply.text and "沈泉" in reply.text, reply.text
+
+
+async def test_the_phone_number_one_leaves_on_the_form(harness: Harness) -> None:
+    await _open(harness, "fujian-2023", "2023-07-12T09:50")
+    reply = await harness.send("报名时留的手机号有啥讲究")
+    # What to enter (准确无误), not whom to call.
+    assert "准确" in reply.text, reply.text
+
+
+async def test_how_long_asked_with_a_total(harness: Harness) -> None:
+    await _open(harness, "xiaogan-2023", "2023-06-09T17:00")
+    reply = await harness.send("培训总共要多久，两年还是三年")
+    assert "2年" in reply.text, reply.text
+    assert "招录10名" not in reply.text  # not the quota (总共 of 总共有多少名额)
+
+
+async def test_the_state_is_the_central_budget(harness: Harness) -> None:
+    await _open(harness, "xiaogan-2023", "2023-06-05T14:00")
+    reply = await harness.send("国家给的那个补助是咋分的")
+    assert "80%" in reply.text and "20%" in reply.text, reply.text
