@@ -107,6 +107,10 @@ class Homophones:
             self._by_sound = index
         return self._by_sound
 
+    def warm(self) -> None:
+        """Build what the first repair would (the index by sound, the readings' table)."""
+        self._index()
+
     def _fits(self, neighbour: str, run: str) -> bool:
         """Whether a pair put right may keep its character: that character's pair with its other
         neighbour (`neighbour`) is unknown, frames a question or is absent, or the three in a

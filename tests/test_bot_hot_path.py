@@ -75,3 +75,6 @@ async def test_the_qa_indexes_are_built_at_start_not_at_the_first_question(
     await harness.send("/start xiaogan-2023")
     reply = await harness.send("报名截止是哪天")
     assert "6月30日" in reply.text and not built, reply.text
+    # The input-method slips' index too: built at start, not by the first question with a slip.
+    for campaign, _, kn in qa._KNOWLEDGE.values():
+        assert kn.homophones._by_sound is not None, campaign.slug
