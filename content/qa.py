@@ -427,7 +427,7 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         return compose(kn, summed, 1.0, t)
     entity, rest = kn.find_entity(normalised)
     if personal is not None:
-        beside = _beside(kn, personal, _candidates(kn, rest, entity, now, t), t)
+        beside = _beside(kn, personal, _candidates(kn, rest, entity, now, t), t, rest)
         if beside is not None:
             reply = compose(kn, _still_open(kn, beside, normalised, now, t), 1.0, t)
             if visible_length(reply.text) <= MAX_CHARS:  # else the rules' answer alone
@@ -711,26 +711,45 @@ def _hedge_floor(ranked: list[tuple[Part, float]]) -> float:
 
 
 def _beside(kn: Knowledge, personal: Part, ranked: list[tuple[Part, float]],
-            t: Texts) -> Part | None:
+            t: Texts, question: str = "") -> Part | None:
     """"我是外省高职毕业的 能报孝感的基地吗": the rules answer for 高职, and the clause the
     question is closest to (面向全国) answers the rest. That clause, when it is the matcher's
     confident first answer and one the personal reply does not cite already, goes under its
     heading before the reply's last line (the pointer to /check); None when there is none."""
+    said = " ".join(personal.lines)
     if not ranked:
         return None
     part, score = ranked[0]
-    said = " ".join(personal.lines)
-    if score < THRESHOLD or not part.key.startswith(("fact:", "faq:")) or not part.covered:
+    if score < THRESHOLD or not _beside_fits(kn, personal, part, said):
+        # "我河南的临床专科生 外省的能报吗": the first is the rules' own clause (招录对象); a
+        # close one that says a word of the question the rules' reply does not (外地: 面向全国).
+        unsaid = _topic_grams(question) - _topic_grams(said)
+        part = next((p for p, s in ranked[1:3] if s >= HEDGE and _beside_fits(
+            kn, personal, p, said) and unsaid & _topic_grams(" ".join((p.title, *p.lines)))),
+            None)
+    if part is None:
         return None
-    if part.clause and (part.clause == personal.clause or f"（{part.clause}）" in said
-                        or part.clause in kn.rule_clauses):
-        return None  # the rules read that clause already (as the asker's facts say)
     *body, last = personal.lines
     # Its clause said after it, as the rules' lines say theirs (the source line is the rules').
     *said_lines, end = part.lines
     cited = f"{end}{t('qa.multi.source', clause=part.clause)}" if part.clause else end
     return replace(personal, lines=(*body, t("qa.title", title=part.title), *said_lines, cited,
                                     last))
+
+
+def _topic_grams(text: str) -> set[str]:
+    """The two-unit grams of a text that say a topic (not the frame of a question)."""
+    lexicon = default_lexicon()
+    return {g for g in ngrams(normalise(text)) if len(g) > 1 and lexicon.weight(g) >= 1.0}
+
+
+def _beside_fits(kn: Knowledge, personal: Part, part: Part, said: str) -> bool:
+    """Whether a clause may go beside the rules' answer: a clause or FAQ answer the rules do
+    not read (as the asker's facts say) and the reply does not cite already."""
+    if not part.key.startswith(("fact:", "faq:")) or not part.covered:
+        return False
+    return not (part.clause and (part.clause == personal.clause or f"（{part.clause}）" in said
+                                 or part.clause in kn.rule_clauses))
 
 
 def _with_close_clause(kn: Knowledge, part: Part, ranked: list[tuple[Part, float]],

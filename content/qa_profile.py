@@ -194,8 +194,8 @@ def _birth_year(text: str, today: date, found: Stated) -> None:
 
 
 def _education(text: str, found: Stated) -> None:
-    if "专升本" in text:
-        return
+    # 专升本 alone says no level (on the way or done); "专升本读完本科了" says 本科.
+    text = text.replace("专升本", "  ")
     levels = {"中专": "中专", "专科": "专科", "本科": "本科", "硕士": "硕士", "研究生": "硕士",
               "博士": "博士"}
     named = {level for word, level in levels.items()

@@ -3,6 +3,8 @@ and another line when the number quoted does not answer (issue 12 §4)."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.clock import parse_moment
 from tests.harness import Harness
 
@@ -59,3 +61,24 @@ async def test_the_state_is_the_central_budget(harness: Harness) -> None:
     await _open(harness, "xiaogan-2023", "2023-06-05T14:00")
     reply = await harness.send("国家给的那个补助是咋分的")
     assert "80%" in reply.text and "20%" in reply.text, reply.text
+
+
+async def test_a_bachelor_by_upgrade_is_a_bachelor(harness: Harness) -> None:
+    await _open(harness, "xiaogan-2023", "2023-05-11T18:40")
+    reply = await harness.send("女儿学临床的，专升本读完本科了，还能参加这个培训吗")
+    # 读完本科 says the level; 专升本 alone does not (on the way, or done).
+    assert "不能报名" in reply.text and "本科" in reply.text, reply.text
+    reply = await harness.send("我是专升本的 能报吗")
+    assert "符合这几项要求" not in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", [
+    "我是河南的临床医学专科生，外省的能报孝感的助理全科吗",
+    "我是湖南的大专生 在长沙读的临床 能报孝感的吗",
+])
+async def test_another_province_said_beside_the_rules_answer(harness: Harness,
+                                                             question: str) -> None:
+    await _open(harness, "xiaogan-2023", "2023-05-07T22:00")
+    reply = await harness.send(question)
+    # The rules' answer for 专科 and 临床医学, and the clause on students from anywhere.
+    assert "可以报名" in reply.text and "全国" in reply.text, reply.text
