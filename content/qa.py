@@ -173,7 +173,8 @@ _OTHERS = normalise("其他")
 _OPERATING = re.compile(r"怎么(?:操作|使用|用于|填|注册|登录|上传)|看不懂|不会用|不会操作")
 # Whether one may still apply: 还能报, 还招人吗, 还来得及 (after content/synonyms.yaml).
 _STILL_APPLY = re.compile("|".join(normalise(w, atomic=False).replace(" ", "") for w in (
-    "还能报", "还可以报", "还招", "还收", "还来得及", "还有机会", "还能申请")))
+    "还能报", "还可以报", "还招", "还收", "还来得及", "还有机会", "还能申请", "还能预报",
+    "还能补报", "还能补传", "还能提交", "还能上传", "还有没有机会")))
 # The frame of 还有别的吗, no topic of its own: 培训期间除了国家补助还有别的吗 asks about X's kind.
 _FRAME_OF_OTHERS = re.compile("|".join(
     normalise(w) for w in ("培训期间", "期间", "别的", "其他", "其它", "另外", "额外")))
@@ -442,6 +443,9 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         ranked[0] = (ranked[0][0], _hedge_floor(ranked))  # offered, as a guess
     if not ranked or ranked[0][1] < _hedge_floor(ranked):
         best = ranked[0][1] if ranked else 0.0
+        closed = _closed_window(kn, normalised, now, t)
+        if closed is not None:  # "还来得及不 刚看到这个通知" after the window: that it closed
+            return compose(kn, closed, THRESHOLD, t)
         return fallback(kn, None, best, t, question=rest if _asks_phone(kn, rest) else "",
                         now=now)
     ranked = _next_deadline_first(kn, ranked, now, rest)
@@ -583,6 +587,15 @@ def _across_common(kn: Knowledge, flat: str, gram: str) -> bool:
     """Whether `gram` begins inside a word many of the notice's entries say (训期 in 培训期间)."""
     start = flat.find(gram)
     return start > 0 and kn.main.share(flat[start - 1:start + 1]) >= RARE_SHARE
+
+
+def _closed_window(kn: Knowledge, normalised: str, now: datetime, t: Texts) -> Part | None:
+    """The registration window's answer, when it has closed and the question asks whether one
+    may still apply and nothing else matched it; else None."""
+    if kn.campaign.registration.window.phase(now) != "closed" \
+            or not _STILL_APPLY.search(normalised):
+        return None
+    return render(kn, "window", now, t)
 
 
 def _still_open(kn: Knowledge, part: Part, normalised: str, now: datetime, t: Texts) -> Part:

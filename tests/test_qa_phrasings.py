@@ -82,3 +82,14 @@ async def test_another_province_said_beside_the_rules_answer(harness: Harness,
     reply = await harness.send(question)
     # The rules' answer for 专科 and 临床医学, and the clause on students from anywhere.
     assert "可以报名" in reply.text and "全国" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", [
+    "我才看到消息，现在网上还能预报名吗",
+    "我预报名了但材料没传完，现在还能补传吗",
+    "还来得及不 刚考完试才看到这个通知",
+])
+async def test_still_in_time_asked_after_the_window(harness: Harness, question: str) -> None:
+    await _open(harness, "xiaogan-2023", "2023-07-03T09:20")
+    reply = await harness.send(question)
+    assert "报名已截止" in reply.text and "6月30日" in reply.text, reply.text
