@@ -46,7 +46,15 @@ from content.qa_reply import (
     fallback,
     visible_length,
 )
-from content.qa_talk import MAX_PARTS, follow_up, is_english, own_topic, questions, small_talk
+from content.qa_talk import (
+    MAX_PARTS,
+    asks_something,
+    follow_up,
+    is_english,
+    own_topic,
+    questions,
+    small_talk,
+)
 from content.schema import Campaign, Contact, Registration
 from content.texts import Raw, Texts, default_texts
 
@@ -187,6 +195,8 @@ _PHONE = re.compile(r"\d[\d-]{5,}\d")
 _PHONE_WORDS = (normalise("电话"), normalise("联系人"))
 # A number of three digits or more (dashes and spaces inside), not a date, age or count.
 _NUMBER = re.compile(r"(?<![\d.])\d{3,}(?:[-\s]\d+)*(?![\d.]|\s*[年月日号岁周名个人元块%])")
+# A message's sentences and clauses (the last is where a story told first ends in its question).
+_CLAUSES = re.compile(r"[，,。；;！!？?\s]+")
 # Another line asked for besides the number quoted ("没人接 还能打哪个", "有别的电话吗").
 _ANOTHER = re.compile(r"别的|其他|其它|另外|另一个|还能打"
                       r"|还有(?:啥|什么|哪个|没有)?(?:电话|号码|号)|换(?:个|一个)|没人接|打不通|占线")
@@ -446,6 +456,13 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         closed = _closed_window(kn, normalised, now, t)
         if closed is not None:  # "还来得及不 刚看到这个通知" after the window: that it closed
             return compose(kn, closed, THRESHOLD, t)
+        # "我女儿在泉州医专读临床今年毕业，她要去哪里报名": the asker's story drowns the question;
+        # its last sentence alone, when that says its own topic and is answered.
+        *told, last = _CLAUSES.split(stripped.strip(" ？?。！!"))
+        if told and not any(asks_something(piece) for piece in told) and own_topic(last):
+            alone = _single(kn, last, now, t)
+            if alone.kind != FALLBACK:
+                return alone
         return fallback(kn, None, best, t, question=rest if _asks_phone(kn, rest) else "",
                         now=now)
     ranked = _next_deadline_first(kn, ranked, now, rest)

@@ -32,6 +32,7 @@ _SPACE_BREAK = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff\d])")
 # 几 asks, but not in 好几 / 十几 / 几乎 ("在村卫生室干了好几年了" states, it does not ask).
 _ASKS = re.compile(r"吗|么|什么|怎|哪|(?<![好十])几(?!乎)|多少|多久|多长|是否|能否|可否|可不可以|"
                    r"能不能|有没有|是不是|会不会|要不要|谁|啥|咋|如何|为什么|呢")
+_ASKS_BY_NOT = re.compile(r"[不没][\s？?。！!]*$")
 _NOISE = re.compile(r"[\W\d_]+", re.UNICODE)
 # Leans on what was asked before: starts with 那 / 那么 / 还有 …, or is only a question frame.
 _FOLLOW_START = re.compile(r"^(那|那么|那我|那要|那如果|如果|要是|还有|然后|另外|那这个|这个)")
@@ -116,6 +117,12 @@ def _spaced(part: str) -> list[str]:
     is one question (交到哪 leans on what precedes it)."""
     pieces = _SPACE_BREAK.split(part)
     return pieces if all(own_topic(piece) for piece in pieces) else [part]
+
+
+def asks_something(text: str) -> bool:
+    """Whether a piece of a message asks (a question word or particle, or a verb with 不 or
+    没 after it: 可以请假不), or only tells."""
+    return bool(_ASKS.search(text) or _ASKS_BY_NOT.search(text))
 
 
 def own_topic(text: str) -> bool:

@@ -93,3 +93,12 @@ async def test_still_in_time_asked_after_the_window(harness: Harness, question: 
     await _open(harness, "xiaogan-2023", "2023-07-03T09:20")
     reply = await harness.send(question)
     assert "报名已截止" in reply.text and "6月30日" in reply.text, reply.text
+
+
+async def test_a_story_told_before_the_question(harness: Harness) -> None:
+    await _open(harness, "fujian-2023", "2023-07-09T19:30")
+    reply = await harness.send("我女儿在泉州医专读临床今年毕业，她要去哪里报名")
+    assert "fjzlqk.wsglw.net" in reply.text, reply.text
+    # Two questions are not a story and its question: the first still counts.
+    reply = await harness.send("培训期间可以请假不 一年有几天假")
+    assert "通知" in reply.text, reply.text
