@@ -218,6 +218,9 @@ SILENT_RARE_SHARE = 0.05
 # With two bases named, these ask how many each takes (招多少, 收几个, 名额), as written.
 _QUOTA_WORDS = [normalise(w) for w in ("招", "收", "名额")]
 _HOW_MANY = re.compile(r"多少|几个|几名|几人|一共|加起来|合计|总共|各")
+# Two bases compared ("哪个名额多一些", "哪家招得少"), and one named to be left out.
+_COMPARED = re.compile(r"哪(?:个|家|边)[^，,。？?\s]{0,4}[多少]|[多少]一[些点]|更[多少]|最[多少]|谁[多少]")
+_LEFT_OUT_BASE = re.compile(r"不想在|不想去|不去|不要|不选|除了|除")
 MIN_PROGRAMME = 4  # characters of the notice's title that name the programme (助理全科)
 # A share the question quotes (20%) and a clause gives, as written: that clause is asked about.
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
@@ -372,18 +375,23 @@ def _framed(question: str) -> str:
 def _quota_of_bases(kn: Knowledge, normalised: str, asked: str, t: Texts) -> Part | None:
     """"孝感一院跟安陆普爱加起来一共招多少人": two bases or more named with a quota question get
     each one's quota and their sum (when the notice gives every one of them)."""
-    bases = kn.named_bases(normalised)
+    # "不想在孝感一院，汉川和安陆这两家一共能招多少人": a base named to be left out is not counted.
+    bases = [entity for at, entity in kn.bases_at(normalised)
+             if not _LEFT_OUT_BASE.search(normalised[max(0, at - 4):at])]
     quota = kn.table.intents.get("quota")
     words = [normalise(w) for w in quota.topic.split()] if quota else []
+    compared = _COMPARED.search(asked)
     if len(bases) < 2 or not _asks(normalised, words + _QUOTA_WORDS) \
-            or not _HOW_MANY.search(asked):
+            or not (_HOW_MANY.search(asked) or compared):
         return None
     plan = {f"base:{b.id}": b for b in kn.campaign.plan.bases}
     chosen = [plan[entity.ref] for entity in bases]
     if any(base.quota is None for base in chosen):
         return None
     lines = [t("qa.quota.base", name=base.name, quota=base.quota) for base in chosen]
-    lines.append(t("qa.quota.sum", n=len(chosen), total=sum(b.quota for b in chosen if b.quota)))
+    if not compared:  # "哪个名额多": each one's quota says it; their sum does not
+        lines.append(t("qa.quota.sum", n=len(chosen),
+                       total=sum(b.quota for b in chosen if b.quota)))
     return Part("quota:sum", t("qa.quota.title"), tuple(lines), chosen[0].clause)
 
 

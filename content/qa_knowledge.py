@@ -283,13 +283,18 @@ class Knowledge:
 
     def named_bases(self, question: str) -> list[Entity]:
         """The distinct bases a normalised question names, in the order it names them."""
+        return [entity for _, entity in self.bases_at(question)]
+
+    def bases_at(self, question: str) -> list[tuple[int, Entity]]:
+        """(where it is named, base) for each distinct base a normalised question names, in
+        the order it names them."""
         found: dict[str, tuple[int, Entity]] = {}
         for variant, entity in self._variants:
             at = question.find(variant)
             if at >= 0 and entity.ref.startswith("base:") and entity.ref not in found:
                 found[entity.ref] = (at, entity)
                 question = question.replace(variant, " " * len(variant))
-        return [entity for _, entity in sorted(found.values(), key=lambda item: item[0])]
+        return sorted(found.values(), key=lambda item: item[0])
 
     def find_entity(self, question: str) -> tuple[Entity | None, str]:
         """The base or organisation the normalised question names, and the question without it."""

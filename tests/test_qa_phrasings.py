@@ -112,3 +112,12 @@ async def test_common_worries_find_their_clause(harness: Harness, slug: str, mom
     await _open(harness, slug, moment)
     reply = await harness.send(question)
     assert said in reply.text, reply.text
+
+
+async def test_bases_compared_or_one_left_out(harness: Harness) -> None:
+    await _open(harness, "xiaogan-2023", "2023-06-10T21:40")
+    reply = await harness.send("孝感一院和汉川人民医院哪个名额多一些")
+    assert "招录10名" in reply.text and "招录6名" in reply.text, reply.text
+    assert "合计" not in reply.text
+    reply = await harness.send("女儿要是不想在孝感一院，汉川和安陆这两家一共能招多少人")
+    assert "合计招录12名" in reply.text and "第一人民医院" not in reply.text, reply.text
