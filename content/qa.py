@@ -219,7 +219,8 @@ SILENT_RARE_SHARE = 0.05
 _QUOTA_WORDS = [normalise(w) for w in ("招", "收", "名额")]
 _HOW_MANY = re.compile(r"多少|几个|几名|几人|一共|加起来|合计|总共|各")
 # Two bases compared ("哪个名额多一些", "哪家招得少"), and one named to be left out.
-_COMPARED = re.compile(r"哪(?:个|家|边)[^，,。？?\s]{0,4}[多少]|[多少]一[些点]|更[多少]|最[多少]|谁[多少]")
+_COMPARED = re.compile(r"哪(?:个|家|边)[^，,。？?\s]{0,4}[多少]|[多少]一[些点]|更[多少]|最[多少]"
+                       r"|谁[多少]")
 _LEFT_OUT_BASE = re.compile(r"不想在|不想去|不去|不要|不选|除了|除")
 MIN_PROGRAMME = 4  # characters of the notice's title that name the programme (助理全科)
 # A share the question quotes (20%) and a clause gives, as written: that clause is asked about.

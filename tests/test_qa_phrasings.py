@@ -102,10 +102,14 @@ async def test_a_story_told_before_the_question(harness: Harness) -> None:
 
 
 @pytest.mark.parametrize(("slug", "moment", "question", "said"), [
-    ("fujian-2023", "2023-07-12T12:00", "报名材料有一项不太真实，查出来会怎样", "取消当年录取资格"),
-    ("fujian-2023", "2023-07-12T10:45", "录取的学员8月底没来报到，基地这边怎么处理", "取消录取资格"),
-    ("fujian-2023", "2023-07-09T20:40", "孩子录取以后去哪个地方培训是怎么定的，会不会分得很远", "地域"),
-    ("xiaogan-2023", "2023-06-05T21:00", "我以前在学校背过一个处分，这个会不会影响报名", "遵纪守法"),
+    ("fujian-2023", "2023-07-12T12:00", "报名材料有一项不太真实，查出来会怎样",
+     "取消当年录取资格"),
+    ("fujian-2023", "2023-07-12T10:45", "录取的学员8月底没来报到，基地这边怎么处理",
+     "取消录取资格"),
+    ("fujian-2023", "2023-07-09T20:40", "孩子录取以后去哪个地方培训是怎么定的，会不会分得很远",
+     "地域"),
+    ("xiaogan-2023", "2023-06-05T21:00", "我以前在学校背过一个处分，这个会不会影响报名",
+     "遵纪守法"),
 ])
 async def test_common_worries_find_their_clause(harness: Harness, slug: str, moment: str,
                                                 question: str, said: str) -> None:
