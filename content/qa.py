@@ -217,6 +217,9 @@ SILENT_RARE_PENALTY = 0.5
 SILENT_RARE_SHARE = 0.05
 # With two bases named, these ask how many each takes (招多少, 收几个, 名额), as written.
 _QUOTA_WORDS = [normalise(w) for w in ("招", "收", "名额")]
+# "报名到7月底", "报名截止到8月": until when registration is said to run.
+_REGISTRATION_UNTIL = re.compile(normalise("报名") + r"(?:时间)?(?:是|要|能)?(?:到|截止到?|截至)"
+                                 r"\d{1,2}月")
 _HOW_MANY = re.compile(r"多少|几个|几名|几人|一共|加起来|合计|总共|各")
 # Two bases compared ("哪个名额多一些", "哪家招得少"), and one named to be left out.
 _COMPARED = re.compile(r"哪(?:个|家|边)[^，,。？?\s]{0,4}[多少]|[多少]一[些点]|更[多少]|最[多少]"
@@ -1001,11 +1004,13 @@ def _names_site(reg: Registration, question: str) -> bool:
 
 
 def _names_window_day(kn: Knowledge, normalised: str) -> bool:
-    """Whether the question names the day registration opens or closes (6月30日)."""
+    """Whether the question names the day registration opens or closes (6月30日), or says
+    until when it runs (报名到7月底: a rumour to check against the window)."""
     window = kn.campaign.registration.window
     moments = (to_shanghai(m) for m in (window.opens, window.closes) if m is not None)
     days = {f"{moment.month}月{moment.day}日" for moment in moments}
-    return any(day in normalised.replace(" ", "") for day in days)
+    flat = normalised.replace(" ", "")
+    return any(day in flat for day in days) or bool(_REGISTRATION_UNTIL.search(flat))
 
 
 def _figures(question: str) -> list[str]:

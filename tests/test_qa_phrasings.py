@@ -125,3 +125,9 @@ async def test_bases_compared_or_one_left_out(harness: Harness) -> None:
     assert "合计" not in reply.text
     reply = await harness.send("女儿要是不想在孝感一院，汉川和安陆这两家一共能招多少人")
     assert "合计招录12名" in reply.text and "第一人民医院" not in reply.text, reply.text
+
+
+async def test_a_rumoured_deadline_is_checked_against_the_window(harness: Harness) -> None:
+    await _open(harness, "xiaogan-2023", "2023-06-25T22:40")
+    reply = await harness.send("听别人说孝感报名到7月底，是真的吗")
+    assert "6月30日" in reply.text, reply.text
