@@ -131,3 +131,15 @@ async def test_a_rumoured_deadline_is_checked_against_the_window(harness: Harnes
     await _open(harness, "xiaogan-2023", "2023-06-25T22:40")
     reply = await harness.send("听别人说孝感报名到7月底，是真的吗")
     assert "6月30日" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", [
+    "助理医师执业范围已经加了全科的，还用参加吗",
+    "我临床专科 执业助理已经加注全科了 还要来培训吗",
+])
+async def test_still_need_to_attend_is_a_personal_question(harness: Harness,
+                                                           question: str) -> None:
+    await _open(harness, "xiaogan-2023", "2023-06-02T22:45")
+    reply = await harness.send(question)
+    # The scope already includes 全科: not among those the notice recruits.
+    assert "不能报名" in reply.text and "没有加注" in reply.text, reply.text
