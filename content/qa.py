@@ -181,8 +181,8 @@ _OTHERS = normalise("其他")
 _OPERATING = re.compile(r"怎么(?:操作|使用|用于|填|注册|登录|上传)|看不懂|不会用|不会操作")
 # Whether one may still apply: 还能报, 还招人吗, 还来得及 (after content/synonyms.yaml).
 _STILL_APPLY = re.compile("|".join(normalise(w, atomic=False).replace(" ", "") for w in (
-    "还能报", "还可以报", "还招", "还收", "还来得及", "还有机会", "还能申请", "还能预报",
-    "还能补报", "还能补传", "还能提交", "还能上传", "还有没有机会")))
+    "还能报", "还可以报", "还招", "还在招", "还收", "还在收", "还来得及", "还有机会", "还能申请",
+    "还能预报", "还能补报", "还能补传", "还能提交", "还能上传", "还有没有机会")))
 # The frame of 还有别的吗, no topic of its own: 培训期间除了国家补助还有别的吗 asks about X's kind.
 _FRAME_OF_OTHERS = re.compile("|".join(
     normalise(w) for w in ("培训期间", "期间", "别的", "其他", "其它", "另外", "额外")))

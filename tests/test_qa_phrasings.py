@@ -88,6 +88,7 @@ async def test_another_province_said_beside_the_rules_answer(harness: Harness,
     "我才看到消息，现在网上还能预报名吗",
     "我预报名了但材料没传完，现在还能补传吗",
     "还来得及不 刚考完试才看到这个通知",
+    "孝感今年的3+2还在招吗",
 ])
 async def test_still_in_time_asked_after_the_window(harness: Harness, question: str) -> None:
     await _open(harness, "xiaogan-2023", "2023-07-03T09:20")
