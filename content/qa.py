@@ -221,6 +221,11 @@ _QUOTA_WORDS = [normalise(w) for w in ("招", "收", "名额")]
 _REGISTRATION_UNTIL = re.compile(normalise("报名") + r"(?:时间)?(?:是|要|能)?(?:到|截止到?|截至)"
                                  r"\d{1,2}月")
 _HOW_MANY = re.compile(r"多少|几个|几名|几人|一共|加起来|合计|总共|各")
+# What a body must do, asked ("我们局要做哪些事", "学校要配合做啥", "基地这边负责干啥").
+_DUTY_ASKED = re.compile(r"(?:要|得|需要|应该|应当|负责|配合)[^\s，,。？?]{0,4}?(?:啥|什么|哪些)"
+                         r"|干(?:啥|嘛|什么)|职责|任务|要做哪些|做哪些事|做些什么|负责什么")
+MIN_BODY = 3  # characters of a body's name shared by the question and a clause's beginning
+SUBJECT_CHARS = 14  # the beginning of a clause that names whom it addresses
 # Two bases compared ("哪个名额多一些", "哪家招得少"), and one named to be left out.
 _COMPARED = re.compile(r"哪(?:个|家|边)[^，,。？?\s]{0,4}[多少]|[多少]一[些点]|更[多少]|最[多少]"
                        r"|谁[多少]")
@@ -520,6 +525,9 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     # In trouble with the site (登不上, 上传不了): its technical support, when the notice has one.
     trouble = "" if not _TROUBLE.search(stripped) or _PHONE.search(" ".join(part.lines)) else (
         f"{rest} {_TECHNICAL}" if _SITE_TROUBLE.search(stripped) else rest)
+    duties = _duties_of_body(kn, part, stripped, now, t)
+    if duties is not part:  # "县卫健局要做哪些事": each clause on what that body must do
+        return _sure(kn, duties, score, asked, now, t, trouble)
     close = [p for p, s in ranked[1:2] if s >= THRESHOLD and score - s <= MARGIN
              and not _restates(p, part)]
     if close:
@@ -535,6 +543,49 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     part = _whole_topic(kn, part, rest, now, t)
     return _no_date_said(kn, part.key, part, _sure(kn, part, score, asked, now, t, trouble),
                          normalised, asked, now, t, stripped)
+
+
+def _duties_of_body(kn: Knowledge, part: Part, raw: str, now: datetime, t: Texts) -> Part:
+    """"我是县卫健局的 我们局要做哪些事": asked what a body named in the question must do, and the
+    answer is a clause addressed to institutions that begins with that body (各县（市、区）卫健局
+    …), the other such clauses beginning with it come too (成立领导小组…), as one screen allows."""
+    if part.key not in kn.institutional or not _DUTY_ASKED.search(raw):
+        return part
+    asked = normalise(raw).replace(" ", "")
+    body = _shared_run(asked, _subject(kn, part.key))
+    if len(body) < MIN_BODY:
+        return part
+    whole = part
+    for key in sorted(kn.institutional):
+        if key == part.key or body not in _subject(kn, key):
+            continue
+        other = render(kn, key, now, t)
+        if other is None or not other.covered or _restates(other, whole):
+            continue
+        joined = _paired(whole, other, t)
+        if visible_length(compose(kn, joined, 1.0, t).text) <= MAX_CHARS:
+            whole = joined
+    return whole
+
+
+def _subject(kn: Knowledge, key: str) -> str:
+    """How a clause begins (its first words, brackets left out): whom it addresses."""
+    fact = kn.fact(key)
+    if fact is None:
+        return ""
+    text = re.sub(r"（[^）]*）|\([^)]*\)", "", fact.text)
+    return normalise(text[:SUBJECT_CHARS]).replace(" ", "")
+
+
+def _shared_run(asked: str, subject: str) -> str:
+    """The longest run of characters the question and a clause's beginning share."""
+    best = ""
+    for start in range(len(subject)):
+        for end in range(start + len(best) + 1, len(subject) + 1):
+            if subject[start:end] not in asked:
+                break
+            best = subject[start:end]
+    return best
 
 
 def _whole_topic(kn: Knowledge, part: Part, rest: str, now: datetime, t: Texts) -> Part:

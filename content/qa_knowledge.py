@@ -148,6 +148,7 @@ class Knowledge:
                         if spec is not None else []) if c)
         self.facts = Index(background=background)
         self.events = Index(background=background)
+        self._facts: dict[str, Fact] | None = None
         self._build()
         self._variants = self._entity_variants()
         region = normalise(campaign.notice.region)
@@ -177,6 +178,15 @@ class Knowledge:
                  *(p.read_text(encoding="utf-8") for p in sorted(TEXTS_DIR.glob("*.yaml")))]
         return Homophones([fold(text) for text in texts], [fold(term) for term in terms],
                           fold(str(synonyms_data().get("light", ""))))
+
+    def fact(self, key: str) -> Fact | None:
+        """The clause of a `fact:<id>` answer key; None for any other key."""
+        if not key.startswith("fact:"):
+            return None
+        if self._facts is None:
+            self._facts = {f"fact:{fact.id}": fact for facts in self.campaign.sections.values()
+                           for fact in facts}
+        return self._facts.get(key)
 
     def elsewhere(self, question: str) -> str:
         """"我河南的 能报吗" to a campaign whose text never names 河南: "我外省的 能报吗". Not

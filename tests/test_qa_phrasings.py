@@ -144,3 +144,15 @@ async def test_still_need_to_attend_is_a_personal_question(harness: Harness,
     reply = await harness.send(question)
     # The scope already includes 全科: not among those the notice recruits.
     assert "不能报名" in reply.text and "没有加注" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", [
+    "我是县卫健局的，这次助理全科招录我们局里要做哪些事",
+    "县卫健局在这个事里负责干啥",
+])
+async def test_a_body_asking_its_duties_gets_each_clause_on_them(harness: Harness,
+                                                                question: str) -> None:
+    await _open(harness, "xiaogan-2023", "2023-05-08T09:10")
+    reply = await harness.send(question)
+    # Two clauses begin with 各县（市、区）卫健局: publicity (三) and the leading group (六).
+    assert "招录宣传" in reply.text and "领导小组" in reply.text, reply.text
