@@ -240,6 +240,8 @@ _YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年")
 _CHANNEL = "channel"  # the intent (and answer key) that gives the registration address
 _TIME_WORDS = frozenset({"期间", "时候", "以后", "之后", "以前", "之前", "当中", "过程"})
 _CODE = re.compile(r"[0-9a-z]+[+/][0-9a-z]+")  # 5+3, 3+2: a programme named by a code
+# A programme's code said as its name, after 这个 or 的 ("孝感的3+2啥时候报名"), not asked about.
+_PROGRAMME_CODE = re.compile(r"(?:这个|的)\s*\d\+\d(?![\d年])")
 _WHO = "who"  # the intent that gives who may apply (招录对象)
 _REVIEW, _REVIEW_TOPIC = "review", "资格审核"  # the intent on reviewing applications, its word
 
@@ -419,6 +421,11 @@ def _without_programme(kn: Knowledge, normalised: str) -> str:
     """"福建这个助理全科招的什么人": the programme named from the notice's own title (4
     characters or more of it) is the question's subject, not its topic; taken out when the rest
     still says what is asked ("助理全科是什么" keeps it)."""
+    named = _PROGRAMME_CODE.search(normalised)  # "福建这个3+2招哪些人": 3+2 is the programme
+    if named:
+        rest = (normalised[:named.start()] + " " + normalised[named.end():]).strip()
+        if own_topic(rest):
+            normalised = rest
     longest = kn.main.background_run(normalised, MIN_PROGRAMME)
     if not longest:
         return normalised

@@ -156,3 +156,12 @@ async def test_a_body_asking_its_duties_gets_each_clause_on_them(harness: Harnes
     reply = await harness.send(question)
     # Two clauses begin with 各县（市、区）卫健局: publicity (三) and the leading group (六).
     assert "招录宣传" in reply.text and "领导小组" in reply.text, reply.text
+
+
+async def test_the_programme_called_by_its_code(harness: Harness) -> None:
+    await _open(harness, "fujian-2023", "2023-07-08T10:00")
+    # 这个3+2 names the programme; the question is whom it recruits, not how long it lasts.
+    reply = await harness.send("福建这个3+2招哪些人")
+    assert "临床医学" in reply.text and "高职高专" in reply.text, reply.text
+    reply = await harness.send("3+2是什么意思")  # asked about, the code stays the topic
+    assert "2年" in reply.text, reply.text
