@@ -170,6 +170,9 @@ class Knowledge:
         terms += [event.title for event in campaign.events]
         terms += [m.name for m in campaign.registration.materials]
         terms += [b.name for b in campaign.plan.bases]
+        # The place and the bases' short names are words too (孝敢 -> 孝感, 普艾 -> 普爱).
+        terms += [campaign.notice.region.rstrip("市省县区")]
+        terms += [alias for b in campaign.plan.bases for alias in b.aliases]
         terms += [c.organisation for c in campaign.contacts]
         for intent in self.table.intents.values():
             terms += [intent.title, intent.topic]

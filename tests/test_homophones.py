@@ -95,3 +95,16 @@ def test_one_confusion_at_a_time() -> None:
     assert set(sounds("生")) & set(sounds("僧"))
     assert not set(sounds("审")) & set(sounds("僧"))
     assert sounds("a") == ()
+
+
+def test_the_place_and_the_bases_short_names_are_words() -> None:
+    from content.catalogue import load_catalogue
+    from content.qa import knowledge
+
+    catalogue = load_catalogue(Path(__file__).parent.parent / "content" / "campaigns")
+    xiaogan = knowledge(catalogue.get("xiaogan-2023")).homophones
+    said = xiaogan.repair("现在报孝敢的3+2还能报上吗", words_only=True)
+    assert said == "现在报孝感的3+2还能报上吗"
+    fujian = knowledge(catalogue.get("fujian-2023")).homophones
+    said = fujian.repair("福健助理全科在哪个网站报明", words_only=True)
+    assert said == "福建助理全科在哪个网站报名"
