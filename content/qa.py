@@ -125,6 +125,8 @@ _WHAT_TO_DO = re.compile(r"做|干|办|弄|怎么|咋|流程|呢")
 # "名额还剩多少", "报满了没": how many places are left, which no notice can say.
 _LEFT_ASKED = re.compile(r"还剩|剩(?:多少|几个|下|余)|报满|满了|满没|满员|招满")
 _LEFT_GIVEN = re.compile(r"剩|满")
+# "万一招满了": what happens if a base fills up, not how many places are left now.
+_IF_FULL = re.compile(r"(?:万一|要是|如果|假如|若是)[^，,。？?]{0,8}(?:满|招满|报满)")
 # "公示在哪看", "结果去哪查": where to look something up, asked (raw question); an answer naming
 # no site, account or publication says nothing of where.
 _LOOKUP_ASKED = re.compile(r"(?:在哪|哪里|哪儿|去哪|到哪|哪个网站?|什么网站?|啥网站?)(?:里|儿)?"
@@ -461,6 +463,8 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     if summed is not None:
         return compose(kn, summed, 1.0, t)
     entity, rest = kn.find_entity(normalised)
+    if entity is not None and _IF_FULL.search(stripped):
+        entity = None  # "选了孝感一院，万一招满了": what then (调剂), not the base itself
     if personal is not None:
         beside = _beside(kn, personal, _candidates(kn, rest, entity, now, t), t, rest)
         if beside is not None:
@@ -746,7 +750,8 @@ def _no_date_said(kn: Knowledge, key: str, part: Part, reply: Answer, normalised
         lead = "qa.exam.lead"
     elif _CHANGE_ASKED.search(raw) and not _CHANGE_GIVEN.search("".join(part.lines)):
         lead = "qa.change.lead"
-    elif _LEFT_ASKED.search(raw) and not _LEFT_GIVEN.search("".join(part.lines)):
+    elif _LEFT_ASKED.search(raw) and not _IF_FULL.search(raw) and not _LEFT_GIVEN.search(
+            "".join(part.lines)):
         lead = "qa.left.lead"
     elif _LOOKUP_ASKED.search(raw) and not _LOOKUP_GIVEN.search("".join(part.lines)):
         lead = "qa.lookup.lead"

@@ -165,3 +165,15 @@ async def test_the_programme_called_by_its_code(harness: Harness) -> None:
     assert "临床医学" in reply.text and "高职高专" in reply.text, reply.text
     reply = await harness.send("3+2是什么意思")  # asked about, the code stays the topic
     assert "2年" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("question", [
+    "第一志愿的医院满了还有机会吗",
+    "孩子报名选了孝感一院，万一一院人招满了是不是就白报了",
+])
+async def test_a_base_filling_up_is_the_adjustment_clause(harness: Harness,
+                                                          question: str) -> None:
+    await _open(harness, "xiaogan-2023", "2023-05-23T20:00")
+    reply = await harness.send(question)
+    # What happens if it fills up (调剂), not how many places are left.
+    assert "调剂" in reply.text and "剩余名额" not in reply.text, reply.text
