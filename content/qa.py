@@ -1216,10 +1216,14 @@ def _hold_rare_words(kn: Knowledge, question: str, scores: dict[str, float],
     if not grams:
         return
     top = [key for key, _ in sorted(scores.items(), key=lambda kv: -kv[1])[:RESOLVE_TOP]]
-    holding = {key: _says_any(part_of(key), grams) for key in top}
-    if any(holding.values()):
+    held = {key: frozenset(g for g in grams if _says_any(part_of(key), [g])) for key in top}
+    if any(held.values()):
         for key in top:
-            if not holding[key]:
+            # None of them said, or fewer than another says, which says one no other entry of
+            # the notice says ("省属培训基地 汇总表": both say 汇总 and 设区市, one says 省属).
+            if not held[key] or any(held[key] < other and any(
+                    round(kn.main.share(g) * kn.main.size) <= 1 for g in other - held[key])
+                    for other in held.values()):
                 scores[key] *= RARE_PENALTY
     _silence_gives_way(kn, question, grams, top, scores, part_of)
 

@@ -177,3 +177,10 @@ async def test_a_base_filling_up_is_the_adjustment_clause(harness: Harness,
     reply = await harness.send(question)
     # What happens if it fills up (调剂), not how many places are left.
     assert "调剂" in reply.text and "剩余名额" not in reply.text, reply.text
+
+
+async def test_a_word_only_one_clause_says_decides_between_close_ones(harness: Harness) -> None:
+    await _open(harness, "fujian-2023", "2023-07-10T14:15")
+    # Both the event and the clause say 汇总表 and 设区市; only the clause says 省属.
+    reply = await harness.send("我们是省属培训基地，汇总表也要先报设区市吗")
+    assert "直接报送" in reply.text, reply.text
