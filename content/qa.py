@@ -226,6 +226,7 @@ _HOW_MANY = re.compile(r"多少|几个|几名|几人|一共|加起来|合计|总
 # What a body must do, asked ("我们局要做哪些事", "学校要配合做啥", "基地这边负责干啥").
 _DUTY_ASKED = re.compile(r"(?:要|得|需要|应该|应当|负责|配合)[^\s，,。？?]{0,4}?(?:啥|什么|哪些)"
                          r"|干(?:啥|嘛|什么)|职责|任务|要做哪些|做哪些事|做些什么|负责什么")
+NAMED_BODY = 4  # characters of a body's name, when no clause was matched with confidence
 MIN_BODY = 3  # characters of a body's name shared by the question and a clause's beginning
 SUBJECT_CHARS = 14  # the beginning of a clause that names whom it addresses
 # Two bases compared ("哪个名额多一些", "哪家招得少"), and one named to be left out.
@@ -484,6 +485,9 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         closed = _closed_window(kn, normalised, now, t)
         if closed is not None:  # "还来得及不 刚看到这个通知" after the window: that it closed
             return compose(kn, closed, THRESHOLD, t)
+        named = _duties_named(kn, stripped, now, t)
+        if named is not None:  # "作为培训基地 我们要走完哪些程序": what that body must do
+            return _sure(kn, named, THRESHOLD, "", now, t)
         # "我女儿在泉州医专读临床今年毕业，她要去哪里报名": the asker's story drowns the question;
         # its last sentence alone, when that says its own topic and is answered.
         *told, last = _CLAUSES.split(stripped.strip(" ？?。！!"))
@@ -521,6 +525,9 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
         # "培训期间一个月到手具体多少钱": no clause near it gives a sum: say so, not "a guess".
         return fallback(kn, part, score, t, lead=t("qa.amount.lead"), question=asked, now=now)
     if score < THRESHOLD:
+        named = _duties_named(kn, stripped, now, t)
+        if named is not None:  # "作为培训基地 我们要走完哪些程序": what that body must do
+            return _sure(kn, named, THRESHOLD, asked, now, t)
         # Near the topic but not sure: the closest clause, said to be a guess, and whom to ask.
         paired = _with_close_clause(kn, part, ranked, score, HEDGE, t, direct)
         if paired is not part:
@@ -566,6 +573,29 @@ def _duties_of_body(kn: Knowledge, part: Part, raw: str, now: datetime, t: Texts
     body = _shared_run(asked, _subject(kn, part.key))
     if len(body) < MIN_BODY:
         return part
+    return _with_body(kn, part, body, now, t)
+
+
+def _duties_named(kn: Knowledge, raw: str, now: datetime, t: Texts) -> Part | None:
+    """"作为培训基地，招录这块我们要走完哪些程序", matched to no clause with confidence: the
+    clauses addressed to institutions that begin with the body the question names (4
+    characters or more of it: 培训基地), in the notice's order; None when none does."""
+    if not _DUTY_ASKED.search(raw):
+        return None
+    asked = normalise(raw).replace(" ", "")
+    runs = {key: _shared_run(asked, _subject(kn, key)) for key in kn.institutional}
+    longest = max((len(run) for run in runs.values()), default=0)
+    if longest < NAMED_BODY:
+        return None
+    first = next(key for key in kn.fact_order if len(runs.get(key, "")) == longest)
+    part = render(kn, first, now, t)
+    if part is None or not part.covered:
+        return None
+    return _with_body(kn, part, runs[first], now, t)
+
+
+def _with_body(kn: Knowledge, part: Part, body: str, now: datetime, t: Texts) -> Part:
+    """The answer with every other clause to institutions beginning with `body`."""
     whole = part
     for key in sorted(kn.institutional):
         if key == part.key or body not in _subject(kn, key):

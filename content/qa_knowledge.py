@@ -182,6 +182,12 @@ class Knowledge:
         return Homophones([fold(text) for text in texts], [fold(term) for term in terms],
                           fold(str(synonyms_data().get("light", ""))))
 
+    @cached_property
+    def fact_order(self) -> tuple[str, ...]:
+        """Every `fact:<id>` key, in the campaign file's order."""
+        return tuple(f"fact:{fact.id}" for facts in self.campaign.sections.values()
+                     for fact in facts)
+
     def fact(self, key: str) -> Fact | None:
         """The clause of a `fact:<id>` answer key; None for any other key."""
         if not key.startswith("fact:"):

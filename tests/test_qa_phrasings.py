@@ -184,3 +184,10 @@ async def test_a_word_only_one_clause_says_decides_between_close_ones(harness: H
     # Both the event and the clause say 汇总表 and 设区市; only the clause says 省属.
     reply = await harness.send("我们是省属培训基地，汇总表也要先报设区市吗")
     assert "直接报送" in reply.text, reply.text
+
+
+async def test_a_body_named_with_its_duties_when_nothing_else_is_sure(harness: Harness) -> None:
+    await _open(harness, "xiaogan-2023", "2023-05-12T14:45")
+    reply = await harness.send("作为培训基地，招录这块我们要走完哪些程序")
+    assert "资格审核" in reply.text and "考试录取" in reply.text, reply.text
+    assert "不确定" not in reply.text  # not a guess at another clause
