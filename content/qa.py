@@ -239,6 +239,9 @@ _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 FIGURE_BONUS = 0.4
 FIGURE_ENTRIES = 2  # a figure said by more entries than this tells none of them apart
 _DAY = re.compile(r"(?<!\d)(1[0-2]|[1-9])\s*月\s*(3[01]|[12]\d|[1-9])\s*[日号]")
+# "8月份还有没有机会" in July: a month to come said alone (no day), as a notice says what
+# happens in it (将于8月进行).
+_MONTH_ALONE = re.compile(r"(?<![\d年])(1[0-2]|[1-9])\s*月(?:份)?(?![\d日号底初中几])")
 _YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年")
 _CHANNEL = "channel"  # the intent (and answer key) that gives the registration address
 _TIME_WORDS = frozenset({"期间", "时候", "以后", "之后", "以前", "之前", "当中", "过程"})
@@ -476,7 +479,7 @@ def _single(kn: Knowledge, stripped: str, now: datetime, t: Texts) -> Answer:
     rest = _without_programme(kn, rest)
     direct: dict[str, float] = {}
     ranked = [(part, score) for part, score in _candidates(kn, rest, entity, now, t,
-                                                           _figures(stripped), direct)]
+                                                           _figures(stripped, now), direct)]
     if ranked and ranked[0][1] < _hedge_floor(ranked) and _names_rare_code(kn, stripped,
                                                                            ranked[0][0]):
         ranked[0] = (ranked[0][0], _hedge_floor(ranked))  # offered, as a guess
@@ -1106,13 +1109,16 @@ def _names_window_day(kn: Knowledge, normalised: str) -> bool:
     return any(day in flat for day in days) or bool(_REGISTRATION_UNTIL.search(flat))
 
 
-def _figures(question: str) -> list[str]:
+def _figures(question: str, now: datetime | None = None) -> list[str]:
     """The shares, years and days a question quotes ("那20%是干嘛用的", "到2025年要达到啥目标",
-    "9月7号之前基地要交啥"), as a notice writes them (20%, 2025年, 9月7日)."""
+    "9月7号之前基地要交啥"), as a notice writes them (20%, 2025年, 9月7日), and a month still to
+    come at `now` said alone ("8月份还有没有机会" in July: 于8月)."""
     folded = unicodedata.normalize("NFKC", question)
     return [f"{number}%" for number in _PERCENT.findall(folded)] + [
         f"{year}年" for year in _YEAR.findall(folded)] + [
-        f"{month}月{day}日" for month, day in _DAY.findall(folded)]
+        f"{month}月{day}日" for month, day in _DAY.findall(folded)] + [
+        f"于{month}月" for month in _MONTH_ALONE.findall(folded)
+        if now is not None and int(month) > to_shanghai(now).month]
 
 
 def _candidates(kn: Knowledge, question: str, entity: Entity | None, now: datetime,

@@ -191,3 +191,10 @@ async def test_a_body_named_with_its_duties_when_nothing_else_is_sure(harness: H
     reply = await harness.send("作为培训基地，招录这块我们要走完哪些程序")
     assert "资格审核" in reply.text and "考试录取" in reply.text, reply.text
     assert "不确定" not in reply.text  # not a guess at another clause
+
+
+async def test_a_month_to_come_finds_what_happens_in_it(harness: Harness) -> None:
+    await _open(harness, "fujian-2023", "2023-07-20T19:30")
+    reply = await harness.send("没赶上报名，8月份还有没有机会")
+    # Registration has closed; the 单位人 round is in August.
+    assert "报名已截止" in reply.text and "单位人" in reply.text, reply.text
