@@ -116,7 +116,12 @@ def default(campaign: Campaign) -> list[Contact]:
 
 
 def chosen(campaign: Campaign, question: str) -> list[Contact]:
-    return fitting(campaign, question) or default(campaign)
+    """The contacts that fit the (normalised) question, else those its last phrase asks for (a
+    story told first can rule a contact out: "临床医学专业毕业" has a piece of the college's
+    name), else the notice's first ones."""
+    *told, last = question.split() or [""]
+    return (fitting(campaign, question) or (told and fitting(campaign, last))
+            or default(campaign))
 
 
 def key_for(contacts: list[Contact], campaign: Campaign) -> str:

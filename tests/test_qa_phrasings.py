@@ -108,6 +108,20 @@ CASES = {
     # Both the event and the clause say 汇总表 and 设区市; only the clause says 省属.
     "a word one clause says": Case(FJ, "2023-07-10T14:15",
                                    "我们是省属培训基地，汇总表也要先报设区市吗", ("直接报送",)),
+    # The story's 临床医学 (a piece of 医学院) does not rule the college out.
+    "the college's line after a story": Case(
+        XG, "2023-06-27T11:30",
+        "我刚从湖北职业技术学院临床医学专业毕业，辅导员说学校医学院会对接这个事，学院联系人电话多少",
+        ("2464255",)),
+    "may apply, in dialect": Case(XG, "2023-05-22T22:30",
+                                  "我今年临床医学本科毕业，还没找到工作，家就在孝感，想参加这个3+2培训中不中",
+                                  ("不能报名", "本科")),
+    # 被录取了 tells the asker's state; the question is about not reporting in.
+    "admitted, late to report": Case(FJ, "2023-07-18T16:30", "被录取了但没按时去报到会怎么处理",
+                                     ("取消录取资格",)),
+    "in time tomorrow afternoon": Case(FJ, "2023-07-11T22:40",
+                                       "我明天中午在医院值班，估计下午三点多才下班，到时候再报名还赶得上不",
+                                       ("17:00",)),
     # Registration has closed; the 单位人 round is in August.
     "a month to come": Case(FJ, "2023-07-20T19:30", "没赶上报名，8月份还有没有机会",
                             ("报名已截止", "单位人")),
