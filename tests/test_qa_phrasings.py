@@ -122,6 +122,8 @@ CASES = {
     "in time tomorrow afternoon": Case(FJ, "2023-07-11T22:40",
                                        "我明天中午在医院值班，估计下午三点多才下班，到时候再报名还赶得上不",
                                        ("17:00",)),
+    # No list in the notice: bases it has assessed (评审认定), and where their plans are.
+    "what the bases are": Case(FJ, "2023-07-09T19:25", "基地是啥医院", ("评审认定",)),
     # Registration has closed; the 单位人 round is in August.
     "a month to come": Case(FJ, "2023-07-20T19:30", "没赶上报名，8月份还有没有机会",
                             ("报名已截止", "单位人")),
