@@ -74,19 +74,30 @@ def _pairs(text: str) -> set[str]:
     return {a + b for run in _RUN.findall(text) for a, b in zip(run, run[1:], strict=False)}
 
 
+def _runs(text: str) -> set[str]:
+    return {run[i:i + 3] for run in _RUN.findall(text) for i in range(len(run) - 2)}
+
+
 class Homophones:
     """The known pairs of one body of text, and the repair of questions against them."""
 
-    def __init__(self, texts: Iterable[str], terms: Iterable[str], frame: str = "") -> None:
-        """`texts`: all the words the bot knows (a pair in them is never a slip); `terms`: the
+    def __init__(self, texts: Iterable[str], terms: Iterable[str], frame: str = "",
+                 running: Iterable[str] = ()) -> None:
+        """`texts`: the words the bot knows (a pair in them is never a slip); `terms`: the
         words a slip may be put right to (a topic's words); `frame`: characters that frame a
-        question (什么, 可以 …): a pair with one of them is never taken for a slip."""
+        question (什么, 可以 …): a pair with one of them is never taken for a slip; `running`:
+        running text (the notice's sentences), whose pairs across two words (确保到位: 保到)
+        stop only a slip into a longer term, not into a two-character one (保到 -> 报到)."""
         terms = list(terms)
         self.known: set[str] = set()
         self.runs: set[str] = set()  # three characters in a row
         for text in texts:
             self.known.update(_pairs(text))
-            self.runs.update(r[i:i + 3] for r in _RUN.findall(text) for i in range(len(r) - 2))
+            self.runs.update(_runs(text))
+        self.running: set[str] = set()
+        for text in running:
+            self.running.update(_pairs(text))
+            self.runs.update(_runs(text))
         self.frame = frozenset(frame)
         self.terms = {pair for term in terms for pair in _pairs(term)
                       if not self.frame.intersection(pair)}
@@ -115,22 +126,27 @@ class Homophones:
         """Whether a pair put right may keep its character: that character's pair with its other
         neighbour (`neighbour`) is unknown, frames a question or is absent, or the three in a
         row (`run`) are known."""
-        return (not neighbour or neighbour not in self.known
+        return (not neighbour or not self._knows(neighbour)
                 or bool(self.frame.intersection(neighbour)) or run in self.runs)
+
+    def _knows(self, pair: str) -> bool:
+        return pair in self.known or pair in self.running
 
     def repair(self, text: str, words_only: bool = False) -> str:
         """The text with each unknown pair that has one known pair of the same sound replaced;
-        unchanged when nothing is to be put right."""
-        if not any(run for run in _RUN.findall(text)
-                   if any(a + b not in self.known for a, b in zip(run, run[1:], strict=False))):
+        unchanged when nothing is to be put right. `words_only`: only slips into two-character
+        terms (报名, 社保), which may be pairs of the running text (保到 -> 报到)."""
+        if all(a + b in self.known for run in _RUN.findall(text)
+               for a, b in zip(run, run[1:], strict=False)):
             return text
         chars = list(text)
         index = self._index()
         for at in range(len(chars) - 1):
             first, second = chars[at], chars[at + 1]
             pair = first + second
-            if pair in self.known or self.frame.intersection(pair) \
-                    or not (_HANZI.match(first) and _HANZI.match(second)):
+            if pair in self.known or not (_HANZI.match(first) and _HANZI.match(second)):
+                continue
+            if self.frame.intersection(pair) or (pair in self.running and not words_only):
                 continue
             before = chars[at - 1] + first if at else ""
             after = second + chars[at + 2] if at + 2 < len(chars) else ""
@@ -139,10 +155,10 @@ class Homophones:
             # beside its other neighbour, must make a known run with the word put right
             # (培训基低 -> 训基地 is known; 财政剩下 -> 财政审 is not, so 政剩 is no slip of 政审).
             found = set()
-            if after not in self.known:  # the second is the slip, the first is kept
+            if not self._knows(after):  # the second is the slip, the first is kept
                 found |= {p for sound in sounds(second) for p in index.get((first, sound, 0), ())
                           if self._fits(before, before[:1] + p)}
-            if before not in self.known:  # the first is the slip
+            if not self._knows(before):  # the first is the slip
                 found |= {p for sound in sounds(first) for p in index.get((second, sound, 1), ())
                           if self._fits(after, p + after[1:])}
             if words_only:

@@ -175,12 +175,13 @@ class Knowledge:
         terms += [alias for b in campaign.plan.bases for alias in b.aliases]
         terms += [c.organisation for c in campaign.contacts]
         for intent in self.table.intents.values():
-            terms += [intent.title, intent.topic]
-        texts = [campaign.model_dump_json(), INTENTS_PATH.read_text(encoding="utf-8"),
+            terms += [intent.title, *intent.topic.split()]
+        texts = [INTENTS_PATH.read_text(encoding="utf-8"),
                  SYNONYMS_PATH.read_text(encoding="utf-8"),
                  *(p.read_text(encoding="utf-8") for p in sorted(TEXTS_DIR.glob("*.yaml")))]
         return Homophones([fold(text) for text in texts], [fold(term) for term in terms],
-                          fold(str(synonyms_data().get("light", ""))))
+                          fold(str(synonyms_data().get("light", ""))),
+                          running=[fold(campaign.model_dump_json())])
 
     @cached_property
     def fact_order(self) -> tuple[str, ...]:

@@ -108,3 +108,21 @@ def test_the_place_and_the_bases_short_names_are_words() -> None:
     fujian = knowledge(catalogue.get("fujian-2023")).homophones
     said = fujian.repair("福健助理全科在哪个网站报明", words_only=True)
     assert said == "福建助理全科在哪个网站报名"
+
+
+def test_a_pair_of_running_text_stops_only_slips_into_longer_terms() -> None:
+    # 社宝 happens to be a pair of the notice's sentences (公社宝库): no word, across two words.
+    known = Homophones([], ["社保", "社会保险"], frame="吗的", running=["公社宝库"])
+    assert known.repair("社宝在哪交", words_only=True) == "社保在哪交"
+    assert known.repair("社宝在哪交") == "社宝在哪交"
+
+
+def test_an_intent_topic_word_is_a_word() -> None:
+    from content.catalogue import load_catalogue
+    from content.qa import knowledge
+
+    catalogue = load_catalogue(Path(__file__).parent.parent / "content" / "campaigns")
+    xiaogan = knowledge(catalogue.get("xiaogan-2023")).homophones
+    # 户籍 is one of the residence intent's topic words.
+    said = xiaogan.repair("有没有户计限制", words_only=True)
+    assert said == "有没有户籍限制"
