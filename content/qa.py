@@ -860,11 +860,13 @@ def _beside(kn: Knowledge, personal: Part, ranked: list[tuple[Part, float]],
     part, score = ranked[0]
     if score < THRESHOLD or not _beside_fits(kn, personal, part, said):
         # "我河南的临床专科生 外省的能报吗": the first is the rules' own clause (招录对象); a
-        # close one that says a word of the question the rules' reply does not (外地: 面向全国).
-        unsaid = _topic_grams(question) - _topic_grams(said)
-        part = next((p for p, s in ranked[1:3] if s >= HEDGE and _beside_fits(
-            kn, personal, p, said) and unsaid & _topic_grams(" ".join((p.title, *p.lines)))),
-            None)
+        # close one that says a rare word of the question the rules' reply does not (外地: 面向
+        # 全国). Not beside a "no": it would read as contradicting it.
+        unsaid = {g for g in _topic_grams(question) - _topic_grams(f"{personal.title} {said}")
+                  if kn.main.share(g) < RARE_SHARE}
+        part = None if personal.key.endswith(":ineligible") else next(
+            (p for p, s in ranked[1:3] if s >= HEDGE and _beside_fits(kn, personal, p, said)
+             and unsaid & _topic_grams(" ".join((p.title, *p.lines)))), None)
     if part is None:
         return None
     *body, last = personal.lines

@@ -37,10 +37,11 @@ CASES = {
                             ("招录10名",)),
     "the state's money": Case(XG, "2023-06-05T14:00", "国家给的那个补助是咋分的",
                               ("80%", "20%")),
-    # 读完本科 says the level; 专升本 alone does not (on the way, or done).
+    # 读完本科 says the level; 专升本 alone does not (on the way, or done). No clause beside the
+    # "no" that reads as a "yes" (the one on students from anywhere: 可以。…).
     "bachelor by upgrade": Case(XG, "2023-05-11T18:40",
                                 "女儿学临床的，专升本读完本科了，还能参加这个培训吗",
-                                ("不能报名", "本科")),
+                                ("不能报名", "本科"), ("可以。",)),
     "upgrade alone": Case(XG, "2023-05-11T18:40", "我是专升本的 能报吗", (), ("符合这几项要求",)),
     # The rules' answer for 专科 and 临床医学, and the clause on students from anywhere.
     "another province, named": Case(XG, "2023-05-07T22:00",
