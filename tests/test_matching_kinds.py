@@ -248,7 +248,9 @@ async def test_a_guess_shows_the_two_closest_clauses(harness: Harness) -> None:
     """Below the confidence threshold, two close clauses (here two sentences of one clause,
     cited once) are both shown as the guess, with whom to ask."""
     await _open(harness, "xiaogan-2023")
-    reply = await harness.send("省上的钱是给谁的")  # (省里那份补助 is now read as 省里补助: sure)
+    # (省里那份补助 is now read as 省里补助: sure; 省上的钱是给谁的 reached the threshold, 0.3003,
+    # once the intents grew; this one is a guess at 0.25.)
+    reply = await harness.send("省上拨的钱给谁用")
     assert "不确定" in reply.text and "可以咨询" in reply.text, reply.text
     assert "全部用于学员生活补助" in reply.text and "绩效补助" in reply.text, reply.text
     assert reply.text.count("五、培训保障（一）") == 1, reply.text
