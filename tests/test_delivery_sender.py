@@ -29,6 +29,8 @@ from tests.delivery_helpers import (
     make_bot,
 )
 
+JITTER = 0.05  # virtual seconds between taking a token and the call reaching the session
+
 
 async def enqueue(sessionmaker, key: str, ids, text: str = "提醒") -> int | None:
     async with sessionmaker() as session, session.begin():
@@ -93,7 +95,10 @@ async def test_global_rate_and_burst(sessionmaker, session, time):
     await sender(session, sessionmaker, time, rate=10, burst=2, max_in_flight=4).drain()
     times = session.times
     assert len(times) == 60
-    assert times[-1] - times[0] >= (60 - 2) / 10 - 1e-9
+    # Each time is taken when the call reaches the session, a little after its token: the first
+    # can reach it later than the last does (seen once on PostgreSQL: 5.798 s for 5.8, 0.2 ms of
+    # real time at this clock's tenfold speed). JITTER allows for that, far below one token.
+    assert times[-1] - times[0] >= (60 - 2) / 10 - JITTER
     worst = max(sum(1 for t in times if start <= t < start + 1) for start in times)
     assert worst <= 10 + 2
 
