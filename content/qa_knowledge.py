@@ -36,6 +36,14 @@ _RESIDENCE = re.compile(r"户口|户籍|籍贯|落户")
 
 
 @cache
+def _bot_texts() -> tuple[str, ...]:
+    """Every text of the bot's own (the intents, the synonyms, its messages), folded: read once
+    for all campaigns, not again each time a campaign's knowledge is rebuilt (staff entries)."""
+    paths = [INTENTS_PATH, SYNONYMS_PATH, *sorted(TEXTS_DIR.glob("*.yaml"))]
+    return tuple(fold(path.read_text(encoding="utf-8")) for path in paths)
+
+
+@cache
 def provinces() -> tuple[str, ...]:
     """Province names (content/synonyms.yaml), the longest first."""
     return tuple(sorted(synonyms_data().get("provinces", []), key=len, reverse=True))
@@ -148,7 +156,6 @@ class Knowledge:
                         if spec is not None else []) if c)
         self.facts = Index(background=background)
         self.events = Index(background=background)
-        self._facts: dict[str, Fact] | None = None
         self._build()
         self._variants = self._entity_variants()
         region = normalise(campaign.notice.region)
@@ -176,27 +183,23 @@ class Knowledge:
         terms += [c.organisation for c in campaign.contacts]
         for intent in self.table.intents.values():
             terms += [intent.title, *intent.topic.split()]
-        texts = [INTENTS_PATH.read_text(encoding="utf-8"),
-                 SYNONYMS_PATH.read_text(encoding="utf-8"),
-                 *(p.read_text(encoding="utf-8") for p in sorted(TEXTS_DIR.glob("*.yaml")))]
-        return Homophones([fold(text) for text in texts], [fold(term) for term in terms],
+        return Homophones(_bot_texts(), [fold(term) for term in terms],
                           fold(str(synonyms_data().get("light", ""))),
                           running=[fold(campaign.model_dump_json())])
 
     @cached_property
     def fact_order(self) -> tuple[str, ...]:
         """Every `fact:<id>` key, in the campaign file's order."""
-        return tuple(f"fact:{fact.id}" for facts in self.campaign.sections.values()
-                     for fact in facts)
+        return tuple(self._facts)
 
     def fact(self, key: str) -> Fact | None:
         """The clause of a `fact:<id>` answer key; None for any other key."""
-        if not key.startswith("fact:"):
-            return None
-        if self._facts is None:
-            self._facts = {f"fact:{fact.id}": fact for facts in self.campaign.sections.values()
-                           for fact in facts}
         return self._facts.get(key)
+
+    @cached_property
+    def _facts(self) -> dict[str, Fact]:
+        return {f"fact:{fact.id}": fact for facts in self.campaign.sections.values()
+                for fact in facts}
 
     def elsewhere(self, question: str) -> str:
         """"我河南的 能报吗" to a campaign whose text never names 河南: "我外省的 能报吗". Not
